@@ -1,0 +1,279 @@
+"""The ``poolside`` command and its subcommands.
+
+Exit status is a contract for scripts: 0 success, 1 bad input (every problem
+printed as ``file:line:col: message``), 2 usage errors (argparse's own).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from poolside import __version__
+from poolside.config import Config, find_config, load_config
+from poolside.core import catalog
+from poolside.core.clock import MonotonicClock, ScaledClock
+from poolside.core.engine import Session, State
+from poolside.core.plan import load_plan
+from poolside.core.program import Program, load_program
+from poolside.core.timefmt import clock_text
+from poolside.core.yamlfile import FileProblems, Problem
+from poolside.headless import json_lines, readable_lines, run_headless
+from poolside.selection import choose_program
+
+EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class _BadInput(Exception):
+    """Bad input already explained to the user; exit status 1."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except FileProblems as err:
+        for problem in err.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (catalog.UnknownProgram, _BadInput) as err:
+        print(f"poolside: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="poolside",
+        description="Pool-side interval timer for the jump-and-hop aquatic program.",
+    )
+    parser.add_argument("--version", action="version", version=f"poolside {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    config_option = argparse.ArgumentParser(add_help=False)
+    config_option.add_argument(
+        "--config", metavar="PATH", help="config file (default: ~/.config/poolside/config.yaml, "
+        "then /etc/poolside/config.yaml)"
+    )
+
+    check = commands.add_parser(
+        "check",
+        help="validate program, plan and config files",
+        description="Validate program, plan and config files (a folder: every *.yaml in it). "
+        "Prints every problem as FILE:LINE:COL: message; exit 1 if there is any.",
+    )
+    check.add_argument("paths", nargs="+", metavar="PATH")
+    check.set_defaults(handler=_check)
+
+    plan = commands.add_parser(
+        "plan",
+        help="print a program's timeline",
+        description="Print the timeline of PROGRAM (a file, or a bundled name such as "
+        f"{catalog.DEFAULT_PROGRAM}).",
+    )
+    plan.add_argument("program", metavar="PROGRAM")
+    plan.add_argument("--json", action="store_true", help="print one JSON object")
+    plan.set_defaults(handler=_plan)
+
+    today = commands.add_parser(
+        "today",
+        parents=[config_option],
+        help="which week of the plan it is and which program runs",
+        description="Show the plan week and program for a day, from the program start date "
+        "(program_start in the config, or --start).",
+    )
+    today.add_argument("--start", type=_day, metavar="YYYY-MM-DD", help="program start date")
+    today.add_argument("--date", type=_day, metavar="YYYY-MM-DD", help="the day (default: today)")
+    today.add_argument("--plan", metavar="PLAN", help="plan file or bundled name")
+    today.set_defaults(handler=_today)
+
+    run = commands.add_parser(
+        "run",
+        parents=[config_option],
+        help="run the timer",
+        description="Run PROGRAM (default: today's program from the plan, or "
+        f"{catalog.DEFAULT_PROGRAM}) on the screen, or with --headless in the terminal.",
+    )
+    run.add_argument("program", nargs="?", metavar="PROGRAM")
+    run.add_argument("--headless", action="store_true", help="no window, GPIO or audio")
+    run.add_argument("--start", action="store_true", help="start at once, without a button")
+    run.add_argument(
+        "--speed", type=_positive, default=1.0, metavar="N", help="run N times faster (demos)"
+    )
+    run.add_argument(
+        "--events", metavar="FILE", help="write every event as a JSON line to FILE (- for stdout)"
+    )
+    run.add_argument(
+        "--get-ready", type=_non_negative, metavar="SECONDS",
+        help="get-ready countdown before the first phase (default: 10)",
+    )
+    run.set_defaults(handler=_run)
+    return parser
+
+
+# -- argument types -----------------------------------------------------------
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number: {text}")
+    return value
+
+
+def _non_negative(text: str) -> float:
+    return 0.0 if text.strip() in ("0", "0.0") else _positive(text)
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text}") from None
+
+
+# -- commands ---------------------------------------------------------------
+def _check(args: argparse.Namespace) -> int:
+    problems: list[Problem] = []
+    for path in _expand(args.paths):
+        try:
+            summary = _check_one(path)
+        except FileProblems as err:
+            problems.extend(err.problems)
+        else:
+            print(f"{path}: ok ({summary})")
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    return EXIT_BAD_INPUT if problems else EXIT_OK
+
+
+def _expand(paths: Sequence[str]) -> list[Path]:
+    expanded: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        expanded.extend(sorted(path.glob("*.yaml")) if path.is_dir() else [path])
+    return expanded
+
+
+def _check_one(path: Path) -> str:
+    kind = _kind_of(path)
+    if kind == "config":
+        load_config(path)
+        return "config"
+    if kind == "plan":
+        plan = load_plan(path)
+        return f"plan {plan.name}, {plan.weeks} weeks x {plan.sessions_per_week}"
+    program = load_program(path)
+    return f"program {program.name}, {clock_text(program.duration_s)}"
+
+
+def _kind_of(path: Path) -> str:
+    """Config by file name, plan by its ``schedule:`` key, else a program."""
+    if path.name.startswith("config"):
+        return "config"
+    try:
+        head = path.read_bytes()[:100_000]
+    except OSError:
+        return "program"
+    lines = head.splitlines()
+    return "plan" if any(line.startswith(b"schedule:") for line in lines) else "program"
+
+
+def _plan(args: argparse.Namespace) -> int:
+    program = load_program(catalog.resolve(args.program))
+    if args.json:
+        print(json.dumps(_plan_json(program), ensure_ascii=False))
+    else:
+        print(_plan_table(program))
+    return EXIT_OK
+
+
+def _plan_json(program: Program) -> dict[str, object]:
+    return {
+        "name": program.name,
+        "duration_s": program.duration_s,
+        "phases": [
+            {
+                "index": p.index,
+                "start_s": p.start_s,
+                "duration_s": p.duration_s,
+                "kind": p.kind,
+                "label": p.label,
+                "move": p.move,
+            }
+            for p in program.phases
+        ],
+    }
+
+
+def _plan_table(program: Program) -> str:
+    width = max([len(p.move or "") for p in program.phases] + [4])
+    lines = [
+        f"{program.name}: {program.title} ({clock_text(program.duration_s)})",
+        "",
+        f"{'clock':>6}  {'phase':<10} {'move':<{width}}  {'length':>6}  {'total':>6}",
+    ]
+    for p in program.phases:
+        where = f"  block {p.block} · {p.round}/{p.rounds}" if p.block else ""
+        lines.append(
+            f"{clock_text(p.start_s):>6}  {p.label:<10} {p.move or '':<{width}}  "
+            f"{clock_text(p.duration_s):>6}  {clock_text(p.end_s):>6}{where}"
+        )
+    lines.append(f"{clock_text(program.duration_s):>6}  END")
+    return "\n".join(lines)
+
+
+def _config(args: argparse.Namespace) -> Config:
+    path = find_config(args.config)
+    if path is not None and not path.is_file():
+        raise _BadInput(f"config file not found: {path}")
+    return load_config(path)
+
+
+def _today(args: argparse.Namespace) -> int:
+    config = _config(args)
+    start = args.start or config.program_start
+    if start is None:
+        raise _BadInput("no program start date: give --start YYYY-MM-DD or set program_start")
+    day = args.date or date.today()
+    plan = load_plan(catalog.resolve(args.plan or config.plan))
+    week = plan.week_of(start, day)
+    if week is None:
+        when = "before the program starts" if day < start else "after the program's last week"
+        print(f"{day}: {when} (start {start}, {plan.weeks} weeks)")
+        return EXIT_OK
+    entry = plan.for_week(week)
+    program = entry.load()
+    blocks = f", {entry.blocks} block(s)" if entry.blocks else ""
+    note = f" · {entry.note}" if entry.note else ""
+    print(
+        f"{day}: week {week} of {plan.weeks} · {program.name}{blocks} "
+        f"({clock_text(program.duration_s)}){note}"
+    )
+    return EXIT_OK
+
+
+def _run(args: argparse.Namespace) -> int:
+    config = _config(args)
+    choice = choose_program(args.program, config, date.today())
+    get_ready = config.get_ready_s if args.get_ready is None else args.get_ready
+    if not args.headless:
+        from poolside.app import run_screen
+
+        return run_screen(args, config, choice, get_ready)
+    if not args.start:
+        raise _BadInput("--headless has no button to press: add --start")
+    clock = ScaledClock(args.speed) if args.speed != 1.0 else MonotonicClock()
+    session = Session(choice.program, get_ready_s=get_ready)
+    if args.events is None:
+        state = run_headless(session, clock, readable_lines(sys.stdout))
+    elif args.events == "-":
+        state = run_headless(session, clock, json_lines(sys.stdout))
+    else:
+        with open(args.events, "w", encoding="utf-8") as stream:
+            state = run_headless(session, clock, json_lines(stream))
+    return EXIT_OK if state is State.FINISHED else EXIT_INTERRUPTED

@@ -1,0 +1,293 @@
+"""The interval engine: a session state machine driven by an injected clock.
+
+Everything is computed from one number, the *origin*: the monotonic time at
+which program second 0 falls. The position in the program is ``now - origin``;
+a pause moves the origin forward by the length of the pause, skip and back
+move it to a phase boundary. Nothing is counted tick by tick, so there is no
+drift to accumulate, however long the session runs or however late ``poll``
+is called.
+
+The get-ready countdown is simply the negative part of the timeline: the
+session starts at ``-get_ready_s``, and phase 0 starts at 0.
+
+    >>> session = Session(program)
+    >>> session.start(now=100.0)
+    >>> session.poll(now=110.0)          # events due by then, in order
+    [Event(type='start', ...), Event(type='next', ...), ..., Event(type='phase', ...)]
+    >>> session.next_deadline()          # when the next event falls due
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from poolside.core.program import Phase, Program
+
+NEXT_LEAD_S = 10
+COUNTDOWN_FROM = 3
+BACK_RESTARTS_AFTER_S = 3.0
+DEFAULT_GET_READY_S = 10.0
+
+# Order of events that fall on the same second: a block ends, then the next
+# phase starts (or the session finishes), then what is announced during it.
+_ORDER = {"block_end": 0, "phase": 1, "finish": 1, "halfway": 2, "next": 3, "countdown": 4}
+
+
+class State(str, Enum):
+    IDLE = "idle"
+    GET_READY = "get-ready"
+    RUNNING = "running"
+    PAUSED = "paused"
+    FINISHED = "finished"
+    STOPPED = "stopped"
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something the screen, the buzzer and the records react to.
+
+    ``at_s`` is the program second the event belongs to (negative during the
+    get-ready countdown). ``phase`` is the phase it concerns: the one
+    starting, announced, counted down to, or half done.
+    """
+
+    type: str
+    at_s: float
+    phase: Phase | None = None
+    count: int | None = None
+    completed_s: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data: the ``--events`` line format."""
+        data: dict[str, Any] = {"type": self.type, "t": round(self.at_s, 3)}
+        if self.phase is not None:
+            phase = self.phase
+            data.update(
+                index=phase.index,
+                kind=phase.kind,
+                label=phase.label,
+                move=phase.move,
+                start_s=phase.start_s,
+                duration_s=phase.duration_s,
+            )
+            if phase.block is not None:
+                data.update(block=phase.block, round=phase.round, rounds=phase.rounds)
+        if self.count is not None:
+            data["count"] = self.count
+        if self.completed_s is not None:
+            data["completed_s"] = round(self.completed_s, 3)
+        return data
+
+
+def schedule(program: Program, get_ready_s: float = DEFAULT_GET_READY_S) -> list[Event]:
+    """Every timed event of a program, in the order they fall due."""
+    phases = program.phases
+    events: list[Event] = []
+    for phase in phases:
+        previous_start = phases[phase.index - 1].start_s if phase.index else -get_ready_s
+        events.append(Event("phase", phase.start_s, phase))
+        announce_at = max(phase.start_s - NEXT_LEAD_S, previous_start)
+        if phase.cues.next and announce_at < phase.start_s:
+            events.append(Event("next", announce_at, phase))
+        if phase.cues.countdown:
+            events.extend(_countdown(phase.start_s, previous_start, phase))
+        if phase.cues.halfway:
+            events.append(Event("halfway", phase.start_s + phase.duration_s / 2, phase))
+        if phase.ends_block:
+            events.append(Event("block_end", phase.end_s, phase))
+    end = program.duration_s
+    events.extend(_countdown(end, phases[-1].start_s, None))
+    events.append(Event("finish", end))
+    events.sort(key=lambda e: (e.at_s, _ORDER[e.type]))
+    return events
+
+
+def _countdown(target: float, not_before: float, phase: Phase | None) -> list[Event]:
+    return [
+        Event("countdown", target - n, phase, count=n)
+        for n in range(COUNTDOWN_FROM, 0, -1)
+        if target - n > not_before
+    ]
+
+
+class Session:
+    """One run of a program, from start to finish or stop."""
+
+    def __init__(self, program: Program, get_ready_s: float = DEFAULT_GET_READY_S) -> None:
+        if not program.phases:
+            raise ValueError("a program without phases cannot be run")
+        self.program = program
+        self.get_ready_s = max(0.0, float(get_ready_s))
+        self._events = schedule(program, self.get_ready_s)
+        self._keys = [(e.at_s, _ORDER[e.type]) for e in self._events]
+        self._starts = [p.start_s for p in program.phases]
+        self._cursor = 0
+        self._pending: list[Event] = []
+        self._origin: float | None = None
+        self._paused_at: float | None = None
+        self._ended: State | None = None
+        self._done_s = 0.0  # program seconds run, up to _counted_to
+        self._counted_to = -self.get_ready_s
+
+    # -- where are we -----------------------------------------------------
+    def state(self, now: float) -> State:
+        if self._origin is None:
+            return State.IDLE
+        if self._ended is not None:
+            return self._ended
+        if self._paused_at is not None:
+            return State.PAUSED
+        return State.GET_READY if self.position(now) < 0 else State.RUNNING
+
+    def position(self, now: float) -> float:
+        """Program seconds reached: negative in get-ready, frozen when paused."""
+        if self._origin is None:
+            return -self.get_ready_s
+        if self._ended is not None:
+            return self._counted_to
+        ref = self._paused_at if self._paused_at is not None else now
+        return min(ref - self._origin, float(self.program.duration_s))
+
+    def phase_index(self, now: float) -> int | None:
+        """Index of the phase at ``now``; ``None`` before phase 0 starts."""
+        position = self.position(now)
+        if position < 0:
+            return None
+        return bisect.bisect_right(self._starts, position) - 1
+
+    def current_phase(self, now: float) -> Phase | None:
+        index = self.phase_index(now)
+        return None if index is None else self.program.phases[index]
+
+    def phase_remaining(self, now: float) -> float:
+        """Seconds left in the current phase (in get-ready: until phase 0)."""
+        position = self.position(now)
+        phase = self.current_phase(now)
+        return (0.0 - position) if phase is None else phase.end_s - position
+
+    def completed_s(self, now: float) -> float:
+        """Program seconds actually done: pauses, get-ready and skips excluded."""
+        if self._origin is None or self._ended is not None or self._paused_at is not None:
+            return self._done_s
+        return self._done_s + self._overlap(self._counted_to, self.position(now))
+
+    def next_deadline(self) -> float | None:
+        """Monotonic time of the next timed event, or ``None`` if none will come.
+
+        The driving loop sleeps until then (or until input); when paused,
+        idle or ended nothing is due.
+        """
+        if self._origin is None or self._paused_at is not None or self._ended is not None:
+            return None
+        if self._cursor >= len(self._events):
+            return None
+        return self._origin + self._events[self._cursor].at_s
+
+    # -- driving ----------------------------------------------------------
+    def poll(self, now: float) -> list[Event]:
+        """Events due by ``now`` that were not returned before, in order."""
+        due, self._pending = self._pending, []
+        if self._origin is None or self._ended is not None:
+            return due
+        position = self.position(now)
+        while self._cursor < len(self._events) and self._events[self._cursor].at_s <= position:
+            event = self._events[self._cursor]
+            self._cursor += 1
+            if event.type == "finish":
+                self._count(now)
+                self._ended = State.FINISHED
+                self._counted_to = float(self.program.duration_s)
+                event = Event("finish", event.at_s, completed_s=self._done_s)
+            due.append(event)
+        return due
+
+    def start(self, now: float) -> None:
+        """Begin the get-ready countdown (or phase 0 when it is zero)."""
+        if self._origin is not None:
+            return
+        self._origin = now + self.get_ready_s
+        self._pending.append(Event("start", -self.get_ready_s))
+
+    def pause(self, now: float) -> None:
+        if self._running():
+            self._count(now)
+            self._paused_at = now
+            self._pending.append(Event("pause", self.position(now), self.current_phase(now)))
+
+    def resume(self, now: float) -> None:
+        if self._origin is not None and self._ended is None and self._paused_at is not None:
+            assert self._origin is not None
+            self._origin += now - self._paused_at
+            self._paused_at = None
+            self._pending.append(Event("resume", self.position(now), self.current_phase(now)))
+
+    def toggle(self, now: float) -> None:
+        """The START/PAUSE button: start, pause or resume as fits."""
+        if self._origin is None:
+            self.start(now)
+        elif self._paused_at is not None:
+            self.resume(now)
+        else:
+            self.pause(now)
+
+    def skip(self, now: float) -> None:
+        """Jump to the start of the next phase (from get-ready: to phase 0)."""
+        if not self._active():
+            return
+        index = self.phase_index(now)
+        nxt = 0 if index is None else index + 1
+        target = self._starts[nxt] if nxt < len(self._starts) else self.program.duration_s
+        self._jump(now, float(target), "skip")
+
+    def back(self, now: float) -> None:
+        """Restart the current phase, or go to the previous one near its start."""
+        index = self.phase_index(now)
+        if not self._active() or index is None:
+            return
+        into = self.position(now) - self._starts[index]
+        if into <= BACK_RESTARTS_AFTER_S and index > 0:
+            index -= 1
+        self._jump(now, float(self._starts[index]), "back")
+
+    def stop(self, now: float) -> None:
+        """End the session early; completed time so far is kept."""
+        if not self._active():
+            return
+        self._count(now)
+        position = self.position(now)
+        self._ended = State.STOPPED
+        self._counted_to = position
+        phase = self.current_phase(now)
+        self._pending.append(Event("stop", position, phase, completed_s=self._done_s))
+
+    # -- internals ----------------------------------------------------------
+    def _active(self) -> bool:
+        return self._origin is not None and self._ended is None
+
+    def _running(self) -> bool:
+        return self._active() and self._paused_at is None
+
+    def _overlap(self, start: float, end: float) -> float:
+        """Length of [start, end] that lies inside the program."""
+        low, high = max(start, 0.0), min(end, float(self.program.duration_s))
+        return max(0.0, high - low)
+
+    def _count(self, now: float) -> None:
+        """Add the running time since the last count to the completed time."""
+        if self._running():
+            position = self.position(now)
+            self._done_s += self._overlap(self._counted_to, position)
+            self._counted_to = position
+
+    def _jump(self, now: float, target: float, kind: str) -> None:
+        self._count(now)
+        ref = self._paused_at if self._paused_at is not None else now
+        assert self._origin is not None
+        self._origin = ref - target
+        self._counted_to = target
+        self._cursor = bisect.bisect_left(self._keys, (target, _ORDER["phase"]))
+        phase = self.current_phase(now) if target < self.program.duration_s else None
+        self._pending.append(Event(kind, target, phase))

@@ -1,0 +1,360 @@
+"""Interval programs: the YAML an instructor edits, and the flat timeline run from it.
+
+A program file lists phases and blocks; a block repeats its phases ``repeat``
+times and may rotate moves round by round::
+
+    name: jump-and-hop-20
+    phases:
+      - kind: ramp
+        label: RAMP-IN
+        move: Easy two-foot bounces
+        duration: "2:00"
+      - block: Block 1
+        repeat: 4
+        phases:
+          - kind: work
+            label: JUMP
+            moves: [Two-foot vertical jumps, Jumping jacks]
+            duration: 30
+          - kind: rest
+            duration: 30
+
+Loading flattens that into :class:`Phase` steps with absolute start offsets,
+which is all the engine, the screen and the records need.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from yaml.nodes import MappingNode, Node
+
+from poolside.core.yamlfile import FileProblems, Problem, Reader, did_you_mean
+
+PHASE_KINDS = ("warm-up", "ramp", "work", "rest", "recovery", "cool-down")
+DEFAULT_LABELS = {
+    "warm-up": "WARM UP",
+    "ramp": "RAMP",
+    "work": "WORK",
+    "rest": "REST",
+    "recovery": "RECOVER",
+    "cool-down": "COOL DOWN",
+}
+MAX_PROGRAM_S = 4 * 60 * 60
+
+_PROGRAM_KEYS = ("name", "title", "description", "phases")
+_PHASE_KEYS = ("kind", "label", "move", "moves", "coach", "duration", "cues")
+_BLOCK_KEYS = ("block", "repeat", "phases")
+_MOVE_KEYS = ("move", "coach")
+_CUE_KEYS = ("next", "countdown", "halfway")
+
+
+@dataclass(frozen=True)
+class Cues:
+    """Which cues lead into and run through a phase.
+
+    ``next`` is the T-10 s "next: <move>" announcement of this phase,
+    ``countdown`` the 3-2-1 pips before it starts, ``halfway`` a cue at its
+    middle (e.g. "switch legs" for single-leg hops).
+    """
+
+    next: bool = True
+    countdown: bool = True
+    halfway: bool = False
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One step of the flattened timeline."""
+
+    index: int
+    start_s: int
+    duration_s: int
+    kind: str
+    label: str
+    move: str | None = None
+    coach: str | None = None
+    block: int | None = None
+    block_name: str | None = None
+    round: int | None = None
+    rounds: int | None = None
+    cues: Cues = Cues()
+    ends_block: bool = False  # the last step of a block's last round
+
+    @property
+    def end_s(self) -> int:
+        return self.start_s + self.duration_s
+
+
+@dataclass(frozen=True)
+class Program:
+    name: str
+    phases: tuple[Phase, ...]
+    title: str = ""
+    description: str = ""
+    source: str = ""
+
+    @property
+    def duration_s(self) -> int:
+        return self.phases[-1].end_s if self.phases else 0
+
+    @property
+    def block_count(self) -> int:
+        return max((p.block for p in self.phases if p.block is not None), default=0)
+
+    def with_blocks(self, count: int) -> Program:
+        """The same program cut to its first ``count`` blocks.
+
+        What lies between the kept blocks and the last block (the recoveries
+        of dropped blocks) goes; what follows the last block (ramp-out,
+        cool-down) stays. Used by the 24-week plan for the early weeks.
+        """
+        if not 1 <= count <= self.block_count:
+            raise ValueError(f"{self.name} has {self.block_count} blocks, not {count}")
+        if count == self.block_count:
+            return self
+        in_blocks = [i for i, p in enumerate(self.phases) if p.block is not None]
+        keep_until = max(i for i, p in enumerate(self.phases) if p.block == count)
+        kept = self.phases[: keep_until + 1] + self.phases[in_blocks[-1] + 1 :]
+        return replace(self, phases=_renumber(kept))
+
+
+def _renumber(phases: tuple[Phase, ...] | list[Phase]) -> tuple[Phase, ...]:
+    start = 0
+    result = []
+    for index, phase in enumerate(phases):
+        result.append(replace(phase, index=index, start_s=start))
+        start += phase.duration_s
+    return tuple(result)
+
+
+@dataclass(frozen=True)
+class _Step:
+    """A phase as written, before flattening (one per YAML phase item)."""
+
+    kind: str
+    label: str
+    moves: tuple[tuple[str, str | None], ...]
+    coach: str | None
+    duration_s: int
+    cues: Cues
+
+
+def load_program(path: str | Path) -> Program:
+    """Read and validate a program file; raises :class:`FileProblems`."""
+    reader = Reader(path)
+    node = reader.load_file(path)
+    program = _read_program(reader, node, str(path)) if node is not None else None
+    reader.raise_if_any()
+    assert program is not None
+    return program
+
+
+def parse_program(data: bytes, path: str = "<program>") -> Program:
+    """Like :func:`load_program` for bytes already in memory."""
+    reader = Reader(path)
+    node = reader.load(data)
+    program = _read_program(reader, node, path) if node is not None else None
+    reader.raise_if_any()
+    assert program is not None
+    return program
+
+
+def _read_program(reader: Reader, node: Node, source: str) -> Program | None:
+    top = reader.fields(node, _PROGRAM_KEYS, required=("name", "phases"), what="the program")
+    if top is None:
+        return None
+    name = reader.text(top["name"], "name") if "name" in top else None
+    title = reader.text(top["title"], "title") if "title" in top else None
+    description = reader.text(top["description"], "description") if "description" in top else ""
+    if "phases" not in top:
+        return None
+    items = reader.items(top["phases"], "phases")
+    if items is None:
+        return None
+    if not items:
+        reader.problem(top["phases"], "a program needs at least one phase")
+        return None
+
+    groups: list[tuple[str | None, int, list[_Step]]] = []
+    for item in items:
+        if isinstance(item, MappingNode) and any(k.value == "block" for k, _ in item.value):
+            block = _read_block(reader, item)
+            if block is not None:
+                groups.append(block)
+        else:
+            step = _read_step(reader, item, in_block=False)
+            if step is not None:
+                groups.append((None, 1, [step]))
+    if reader.problems:
+        return None
+
+    total = sum(repeat * sum(s.duration_s for s in steps) for _, repeat, steps in groups)
+    if total > MAX_PROGRAM_S:
+        hours, rest = divmod(total, 3600)
+        reader.problem(
+            top["phases"],
+            f"program lasts {hours} h {rest // 60:02d} min; the longest allowed is 4 hours",
+        )
+        return None
+
+    phases = _flatten(groups)
+    assert name is not None
+    return Program(
+        name=name,
+        title=title or name,
+        description=description or "",
+        phases=phases,
+        source=source,
+    )
+
+
+def _flatten(groups: list[tuple[str | None, int, list[_Step]]]) -> tuple[Phase, ...]:
+    phases: list[Phase] = []
+    block_number = 0
+    for block_name, repeat, steps in groups:
+        if block_name is not None:
+            block_number += 1
+        for round_index in range(repeat):
+            for position, step in enumerate(steps):
+                move, coach = (
+                    step.moves[round_index % len(step.moves)] if step.moves else (None, None)
+                )
+                in_block = block_name is not None
+                phases.append(
+                    Phase(
+                        index=0,
+                        start_s=0,
+                        duration_s=step.duration_s,
+                        kind=step.kind,
+                        label=step.label,
+                        move=move,
+                        coach=coach or step.coach,
+                        block=block_number if in_block else None,
+                        block_name=block_name,
+                        round=round_index + 1 if in_block else None,
+                        rounds=repeat if in_block else None,
+                        cues=step.cues,
+                        ends_block=in_block
+                        and round_index == repeat - 1
+                        and position == len(steps) - 1,
+                    )
+                )
+    return _renumber(phases)
+
+
+def _read_block(reader: Reader, node: Node) -> tuple[str | None, int, list[_Step]] | None:
+    fields = reader.fields(node, _BLOCK_KEYS, required=("block", "repeat", "phases"), what="a block")
+    if fields is None:
+        return None
+    name = reader.text(fields["block"], "block name") if "block" in fields else None
+    repeat = reader.whole(fields["repeat"], "repeat", minimum=1) if "repeat" in fields else None
+    steps: list[_Step] = []
+    if "phases" in fields:
+        items = reader.items(fields["phases"], "a block's phases")
+        if items is not None and not items:
+            reader.problem(fields["phases"], "a block needs at least one phase")
+        for item in items or []:
+            if isinstance(item, MappingNode) and any(k.value == "block" for k, _ in item.value):
+                reader.problem(item, "blocks cannot be nested; list the phases directly")
+                continue
+            step = _read_step(reader, item, in_block=True)
+            if step is not None:
+                steps.append(step)
+    if name is None or repeat is None or not steps:
+        return None
+    return name, repeat, steps
+
+
+def _read_step(reader: Reader, node: Node, in_block: bool) -> _Step | None:
+    fields = reader.fields(node, _PHASE_KEYS, required=("kind", "duration"), what="a phase")
+    if fields is None:
+        return None
+    kind = None
+    if "kind" in fields:
+        kind = reader.text(fields["kind"], "kind")
+        if kind is not None and kind not in PHASE_KINDS:
+            reader.problem(fields["kind"], _unknown_kind(kind))
+            kind = None
+    duration = reader.seconds(fields["duration"]) if "duration" in fields else None
+    label = reader.text(fields["label"], "label") if "label" in fields else None
+    coach = reader.text(fields["coach"], "coach") if "coach" in fields else None
+    moves = _read_moves(reader, fields, in_block)
+    cues = _read_cues(reader, fields.get("cues"), kind)
+    if kind is None or duration is None or moves is None or cues is None:
+        return None
+    return _Step(
+        kind=kind,
+        label=label or DEFAULT_LABELS[kind],
+        moves=moves,
+        coach=coach,
+        duration_s=duration,
+        cues=cues,
+    )
+
+
+def _read_moves(
+    reader: Reader, fields: dict[str, Node], in_block: bool
+) -> tuple[tuple[str, str | None], ...] | None:
+    if "move" in fields and "moves" in fields:
+        reader.problem(fields["moves"], "give either move or moves, not both")
+        return None
+    if "move" in fields:
+        move = reader.text(fields["move"], "move")
+        return None if move is None else ((move, None),)
+    if "moves" not in fields:
+        return ()
+    if not in_block:
+        reader.problem(fields["moves"], "moves rotate round by round, so they belong in a block; use move here")
+        return None
+    items = reader.items(fields["moves"], "moves")
+    if items is None:
+        return None
+    if not items:
+        reader.problem(fields["moves"], "moves needs at least one move")
+        return None
+    moves: list[tuple[str, str | None]] = []
+    for item in items:
+        if isinstance(item, MappingNode):
+            entry = reader.fields(item, _MOVE_KEYS, required=("move",), what="a move")
+            if entry is None or "move" not in entry:
+                continue
+            move = reader.text(entry["move"], "move")
+            coach = reader.text(entry["coach"], "coach") if "coach" in entry else None
+        else:
+            move, coach = reader.text(item, "move"), None
+        if move is not None:
+            moves.append((move, coach))
+    return tuple(moves) if len(moves) == len(items) else None
+
+
+def _read_cues(reader: Reader, node: Node | None, kind: str | None) -> Cues | None:
+    default = Cues(halfway=kind == "work")
+    if node is None:
+        return default
+    fields = reader.fields(node, _CUE_KEYS, what="cues")
+    if fields is None:
+        return None
+    values = {key: reader.flag(value, f"cues.{key}") for key, value in fields.items()}
+    if any(v is None for v in values.values()):
+        return None
+    return replace(default, **values)
+
+
+def _unknown_kind(kind: str) -> str:
+    return f"unknown phase kind '{kind}'{did_you_mean(kind, PHASE_KINDS)}"
+
+
+__all__ = [
+    "Cues",
+    "DEFAULT_LABELS",
+    "FileProblems",
+    "MAX_PROGRAM_S",
+    "PHASE_KINDS",
+    "Phase",
+    "Problem",
+    "Program",
+    "load_program",
+    "parse_program",
+]

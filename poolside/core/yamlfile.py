@@ -1,0 +1,286 @@
+"""Strict YAML reading that remembers where every value came from.
+
+Programs, plans and config files are edited by hand by instructors and study
+teams, so a mistake must come back as ``file:line:col: message`` pointing at
+the offending node, and *every* mistake in a file must be reported at once.
+
+PyYAML's plain ``safe_load`` is unsuitable: it reads ``1:30`` as 90
+(sexagesimal), ``no`` as False and ``0755`` as 493, silently keeps the last of
+duplicate keys, and expands aliases without limit.  So files are only
+*composed* into a node tree (which keeps line and column marks) and the
+schema code in this package converts nodes itself through :class:`Reader`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import yaml
+from yaml.events import AliasEvent
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+MAX_FILE_BYTES = 1_000_000
+
+_INT_TAG = "tag:yaml.org,2002:int"
+_NULL_TAG = "tag:yaml.org,2002:null"
+_PLAIN_WHOLE = re.compile(r"[1-9][0-9]*|0")
+_MINUTES_SECONDS = re.compile(r"([0-9]+):([0-5][0-9])")
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One located mistake in a file; ``line`` and ``col`` count from 1."""
+
+    path: str
+    line: int
+    col: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: {self.message}"
+
+
+class FileProblems(Exception):
+    """Raised when a file has mistakes; carries all of them, in file order."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = sorted(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """Composes nodes but refuses aliases, which defeats "billion laughs" files.
+
+    Program files have ``repeat:`` for repetition, so aliases buy nothing and
+    cost a denial of service when a node tree is walked.
+    """
+
+    def compose_node(self, parent: Node | None, index: object) -> Node | None:
+        if self.check_event(AliasEvent):
+            event = self.peek_event()
+            raise yaml.MarkedYAMLError(
+                problem="aliases (*name) are not allowed here; write the value out or use repeat:",
+                problem_mark=event.start_mark,
+            )
+        return super().compose_node(parent, index)
+
+
+class Reader:
+    """Converts composed nodes to Python values, collecting located problems.
+
+    Every conversion returns ``None`` after recording a problem, so callers
+    keep going and the user sees every mistake in one run.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        self.problems: list[Problem] = []
+
+    # -- problems -------------------------------------------------------
+    def problem(self, node: Node | None, message: str) -> None:
+        mark = node.start_mark if node is not None else None
+        line = mark.line + 1 if mark else 1
+        col = mark.column + 1 if mark else 1
+        self.problems.append(Problem(self.path, line, col, message))
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            raise FileProblems(self.problems)
+
+    # -- loading --------------------------------------------------------
+    def load(self, data: bytes) -> Node | None:
+        """Decode and compose one YAML document; ``None`` if that failed."""
+        if len(data) > MAX_FILE_BYTES:
+            self.problems.append(
+                Problem(self.path, 1, 1, f"file is larger than {MAX_FILE_BYTES} bytes")
+            )
+            return None
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as err:
+            line = data.count(b"\n", 0, err.start) + 1
+            col = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+            self.problems.append(
+                Problem(self.path, line, col, "file is not UTF-8 text (save it as UTF-8)")
+            )
+            return None
+        loader = _NoAliasLoader(text)
+        try:
+            node = loader.get_single_node()
+        except yaml.MarkedYAMLError as err:
+            mark = err.problem_mark or err.context_mark
+            message = err.problem or "YAML syntax error"
+            if err.context and err.problem:
+                message = f"{err.context}: {err.problem}"
+            if message == "mapping values are not allowed here":
+                message += " (text with ': ' in it must be put in quotes)"
+            line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+            self.problems.append(Problem(self.path, line, col, message))
+            return None
+        except yaml.YAMLError as err:
+            self.problems.append(Problem(self.path, 1, 1, f"YAML error: {err}"))
+            return None
+        finally:
+            loader.dispose()
+        if node is None:
+            self.problems.append(Problem(self.path, 1, 1, "file is empty"))
+        return node
+
+    def load_file(self, path: str | Path) -> Node | None:
+        try:
+            data = Path(path).read_bytes()
+        except OSError as err:
+            self.problems.append(Problem(self.path, 1, 1, f"cannot read: {err.strerror}"))
+            return None
+        return self.load(data)
+
+    # -- structure ------------------------------------------------------
+    def fields(
+        self,
+        node: Node,
+        allowed: Sequence[str],
+        required: Sequence[str] = (),
+        what: str = "this",
+    ) -> dict[str, Node] | None:
+        """Read a mapping: no duplicate keys, no unknown keys, required present."""
+        if not isinstance(node, MappingNode):
+            self.problem(node, f"{what} must be a mapping of key: value lines")
+            return None
+        found: dict[str, Node] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                self.problem(key_node, "keys must be plain words")
+                continue
+            key = key_node.value
+            if key in found:
+                first = found[key].start_mark.line + 1
+                self.problem(key_node, f"duplicate key '{key}' (first given on line {first})")
+            elif key not in allowed:
+                self.problem(key_node, f"unknown key '{key}' in {what}{did_you_mean(key, allowed)}")
+            else:
+                found[key] = value_node
+        for key in required:
+            if key not in found:
+                self.problem(node, f"{what} is missing '{key}'")
+        return found
+
+    def items(self, node: Node, what: str) -> list[Node] | None:
+        if not isinstance(node, SequenceNode):
+            self.problem(node, f"{what} must be a list (lines starting with '- ')")
+            return None
+        return list(node.value)
+
+    # -- scalars --------------------------------------------------------
+    def _scalar(self, node: Node, what: str) -> ScalarNode | None:
+        if not isinstance(node, ScalarNode):
+            self.problem(node, f"{what} must be a single value, not a list or mapping")
+            return None
+        if node.tag == _NULL_TAG and node.style is None:
+            self.problem(node, f"{what} is empty")
+            return None
+        return node
+
+    def text(self, node: Node, what: str) -> str | None:
+        """A string as written: ``no`` stays "no", ``1:30`` stays "1:30"."""
+        scalar = self._scalar(node, what)
+        if scalar is None:
+            return None
+        value = scalar.value.strip()
+        if not value:
+            self.problem(node, f"{what} is empty")
+            return None
+        return value
+
+    def whole(self, node: Node, what: str, minimum: int = 0) -> int | None:
+        """A whole number written in plain decimal (no octal, hex or signs)."""
+        scalar = self._scalar(node, what)
+        if scalar is None:
+            return None
+        if scalar.tag != _INT_TAG or scalar.style is not None:
+            self.problem(node, f"{what} must be a whole number, got '{scalar.value}'")
+            return None
+        if not _PLAIN_WHOLE.fullmatch(scalar.value):
+            self.problem(
+                node, f"{what} must be written in plain digits, got '{scalar.value}'"
+            )
+            return None
+        number = int(scalar.value)
+        if number < minimum:
+            self.problem(node, f"{what} must be at least {minimum}, got {number}")
+            return None
+        return number
+
+    def seconds(self, node: Node, what: str = "duration") -> int | None:
+        """A duration: whole seconds (``30``) or a quoted ``"M:SS"`` string."""
+        scalar = self._scalar(node, what)
+        if scalar is None:
+            return None
+        raw = scalar.value.strip()
+        if scalar.style is None and ":" in raw:
+            self.problem(
+                node,
+                f"{what} {raw} must be quoted: YAML reads an unquoted {raw} as a "
+                f'base-60 number; write "{raw}" or the number of seconds',
+            )
+            return None
+        if scalar.style is None:
+            if scalar.tag != _INT_TAG or not _PLAIN_WHOLE.fullmatch(raw):
+                self.problem(
+                    node,
+                    f'{what} must be whole seconds (30) or "M:SS" in quotes ("2:00"), '
+                    f"got '{raw}'",
+                )
+                return None
+            total = int(raw)
+        else:
+            match = _MINUTES_SECONDS.fullmatch(raw)
+            if match:
+                total = int(match[1]) * 60 + int(match[2])
+            elif _PLAIN_WHOLE.fullmatch(raw):
+                total = int(raw)
+            else:
+                self.problem(
+                    node, f'{what} must look like "M:SS" (e.g. "2:00") or 30, got "{raw}"'
+                )
+                return None
+        if total <= 0:
+            self.problem(node, f"{what} must be longer than 0 seconds")
+            return None
+        return total
+
+    def flag(self, node: Node, what: str) -> bool | None:
+        scalar = self._scalar(node, what)
+        if scalar is None:
+            return None
+        if scalar.style is None and scalar.value in ("true", "false"):
+            return scalar.value == "true"
+        self.problem(node, f"{what} must be true or false, got '{scalar.value}'")
+        return None
+
+    def day(self, node: Node, what: str) -> date | None:
+        """A calendar date written ``YYYY-MM-DD`` (quoted or not)."""
+        scalar = self._scalar(node, what)
+        if scalar is None:
+            return None
+        raw = scalar.value.strip()
+        try:
+            if not _ISO_DAY.fullmatch(raw):
+                raise ValueError
+            return date.fromisoformat(raw)
+        except ValueError:
+            self.problem(node, f"{what} must be a date written YYYY-MM-DD, got '{raw}'")
+            return None
+
+
+def did_you_mean(word: str, choices: Sequence[str]) -> str:
+    """A hint to end a message with: the closest choice, else all of them."""
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean '{close[0]}'?"
+    return f" (expected one of: {', '.join(choices)})"

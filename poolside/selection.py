@@ -1,0 +1,45 @@
+"""Which program runs today: the one asked for, the config's, or the plan's."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from poolside.config import Config
+from poolside.core import catalog
+from poolside.core.plan import Plan, load_plan
+from poolside.core.program import Program, load_program
+
+
+@dataclass(frozen=True)
+class Choice:
+    program: Program
+    week: int | None = None
+    plan: Plan | None = None
+    reason: str = ""
+
+
+def choose_program(ref: str | None, config: Config, today: date) -> Choice:
+    """Pick the program to run.
+
+    In order: ``ref`` (a CLI argument), the config's ``program``, the plan's
+    program for today's week when ``program_start`` is set, and otherwise
+    the default 20-minute core. Raises ``FileProblems`` or ``UnknownProgram``.
+    """
+    if ref is not None:
+        return Choice(load_program(catalog.resolve(ref)), reason="as asked")
+    if config.program is not None:
+        folder = config.source.parent if config.source else None
+        return Choice(load_program(catalog.resolve(config.program, folder)), reason="from config")
+    if config.program_start is not None:
+        plan = load_plan(catalog.resolve(config.plan))
+        week = plan.week_of(config.program_start, today)
+        if week is not None:
+            entry = plan.for_week(week)
+            return Choice(entry.load(), week, plan, f"week {week} of {plan.weeks}")
+        return Choice(
+            load_program(catalog.resolve(catalog.DEFAULT_PROGRAM)),
+            plan=plan,
+            reason="outside the plan's weeks",
+        )
+    return Choice(load_program(catalog.resolve(catalog.DEFAULT_PROGRAM)), reason="default")
