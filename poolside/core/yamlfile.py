@@ -31,6 +31,10 @@ _NULL_TAG = "tag:yaml.org,2002:null"
 _PLAIN_WHOLE = re.compile(r"[1-9][0-9]*|0")
 _MINUTES_SECONDS = re.compile(r"([0-9]+):([0-5][0-9])")
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_SYNTAX_HINTS = {
+    "mapping values are not allowed here": " (text with ': ' in it must be put in quotes)",
+    "found character '\\t' that cannot start any token": " (indent with spaces, not tabs)",
+}
 
 
 @dataclass(frozen=True, order=True)
@@ -114,14 +118,7 @@ class Reader:
         try:
             node = loader.get_single_node()
         except yaml.MarkedYAMLError as err:
-            mark = err.problem_mark or err.context_mark
-            message = err.problem or "YAML syntax error"
-            if err.context and err.problem:
-                message = f"{err.context}: {err.problem}"
-            if message == "mapping values are not allowed here":
-                message += " (text with ': ' in it must be put in quotes)"
-            line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-            self.problems.append(Problem(self.path, line, col, message))
+            self.problems.append(self._syntax_problem(err))
             return None
         except yaml.YAMLError as err:
             self.problems.append(Problem(self.path, 1, 1, f"YAML error: {err}"))
@@ -131,6 +128,20 @@ class Reader:
         if node is None:
             self.problems.append(Problem(self.path, 1, 1, "file is empty"))
         return node
+
+    def _syntax_problem(self, err: yaml.MarkedYAMLError) -> Problem:
+        """PyYAML's message, located, with the start of what was left open."""
+        mark = err.problem_mark or err.context_mark
+        message = err.problem or "YAML syntax error"
+        message += _SYNTAX_HINTS.get(message, "")
+        opened = err.context_mark
+        if err.context and err.context.startswith("expected a single document"):
+            message = "only one document is allowed per file; remove the second ---"
+        elif err.context and opened is not None and mark is not None and opened.line != mark.line:
+            what = err.context.removeprefix("while ")
+            message += f" ({what} that starts on line {opened.line + 1})"
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        return Problem(self.path, line, col, message)
 
     def load_file(self, path: str | Path) -> Node | None:
         try:
@@ -153,6 +164,7 @@ class Reader:
             self.problem(node, f"{what} must be a mapping of key: value lines")
             return None
         found: dict[str, Node] = {}
+        near_misses: set[str] = set()
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode):
                 self.problem(key_node, "keys must be plain words")
@@ -162,11 +174,14 @@ class Reader:
                 first = found[key].start_mark.line + 1
                 self.problem(key_node, f"duplicate key '{key}' (first given on line {first})")
             elif key not in allowed:
+                guess = closest(key, allowed)
+                if guess is not None:
+                    near_misses.add(guess)
                 self.problem(key_node, f"unknown key '{key}' in {what}{did_you_mean(key, allowed)}")
             else:
                 found[key] = value_node
         for key in required:
-            if key not in found:
+            if key not in found and key not in near_misses:
                 self.problem(node, f"{what} is missing '{key}'")
         return found
 
@@ -278,9 +293,15 @@ class Reader:
             return None
 
 
+def closest(word: str, choices: Sequence[str]) -> str | None:
+    """The choice ``word`` is most likely a typo of, if any is close."""
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 def did_you_mean(word: str, choices: Sequence[str]) -> str:
     """A hint to end a message with: the closest choice, else all of them."""
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    if close:
-        return f"; did you mean '{close[0]}'?"
+    guess = closest(word, choices)
+    if guess is not None:
+        return f"; did you mean '{guess}'?"
     return f" (expected one of: {', '.join(choices)})"

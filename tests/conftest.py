@@ -1,0 +1,37 @@
+"""Test set-up: headless by default, so no test needs a Pi, screen or sound card."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ["SDL_VIDEODRIVER"] = "dummy"
+os.environ["SDL_AUDIODRIVER"] = "dummy"
+os.environ["GPIOZERO_PIN_FACTORY"] = "mock"
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+REPO = Path(__file__).resolve().parent.parent
+PROGRAMS = REPO / "programs"
+
+
+@pytest.fixture(autouse=True)
+def _no_user_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Keep the developer's own ~/.config/poolside out of every test."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
+    monkeypatch.delenv("POOLSIDE_CONFIG", raising=False)
+
+
+def run_poolside(*args: str, timeout: float = 60, **kwargs) -> subprocess.CompletedProcess[str]:
+    """Run the real CLI in a child process, as a user or a script would."""
+    return subprocess.run(
+        [sys.executable, "-m", "poolside", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=os.environ.copy(),
+        **kwargs,
+    )
