@@ -6,8 +6,14 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from poolside.core.clock import ManualClock
+    from poolside.core.engine import Event, Session
+    from poolside.core.program import Program
 
 os.environ["SDL_VIDEODRIVER"] = "dummy"
 os.environ["SDL_AUDIODRIVER"] = "dummy"
@@ -35,3 +41,24 @@ def run_poolside(*args: str, timeout: float = 60, **kwargs) -> subprocess.Comple
         env=os.environ.copy(),
         **kwargs,
     )
+
+
+def program_from(data: dict) -> "Program":
+    """A program built through the real YAML loader from plain data."""
+    import yaml
+
+    from poolside.core.program import parse_program
+
+    return parse_program(yaml.safe_dump(data, allow_unicode=True).encode(), "<test>")
+
+
+def drive(session: "Session", clock: "ManualClock") -> list[tuple[float, "Event"]]:
+    """Advance a manual clock from deadline to deadline until nothing is due.
+
+    Returns (time polled, event) pairs: what a real main loop would see.
+    """
+    seen = [(clock.now(), e) for e in session.poll(clock.now())]
+    while (deadline := session.next_deadline()) is not None:
+        clock.set(max(deadline, clock.now()))
+        seen.extend((clock.now(), e) for e in session.poll(clock.now()))
+    return seen

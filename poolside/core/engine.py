@@ -30,6 +30,11 @@ NEXT_LEAD_S = 10
 COUNTDOWN_FROM = 3
 BACK_RESTARTS_AFTER_S = 3.0
 DEFAULT_GET_READY_S = 10.0
+# An event is due once the clock is within this of its deadline. Deadlines
+# are origin + offset in floating point, and (origin + offset) - origin can
+# come out a hair below offset: without the tolerance a loop that sleeps
+# until next_deadline() would wake, find nothing due, and spin.
+DUE_TOLERANCE_S = 1e-6
 
 # Order of events that fall on the same second: a block ends, then the next
 # phase starts (or the session finishes), then what is announced during it.
@@ -193,13 +198,15 @@ class Session:
         if self._origin is None or self._ended is not None:
             return due
         position = self.position(now)
-        while self._cursor < len(self._events) and self._events[self._cursor].at_s <= position:
+        due_by = position + DUE_TOLERANCE_S
+        while self._cursor < len(self._events) and self._events[self._cursor].at_s <= due_by:
             event = self._events[self._cursor]
             self._cursor += 1
             if event.type == "finish":
-                self._count(now)
+                end = float(self.program.duration_s)
+                self._done_s += self._overlap(self._counted_to, end)
                 self._ended = State.FINISHED
-                self._counted_to = float(self.program.duration_s)
+                self._counted_to = end
                 event = Event("finish", event.at_s, completed_s=self._done_s)
             due.append(event)
         return due
