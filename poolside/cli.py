@@ -55,8 +55,10 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     config_option = argparse.ArgumentParser(add_help=False)
     config_option.add_argument(
-        "--config", metavar="PATH", help="config file (default: ~/.config/poolside/config.yaml, "
-        "then /etc/poolside/config.yaml)"
+        "--config",
+        metavar="PATH",
+        help="config file (default: ~/.config/poolside/config.yaml, "
+        "then /etc/poolside/config.yaml)",
     )
 
     check = commands.add_parser(
@@ -107,7 +109,9 @@ def _parser() -> argparse.ArgumentParser:
         "--events", metavar="FILE", help="write every event as a JSON line to FILE (- for stdout)"
     )
     run.add_argument(
-        "--get-ready", type=_non_negative, metavar="SECONDS",
+        "--get-ready",
+        type=_non_negative,
+        metavar="SECONDS",
         help="get-ready countdown before the first phase (default: 10)",
     )
     run.set_defaults(handler=_run)

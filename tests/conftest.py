@@ -43,7 +43,7 @@ def run_poolside(*args: str, timeout: float = 60, **kwargs) -> subprocess.Comple
     )
 
 
-def program_from(data: dict) -> "Program":
+def program_from(data: dict) -> Program:
     """A program built through the real YAML loader from plain data."""
     import yaml
 
@@ -52,7 +52,7 @@ def program_from(data: dict) -> "Program":
     return parse_program(yaml.safe_dump(data, allow_unicode=True).encode(), "<test>")
 
 
-def drive(session: "Session", clock: "ManualClock") -> list[tuple[float, "Event"]]:
+def drive(session: Session, clock: ManualClock) -> list[tuple[float, Event]]:
     """Advance a manual clock from deadline to deadline until nothing is due.
 
     Returns (time polled, event) pairs: what a real main loop would see.

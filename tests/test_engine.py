@@ -38,8 +38,10 @@ def test_get_ready_countdown_then_phases_at_their_seconds(session: Session) -> N
     session.start(clock.now())
     assert session.state(clock.now()) is State.GET_READY
     seen = drive(session, clock)
-    timeline = [(round(t - 510.0, 6), e.type, e.count or (e.phase.index if e.phase else None))
-                for t, e in seen]
+    timeline = [
+        (round(t - 510.0, 6), e.type, e.count or (e.phase.index if e.phase else None))
+        for t, e in seen
+    ]
     assert timeline[:7] == [
         (-10.0, "start", None),
         (-10.0, "next", 0),
@@ -51,8 +53,12 @@ def test_get_ready_countdown_then_phases_at_their_seconds(session: Session) -> N
     ]
     phase_starts = [(t, i) for t, kind, i in timeline if kind == "phase"]
     assert phase_starts == [(0.0, 0), (20.0, 1), (50.0, 2), (60.0, 3), (90.0, 4), (100.0, 5)]
-    assert timeline[-4:] == [(112.0, "countdown", 3), (113.0, "countdown", 2),
-                             (114.0, "countdown", 1), (115.0, "finish", None)]
+    assert timeline[-4:] == [
+        (112.0, "countdown", 3),
+        (113.0, "countdown", 2),
+        (114.0, "countdown", 1),
+        (115.0, "finish", None),
+    ]
     assert session.state(clock.now()) is State.FINISHED
     assert session.completed_s(clock.now()) == 115.0
 
@@ -66,8 +72,12 @@ def test_block_end_comes_before_the_next_phase_and_halfway_in_work(session: Sess
 
 
 def test_short_phases_announce_no_earlier_than_the_phase_before() -> None:
-    program = program_from({"name": "tiny", "phases": [
-        {"kind": "work", "duration": 2}, {"kind": "rest", "duration": 5}]})
+    program = program_from(
+        {
+            "name": "tiny",
+            "phases": [{"kind": "work", "duration": 2}, {"kind": "rest", "duration": 5}],
+        }
+    )
     events = [(e.at_s, e.type, e.count) for e in schedule(program, 0)]
     assert events == [
         (0, "phase", None),
@@ -83,11 +93,19 @@ def test_short_phases_announce_no_earlier_than_the_phase_before() -> None:
 
 
 def test_cue_overrides_silence_next_and_countdown() -> None:
-    program = program_from({"name": "quiet", "phases": [
-        {"kind": "ramp", "duration": 30},
-        {"kind": "work", "duration": 30, "cues": {"next": False, "countdown": False,
-                                                   "halfway": False}},
-    ]})
+    program = program_from(
+        {
+            "name": "quiet",
+            "phases": [
+                {"kind": "ramp", "duration": 30},
+                {
+                    "kind": "work",
+                    "duration": 30,
+                    "cues": {"next": False, "countdown": False, "halfway": False},
+                },
+            ],
+        }
+    )
     about_second = [e.type for e in schedule(program, 10) if e.phase and e.phase.index == 1]
     assert about_second == ["phase"]
 
@@ -222,8 +240,12 @@ def test_an_event_is_due_at_its_own_deadline_after_a_fractional_pause() -> None:
     A loop that sleeps until next_deadline() must find the event due when it
     wakes; before the due tolerance it found nothing and spun forever.
     """
-    program = program_from({"name": "two", "phases": [
-        {"kind": "work", "duration": 2}, {"kind": "rest", "duration": 2}]})
+    program = program_from(
+        {
+            "name": "two",
+            "phases": [{"kind": "work", "duration": 2}, {"kind": "rest", "duration": 2}],
+        }
+    )
     session = Session(program, get_ready_s=0)
     session.start(0.0)
     session.pause(0.0)

@@ -85,7 +85,7 @@ def test_a_pause_shifts_every_later_deadline_by_its_length(
     clock.advance(length)
     session.resume(clock.now())
     late = [t for t, e in drive(session, clock) if e.type not in ("pause", "resume")]
-    expected = reference[len(early):]
+    expected = reference[len(early) :]
     assert len(late) == len(expected)
     for got, want in zip(late, expected, strict=True):
         assert abs(got - (want + length)) < 1e-6

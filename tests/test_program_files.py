@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from poolside.core.program import Cues, FileProblems, load_program, parse_program
+from poolside.core.program import Cues, load_program, parse_program
+from poolside.core.yamlfile import FileProblems
 
 from .conftest import PROGRAMS
 
@@ -53,8 +54,12 @@ def test_default_program_is_the_20_minute_core_of_the_design() -> None:
     program = load_program(PROGRAMS / "jump-and-hop-20.yaml")
     assert program.duration_s == 20 * 60
     outline = [(p.start_s, p.kind, p.duration_s) for p in program.phases if p.block is None]
-    assert outline == [(0, "ramp", 120), (360, "recovery", 120), (720, "recovery", 120),
-                       (1080, "ramp", 120)]
+    assert outline == [
+        (0, "ramp", 120),
+        (360, "recovery", 120),
+        (720, "recovery", 120),
+        (1080, "ramp", 120),
+    ]
     for block, start in ((1, 120), (2, 480), (3, 840)):
         steps = [p for p in program.phases if p.block == block]
         assert [(p.kind, p.duration_s) for p in steps] == [("work", 30), ("rest", 30)] * 4
@@ -76,7 +81,7 @@ def test_thirty_minute_session_wraps_the_same_core() -> None:
 
 def test_moves_rotate_round_by_round_with_their_own_coaching_line() -> None:
     program = parse_program(
-        """name: rotate
+        b"""name: rotate
 phases:
   - block: B
     repeat: 5
@@ -88,7 +93,7 @@ phases:
           - move: Hops
             coach: Left then right
         duration: 20
-""".encode()
+"""
     )
     assert [(p.move, p.coach) for p in program.phases] == [
         ("Jumps", "Default line"),
@@ -122,8 +127,10 @@ phases:
 
 
 def test_default_labels_and_halfway_for_work() -> None:
-    program = parse_program(b"name: d\nphases:\n  - kind: recovery\n    duration: 60\n"
-                            b"  - kind: work\n    duration: 30\n")
+    program = parse_program(
+        b"name: d\nphases:\n  - kind: recovery\n    duration: 60\n"
+        b"  - kind: work\n    duration: 30\n"
+    )
     assert [p.label for p in program.phases] == ["RECOVER", "WORK"]
     assert [p.cues.halfway for p in program.phases] == [False, True]
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from poolside.core.program import Phase, Program
@@ -41,7 +41,7 @@ DUE_TOLERANCE_S = 1e-6
 _ORDER = {"block_end": 0, "phase": 1, "finish": 1, "halfway": 2, "next": 3, "countdown": 4}
 
 
-class State(str, Enum):
+class State(StrEnum):
     IDLE = "idle"
     GET_READY = "get-ready"
     RUNNING = "running"

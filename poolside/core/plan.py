@@ -84,9 +84,7 @@ def load_plan(path: str | Path) -> Plan:
 
 
 def _read_plan(reader: Reader, node: Node, folder: Path) -> Plan | None:
-    top = reader.fields(
-        node, _PLAN_KEYS, required=("name", "weeks", "schedule"), what="the plan"
-    )
+    top = reader.fields(node, _PLAN_KEYS, required=("name", "weeks", "schedule"), what="the plan")
     if top is None:
         return None
     name = reader.text(top["name"], "name") if "name" in top else None
@@ -153,7 +151,9 @@ def _read_weeks(reader: Reader, node: Node, weeks: int) -> list[int] | None:
                 reader.problem(node, "weeks is an empty list")
             return None
         result = [n for n in numbers if n is not None]
-    elif isinstance(node, ScalarNode) and (match := _RANGE.fullmatch(node.value)) and node.tag.endswith(":str"):
+    elif _is_range(node):
+        match = _RANGE.fullmatch(node.value)
+        assert match is not None
         first, last = int(match[1]), int(match[2])
         if first < 1 or last < first:
             reader.problem(node, f"weeks '{node.value}' must run from a lower to a higher week")
@@ -169,6 +169,15 @@ def _read_weeks(reader: Reader, node: Node, weeks: int) -> list[int] | None:
         reader.problem(node, f"week {beyond[0]} is after the plan's last week ({weeks})")
         return None
     return result
+
+
+def _is_range(node: Node) -> bool:
+    """A plain ``3-4``: YAML reads it as text, the plan as a span of weeks."""
+    return (
+        isinstance(node, ScalarNode)
+        and node.tag.endswith(":str")
+        and _RANGE.fullmatch(node.value) is not None
+    )
 
 
 def _read_program_ref(

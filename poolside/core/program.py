@@ -30,7 +30,7 @@ from pathlib import Path
 
 from yaml.nodes import MappingNode, Node
 
-from poolside.core.yamlfile import FileProblems, Problem, Reader, did_you_mean
+from poolside.core.yamlfile import Reader, did_you_mean
 
 PHASE_KINDS = ("warm-up", "ramp", "work", "rest", "recovery", "cool-down")
 DEFAULT_LABELS = {
@@ -245,7 +245,7 @@ def _flatten(groups: list[tuple[str | None, int, list[_Step]]]) -> tuple[Phase, 
 
 
 def _read_block(reader: Reader, node: Node) -> tuple[str | None, int, list[_Step]] | None:
-    fields = reader.fields(node, _BLOCK_KEYS, required=("block", "repeat", "phases"), what="a block")
+    fields = reader.fields(node, _BLOCK_KEYS, required=_BLOCK_KEYS, what="a block")
     if fields is None:
         return None
     name = reader.text(fields["block"], "block name") if "block" in fields else None
@@ -306,7 +306,10 @@ def _read_moves(
     if "moves" not in fields:
         return ()
     if not in_block:
-        reader.problem(fields["moves"], "moves rotate round by round, so they belong in a block; use move here")
+        reader.problem(
+            fields["moves"],
+            "moves rotate round by round, so they belong in a block; use move here",
+        )
         return None
     items = reader.items(fields["moves"], "moves")
     if items is None:
@@ -344,17 +347,3 @@ def _read_cues(reader: Reader, node: Node | None, kind: str | None) -> Cues | No
 
 def _unknown_kind(kind: str) -> str:
     return f"unknown phase kind '{kind}'{did_you_mean(kind, PHASE_KINDS)}"
-
-
-__all__ = [
-    "Cues",
-    "DEFAULT_LABELS",
-    "FileProblems",
-    "MAX_PROGRAM_S",
-    "PHASE_KINDS",
-    "Phase",
-    "Problem",
-    "Program",
-    "load_program",
-    "parse_program",
-]

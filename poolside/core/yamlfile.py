@@ -221,9 +221,7 @@ class Reader:
             self.problem(node, f"{what} must be a whole number, got '{scalar.value}'")
             return None
         if not _PLAIN_WHOLE.fullmatch(scalar.value):
-            self.problem(
-                node, f"{what} must be written in plain digits, got '{scalar.value}'"
-            )
+            self.problem(node, f"{what} must be written in plain digits, got '{scalar.value}'")
             return None
         number = int(scalar.value)
         if number < minimum:
@@ -260,9 +258,7 @@ class Reader:
             elif _PLAIN_WHOLE.fullmatch(raw):
                 total = int(raw)
             else:
-                self.problem(
-                    node, f'{what} must look like "M:SS" (e.g. "2:00") or 30, got "{raw}"'
-                )
+                self.problem(node, f'{what} must look like "M:SS" (e.g. "2:00") or 30, got "{raw}"')
                 return None
         if total <= 0:
             self.problem(node, f"{what} must be longer than 0 seconds")

@@ -1,0 +1,238 @@
+"""The poolside command, run as a real child process."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .conftest import PROGRAMS, run_poolside
+
+BAD = Path(__file__).parent / "bad_programs"
+
+
+def test_version_and_help() -> None:
+    from poolside import __version__
+
+    assert run_poolside("--version").stdout.strip() == f"poolside {__version__}"
+    for command in ("check", "plan", "run", "today"):
+        result = run_poolside(command, "--help")
+        assert result.returncode == 0 and "usage: poolside " + command in result.stdout
+
+
+def test_usage_errors_exit_2() -> None:
+    assert run_poolside().returncode == 2
+    assert run_poolside("check").returncode == 2
+    assert run_poolside("run", "--speed", "fast").returncode == 2
+    assert run_poolside("frobnicate").returncode == 2
+
+
+def test_check_passes_the_bundled_files() -> None:
+    result = run_poolside("check", str(PROGRAMS))
+    assert result.returncode == 0, result.stderr
+    assert "jump-and-hop-20.yaml: ok (program jump-and-hop-20, 20:00)" in result.stdout
+    assert "six-month.yaml: ok (plan six-month, 24 weeks x 3)" in result.stdout
+
+
+def test_check_prints_every_bad_file_as_one_located_line_and_exits_1() -> None:
+    bad = sorted(BAD.glob("*.yaml"))
+    result = run_poolside("check", *map(str, bad), str(PROGRAMS / "jump-and-hop-20.yaml"))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == len(bad)
+    for path, line in zip(bad, lines, strict=True):
+        assert line.startswith(f"{path}:") and line.split(":")[1].isdigit()
+    assert "jump-and-hop-20.yaml: ok" in result.stdout
+
+
+def test_check_of_a_missing_file_is_bad_input(tmp_path: Path) -> None:
+    result = run_poolside("check", str(tmp_path / "nope.yaml"))
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"{tmp_path / 'nope.yaml'}:1:1: cannot read:")
+
+
+def test_check_validates_a_config_file(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("program: jump-and-hop-20\nprogram_start: 2027-13-01\nget_redy: 5\n")
+    result = run_poolside("check", str(config))
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"{config}:2:16: program_start must be a date written YYYY-MM-DD, got '2027-13-01'",
+        f"{config}:3:1: unknown key 'get_redy' in the config; did you mean 'get_ready'?",
+    ]
+
+
+def test_plan_json_is_the_20_minute_structure() -> None:
+    result = run_poolside("plan", "jump-and-hop-20", "--json")
+    assert result.returncode == 0
+    plan = json.loads(result.stdout)
+    assert plan["name"] == "jump-and-hop-20" and plan["duration_s"] == 1200
+    phases = plan["phases"]
+    assert [p["index"] for p in phases] == list(range(28))
+    assert set(phases[0]) == {"index", "start_s", "duration_s", "kind", "label", "move"}
+    assert [p["start_s"] for p in phases if p["kind"] in ("ramp", "recovery")] == [
+        0,
+        360,
+        720,
+        1080,
+    ]
+    assert sum(p["duration_s"] for p in phases) == 1200
+    assert all(
+        b["start_s"] == a["start_s"] + a["duration_s"] for a, b in itertools.pairwise(phases)
+    )
+
+
+def test_plan_table_reads_like_a_class_plan() -> None:
+    result = run_poolside("plan", str(PROGRAMS / "jump-and-hop-30.yaml"))
+    lines = result.stdout.splitlines()
+    assert lines[0] == "jump-and-hop-30: Jump & hop · 30-minute session (30:00)"
+    assert lines[3].split() == [
+        "0:00",
+        "WARM",
+        "UP",
+        "Walk",
+        "and",
+        "jog",
+        "through",
+        "the",
+        "water",
+        "5:00",
+        "5:00",
+    ]
+    assert lines[-1].split() == ["30:00", "END"]
+
+
+def test_plan_of_an_unknown_program_names_the_bundled_ones() -> None:
+    result = run_poolside("plan", "jump-and-hop-99")
+    assert result.returncode == 1
+    assert "no file or bundled program named 'jump-and-hop-99'" in result.stderr
+    assert "jump-and-hop-20" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_today_knows_the_week_and_program(tmp_path: Path) -> None:
+    result = run_poolside("today", "--start", "2027-01-04", "--date", "2027-01-19")
+    assert result.stdout.strip() == (
+        "2027-01-19: week 3 of 24 · jump-and-hop-20, 2 block(s) (14:00) · Two blocks"
+    )
+    config = tmp_path / "config.yaml"
+    config.write_text("program_start: 2027-01-04\n")
+    result = run_poolside("today", "--config", str(config), "--date", "2027-03-01")
+    assert "week 9 of 24 · jump-and-hop-20-advanced (20:00)" in result.stdout
+    before = run_poolside("today", "--config", str(config), "--date", "2027-01-03")
+    assert "before the program starts" in before.stdout
+    missing = run_poolside("today")
+    assert missing.returncode == 1 and "program start date" in missing.stderr
+
+
+def test_headless_run_prints_every_phase_and_finishes_fast() -> None:
+    began = time.monotonic()
+    result = run_poolside(
+        "run", "jump-and-hop-20", "--headless", "--start", "--speed", "600", "--events", "-"
+    )
+    took = time.monotonic() - began
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    phases = [e for e in events if e["type"] == "phase"]
+    assert [(p["index"], p["start_s"]) for p in phases] == [
+        (p["index"], p["start_s"])
+        for p in json.loads(run_poolside("plan", "jump-and-hop-20", "--json").stdout)["phases"]
+    ]
+    assert all({"kind", "label"} <= set(p) for p in phases)
+    assert events[0]["type"] == "start" and events[-1]["type"] == "finish"
+    assert events[-1]["completed_s"] == 1200
+    types = {e["type"] for e in events}
+    assert {"next", "countdown", "halfway", "block_end"} <= types
+    assert 1.9 < took < 15, f"took {took:.1f} s for a 2 s run"
+
+
+def test_events_are_written_as_they_happen() -> None:
+    """The first phase line arrives while the run is still going."""
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "poolside",
+            "run",
+            "jump-and-hop-20",
+            "--headless",
+            "--start",
+            "--speed",
+            "10",
+            "--get-ready",
+            "1",
+            "--events",
+            "-",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=os.environ.copy(),
+    )
+    try:
+        assert child.stdout is not None
+        for line in child.stdout:
+            if json.loads(line)["type"] == "phase":
+                break
+        assert child.poll() is None, "the run ended before its first phase was read"
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_events_to_a_file_and_readable_lines_without_events(tmp_path: Path) -> None:
+    out = tmp_path / "events.jsonl"
+    program = tmp_path / "short.yaml"
+    program.write_text(
+        "name: short\nphases:\n  - kind: work\n    label: Sprünge\n"
+        "    duration: 3\n  - kind: rest\n    duration: 2\n",
+        encoding="utf-8",
+    )
+    result = run_poolside(
+        "run",
+        str(program),
+        "--headless",
+        "--start",
+        "--speed",
+        "50",
+        "--get-ready",
+        "0",
+        "--events",
+        str(out),
+    )
+    assert result.returncode == 0 and result.stdout == ""
+    lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert [e["label"] for e in lines if e["type"] == "phase"] == ["Sprünge", "REST"]
+    readable = run_poolside("run", str(program), "--headless", "--start", "--speed", "50")
+    assert readable.stdout.splitlines() == [
+        "  0:00  Sprünge     0:03",
+        "  0:03  REST        0:02",
+        "  0:05  finished: 0:05 done",
+    ]
+
+
+def test_headless_run_needs_start_and_reports_bad_programs() -> None:
+    result = run_poolside("run", "--headless")
+    assert result.returncode == 1 and "--start" in result.stderr
+    bad = BAD / "sexagesimal.yaml"
+    result = run_poolside("run", str(bad), "--headless", "--start")
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"{bad}:5:15: duration 1:30 must be quoted")
+
+
+def test_python_dash_m_and_the_console_script_agree() -> None:
+    script = Path(sys.executable).with_name("poolside")
+    if not script.exists():
+        return
+    result = subprocess.run(
+        [str(script), "plan", "jump-and-hop-20", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert json.loads(result.stdout) == json.loads(
+        run_poolside("plan", "jump-and-hop-20", "--json").stdout
+    )

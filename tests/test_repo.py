@@ -1,0 +1,52 @@
+"""Rules of the repository that code review alone would let slip."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from .conftest import REPO
+
+FORBIDDEN_IN_CORE = (
+    "pygame",
+    "gpiozero",
+    "sqlite3",
+    "poolside.devices",
+    "poolside.records",
+    "poolside.app",
+    "poolside.cli",
+    "subprocess",
+    "socket",
+)
+
+
+def _readme_commands() -> list[str]:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    return re.findall(r"```sh\n(.+?)\n```", text)
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    run_command, test_command = _readme_commands()[:2]
+    assert "poolside run" in run_command
+    assert "pytest" in test_command
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert test_command in ci
+
+
+def test_core_stays_pure() -> None:
+    for path in sorted((REPO / "poolside" / "core").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            for name in names:
+                assert not name.startswith(FORBIDDEN_IN_CORE), f"{path.name} imports {name}"
+            if isinstance(node, ast.Attribute):
+                assert node.attr not in ("write_text", "write_bytes", "sleep"), (
+                    f"{path.name}:{node.lineno} {node.attr}"
+                )
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "open":
+                raise AssertionError(f"{path.name}:{node.lineno} opens a file")
