@@ -7,7 +7,10 @@ printed as ``file:line:col: message``), 2 usage errors (argparse's own).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
+import signal
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -16,16 +19,17 @@ from pathlib import Path
 from poolside import __version__
 from poolside.config import Config, find_config, load_config
 from poolside.core import catalog
-from poolside.core.clock import MonotonicClock, ScaledClock
-from poolside.core.engine import Session, State
+from poolside.core.clock import clock_for
+from poolside.core.engine import State
 from poolside.core.plan import load_plan
 from poolside.core.program import Program, load_program
 from poolside.core.timefmt import clock_text
 from poolside.core.yamlfile import FileProblems, Problem
-from poolside.headless import json_lines, readable_lines, run_headless
-from poolside.selection import choose_program
+from poolside.selection import Choice, choose_program
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as the shell reports a reader gone away
+SCREENS = ("home", "get-ready", "running", "paused", "finished", "error")
 
 
 class _BadInput(Exception):
@@ -114,8 +118,46 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="get-ready countdown before the first phase (default: 10)",
     )
+    shown = run.add_mutually_exclusive_group()
+    shown.add_argument(
+        "--fullscreen", action="store_true", help="full screen (the default without a desktop)"
+    )
+    shown.add_argument(
+        "--windowed", action="store_true", help="in a window (the default on a desktop)"
+    )
+    _screen_options(run)
     run.set_defaults(handler=_run)
+
+    render = commands.add_parser(
+        "render",
+        parents=[config_option],
+        help="save a screen as a PNG",
+        description="Render the screen as it looks at second --at of PROGRAM (default: "
+        "the one 'poolside run' would run) into a PNG, or another --screen.",
+    )
+    render.add_argument("program", nargs="?", metavar="PROGRAM")
+    render.add_argument(
+        "--at",
+        type=float,
+        default=125.0,
+        metavar="SECONDS",
+        help="program second to show (negative: in the get-ready countdown)",
+    )
+    render.add_argument("--screen", choices=SCREENS, default="running")
+    render.add_argument("--out", required=True, metavar="FILE.png")
+    _screen_options(render)
+    render.set_defaults(handler=_render)
     return parser
+
+
+def _screen_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--size", type=_size, metavar="WxH", help="screen or window size")
+    parser.add_argument(
+        "--theme",
+        choices=("colour", "plain"),
+        default="colour",
+        help="plain: black and white, for bright sun",
+    )
 
 
 # -- argument types -----------------------------------------------------------
@@ -131,6 +173,16 @@ def _positive(text: str) -> float:
 
 def _non_negative(text: str) -> float:
     return 0.0 if text.strip() in ("0", "0.0") else _positive(text)
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a size (WxH, e.g. 1920x1080): {text}") from None
+    if not (64 <= width <= 16384 and 64 <= height <= 16384):
+        raise argparse.ArgumentTypeError(f"size out of range: {text}")
+    return width, height
 
 
 def _day(text: str) -> date:
@@ -263,21 +315,56 @@ def _today(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     config = _config(args)
-    choice = choose_program(args.program, config, date.today())
     get_ready = config.get_ready_s if args.get_ready is None else args.get_ready
-    if not args.headless:
-        from poolside.app import run_screen
+    if args.headless:
+        if not args.start:
+            raise _BadInput("--headless has no button to press: add --start")
+        return _run_headless(args, choose_program(args.program, config, date.today()), get_ready)
+    from poolside.app import run_screen
 
-        return run_screen(args, config, choice, get_ready)
-    if not args.start:
-        raise _BadInput("--headless has no button to press: add --start")
-    clock = ScaledClock(args.speed) if args.speed != 1.0 else MonotonicClock()
-    session = Session(choice.program, get_ready_s=get_ready)
-    if args.events is None:
-        state = run_headless(session, clock, readable_lines(sys.stdout))
-    elif args.events == "-":
-        state = run_headless(session, clock, json_lines(sys.stdout))
-    else:
-        with open(args.events, "w", encoding="utf-8") as stream:
-            state = run_headless(session, clock, json_lines(stream))
+    try:
+        choice = choose_program(args.program, config, date.today())
+    except (FileProblems, catalog.UnknownProgram) as err:
+        # Said on the terminal, and shown on the kiosk's error screen.
+        lines = _problem_lines(err)
+        print("\n".join(lines), file=sys.stderr)
+        run_screen(args, None, get_ready, problems=lines)
+        return EXIT_BAD_INPUT
+    return run_screen(args, choice, get_ready)
+
+
+def _problem_lines(err: FileProblems | catalog.UnknownProgram) -> tuple[str, ...]:
+    if isinstance(err, FileProblems):
+        return tuple(str(p) for p in err.problems)
+    return (f"poolside: {err}",)
+
+
+def _run_headless(args: argparse.Namespace, choice: Choice, get_ready: float) -> int:
+    from poolside.devices.theme import THEMES
+    from poolside.headless import json_lines, offscreen_kiosk, readable_lines, run_offscreen
+
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop cleanly, like Ctrl-C
+    with contextlib.ExitStack() as stack:
+        if args.events is None:
+            emit = readable_lines(sys.stdout)
+        elif args.events == "-":
+            emit = json_lines(sys.stdout)
+        else:
+            emit = json_lines(stack.enter_context(open(args.events, "w", encoding="utf-8")))
+        size = args.size or (1280, 720)
+        kiosk = offscreen_kiosk(choice, get_ready, size, emit, THEMES[args.theme])
+        try:
+            state = run_offscreen(kiosk, clock_for(args.speed))
+        except BrokenPipeError:  # the reader went away (e.g. `| head`): end quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return EXIT_BROKEN_PIPE
     return EXIT_OK if state is State.FINISHED else EXIT_INTERRUPTED
+
+
+def _render(args: argparse.Namespace) -> int:
+    from poolside.render import render_png
+
+    choice = choose_program(args.program, _config(args), date.today())
+    render_png(choice, args.screen, args.at, args.size or (1280, 720), args.theme, args.out)
+    print(args.out)
+    return EXIT_OK

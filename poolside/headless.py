@@ -1,8 +1,9 @@
-"""``poolside run --headless``: the engine with no window, GPIO or audio.
+"""``poolside run --headless``: the kiosk with no window, GPIO or audio.
 
-Used by scripts, tests and demos: it sleeps until the engine's next deadline
-(scaled by ``--speed``), hands every event to ``emit`` as it falls due, and
-returns when the program finishes or is stopped.
+The same :class:`~poolside.app.Kiosk` draws every frame onto an off-screen
+surface, so scripts, tests and benchmarks exercise the real drawing code. It
+sleeps until the next wake-up (scaled by ``--speed``), hands each event to
+``emit`` as it falls due, and returns when the program finishes or stops.
 """
 
 from __future__ import annotations
@@ -12,34 +13,48 @@ import time
 from collections.abc import Callable
 from typing import IO
 
+import pygame
+
+from poolside.app import Kiosk
 from poolside.core.clock import Clock
-from poolside.core.engine import Event, Session, State
+from poolside.core.engine import Event, State
 from poolside.core.timefmt import clock_text
+from poolside.devices.screen import Renderer
+from poolside.devices.theme import COLOUR, Theme
+from poolside.selection import Choice
 
 
-def run_headless(
-    session: Session,
-    clock: Clock,
+def offscreen_kiosk(
+    choice: Choice,
+    get_ready_s: float,
+    size: tuple[int, int],
     emit: Callable[[Event], None],
+    theme: Theme = COLOUR,
+) -> Kiosk:
+    surface = pygame.Surface(size)
+    return Kiosk(lambda: surface, Renderer(theme), choice, get_ready_s, emit=emit, keep_going=False)
+
+
+def run_offscreen(
+    kiosk: Kiosk,
+    clock: Clock,
     sleep: Callable[[float], None] = time.sleep,
-) -> State:
-    """Start ``session`` and drive it to the end; Ctrl-C stops it cleanly."""
-    session.start(clock.now())
+) -> State | None:
+    """Start at once and run to the end; Ctrl-C stops the session cleanly."""
+    kiosk.act("toggle", clock.now())
     try:
         while True:
-            for event in session.poll(clock.now()):
-                emit(event)
-            deadline = session.next_deadline()
-            if deadline is None:
-                return session.state(clock.now())
-            wait = (deadline - clock.now()) / clock.speed
+            now = clock.now()
+            wake = kiosk.tick(now)
+            if kiosk.state(now) in (State.FINISHED, State.STOPPED) or wake is None:
+                return kiosk.state(now)
+            wait = (wake - clock.now()) / clock.speed
             if wait > 0:
                 sleep(wait)
     except KeyboardInterrupt:
-        session.stop(clock.now())
-        for event in session.poll(clock.now()):
-            emit(event)
-        return session.state(clock.now())
+        kiosk.act("stop", clock.now())
+        kiosk.tick(clock.now())
+        return kiosk.state(clock.now())
 
 
 def json_lines(stream: IO[str]) -> Callable[[Event], None]:

@@ -18,7 +18,6 @@ if TYPE_CHECKING:
 os.environ["SDL_VIDEODRIVER"] = "dummy"
 os.environ["SDL_AUDIODRIVER"] = "dummy"
 os.environ["GPIOZERO_PIN_FACTORY"] = "mock"
-os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 REPO = Path(__file__).resolve().parent.parent
 PROGRAMS = REPO / "programs"

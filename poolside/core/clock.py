@@ -68,3 +68,8 @@ class ManualClock:
             raise ValueError("a monotonic clock cannot go back")
         self._now = when
         return self._now
+
+
+def clock_for(speed: float) -> Clock:
+    """Real time at speed 1, else a clock running ``speed`` times faster."""
+    return MonotonicClock() if speed == 1.0 else ScaledClock(speed)

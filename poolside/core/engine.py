@@ -173,6 +173,10 @@ class Session:
         phase = self.current_phase(now)
         return (0.0 - position) if phase is None else phase.end_s - position
 
+    def paused_for(self, now: float) -> float:
+        """Seconds the session has been paused so far (0 when not paused)."""
+        return 0.0 if self._paused_at is None else now - self._paused_at
+
     def completed_s(self, now: float) -> float:
         """Program seconds actually done: pauses, get-ready and skips excluded."""
         if self._origin is None or self._ended is not None or self._paused_at is not None:

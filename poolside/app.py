@@ -1,0 +1,302 @@
+"""The kiosk: the main loop that wires the engine, the view and the screen.
+
+One thread owns pygame, the engine and (later) the store. The loop sleeps
+until the next engine deadline, the next visible change (a digit, a 3-2-1
+pulse) or input, and redraws only when the view has changed: about once a
+second, not sixty times.
+
+The same :class:`Kiosk` runs in a window (``poolside run``) and off-screen
+(``poolside run --headless``), so tests and benchmarks exercise the real
+drawing code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+import traceback
+from collections.abc import Callable
+
+import pygame
+
+from poolside.core.clock import (
+    clock_for,
+)
+from poolside.core.engine import Event, Session, State
+from poolside.core.view import Context, View, build_view, error_view, next_change
+from poolside.devices.screen import Renderer
+from poolside.devices.theme import THEMES
+from poolside.selection import Choice
+
+HOLD_TO_STOP_S = 1.0  # Escape held this long stops a session (real seconds)
+HOME_REFRESH_S = 1.0
+DEFAULT_WINDOW = (1280, 720)
+KEYS = {
+    pygame.K_SPACE: "toggle",
+    pygame.K_RIGHT: "next",
+    pygame.K_n: "next",
+    pygame.K_LEFT: "back",
+    pygame.K_b: "back",
+    pygame.K_s: "stop",
+    pygame.K_f: "fullscreen",
+    pygame.K_q: "quit",
+}
+KEYBOARD_HINT = "Space start/pause · → next · ← back · hold Esc stop · F full screen · Q quit"
+
+
+class Kiosk:
+    """The kiosk's state and its one step; no windows, no sleeping.
+
+    ``tick(now)`` polls the engine, hands its events to ``emit``, redraws if
+    the view changed, and returns the clock time it next needs to wake.
+    """
+
+    def __init__(
+        self,
+        surface_source: Callable[[], pygame.Surface],
+        renderer: Renderer,
+        choice: Choice | None,
+        get_ready_s: float,
+        emit: Callable[[Event], None] = lambda event: None,
+        present: Callable[[], None] = lambda: None,
+        context: Callable[[], Context] = Context,
+        keep_going: bool = True,
+    ) -> None:
+        self._surface = surface_source
+        self._renderer = renderer
+        self._present = present
+        self._emit = emit
+        self._context = context
+        self._keep_going = keep_going  # show errors on screen instead of raising
+        self.choice = choice
+        self.get_ready_s = get_ready_s
+        self.session = Session(choice.program, get_ready_s) if choice else None
+        self.error: View | None = None
+        self.frames = 0
+        self._shown: View | None = None
+
+    # -- input ----------------------------------------------------------------
+    def act(self, action: str, now: float) -> None:
+        """A button or key: toggle, next, back, stop."""
+        session = self.session
+        if session is None or self.error is not None:
+            return
+        state = session.state(now)
+        if action == "toggle" and state in (State.FINISHED, State.STOPPED):
+            self.session = Session(session.program, self.get_ready_s)  # back home
+        elif action == "toggle":
+            session.toggle(now)
+        elif action == "next":
+            session.skip(now)
+        elif action == "back":
+            session.back(now)
+        elif action == "stop":
+            session.stop(now)
+
+    def show_error(self, title: str, lines: tuple[str, ...], hint: str) -> None:
+        self.error = error_view(title, lines, hint)
+
+    def redraw(self) -> None:
+        """Draw on the next tick even if nothing changed (resize, expose)."""
+        self._shown = None
+
+    # -- state ----------------------------------------------------------------
+    def state(self, now: float) -> State | None:
+        return self.session.state(now) if self.session else None
+
+    def in_class(self, now: float) -> bool:
+        """A session is under way, so quitting by key is refused."""
+        return self.state(now) in (State.GET_READY, State.RUNNING, State.PAUSED)
+
+    # -- the step -------------------------------------------------------------
+    def tick(self, now: float) -> float | None:
+        try:
+            self._step(now)
+        except Exception as err:  # show it and keep running: never die at the pool
+            if not self._keep_going:
+                raise
+            traceback.print_exc()
+            self.show_error(
+                "SOMETHING WENT WRONG",
+                (f"{type(err).__name__}: {err}",),
+                "Press Q to quit and start poolside again.",
+            )
+            self._show(self.error)
+        return self._wake(now)
+
+    def _step(self, now: float) -> None:
+        if self.session is not None and self.error is None:
+            for event in self.session.poll(now):
+                self._emit(event)
+        self._show(self.error or self._view(now))
+
+    def _show(self, view: View | None) -> None:
+        if view is not None and view != self._shown:
+            self._renderer.draw(self._surface(), view)
+            self._present()
+            self.frames += 1
+            self._shown = view
+
+    def _wake(self, now: float) -> float | None:
+        session = self.session
+        if session is None or self.error is not None:
+            return None
+        candidates = (session.next_deadline(), next_change(session, now))
+        wakes = [t for t in candidates if t is not None]
+        if session.state(now) is State.IDLE:
+            wakes.append(now + HOME_REFRESH_S)
+        return min(wakes) if wakes else None
+
+    def _view(self, now: float) -> View:
+        assert self.session is not None
+        return build_view(self.session, now, self._context())
+
+
+def home_context(choice: Choice, status: tuple[str, ...] = ()) -> Callable[[], Context]:
+    """The home screen's outside facts: title, plan week, the wall clock."""
+    week = f"week {choice.week} of {choice.plan.weeks}" if choice.week and choice.plan else ""
+
+    def context() -> Context:
+        return Context(
+            title=choice.program.title,
+            week=week,
+            wall_clock=time.strftime("%H:%M"),
+            status=status,
+        )
+
+    return context
+
+
+# -- running it -------------------------------------------------------------------
+def run_screen(
+    args: argparse.Namespace,
+    choice: Choice | None,
+    get_ready_s: float,
+    problems: tuple[str, ...] = (),
+) -> int:
+    """``poolside run``: the full-screen (or windowed) kiosk."""
+    pygame.init()
+    pygame.display.set_caption("poolside")
+    window = _Window(args)
+    clock = clock_for(args.speed)
+    context = home_context(choice, (KEYBOARD_HINT,)) if choice else Context
+    kiosk = Kiosk(
+        surface_source=window.surface,
+        renderer=Renderer(THEMES[args.theme]),
+        choice=choice,
+        get_ready_s=get_ready_s,
+        present=pygame.display.flip,
+        context=context,
+    )
+    if problems:
+        kiosk.show_error(
+            "PROGRAM FILE PROBLEM",
+            problems,
+            "Fix the file and start poolside again (poolside check FILE lists the same). "
+            "Press Q to quit.",
+        )
+    print(
+        f"poolside: video driver {pygame.display.get_driver()}, "
+        f"{window.surface().get_width()}x{window.surface().get_height()}",
+        file=sys.stderr,
+    )
+    if args.start:
+        kiosk.act("toggle", clock.now())
+    controls = KeyControls()
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop like Ctrl-C
+    try:
+        while True:
+            wake = kiosk.tick(clock.now())
+            timeout = 1.0 if wake is None else (wake - clock.now()) / clock.speed
+            held = controls.wake_in(time.monotonic())
+            if held is not None:
+                timeout = min(timeout, held)
+            events = [pygame.event.wait(max(1, round(timeout * 1000))), *pygame.event.get()]
+            actions = [controls.action(event, time.monotonic()) for event in events]
+            actions.append(controls.held(time.monotonic()))
+            for action in filter(None, actions):
+                now = clock.now()
+                if action == "close" or (
+                    action == "quit" and (kiosk.error is not None or not kiosk.in_class(now))
+                ):
+                    return 0
+                if action == "fullscreen":
+                    window.toggle()
+                    kiosk.redraw()
+                elif action == "redraw":
+                    kiosk.redraw()
+                else:
+                    kiosk.act(action, now)
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        pygame.quit()
+
+
+class KeyControls:
+    """Keyboard events to kiosk actions; Escape must be held to stop.
+
+    A held Escape stops a class (like the STOP button held for its time), so
+    a stray key press cannot end it. Time here is real, unscaled time.
+    """
+
+    def __init__(self, hold_s: float = HOLD_TO_STOP_S) -> None:
+        self.hold_s = hold_s
+        self._escape_down: float | None = None
+
+    def action(self, event: pygame.event.Event, now: float) -> str | None:
+        if event.type == pygame.QUIT:
+            return "close"
+        if event.type in (pygame.KEYDOWN, pygame.KEYUP) and event.key == pygame.K_ESCAPE:
+            self._escape_down = now if event.type == pygame.KEYDOWN else None
+            return None
+        if event.type == pygame.KEYDOWN:
+            return KEYS.get(event.key)
+        if event.type in (
+            pygame.VIDEORESIZE,
+            pygame.VIDEOEXPOSE,
+            pygame.WINDOWSIZECHANGED,
+            pygame.WINDOWEXPOSED,
+        ):
+            return "redraw"
+        return None
+
+    def held(self, now: float) -> str | None:
+        """``stop`` once Escape has been held long enough (then forget it)."""
+        if self._escape_down is not None and now - self._escape_down >= self.hold_s:
+            self._escape_down = None
+            return "stop"
+        return None
+
+    def wake_in(self, now: float) -> float | None:
+        """Seconds until a held Escape counts, so the loop wakes for it."""
+        if self._escape_down is None:
+            return None
+        return max(0.0, self._escape_down + self.hold_s - now)
+
+
+class _Window:
+    """The display surface, full screen or windowed, and the switch between."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self._size = args.size or DEFAULT_WINDOW
+        desktop = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+        self.fullscreen = args.fullscreen or not (args.windowed or desktop)
+        self._open()
+
+    def _open(self) -> None:
+        if self.fullscreen:
+            pygame.display.set_mode((0, 0), pygame.FULLSCREEN)
+        else:
+            pygame.display.set_mode(self._size, pygame.RESIZABLE)
+        pygame.mouse.set_visible(not self.fullscreen)
+
+    def toggle(self) -> None:
+        self.fullscreen = not self.fullscreen
+        self._open()
+
+    def surface(self) -> pygame.Surface:
+        return pygame.display.get_surface()

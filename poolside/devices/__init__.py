@@ -1,0 +1,1 @@
+"""Adapters to the outside world: the screen (pygame), and later buttons and sound."""

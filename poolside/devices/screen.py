@@ -1,0 +1,296 @@
+"""Drawing the pool-side screen with pygame, scaled to any display.
+
+Layout is in fractions of the surface, so the same code serves the 800x480
+touchscreen, a 1080p TV, 4K and portrait mounts. Text is fitted into boxes
+(shrunk to fit, never clipped) using pygame's bundled bold sans font, so
+nothing is downloaded and every machine renders alike.
+
+Every text drawn is recorded in :attr:`Renderer.drawn` with its rectangle
+and colours, which is what the tests check against the pixels.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pygame
+
+from poolside.core.view import PROGRESS_STEPS, View
+from poolside.devices.theme import BLACK, COLOUR, RGB, WHITE, YELLOW, Style, Theme
+
+
+@dataclass(frozen=True)
+class Drawn:
+    role: str
+    text: str
+    rect: pygame.Rect
+    colour: RGB
+    background: RGB
+
+
+class Renderer:
+    """Draws a :class:`View` onto a surface; holds only a font cache."""
+
+    def __init__(self, theme: Theme = COLOUR) -> None:
+        if not pygame.font.get_init():
+            pygame.font.init()
+        self.theme = theme
+        self._fonts: dict[int, pygame.font.Font] = {}
+        self.drawn: list[Drawn] = []
+
+    def draw(self, surface: pygame.Surface, view: View) -> None:
+        self.drawn = []
+        screens = {
+            "running": self._running,
+            "get-ready": self._running,
+            "paused": self._paused,
+            "home": self._neutral,
+            "finished": self._neutral,
+            "error": self._error,
+        }
+        screens[view.screen](surface, view)
+
+    # -- screens ------------------------------------------------------------
+    def _running(self, surface: pygame.Surface, view: View) -> None:
+        width, height = surface.get_size()
+        style = self.theme.for_kind(view.kind)
+        if view.pulse:  # 3-2-1: the whole screen flashes inverted
+            style = Style(style.text, style.background, style.shape)
+        bg, fg = style.background, style.text
+        surface.fill(bg)
+        m = _margin(surface)
+        header = pygame.Rect(m, m, width - 2 * m, round(0.13 * height))
+        icon = pygame.Rect(header.left, header.top, header.height, header.height)
+        _shape(surface, style.shape, icon, fg)
+        word_left = icon.right + m if style.shape != "none" else header.left
+        word_box = pygame.Rect(word_left, header.top, round(0.6 * width) - word_left, header.h)
+        self._text(surface, "word", view.word, word_box, fg, bg, align="left")
+        side = pygame.Rect(round(0.62 * width), header.top, width - m - round(0.62 * width), 0)
+        side.height = header.height // 2
+        self._text(surface, "where", view.where, side, fg, bg, align="right")
+        side.top += side.height
+        self._text(surface, "left", view.left, side, fg, bg, align="right")
+
+        digits = pygame.Rect(m, round(0.16 * height), width - 2 * m, round(0.5 * height))
+        self._text(surface, "big", view.big, digits, fg, bg, ink=True)
+        self._text(surface, "move", view.move, _band(surface, 0.67, 0.085), fg, bg)
+        self._text(surface, "coach", view.coach, _band(surface, 0.765, 0.05), fg, bg)
+
+        band = _band(surface, 0.825, 0.085)
+        if view.next_soon:  # T-10 s: the next phase in a band of inverted colour
+            pygame.draw.rect(surface, fg, band.inflate(m, m // 2), border_radius=m // 2)
+            self._text(surface, "next", view.next, band, bg, fg)
+        else:
+            self._text(surface, "next", view.next, band.inflate(0, -band.h // 4), fg, bg)
+        _progress(surface, view.progress, fg)
+
+    def _paused(self, surface: pygame.Surface, view: View) -> None:
+        width, height = surface.get_size()
+        stripe = max(8, round(min(width, height) / 8))
+        surface.fill(YELLOW)
+        for x in range(-height, width + height, 2 * stripe):
+            pygame.draw.polygon(
+                surface,
+                BLACK,
+                [(x, 0), (x + stripe, 0), (x + stripe - height, height), (x - height, height)],
+            )
+        panel = surface.get_rect().inflate(-round(0.16 * width), -round(0.2 * height))
+        pygame.draw.rect(surface, BLACK, panel)
+        inner = panel.inflate(-_margin(surface) * 2, -_margin(surface) * 2)
+        rows = _rows(inner, (0.3, 0.28, 0.14, 0.14, 0.14))
+        self._text(surface, "word", view.word, rows[0], YELLOW, BLACK)
+        self._text(surface, "big", view.big, rows[1], WHITE, BLACK, ink=True)
+        for role_index, line in enumerate(view.lines[:3]):
+            self._text(surface, f"line{role_index}", line, rows[2 + role_index], WHITE, BLACK)
+
+    def _neutral(self, surface: pygame.Surface, view: View) -> None:
+        style = self.theme.neutral
+        bg, fg = style.background, style.text
+        surface.fill(bg)
+        m = _margin(surface)
+        width, height = surface.get_size()
+        self._text(
+            surface,
+            "word",
+            view.word,
+            pygame.Rect(m, m, width - 2 * m, round(0.12 * height)),
+            fg,
+            bg,
+        )
+        digits = pygame.Rect(m, round(0.17 * height), width - 2 * m, round(0.4 * height))
+        self._text(surface, "big", view.big, digits, fg, bg, ink=True)
+        lines = pygame.Rect(m, round(0.6 * height), width - 2 * m, round(0.3 * height))
+        for index, (line, row) in enumerate(
+            zip(view.lines[:4], _rows(lines, (1,) * 4), strict=False)
+        ):
+            self._text(surface, f"line{index}", line, row.inflate(0, -row.h // 5), fg, bg)
+        self._corner(surface, view, fg, bg)
+
+    def _error(self, surface: pygame.Surface, view: View) -> None:
+        style = self.theme.error
+        bg, fg = style.background, style.text
+        surface.fill(bg)
+        m = _margin(surface)
+        width, height = surface.get_size()
+        self._text(
+            surface,
+            "word",
+            view.word,
+            pygame.Rect(m, m, width - 2 * m, round(0.14 * height)),
+            fg,
+            bg,
+        )
+        size = max(12, round(0.065 * height))
+        font = self._font(size)
+        wrapped: list[str] = []
+        for line in view.lines:
+            wrapped.extend(_wrap(font, line, width - 2 * m))
+        row_h = font.get_linesize()
+        room = (height - round(0.2 * height) - m) // row_h
+        if len(wrapped) > room:
+            wrapped = [*wrapped[: room - 2], "…", wrapped[-1]]
+        top = round(0.2 * height)
+        for index, line in enumerate(wrapped):
+            box = pygame.Rect(m, top + index * row_h, width - 2 * m, row_h)
+            self._text(surface, f"line{index}", line, box, fg, bg, align="left")
+
+    def _corner(self, surface: pygame.Surface, view: View, fg: RGB, bg: RGB) -> None:
+        width, height = surface.get_size()
+        m = _margin(surface)
+        row_h = round(0.045 * height)
+        for index, line in enumerate(reversed(view.corner[:3])):
+            box = pygame.Rect(m, height - m - (index + 1) * row_h, width // 2, row_h)
+            self._text(surface, f"corner{index}", line, box, fg, bg, align="left")
+
+    # -- text ---------------------------------------------------------------
+    def _font(self, size: int) -> pygame.font.Font:
+        font = self._fonts.get(size)
+        if font is None:
+            font = self._fonts[size] = pygame.font.Font(None, size)
+        return font
+
+    def _text(
+        self,
+        surface: pygame.Surface,
+        role: str,
+        text: str,
+        box: pygame.Rect,
+        colour: RGB,
+        background: RGB,
+        align: str = "centre",
+        ink: bool = False,
+    ) -> None:
+        """Draw ``text`` as large as fits ``box`` (its glyphs' ink, if ``ink``)."""
+        if not text or box.w < 4 or box.h < 4:
+            return
+        image = self._fit(text, box.w, box.h, colour, ink)
+        rect = image.get_rect()
+        rect.centery = box.centery
+        if align == "left":
+            rect.left = box.left
+        elif align == "right":
+            rect.right = box.right
+        else:
+            rect.centerx = box.centerx
+        surface.blit(image, rect)
+        self.drawn.append(Drawn(role, text, rect, colour, background))
+
+    def _fit(self, text: str, width: int, height: int, colour: RGB, ink: bool) -> pygame.Surface:
+        """Render at the size that fills the box: measure once, scale, then trim."""
+
+        def render(size: int) -> pygame.Surface:
+            image = self._font(size).render(text, True, colour)
+            return image.subsurface(image.get_bounding_rect()).copy() if ink else image
+
+        size = max(6, height)
+        image = render(size)
+        scale = min(width / max(image.get_width(), 1), height / max(image.get_height(), 1))
+        size = max(6, math.floor(size * scale))
+        image = render(size)
+        while size > 6 and (image.get_width() > width or image.get_height() > height):
+            size -= max(1, size // 20)
+            image = render(size)
+        return image
+
+
+def _margin(surface: pygame.Surface) -> int:
+    return max(4, round(0.03 * min(surface.get_size())))
+
+
+def _band(surface: pygame.Surface, top: float, height: float) -> pygame.Rect:
+    width, full = surface.get_size()
+    m = _margin(surface)
+    return pygame.Rect(m, round(top * full), width - 2 * m, round(height * full))
+
+
+def _rows(box: pygame.Rect, weights: tuple[float, ...]) -> list[pygame.Rect]:
+    total = sum(weights)
+    rows, top = [], box.top
+    for weight in weights:
+        h = round(box.h * weight / total)
+        rows.append(pygame.Rect(box.left, top, box.w, h))
+        top += h
+    return rows
+
+
+def _progress(surface: pygame.Surface, progress: int, colour: RGB) -> None:
+    width, height = surface.get_size()
+    m = _margin(surface)
+    bar = pygame.Rect(
+        m, height - m - max(6, round(0.025 * height)), width - 2 * m, max(6, round(0.025 * height))
+    )
+    pygame.draw.rect(surface, colour, bar, width=max(1, bar.h // 5))
+    done = bar.copy()
+    done.width = round(bar.w * progress / PROGRESS_STEPS)
+    if done.width:
+        pygame.draw.rect(surface, colour, done)
+
+
+def _shape(surface: pygame.Surface, shape: str, box: pygame.Rect, colour: RGB) -> None:
+    """The kind's shape beside its word, so colour is never the only signal."""
+    r = box.inflate(-box.w // 6, -box.h // 6)
+    if shape == "triangle":
+        pygame.draw.polygon(surface, colour, [r.midtop, r.bottomright, r.bottomleft])
+    elif shape == "circle":
+        pygame.draw.circle(surface, colour, r.center, r.w // 2)
+    elif shape == "diamond":
+        pygame.draw.polygon(surface, colour, [r.midtop, r.midright, r.midbottom, r.midleft])
+    elif shape == "steps":
+        third_w, third_h = r.w // 3, r.h // 3
+        pygame.draw.polygon(
+            surface,
+            colour,
+            [
+                r.bottomleft,
+                (r.left, r.bottom - third_h),
+                (r.left + third_w, r.bottom - third_h),
+                (r.left + third_w, r.bottom - 2 * third_h),
+                (r.left + 2 * third_w, r.bottom - 2 * third_h),
+                (r.left + 2 * third_w, r.top),
+                r.topright,
+                r.bottomright,
+            ],
+        )
+    elif shape == "waves":
+        thickness = max(2, r.h // 9)
+        for row in range(3):
+            y = r.top + r.h * (row + 0.5) / 3
+            points = [
+                (r.left + i * r.w / 16, y + math.sin(i / 16 * 2 * math.pi) * r.h / 10)
+                for i in range(17)
+            ]
+            pygame.draw.lines(surface, colour, False, points, thickness)
+
+
+def _wrap(font: pygame.font.Font, text: str, width: int) -> list[str]:
+    words, lines, line = text.split(" "), [], ""
+    for word in words:
+        candidate = f"{line} {word}".strip()
+        if font.size(candidate)[0] <= width or not line:
+            line = candidate
+        else:
+            lines.append(line)
+            line = word
+    lines.append(line)
+    return lines

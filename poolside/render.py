@@ -1,0 +1,70 @@
+"""``poolside render``: any screen at any second of a program, as a PNG.
+
+For people (the README's screenshots, checking a new program's texts fit)
+and for the tests: a manual clock puts the session exactly where asked, and
+the real renderer draws it off-screen.
+"""
+
+from __future__ import annotations
+
+import pygame
+
+from poolside.app import KEYBOARD_HINT
+from poolside.core.clock import ManualClock
+from poolside.core.engine import Session
+from poolside.core.program import parse_program
+from poolside.core.view import Context, View, build_view, error_view
+from poolside.core.yamlfile import FileProblems
+from poolside.devices.screen import Renderer
+from poolside.devices.theme import THEMES
+from poolside.selection import Choice
+
+GET_READY_S = 10.0
+PAUSED_FOR_S = 83.0
+
+
+def view_at(choice: Choice, screen: str, at: float) -> View:
+    """The view of ``screen`` with the session at program second ``at``."""
+    if screen == "error":
+        return _sample_error()
+    program = choice.program
+    week = f"week {choice.week} of {choice.plan.weeks}" if choice.week and choice.plan else ""
+    context = Context(title=program.title, week=week, wall_clock="09:41", status=(KEYBOARD_HINT,))
+    session = Session(program, GET_READY_S)
+    clock = ManualClock(0.0)
+    if screen == "home":
+        return build_view(session, clock.now(), context)
+    session.start(clock.now())
+    if screen == "get-ready":
+        at = at if -GET_READY_S <= at < 0 else -7.0
+    elif screen == "finished":
+        at = float(program.duration_s)
+    at = min(max(at, -GET_READY_S), float(program.duration_s))
+    clock.set(GET_READY_S + at)
+    session.poll(clock.now())
+    if screen == "paused":
+        session.pause(clock.now())
+        clock.advance(PAUSED_FOR_S)
+    return build_view(session, clock.now(), context)
+
+
+def render_png(
+    choice: Choice, screen: str, at: float, size: tuple[int, int], theme: str, out: str
+) -> None:
+    surface = pygame.Surface(size)
+    Renderer(THEMES[theme]).draw(surface, view_at(choice, screen, at))
+    pygame.image.save(surface, out)
+
+
+def _sample_error() -> View:
+    """A real loader message for a typical mistake, as the kiosk shows it."""
+    try:
+        parse_program(b"name: class\nphases:\n  - kind: work\n    duration: 1:30\n", "class.yaml")
+    except FileProblems as err:
+        lines = tuple(str(p) for p in err.problems)
+    return error_view(
+        "PROGRAM FILE PROBLEM",
+        lines,
+        "Fix the file and start poolside again (poolside check FILE lists the same). "
+        "Press Q to quit.",
+    )
