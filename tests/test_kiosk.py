@@ -1,0 +1,197 @@
+"""The kiosk loop: when it wakes, what it redraws, how it takes input."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import pygame
+import pytest
+
+from poolside.app import KeyControls, Kiosk
+from poolside.config import Config
+from poolside.core.clock import ManualClock
+from poolside.core.engine import State
+from poolside.devices.screen import Renderer
+from poolside.headless import offscreen_kiosk
+from poolside.selection import choose_program
+
+BAD = Path(__file__).parent / "bad_programs"
+
+
+@pytest.fixture(scope="module")
+def choice():
+    return choose_program("jump-and-hop-20", Config(), date(2027, 1, 4))
+
+
+class RecordingRenderer(Renderer):
+    """The real renderer, noting the clock time and view of every frame."""
+
+    def __init__(self, clock: ManualClock) -> None:
+        super().__init__()
+        self.clock = clock
+        self.frames: list[tuple[float, object]] = []
+
+    def draw(self, surface, view) -> None:
+        super().draw(surface, view)
+        self.frames.append((self.clock.now(), view))
+
+
+def _full_class(choice, size=(800, 480)):
+    clock = ManualClock(0.0)
+    renderer = RecordingRenderer(clock)
+    events = []
+    surface = pygame.Surface(size)
+    kiosk = Kiosk(
+        lambda: surface, renderer, choice, 10, emit=lambda e: events.append((clock.now(), e))
+    )
+    kiosk.tick(clock.now())  # the home screen
+    kiosk.act("toggle", clock.now())
+    wakes = 0
+    while True:
+        wake = kiosk.tick(clock.now())
+        wakes += 1
+        if kiosk.state(clock.now()) is State.FINISHED:
+            break
+        assert wake is not None and wake > clock.now() - 1e-6
+        clock.set(max(wake, clock.now()))
+    return kiosk, renderer, events, wakes
+
+
+def test_a_class_redraws_about_once_a_second_not_per_frame(choice) -> None:
+    kiosk, renderer, events, wakes = _full_class(choice)
+    seconds = 10 + choice.program.duration_s
+    countdowns = sum(1 for _, e in events if e.type == "countdown")
+    # One frame per second, one more as each 3-2-1 pulse ends, home and finish.
+    assert kiosk.frames == len(renderer.frames)
+    assert seconds <= kiosk.frames <= seconds + countdowns + 3
+    assert wakes <= kiosk.frames + len(events), "the loop only wakes when something is due"
+    assert wakes < 1.3 * seconds  # a 60 fps loop would wake 72,600 times
+
+
+def test_each_phase_and_each_digit_is_drawn_at_its_own_second(choice) -> None:
+    _kiosk, renderer, events, _ = _full_class(choice)
+    origin = 10.0
+    drawn_at = {round(t, 6): view for t, view in renderer.frames}
+    for second in range(-10, choice.program.duration_s):
+        assert round(origin + second, 6) in drawn_at, f"no frame at program second {second}"
+    for when, event in events:
+        if event.type == "phase":
+            view = drawn_at[round(when, 6)]
+            assert when == origin + event.phase.start_s
+            assert (view.word, view.move) == (event.phase.label, event.phase.move or "")
+
+
+def test_finished_then_start_returns_home_with_a_new_session(choice) -> None:
+    kiosk, *_ = _full_class(choice)
+    finished = kiosk.session
+    kiosk.act("toggle", 5000.0)
+    assert kiosk.session is not finished
+    assert kiosk.state(5000.0) is State.IDLE
+
+
+def test_an_error_in_the_loop_becomes_an_error_screen_not_a_crash(choice, capsys) -> None:
+    surface = pygame.Surface((800, 480))
+
+    def broken_emit(event):
+        raise OSError(28, "No space left on device")
+
+    kiosk = Kiosk(lambda: surface, Renderer(), choice, 10, emit=broken_emit)
+    kiosk.act("toggle", 0.0)
+    assert kiosk.tick(0.0) is None
+    assert kiosk.error is not None and kiosk.error.word == "SOMETHING WENT WRONG"
+    assert "No space left on device" in kiosk.error.lines[0]
+    assert tuple(surface.get_at((1, 1)))[:3] == (122, 0, 0)
+    assert "Traceback" in capsys.readouterr().err  # logged for the journal, not shown
+    kiosk.act("stop", 1.0)  # input does nothing on the error screen
+    kiosk.tick(2.0)
+
+
+def test_headless_kiosk_raises_instead_of_hiding_errors(choice) -> None:
+    def broken(event):
+        raise BrokenPipeError
+
+    kiosk = offscreen_kiosk(choice, 10, (320, 240), broken)
+    kiosk.act("toggle", 0.0)
+    with pytest.raises(BrokenPipeError):
+        kiosk.tick(0.0)
+
+
+def _key(kind: int, key: int) -> pygame.event.Event:
+    return pygame.event.Event(kind, key=key, mod=0, unicode="", scancode=0)
+
+
+@pytest.mark.parametrize(
+    ("key", "action"),
+    [
+        (pygame.K_SPACE, "toggle"),
+        (pygame.K_RIGHT, "next"),
+        (pygame.K_n, "next"),
+        (pygame.K_LEFT, "back"),
+        (pygame.K_b, "back"),
+        (pygame.K_s, "stop"),
+        (pygame.K_f, "fullscreen"),
+        (pygame.K_q, "quit"),
+        (pygame.K_x, None),
+    ],
+)
+def test_keys_map_to_actions(key: int, action: str | None) -> None:
+    assert KeyControls().action(_key(pygame.KEYDOWN, key), 0.0) == action
+
+
+def test_escape_stops_only_when_held() -> None:
+    controls = KeyControls(hold_s=1.0)
+    assert controls.action(_key(pygame.KEYDOWN, pygame.K_ESCAPE), 10.0) is None
+    assert controls.wake_in(10.25) == pytest.approx(0.75)
+    assert controls.held(10.5) is None
+    assert controls.held(11.0) == "stop"
+    assert controls.held(12.0) is None, "one hold, one stop"
+    controls.action(_key(pygame.KEYDOWN, pygame.K_ESCAPE), 20.0)
+    controls.action(_key(pygame.KEYUP, pygame.K_ESCAPE), 20.4)
+    assert controls.held(21.5) is None and controls.wake_in(21.5) is None
+    assert controls.action(pygame.event.Event(pygame.QUIT), 0.0) == "close"
+
+
+def _window(*args: str) -> subprocess.Popen[str]:
+    env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
+    return subprocess.Popen(
+        [sys.executable, "-m", "poolside", "run", "--windowed", *args],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+def _stop(child: subprocess.Popen[str]) -> tuple[int, str]:
+    child.send_signal(signal.SIGTERM)
+    _, err = child.communicate(timeout=30)
+    return child.returncode, err
+
+
+def test_the_window_runs_and_stops_on_sigterm() -> None:
+    child = _window("jump-and-hop-20", "--start", "--size", "800x480")
+    assert child.stderr is not None
+    first = child.stderr.readline()
+    assert first.strip() == "poolside: video driver dummy, 800x480"
+    time.sleep(0.5)
+    assert child.poll() is None, "the kiosk keeps running"
+    code, err = _stop(child)
+    assert code == 130 and "Traceback" not in err
+
+
+def test_a_bad_program_shows_the_error_screen_and_says_where(tmp_path: Path) -> None:
+    bad = BAD / "duplicate-key.yaml"
+    child = _window(str(bad))
+    assert child.stderr is not None
+    message = child.stderr.readline().strip()
+    assert message == f"{bad}:6:5: duplicate key 'duration' (first given on line 5)"
+    time.sleep(0.5)
+    assert child.poll() is None, "the kiosk shows the error instead of exiting"
+    code, err = _stop(child)
+    assert code == 1 and "Traceback" not in err
