@@ -167,3 +167,22 @@ def test_plain_theme_is_black_and_white(choice) -> None:
     surface, _renderer, _ = _render(choice, "running", 125, (800, 480), PLAIN)
     greys = [c for c in _colours(surface, surface.get_rect()) if len(set(c)) == 1]
     assert len(greys) == len(_colours(surface, surface.get_rect())), "only black, white, greys"
+
+
+@pytest.mark.parametrize("size", [40, 137, 400, 713])
+def test_the_ink_box_from_metrics_is_where_the_pixels_are(size: int) -> None:
+    """The digits are cropped to this box: a wrong one cuts glyphs off."""
+    from poolside.devices.screen import _ink_box
+
+    pygame.font.init()
+    font = pygame.font.Font(None, size)
+    texts = (
+        [str(n) for n in range(60)]
+        + [f"{m}:{s:02d}" for m in (1, 4, 10, 19) for s in range(0, 60, 7)]
+        + ["09:41", "JUMP", "RECOVER"]
+    )
+    for text in texts:
+        ink = font.render(text, True, (255, 255, 255)).get_bounding_rect()
+        box = _ink_box(font, text)
+        assert box.contains(ink), (text, box, ink)  # a smaller box cuts glyphs off
+        assert box.w - ink.w <= 2 and box.h - ink.h <= 2, (text, box, ink)

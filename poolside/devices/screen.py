@@ -197,21 +197,50 @@ class Renderer:
         self.drawn.append(Drawn(role, text, rect, colour, background))
 
     def _fit(self, text: str, width: int, height: int, colour: RGB, ink: bool) -> pygame.Surface:
-        """Render at the size that fills the box: measure once, scale, then trim."""
+        """Render ``text`` once, at the largest size whose box fits.
 
-        def render(size: int) -> pygame.Surface:
-            image = self._font(size).render(text, True, colour)
-            return image.subsurface(image.get_bounding_rect()).copy() if ink else image
+        Sizes are found from font metrics, not by rendering and scanning
+        pixels: that keeps a full-HD redraw to a few milliseconds.
+        """
+
+        def measure(size: int) -> tuple[int, int]:
+            font = self._font(size)
+            if ink:
+                box = _ink_box(font, text)
+                return box.w, box.h
+            return font.size(text)
 
         size = max(6, height)
-        image = render(size)
-        scale = min(width / max(image.get_width(), 1), height / max(image.get_height(), 1))
-        size = max(6, math.floor(size * scale))
-        image = render(size)
-        while size > 6 and (image.get_width() > width or image.get_height() > height):
+        w, h = measure(size)
+        size = max(6, math.floor(size * min(width / max(w, 1), height / max(h, 1))))
+        w, h = measure(size)
+        while size > 6 and (w > width or h > height):
             size -= max(1, size // 20)
-            image = render(size)
+            w, h = measure(size)
+        font = self._font(size)
+        image = font.render(text, True, colour)
+        if ink:
+            box = _ink_box(font, text).clip(image.get_rect())
+            image = image.subsurface(box)
         return image
+
+
+def _ink_box(font: pygame.font.Font, text: str) -> pygame.Rect:
+    """Where the glyphs' ink lies in ``font.render(text)``, without rendering.
+
+    Heights and the first glyph's left edge come from glyph metrics; the
+    right edge from the rendered width less the last glyph's right bearing,
+    because per-glyph advances do not always add up to the rendered width.
+    """
+    glyphs = [g for g in font.metrics(text) if g is not None]
+    if not glyphs:
+        return pygame.Rect(0, 0, 0, 0)
+    top = max(g[3] for g in glyphs)
+    bottom = min(g[2] for g in glyphs)
+    left = glyphs[0][0]
+    _, last_max_x, _, _, last_advance = glyphs[-1]
+    right = font.size(text)[0] - (last_advance - last_max_x)
+    return pygame.Rect(left, font.get_ascent() - top, right - left, top - bottom)
 
 
 def _margin(surface: pygame.Surface) -> int:
