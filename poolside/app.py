@@ -178,7 +178,8 @@ def run_screen(
     problems: tuple[str, ...] = (),
 ) -> int:
     """``poolside run``: the full-screen (or windowed) kiosk."""
-    pygame.init()
+    pygame.display.init()  # no mixer: sound comes with its own device checks
+    pygame.font.init()
     pygame.display.set_caption("poolside")
     window = _Window(args)
     clock = clock_for(args.speed)
