@@ -104,20 +104,20 @@ class Renderer:
         for role_index, line in enumerate(view.lines[:3]):
             self._text(surface, f"line{role_index}", line, rows[2 + role_index], WHITE, BLACK)
 
+    def _titled(self, surface: pygame.Surface, style: Style, title: str, band: float) -> None:
+        """Fill the screen with ``style`` and write ``title`` across the top."""
+        surface.fill(style.background)
+        m = _margin(surface)
+        width, height = surface.get_size()
+        box = pygame.Rect(m, m, width - 2 * m, round(band * height))
+        self._text(surface, "word", title, box, style.text, style.background)
+
     def _neutral(self, surface: pygame.Surface, view: View) -> None:
         style = self.theme.neutral
         bg, fg = style.background, style.text
-        surface.fill(bg)
+        self._titled(surface, style, view.word, 0.12)
         m = _margin(surface)
         width, height = surface.get_size()
-        self._text(
-            surface,
-            "word",
-            view.word,
-            pygame.Rect(m, m, width - 2 * m, round(0.12 * height)),
-            fg,
-            bg,
-        )
         digits = pygame.Rect(m, round(0.17 * height), width - 2 * m, round(0.4 * height))
         self._text(surface, "big", view.big, digits, fg, bg, ink=True)
         lines = pygame.Rect(m, round(0.6 * height), width - 2 * m, round(0.3 * height))
@@ -130,17 +130,9 @@ class Renderer:
     def _error(self, surface: pygame.Surface, view: View) -> None:
         style = self.theme.error
         bg, fg = style.background, style.text
-        surface.fill(bg)
+        self._titled(surface, style, view.word, 0.14)
         m = _margin(surface)
         width, height = surface.get_size()
-        self._text(
-            surface,
-            "word",
-            view.word,
-            pygame.Rect(m, m, width - 2 * m, round(0.14 * height)),
-            fg,
-            bg,
-        )
         size = max(12, round(0.065 * height))
         font = self._font(size)
         wrapped: list[str] = []
