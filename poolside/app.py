@@ -71,7 +71,6 @@ class Kiosk:
         self._emit = emit
         self._context = context
         self._keep_going = keep_going  # show errors on screen instead of raising
-        self.choice = choice
         self.get_ready_s = get_ready_s
         self.session = Session(choice.program, get_ready_s) if choice else None
         self.error: View | None = None

@@ -9,7 +9,7 @@ second give equal views and no redraw.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from poolside.core.engine import COUNTDOWN_FROM, NEXT_LEAD_S, Session, State
 from poolside.core.program import Phase
@@ -62,8 +62,10 @@ def build_view(session: Session, now: float, context: Context) -> View:
     program = session.program
     upcoming = program.phases[0] if phase is None else _after(session, phase)
     in_countdown = _counting_down(remaining, upcoming)
-    common = dict(
+    running = View(
+        screen="get-ready" if phase is None else "running",
         kind=phase.kind if phase else None,
+        word="GET READY" if phase is None else phase.label,
         big=_digits(remaining),
         move=(phase.move or "") if phase else (upcoming.move or "") if upcoming else "",
         coach=(phase.coach or "") if phase else "",
@@ -72,25 +74,22 @@ def build_view(session: Session, now: float, context: Context) -> View:
         where=_where(phase, program.block_count),
         left=f"{clock_text(program.duration_s - max(position, 0.0))} left",
         progress=math.floor(max(position, 0.0) / program.duration_s * PROGRESS_STEPS),
+        pulse=in_countdown and math.ceil(remaining - 1e-9) - remaining < PULSE_S,
         corner=context.status,
     )
-    if state is State.PAUSED:
-        paused = clock_text(math.floor(session.paused_for(now)))
-        return View(
-            screen="paused",
-            word="PAUSED",
-            lines=(
-                context.resume_hint,
-                f"paused for {paused}",
-                f"{phase.label if phase else 'GET READY'} · {_digits(remaining)} left",
-            ),
-            **common,  # type: ignore[arg-type]
-        )
-    return View(
-        screen="get-ready" if phase is None else "running",
-        word="GET READY" if phase is None else phase.label,
-        pulse=in_countdown and math.ceil(remaining - 1e-9) - remaining < PULSE_S,
-        **common,  # type: ignore[arg-type]
+    if state is not State.PAUSED:
+        return running
+    paused = clock_text(math.floor(session.paused_for(now)))
+    return replace(
+        running,
+        screen="paused",
+        word="PAUSED",
+        pulse=False,
+        lines=(
+            context.resume_hint,
+            f"paused for {paused}",
+            f"{running.word} · {running.big} left",
+        ),
     )
 
 
