@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import re
 import os
 import signal
 import sys
@@ -17,7 +18,7 @@ from datetime import date
 from pathlib import Path
 
 from poolside import __version__
-from poolside.config import Config, find_config, load_config
+from poolside.config import CONFIG_KEYS, Config, find_config, load_config
 from poolside.core import catalog
 from poolside.core.clock import clock_for
 from poolside.core.engine import State
@@ -228,15 +229,19 @@ def _check_one(path: Path) -> str:
 
 
 def _kind_of(path: Path) -> str:
-    """Config by file name, plan by its ``schedule:`` key, else a program."""
-    if path.name.startswith("config"):
-        return "config"
+    """Plan, program or config, by the top-level keys (or a config* file name)."""
     try:
-        head = path.read_bytes()[:100_000]
+        head = path.read_bytes()[:100_000].decode("utf-8", "replace")
     except OSError:
         return "program"
-    lines = head.splitlines()
-    return "plan" if any(line.startswith(b"schedule:") for line in lines) else "program"
+    keys = set(re.findall(r"^([A-Za-z_]+)\s*:", head, flags=re.MULTILINE))
+    if "schedule" in keys:
+        return "plan"
+    if "phases" in keys:
+        return "program"
+    if path.name.startswith("config") or keys & set(CONFIG_KEYS):
+        return "config"
+    return "program"
 
 
 def _plan(args: argparse.Namespace) -> int:

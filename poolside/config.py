@@ -19,7 +19,45 @@ from poolside.core.engine import DEFAULT_GET_READY_S
 from poolside.core.yamlfile import Reader
 
 SYSTEM_CONFIG = Path("/etc/poolside/config.yaml")
-_KEYS = ("program", "plan", "program_start", "get_ready")
+CONFIG_KEYS = ("program", "plan", "program_start", "get_ready", "buttons", "buzzer", "sound")
+_BUTTON_KEYS = ("start", "next", "stop", "pull_up", "bounce_ms", "stop_hold", "back_hold")
+_BUZZER_KEYS = ("kind", "pin")
+_SOUND_KEYS = ("speaker", "volume", "max_volume", "profile")
+BUZZER_KINDS = ("active", "passive", "none")
+SOUND_PROFILES = ("standard", "pool-safe")
+GPIO_PINS = range(2, 28)  # BCM numbers on the 40-pin header
+_PINS = ("start", "next", "stop")
+
+
+@dataclass(frozen=True)
+class Buttons:
+    """BCM pins of the buttons (``None``: not fitted) and how they are read.
+
+    Buttons connect the pin to GND and use the internal pull-up. With no
+    STOP button, holding START for ``stop_hold_s`` stops a session.
+    """
+
+    start: int | None = 17
+    next: int | None = 27
+    stop: int | None = 22
+    pull_up: bool = True
+    bounce_s: float = 0.02
+    stop_hold_s: float = 2.0
+    back_hold_s: float = 1.0
+
+
+@dataclass(frozen=True)
+class Buzzer:
+    kind: str = "active"  # active (on/off, own oscillator), passive (PWM piezo), none
+    pin: int = 18
+
+
+@dataclass(frozen=True)
+class Sound:
+    speaker: bool = True
+    volume: float = 0.7
+    max_volume: float = 1.0  # a cap the volume setting cannot pass
+    profile: str = "standard"  # pool-safe: nothing that sounds like a whistle
 
 
 @dataclass(frozen=True)
@@ -30,6 +68,9 @@ class Config:
     plan: str = DEFAULT_PLAN
     program_start: date | None = None
     get_ready_s: float = DEFAULT_GET_READY_S
+    buttons: Buttons = Buttons()
+    buzzer: Buzzer = Buzzer()
+    sound: Sound = Sound()
     source: Path | None = None
 
 
@@ -63,7 +104,7 @@ def load_config(path: Path | None) -> Config:
 
 
 def _read_config(reader: Reader, node: Node, path: Path) -> Config | None:
-    fields = reader.fields(node, _KEYS, what="the config")
+    fields = reader.fields(node, CONFIG_KEYS, what="the config")
     if fields is None:
         return None
     values: dict[str, object] = {}
@@ -75,6 +116,81 @@ def _read_config(reader: Reader, node: Node, path: Path) -> Config | None:
         values["program_start"] = reader.day(fields["program_start"], "program_start")
     if "get_ready" in fields:
         values["get_ready_s"] = reader.seconds(fields["get_ready"], "get_ready")
+    if "buttons" in fields:
+        values["buttons"] = _read_buttons(reader, fields["buttons"])
+    if "buzzer" in fields:
+        values["buzzer"] = _read_buzzer(reader, fields["buzzer"])
+    if "sound" in fields:
+        values["sound"] = _read_sound(reader, fields["sound"])
     if reader.problems:
         return None
-    return Config(source=path, **values)  # type: ignore[arg-type]
+    config = Config(source=path, **values)  # type: ignore[arg-type]
+    _check_pins_differ(reader, config, fields)
+    return None if reader.problems else config
+
+
+def _read_pin(reader: Reader, node: Node, what: str) -> int | None:
+    """A BCM pin number, or the word ``none`` for a part that is not fitted."""
+    if getattr(node, "value", None) == "none":
+        return None
+    pin = reader.whole(node, what)
+    if pin is not None and pin not in GPIO_PINS:
+        reader.problem(node, f"{what} must be a BCM GPIO number from 2 to 27, got {pin}")
+    return pin
+
+
+def _read_buttons(reader: Reader, node: Node) -> Buttons | None:
+    before = len(reader.problems)
+    fields = reader.fields(node, _BUTTON_KEYS, what="buttons") or {}
+    values: dict[str, object] = {}
+    for role in _PINS:
+        if role in fields:
+            values[role] = _read_pin(reader, fields[role], f"buttons.{role}")
+    if "pull_up" in fields:
+        values["pull_up"] = reader.flag(fields["pull_up"], "buttons.pull_up")
+    if "bounce_ms" in fields:
+        bounce = reader.number(fields["bounce_ms"], "buttons.bounce_ms", 0, 200)
+        values["bounce_s"] = (bounce or 0) / 1000
+    for key in ("stop_hold", "back_hold"):
+        if key in fields:
+            values[f"{key}_s"] = reader.number(fields[key], f"buttons.{key}", 0.3, 10)
+    return Buttons(**values) if len(reader.problems) == before else None  # type: ignore[arg-type]
+
+
+def _read_buzzer(reader: Reader, node: Node) -> Buzzer | None:
+    before = len(reader.problems)
+    fields = reader.fields(node, _BUZZER_KEYS, what="buzzer") or {}
+    values: dict[str, object] = {}
+    if "kind" in fields:
+        values["kind"] = reader.choice(fields["kind"], "buzzer.kind", BUZZER_KINDS)
+    if "pin" in fields:
+        values["pin"] = _read_pin(reader, fields["pin"], "buzzer.pin")
+    return Buzzer(**values) if len(reader.problems) == before else None  # type: ignore[arg-type]
+
+
+def _read_sound(reader: Reader, node: Node) -> Sound | None:
+    before = len(reader.problems)
+    fields = reader.fields(node, _SOUND_KEYS, what="sound") or {}
+    values: dict[str, object] = {}
+    if "speaker" in fields:
+        values["speaker"] = reader.flag(fields["speaker"], "sound.speaker")
+    for key in ("volume", "max_volume"):
+        if key in fields:
+            values[key] = reader.number(fields[key], f"sound.{key}", 0, 1)
+    if "profile" in fields:
+        values["profile"] = reader.choice(fields["profile"], "sound.profile", SOUND_PROFILES)
+    return Sound(**values) if len(reader.problems) == before else None  # type: ignore[arg-type]
+
+
+def _check_pins_differ(reader: Reader, config: Config, fields: dict[str, Node]) -> None:
+    used: dict[int, str] = {}
+    parts = [(f"buttons.{role}", getattr(config.buttons, role)) for role in _PINS]
+    if config.buzzer.kind != "none":
+        parts.append(("buzzer.pin", config.buzzer.pin))
+    for name, pin in parts:
+        if pin is None:
+            continue
+        if pin in used:
+            section = fields.get(name.split(".")[0])
+            reader.problem(section, f"{name} and {used[pin]} are both on GPIO {pin}")
+        used[pin] = name

@@ -30,6 +30,7 @@ _INT_TAG = "tag:yaml.org,2002:int"
 _NULL_TAG = "tag:yaml.org,2002:null"
 _PLAIN_WHOLE = re.compile(r"[1-9][0-9]*|0")
 _MINUTES_SECONDS = re.compile(r"([0-9]+):([0-5][0-9])")
+_DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?")
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _SYNTAX_HINTS = {
     "mapping values are not allowed here": " (text with ': ' in it must be put in quotes)",
@@ -228,6 +229,28 @@ class Reader:
             self.problem(node, f"{what} must be at least {minimum}, got {number}")
             return None
         return number
+
+    def number(self, node: Node, what: str, low: float, high: float) -> float | None:
+        """A plain decimal number between ``low`` and ``high`` (0.7, 20, 1.5)."""
+        scalar = self._scalar(node, what)
+        if scalar is None:
+            return None
+        if scalar.style is not None or not _DECIMAL.fullmatch(scalar.value):
+            self.problem(node, f"{what} must be a number, got '{scalar.value}'")
+            return None
+        value = float(scalar.value)
+        if not low <= value <= high:
+            self.problem(node, f"{what} must be from {low:g} to {high:g}, got {value:g}")
+            return None
+        return value
+
+    def choice(self, node: Node, what: str, choices: Sequence[str]) -> str | None:
+        """One word out of ``choices``, with a hint for a typo."""
+        value = self.text(node, what)
+        if value is not None and value not in choices:
+            self.problem(node, f"{what} '{value}' is not known{did_you_mean(value, choices)}")
+            return None
+        return value
 
     def seconds(self, node: Node, what: str = "duration") -> int | None:
         """A duration: whole seconds (``30``) or a quoted ``"M:SS"`` string."""

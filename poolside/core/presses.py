@@ -1,0 +1,82 @@
+"""Buttons as actions: debounce, and a short press told from a held one.
+
+Wet waterproof buttons chatter, and gpiozero fires both ``when_pressed`` and
+``when_held``, so the raw edges of every input (a GPIO pin, or a key) are fed
+here with their times, and actions come out:
+
+- the first edge of a press counts at once (no added lag); edges within
+  ``bounce_s`` of the last accepted one are chatter and ignored;
+- a press released before ``hold_s`` is a short press: its action fires on
+  release;
+- a press still down at ``hold_s`` fires its long action then, and nothing
+  more on release. A button with no short action (STOP) must be held.
+
+Pure and clock-driven: the loop calls :meth:`PressClassifier.poll` at
+:meth:`next_deadline`, which is when a hold completes.
+
+    >>> stop = PressClassifier(short=None, long="stop", hold_s=2.0)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEFAULT_BOUNCE_S = 0.02
+
+
+@dataclass
+class PressClassifier:
+    short: str | None
+    long: str | None
+    hold_s: float = 1.0
+    bounce_s: float = DEFAULT_BOUNCE_S
+    _pressed_at: float | None = None
+    _held: bool = False
+    _last_edge: float | None = None
+
+    @property
+    def is_pressed(self) -> bool:
+        return self._pressed_at is not None
+
+    def edge(self, pressed: bool, when: float) -> str | None:
+        """A raw edge: the input went down (``pressed``) or up at ``when``."""
+        if pressed == self.is_pressed:
+            return None
+        if self._last_edge is not None and when - self._last_edge < self.bounce_s:
+            return None  # chatter
+        self._last_edge = when
+        if pressed:
+            self._pressed_at, self._held = when, False
+            return None
+        action = None if self._held else self.short
+        self._pressed_at, self._held = None, False
+        return action
+
+    def poll(self, now: float, still_pressed: bool | None = None) -> str | None:
+        """The long action once a press has lasted ``hold_s``.
+
+        ``still_pressed`` is the input's level now, where it can be read: it
+        ends a press whose release edge was lost in chatter.
+        """
+        if self._pressed_at is None:
+            return None
+        if still_pressed is False and (
+            self._last_edge is None or now - self._last_edge >= self.bounce_s
+        ):
+            return self.edge(False, now)
+        if not self._held and now - self._pressed_at >= self.hold_s:
+            self._held = True
+            return self.long
+        return None
+
+    def next_deadline(self) -> float | None:
+        """When a hold in progress completes; ``None`` if none is."""
+        if self._pressed_at is None or self._held or self.long is None:
+            return None
+        return self._pressed_at + self.hold_s
+
+
+def earliest(deadlines: list[float | None]) -> float | None:
+    """The first of several optional deadlines."""
+    known = [d for d in deadlines if d is not None]
+    return min(known) if known else None
