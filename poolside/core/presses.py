@@ -64,7 +64,7 @@ class PressClassifier:
             self._last_edge is None or now - self._last_edge >= self.bounce_s
         ):
             return self.edge(False, now)
-        if not self._held and now - self._pressed_at >= self.hold_s:
+        if self.long is not None and not self._held and now - self._pressed_at >= self.hold_s:
             self._held = True
             return self.long
         return None

@@ -1,0 +1,79 @@
+"""The waterproof buttons, through gpiozero.
+
+gpiozero calls back on its own thread, so the callbacks here only hand the
+edge (which button, down or up, when) to ``post``; the main loop feeds it to
+a :class:`~poolside.core.presses.PressClassifier` per button. Debounce and
+short/long are decided there, in one thread, on the loop's clock.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from poolside.config import Buttons
+from poolside.core.presses import PressClassifier
+
+Post = Callable[[str, bool, float], None]
+
+
+def classifiers(config: Buttons) -> dict[str, PressClassifier]:
+    """What each fitted button does.
+
+    START/PAUSE: short press toggles. NEXT: short press is next, held is
+    back. STOP: must be held ``stop_hold_s``; with no STOP button fitted,
+    holding START that long stops instead.
+    """
+    stop_on_start = config.stop is None
+    result = {
+        "start": PressClassifier(
+            "toggle", "stop" if stop_on_start else None, config.stop_hold_s, config.bounce_s
+        ),
+        "next": PressClassifier("next", "back", config.back_hold_s, config.bounce_s),
+        "stop": PressClassifier(None, "stop", config.stop_hold_s, config.bounce_s),
+    }
+    return {role: c for role, c in result.items() if getattr(config, role) is not None}
+
+
+class GpioButtons:
+    """The fitted buttons as gpiozero devices, posting their edges."""
+
+    def __init__(
+        self,
+        config: Buttons,
+        post: Post,
+        pin_factory: object | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        from gpiozero import Button
+
+        self.devices = {}
+        try:
+            for role in ("start", "next", "stop"):
+                pin = getattr(config, role)
+                if pin is None:
+                    continue
+                button = Button(
+                    pin, pull_up=config.pull_up, bounce_time=None, pin_factory=pin_factory
+                )
+                button.when_pressed = _poster(post, role, True, clock)
+                button.when_released = _poster(post, role, False, clock)
+                self.devices[role] = button
+        except Exception:
+            self.close()
+            raise
+
+    def is_pressed(self, role: str) -> bool:
+        return bool(self.devices[role].is_pressed)
+
+    def close(self) -> None:
+        for button in self.devices.values():
+            button.close()
+        self.devices = {}
+
+
+def _poster(post: Post, role: str, pressed: bool, clock: Callable[[], float]) -> Callable[[], None]:
+    def callback() -> None:
+        post(role, pressed, clock())
+
+    return callback

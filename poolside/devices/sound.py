@@ -1,0 +1,182 @@
+"""Cue sounds on the buzzer and the speaker, played without blocking.
+
+:class:`CuePlayer` starts a pattern the moment its event is polled, on the
+engine's deadline, and steps the buzzer through it from the main loop: the
+loop wakes at :meth:`CuePlayer.next_deadline`, so nothing sleeps and a new
+cue simply replaces the rest of the old one. The speaker gets the whole
+pattern as one generated sound (no audio files), started at the same moment.
+
+Either output may be missing: no buzzer configured, or no sound card. Then
+cues are visual only, and the screen says so.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from array import array
+from collections.abc import Callable
+from typing import Protocol
+
+from poolside.config import Buzzer as BuzzerConfig
+from poolside.config import Sound as SoundConfig
+from poolside.core.cues import PATTERNS, Pattern, pattern
+
+# TonalBuzzer: A5 (880 Hz) in the middle, two octaves either way (220-3520 Hz).
+_MID_HZ = 880
+_OCTAVES = 2
+_FADE_S = 0.005  # ramps on each tone so the speaker does not click
+
+
+class ToneOutput(Protocol):
+    def tone(self, hz: int) -> None: ...
+    def close(self) -> None: ...
+
+
+class ActiveBuzzer:
+    """An active buzzer (its own oscillator): on for any tone, off for silence."""
+
+    def __init__(self, config: BuzzerConfig, pin_factory: object | None = None) -> None:
+        from gpiozero import Buzzer
+
+        self.device = Buzzer(config.pin, pin_factory=pin_factory)
+
+    def tone(self, hz: int) -> None:
+        if hz:
+            self.device.on()
+        else:
+            self.device.off()
+
+    def close(self) -> None:
+        self.device.close()
+
+
+class PassiveBuzzer:
+    """A passive piezo driven by PWM at each tone's pitch."""
+
+    def __init__(self, config: BuzzerConfig, pin_factory: object | None = None) -> None:
+        from gpiozero import TonalBuzzer
+        from gpiozero.tones import Tone
+
+        self._tone_class = Tone
+        self.device = TonalBuzzer(
+            config.pin,
+            mid_tone=Tone.from_frequency(_MID_HZ),
+            octaves=_OCTAVES,
+            pin_factory=pin_factory,
+        )
+
+    def tone(self, hz: int) -> None:
+        if hz:
+            low, high = _MID_HZ / 2**_OCTAVES, _MID_HZ * 2**_OCTAVES
+            self.device.play(self._tone_class.from_frequency(min(max(hz, low), high)))
+        else:
+            self.device.stop()
+
+    def close(self) -> None:
+        self.device.close()
+
+
+def open_buzzer(config: BuzzerConfig, pin_factory: object | None = None) -> ToneOutput | None:
+    """The configured buzzer, or ``None`` when there is none (or no GPIO)."""
+    if config.kind == "active":
+        return ActiveBuzzer(config, pin_factory)
+    if config.kind == "passive":
+        return PassiveBuzzer(config, pin_factory)
+    return None
+
+
+class Speaker:
+    """Tones generated in code and played through pygame.mixer."""
+
+    def __init__(self, config: SoundConfig) -> None:
+        import pygame
+
+        if not pygame.mixer.get_init():
+            pygame.mixer.init(frequency=44100, size=-16, channels=1, buffer=512)
+        self._pygame = pygame
+        rate, _, channels = pygame.mixer.get_init()
+        self.volume = min(config.volume, config.max_volume)
+        self._sounds = {
+            name: self._sound(pattern(name, config.profile), rate, channels) for name in PATTERNS
+        }
+        self._channel: object | None = None
+
+    def _sound(self, tones: Pattern, rate: int, channels: int) -> object:
+        samples = array("h", synthesise(tones, rate))
+        if channels > 1:
+            samples = array("h", (s for s in samples for _ in range(channels)))
+        sound = self._pygame.mixer.Sound(buffer=samples.tobytes())
+        sound.set_volume(self.volume)
+        return sound
+
+    def play(self, name: str) -> None:
+        if self._channel is not None:
+            self._channel.stop()  # type: ignore[attr-defined]
+        self._channel = self._sounds[name].play()  # type: ignore[attr-defined]
+
+    def close(self) -> None:
+        self._pygame.mixer.quit()
+
+
+def synthesise(tones: Pattern, rate: int) -> list[int]:
+    """16-bit samples of a pattern: sine tones with short fades, and silences."""
+    samples: list[int] = []
+    fade = max(1, int(_FADE_S * rate))
+    for tone in tones:
+        count = int(tone.seconds * rate)
+        if not tone.hz:
+            samples.extend([0] * count)
+            continue
+        step = 2 * math.pi * tone.hz / rate
+        for i in range(count):
+            envelope = min(1.0, i / fade, (count - i) / fade)
+            samples.append(int(26000 * envelope * math.sin(step * i)))
+    return samples
+
+
+class CuePlayer:
+    """Plays one cue at a time on whatever outputs there are."""
+
+    def __init__(
+        self,
+        buzzer: ToneOutput | None,
+        speaker: Speaker | None,
+        profile: str = "standard",
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.buzzer = buzzer
+        self.speaker = speaker
+        self.profile = profile
+        self._clock = clock
+        self._steps: list[tuple[float, int]] = []  # (when, hz), still to come
+
+    def play(self, name: str) -> None:
+        """Start cue ``name`` now, cutting short whatever was playing."""
+        now = self._clock()
+        if self.speaker is not None:
+            self.speaker.play(name)
+        self._steps = []
+        at = now
+        for tone in pattern(name, self.profile):
+            self._steps.append((at, tone.hz))
+            at += tone.seconds
+        self._steps.append((at, 0))
+        self.update()
+
+    def update(self) -> None:
+        """Switch the buzzer for every step now due."""
+        now = self._clock()
+        while self._steps and self._steps[0][0] <= now + 1e-4:
+            _, hz = self._steps.pop(0)
+            if self.buzzer is not None:
+                self.buzzer.tone(hz)
+
+    def next_deadline(self) -> float | None:
+        """When the buzzer next changes (monotonic seconds), if it will."""
+        return self._steps[0][0] if self._steps else None
+
+    def close(self) -> None:
+        for output in (self.buzzer, self.speaker):
+            if output is not None:
+                output.close()

@@ -1,0 +1,233 @@
+"""Buttons and cues through gpiozero's mock pins and the real mixer (dummy driver)."""
+
+from __future__ import annotations
+
+import pytest
+from gpiozero.pins.mock import MockFactory, MockPWMPin
+
+from poolside.config import Buttons, Buzzer, Sound
+from poolside.core.clock import ManualClock
+from poolside.core.cues import POOL_SAFE_MAX_HZ, PATTERNS, cue_name, duration, pattern
+from poolside.core.engine import Event
+from poolside.core.presses import PressClassifier
+from poolside.devices.buttons import GpioButtons, classifiers
+from poolside.devices.sound import CuePlayer, Speaker, open_buzzer, synthesise
+
+from .conftest import program_from
+
+
+class Board:
+    """Mock buttons wired like the box: edges go to the classifiers."""
+
+    def __init__(self, config: Buttons = Buttons()) -> None:
+        self.clock = ManualClock(100.0)
+        self.factory = MockFactory()
+        self.classify = classifiers(config)
+        self.actions: list[str] = []
+        self.buttons = GpioButtons(config, self.post, self.factory, self.clock.now)
+
+    def post(self, role: str, pressed: bool, when: float) -> None:
+        action = self.classify[role].edge(pressed, when)
+        if action:
+            self.actions.append(action)
+
+    def pin(self, role: str):
+        return self.factory.pin(getattr(self.buttons.devices[role].pin, "info").name)
+
+    def poll(self) -> None:
+        for role, c in self.classify.items():
+            action = c.poll(self.clock.now(), self.buttons.is_pressed(role))
+            if action:
+                self.actions.append(action)
+
+    def press(self, role: str, seconds: float, chatter: int = 0) -> None:
+        """Press for ``seconds``, with ``chatter`` bounces 2 ms apart at each end."""
+        pin = self.pin(role)
+        for _ in range(chatter):
+            pin.drive_low()
+            self.clock.advance(0.002)
+            pin.drive_high()
+            self.clock.advance(0.002)
+        pin.drive_low()
+        held_until = self.clock.now() + seconds
+        while self.clock.now() < held_until:
+            self.clock.advance(min(0.25, held_until - self.clock.now()))
+            self.poll()
+        for _ in range(chatter):
+            pin.drive_high()
+            self.clock.advance(0.002)
+            pin.drive_low()
+            self.clock.advance(0.002)
+        pin.drive_high()
+        self.clock.advance(0.1)
+        self.poll()
+
+
+@pytest.fixture
+def board():
+    board = Board()
+    yield board
+    board.buttons.close()
+
+
+def test_short_and_long_presses_are_told_apart(board: Board) -> None:
+    board.press("start", 0.2)
+    board.press("next", 0.3)
+    board.press("next", 1.5)
+    assert board.actions == ["toggle", "next", "back"]
+
+
+def test_chatter_within_the_debounce_window_counts_once(board: Board) -> None:
+    board.press("start", 0.15, chatter=4)
+    board.press("next", 0.15, chatter=3)
+    assert board.actions == ["toggle", "next"]
+
+
+def test_stop_is_ignored_unless_held_two_seconds(board: Board) -> None:
+    board.press("stop", 0.4)
+    board.press("stop", 1.9)
+    assert board.actions == []
+    board.press("stop", 2.1)
+    assert board.actions == ["stop"]
+
+
+def test_a_held_action_fires_when_the_hold_completes_not_on_release(board: Board) -> None:
+    pin = board.pin("stop")
+    pin.drive_low()
+    board.clock.advance(2.0)
+    board.poll()
+    assert board.actions == ["stop"], "the class stops while the button is still held"
+    pin.drive_high()
+    board.poll()
+    assert board.actions == ["stop"]
+
+
+def test_without_a_stop_button_holding_start_stops() -> None:
+    board = Board(Buttons(stop=None))
+    try:
+        assert set(board.buttons.devices) == {"start", "next"}
+        board.press("start", 0.3)
+        board.press("start", 2.2)
+        assert board.actions == ["toggle", "stop"]
+    finally:
+        board.buttons.close()
+
+
+def test_a_release_lost_in_chatter_is_recovered_from_the_pin_level() -> None:
+    c = PressClassifier("toggle", None, bounce_s=0.02)
+    assert c.edge(True, 0.0) is None
+    assert c.edge(False, 0.005) is None  # a 5 ms tap: taken for chatter
+    assert c.is_pressed
+    assert c.poll(0.01, still_pressed=False) is None  # still inside the window
+    assert c.poll(0.05, still_pressed=False) == "toggle"
+    assert not c.is_pressed
+
+
+def test_next_deadline_is_when_a_hold_completes() -> None:
+    c = PressClassifier("next", "back", hold_s=1.0)
+    assert c.next_deadline() is None
+    c.edge(True, 5.0)
+    assert c.next_deadline() == 6.0
+    assert c.poll(6.0) == "back" and c.next_deadline() is None
+
+
+def _events(*types: str, kind: str = "work") -> list[Event]:
+    program = program_from({"name": "p", "phases": [{"kind": kind, "duration": 30}]})
+    return [Event(t, 0, program.phases[0]) for t in types]
+
+
+@pytest.mark.parametrize(
+    ("types", "kind", "cue"),
+    [(("phase",), "work", "work"), (("phase",), "rest", "rest"), (("phase",), "ramp", "phase"),
+     (("block_end", "phase"), "recovery", "block_end"), (("countdown",), "work", "countdown"),
+     (("finish", "countdown"), "work", "finish"), (("next",), "work", "next"),
+     (("pause",), "work", None), (("halfway",), "work", "halfway")],
+)
+def test_one_cue_for_events_that_come_together(types, kind, cue) -> None:
+    assert cue_name(_events(*types, kind=kind)) == cue
+
+
+def test_pool_safe_profile_has_no_whistle_like_tones() -> None:
+    for name in PATTERNS:
+        safe = pattern(name, "pool-safe")
+        assert all(t.hz <= POOL_SAFE_MAX_HZ for t in safe)
+        assert all(t.seconds >= 0.15 for t in safe)
+    assert any(t.hz > POOL_SAFE_MAX_HZ for t in pattern("work", "standard"))
+
+
+def _history(pin) -> list[tuple[float, float]]:
+    """(time since the first change, state) for each change of a mock pin."""
+    times, at = [], 0.0
+    for state in pin.states[1:]:
+        at += state.timestamp
+        times.append((at, state.state))
+    return times
+
+
+def test_active_buzzer_plays_each_pattern_as_pin_states_with_timings() -> None:
+    factory = MockFactory()
+    clock = ManualClock(0.0)
+    buzzer = open_buzzer(Buzzer(kind="active", pin=18), factory)
+    player = CuePlayer(buzzer, None, clock=clock.now)
+    pin = factory.pin(18)
+    for name in ("countdown", "rest", "block_end", "finish"):
+        pin.clear_states()
+        player.play(name)
+        switched_at = [clock.now()]
+        while (deadline := player.next_deadline()) is not None:
+            clock.set(deadline)
+            player.update()
+            switched_at.append(clock.now())
+        tones = pattern(name)
+        expected_on = [t.hz > 0 for t in tones] + [False]
+        levels = [bool(state) for _, state in _history(pin)]
+        assert levels == [on for i, on in enumerate(expected_on)
+                          if i == 0 or on != expected_on[i - 1]]
+        assert switched_at[-1] - switched_at[0] == pytest.approx(duration(tones))
+
+
+def test_passive_buzzer_plays_the_pitches() -> None:
+    factory = MockFactory(pin_class=MockPWMPin)
+    clock = ManualClock(0.0)
+    player = CuePlayer(open_buzzer(Buzzer(kind="passive", pin=18), factory), None,
+                       clock=clock.now)
+    pin = factory.pin(18)
+    heard = []
+    player.play("rest")
+    heard.append(pin.frequency)
+    while (deadline := player.next_deadline()) is not None:
+        clock.set(deadline)
+        player.update()
+        heard.append(pin.frequency)
+    assert [round(f) if f else None for f in heard] == [1000, None, 700, None]
+
+
+def test_a_new_cue_cuts_the_old_one_short() -> None:
+    factory = MockFactory()
+    clock = ManualClock(0.0)
+    player = CuePlayer(open_buzzer(Buzzer(pin=18), factory), None, clock=clock.now)
+    player.play("finish")
+    clock.advance(0.1)
+    player.play("countdown")
+    assert player.next_deadline() == pytest.approx(0.1 + 0.12)
+    clock.advance(0.12)
+    player.update()
+    assert player.next_deadline() is None and factory.pin(18).state is False
+
+
+def test_no_buzzer_configured_means_none() -> None:
+    assert open_buzzer(Buzzer(kind="none")) is None
+
+
+def test_speaker_tones_are_generated_and_capped() -> None:
+    samples = synthesise(pattern("rest"), 8000)
+    assert len(samples) == int(0.25 * 8000) + int(0.05 * 8000) + int(0.35 * 8000)
+    assert max(samples) <= 26000 and min(samples) >= -26000
+    assert samples[0] == 0 and set(samples[2000:2400]) == {0}, "the gap is silent"
+    speaker = Speaker(Sound(volume=0.9, max_volume=0.5))
+    try:
+        assert speaker.volume == 0.5
+        speaker.play("work")
+        speaker.play("countdown")
+    finally:
+        speaker.close()
