@@ -18,16 +18,22 @@ import signal
 import sys
 import time
 import traceback
+import warnings
 from collections.abc import Callable
 
 import pygame
 
+from poolside.config import Config
 from poolside.core.clock import (
     clock_for,
 )
+from poolside.core.cues import cue_name
 from poolside.core.engine import Event, Session, State
+from poolside.core.presses import PressClassifier, earliest
 from poolside.core.view import Context, View, build_view, error_view, next_change
+from poolside.devices.buttons import GpioButtons, classifiers
 from poolside.devices.screen import Renderer
+from poolside.devices.sound import CuePlayer, Speaker, open_buzzer
 from poolside.devices.theme import THEMES
 from poolside.selection import Choice
 
@@ -64,6 +70,7 @@ class Kiosk:
         present: Callable[[], None] = lambda: None,
         context: Callable[[], Context] = Context,
         keep_going: bool = True,
+        on_events: Callable[[list[Event]], None] = lambda events: None,
     ) -> None:
         self._surface = surface_source
         self._renderer = renderer
@@ -71,6 +78,7 @@ class Kiosk:
         self._emit = emit
         self._context = context
         self._keep_going = keep_going  # show errors on screen instead of raising
+        self._on_events = on_events  # the cues: started before the frame is drawn
         self.get_ready_s = get_ready_s
         self.session = Session(choice.program, get_ready_s) if choice else None
         self.error: View | None = None
@@ -128,7 +136,10 @@ class Kiosk:
 
     def _step(self, now: float) -> None:
         if self.session is not None and self.error is None:
-            for event in self.session.poll(now):
+            events = self.session.poll(now)
+            if events:
+                self._on_events(events)
+            for event in events:
                 self._emit(event)
         self._show(self.error or self._view(now))
 
@@ -172,17 +183,19 @@ def home_context(choice: Choice, status: tuple[str, ...] = ()) -> Callable[[], C
 # -- running it -------------------------------------------------------------------
 def run_screen(
     args: argparse.Namespace,
+    config: Config,
     choice: Choice | None,
     get_ready_s: float,
     problems: tuple[str, ...] = (),
 ) -> int:
-    """``poolside run``: the full-screen (or windowed) kiosk."""
-    pygame.display.init()  # no mixer: sound comes with its own device checks
+    """``poolside run``: the full-screen (or windowed) kiosk with its hardware."""
+    pygame.display.init()
     pygame.font.init()
     pygame.display.set_caption("poolside")
     window = _Window(args)
     clock = clock_for(args.speed)
-    context = home_context(choice, (KEYBOARD_HINT,)) if choice else Context
+    hardware = Hardware.open(config)
+    context = home_context(choice, (*hardware.notices, KEYBOARD_HINT)) if choice else Context
     kiosk = Kiosk(
         surface_source=window.surface,
         renderer=Renderer(THEMES[args.theme]),
@@ -190,6 +203,7 @@ def run_screen(
         get_ready_s=get_ready_s,
         present=pygame.display.flip,
         context=context,
+        on_events=hardware.cue,
     )
     if problems:
         kiosk.show_error(
@@ -198,25 +212,27 @@ def run_screen(
             "Fix the file and start poolside again (poolside check FILE lists the same). "
             "Press Q to quit.",
         )
+    width, height = window.surface().get_size()
     print(
-        f"poolside: video driver {pygame.display.get_driver()}, "
-        f"{window.surface().get_width()}x{window.surface().get_height()}",
-        file=sys.stderr,
+        f"poolside: video driver {pygame.display.get_driver()}, {width}x{height}", file=sys.stderr
     )
+    for notice in hardware.notices:
+        print(f"poolside: {notice}", file=sys.stderr)
     if args.start:
         kiosk.act("toggle", clock.now())
-    controls = KeyControls()
+    controls = Controls(hardware)
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop like Ctrl-C
     try:
         while True:
             wake = kiosk.tick(clock.now())
             timeout = 1.0 if wake is None else (wake - clock.now()) / clock.speed
-            held = controls.wake_in(time.monotonic())
-            if held is not None:
-                timeout = min(timeout, held)
+            soon = earliest([controls.next_deadline(), hardware.player.next_deadline()])
+            if soon is not None:
+                timeout = min(timeout, soon - time.monotonic())
             events = [pygame.event.wait(max(1, round(timeout * 1000))), *pygame.event.get()]
-            actions = [controls.action(event, time.monotonic()) for event in events]
-            actions.append(controls.held(time.monotonic()))
+            hardware.player.update()
+            actions = [controls.action(event) for event in events]
+            actions += controls.poll(time.monotonic())
             for action in filter(None, actions):
                 now = clock.now()
                 if action == "close" or (
@@ -233,26 +249,91 @@ def run_screen(
     except KeyboardInterrupt:
         return 130
     finally:
+        hardware.close()
         pygame.quit()
 
 
-class KeyControls:
-    """Keyboard events to kiosk actions; Escape must be held to stop.
+BUTTON_EDGE = pygame.event.custom_type()
 
-    A held Escape stops a class (like the STOP button held for its time), so
-    a stray key press cannot end it. Time here is real, unscaled time.
+
+class Hardware:
+    """Buttons, buzzer and speaker, as far as they are there.
+
+    Each part is optional: no GPIO means keyboard only, no sound card means
+    buzzer and screen. Each missing part leaves a notice for the screen.
     """
 
-    def __init__(self, hold_s: float = HOLD_TO_STOP_S) -> None:
-        self.hold_s = hold_s
-        self._escape_down: float | None = None
+    def __init__(
+        self,
+        buttons: GpioButtons | None,
+        player: CuePlayer,
+        classify: dict[str, PressClassifier],
+        notices: tuple[str, ...],
+    ) -> None:
+        self.buttons = buttons
+        self.player = player
+        self.classify = classify
+        self.notices = notices
 
-    def action(self, event: pygame.event.Event, now: float) -> str | None:
+    @classmethod
+    def open(cls, config: Config, pin_factory: object | None = None) -> Hardware:
+        notices: list[str] = []
+        buttons = buzzer = speaker = None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # gpiozero's pin factory fallback chatter
+            try:
+                buttons = GpioButtons(config.buttons, _post_edge, pin_factory)
+            except Exception as err:
+                notices.append(f"no GPIO buttons ({type(err).__name__}): keyboard only")
+            try:
+                buzzer = open_buzzer(config.buzzer, pin_factory)
+            except Exception as err:
+                notices.append(f"no buzzer ({type(err).__name__})")
+        if config.sound.speaker:
+            try:
+                speaker = Speaker(config.sound)
+            except pygame.error as err:
+                notices.append(f"no sound device ({err}): cues on screen only")
+        player = CuePlayer(buzzer, speaker, config.sound.profile)
+        classify = classifiers(config.buttons) if buttons else {}
+        return cls(buttons, player, classify, tuple(notices))
+
+    def cue(self, events: list[Event]) -> None:
+        name = cue_name(events)
+        if name is not None:
+            self.player.play(name)
+
+    def close(self) -> None:
+        self.player.close()
+        if self.buttons is not None:
+            self.buttons.close()
+
+
+def _post_edge(role: str, pressed: bool, when: float) -> None:
+    """Called on gpiozero's thread: only post; the main loop does the rest."""
+    pygame.event.post(pygame.event.Event(BUTTON_EDGE, role=role, pressed=pressed, when=when))
+
+
+class Controls:
+    """Keys and buttons to kiosk actions, in real (unscaled) time.
+
+    Escape works like the STOP button: it must be held, so a stray key press
+    cannot end a class.
+    """
+
+    def __init__(self, hardware: Hardware | None = None) -> None:
+        self.hardware = hardware
+        self.classify = dict(hardware.classify) if hardware else {}
+        self.classify["escape"] = PressClassifier(None, "stop", HOLD_TO_STOP_S)
+
+    def action(self, event: pygame.event.Event, now: float | None = None) -> str | None:
+        when = time.monotonic() if now is None else now
         if event.type == pygame.QUIT:
             return "close"
+        if event.type == BUTTON_EDGE and event.role in self.classify:
+            return self.classify[event.role].edge(event.pressed, event.when)
         if event.type in (pygame.KEYDOWN, pygame.KEYUP) and event.key == pygame.K_ESCAPE:
-            self._escape_down = now if event.type == pygame.KEYDOWN else None
-            return None
+            return self.classify["escape"].edge(event.type == pygame.KEYDOWN, when)
         if event.type == pygame.KEYDOWN:
             return KEYS.get(event.key)
         if event.type in (
@@ -264,18 +345,19 @@ class KeyControls:
             return "redraw"
         return None
 
-    def held(self, now: float) -> str | None:
-        """``stop`` once Escape has been held long enough (then forget it)."""
-        if self._escape_down is not None and now - self._escape_down >= self.hold_s:
-            self._escape_down = None
-            return "stop"
-        return None
+    def poll(self, now: float) -> list[str]:
+        """Holds that completed by ``now``."""
+        buttons = self.hardware.buttons if self.hardware else None
+        actions = []
+        for role, classifier in self.classify.items():
+            level = buttons.is_pressed(role) if buttons and role in buttons.devices else None
+            action = classifier.poll(now, level)
+            if action:
+                actions.append(action)
+        return actions
 
-    def wake_in(self, now: float) -> float | None:
-        """Seconds until a held Escape counts, so the loop wakes for it."""
-        if self._escape_down is None:
-            return None
-        return max(0.0, self._escape_down + self.hold_s - now)
+    def next_deadline(self) -> float | None:
+        return earliest([c.next_deadline() for c in self.classify.values()])
 
 
 class _Window:

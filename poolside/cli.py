@@ -333,9 +333,9 @@ def _run(args: argparse.Namespace) -> int:
         # Said on the terminal, and shown on the kiosk's error screen.
         lines = _problem_lines(err)
         print("\n".join(lines), file=sys.stderr)
-        run_screen(args, None, get_ready, problems=lines)
+        run_screen(args, config, None, get_ready, problems=lines)
         return EXIT_BAD_INPUT
-    return run_screen(args, choice, get_ready)
+    return run_screen(args, config, choice, get_ready)
 
 
 def _problem_lines(err: FileProblems | catalog.UnknownProgram) -> tuple[str, ...]:

@@ -7,7 +7,7 @@ from gpiozero.pins.mock import MockFactory, MockPWMPin
 
 from poolside.config import Buttons, Buzzer, Sound
 from poolside.core.clock import ManualClock
-from poolside.core.cues import POOL_SAFE_MAX_HZ, PATTERNS, cue_name, duration, pattern
+from poolside.core.cues import PATTERNS, POOL_SAFE_MAX_HZ, cue_name, duration, pattern
 from poolside.core.engine import Event
 from poolside.core.presses import PressClassifier
 from poolside.devices.buttons import GpioButtons, classifiers
@@ -19,7 +19,8 @@ from .conftest import program_from
 class Board:
     """Mock buttons wired like the box: edges go to the classifiers."""
 
-    def __init__(self, config: Buttons = Buttons()) -> None:
+    def __init__(self, config: Buttons | None = None) -> None:
+        config = config or Buttons()
         self.clock = ManualClock(100.0)
         self.factory = MockFactory()
         self.classify = classifiers(config)
@@ -32,7 +33,7 @@ class Board:
             self.actions.append(action)
 
     def pin(self, role: str):
-        return self.factory.pin(getattr(self.buttons.devices[role].pin, "info").name)
+        return self.factory.pin(self.buttons.devices[role].pin.info.name)
 
     def poll(self) -> None:
         for role, c in self.classify.items():
@@ -138,10 +139,17 @@ def _events(*types: str, kind: str = "work") -> list[Event]:
 
 @pytest.mark.parametrize(
     ("types", "kind", "cue"),
-    [(("phase",), "work", "work"), (("phase",), "rest", "rest"), (("phase",), "ramp", "phase"),
-     (("block_end", "phase"), "recovery", "block_end"), (("countdown",), "work", "countdown"),
-     (("finish", "countdown"), "work", "finish"), (("next",), "work", "next"),
-     (("pause",), "work", None), (("halfway",), "work", "halfway")],
+    [
+        (("phase",), "work", "work"),
+        (("phase",), "rest", "rest"),
+        (("phase",), "ramp", "phase"),
+        (("block_end", "phase"), "recovery", "block_end"),
+        (("countdown",), "work", "countdown"),
+        (("finish", "countdown"), "work", "finish"),
+        (("next",), "work", "next"),
+        (("pause",), "work", None),
+        (("halfway",), "work", "halfway"),
+    ],
 )
 def test_one_cue_for_events_that_come_together(types, kind, cue) -> None:
     assert cue_name(_events(*types, kind=kind)) == cue
@@ -181,16 +189,16 @@ def test_active_buzzer_plays_each_pattern_as_pin_states_with_timings() -> None:
         tones = pattern(name)
         expected_on = [t.hz > 0 for t in tones] + [False]
         levels = [bool(state) for _, state in _history(pin)]
-        assert levels == [on for i, on in enumerate(expected_on)
-                          if i == 0 or on != expected_on[i - 1]]
+        assert levels == [
+            on for i, on in enumerate(expected_on) if i == 0 or on != expected_on[i - 1]
+        ]
         assert switched_at[-1] - switched_at[0] == pytest.approx(duration(tones))
 
 
 def test_passive_buzzer_plays_the_pitches() -> None:
     factory = MockFactory(pin_class=MockPWMPin)
     clock = ManualClock(0.0)
-    player = CuePlayer(open_buzzer(Buzzer(kind="passive", pin=18), factory), None,
-                       clock=clock.now)
+    player = CuePlayer(open_buzzer(Buzzer(kind="passive", pin=18), factory), None, clock=clock.now)
     pin = factory.pin(18)
     heard = []
     player.play("rest")

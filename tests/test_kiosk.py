@@ -13,7 +13,7 @@ from pathlib import Path
 import pygame
 import pytest
 
-from poolside.app import KeyControls, Kiosk
+from poolside.app import BUTTON_EDGE, Controls, Hardware, Kiosk
 from poolside.config import Config
 from poolside.core.clock import ManualClock
 from poolside.core.engine import State
@@ -141,20 +141,51 @@ def _key(kind: int, key: int) -> pygame.event.Event:
     ],
 )
 def test_keys_map_to_actions(key: int, action: str | None) -> None:
-    assert KeyControls().action(_key(pygame.KEYDOWN, key), 0.0) == action
+    assert Controls().action(_key(pygame.KEYDOWN, key), 0.0) == action
 
 
 def test_escape_stops_only_when_held() -> None:
-    controls = KeyControls(hold_s=1.0)
+    controls = Controls()
     assert controls.action(_key(pygame.KEYDOWN, pygame.K_ESCAPE), 10.0) is None
-    assert controls.wake_in(10.25) == pytest.approx(0.75)
-    assert controls.held(10.5) is None
-    assert controls.held(11.0) == "stop"
-    assert controls.held(12.0) is None, "one hold, one stop"
+    assert controls.next_deadline() == pytest.approx(11.0)
+    assert controls.poll(10.5) == []
+    assert controls.poll(11.0) == ["stop"]
+    assert controls.poll(12.0) == [], "one hold, one stop"
+    controls.action(_key(pygame.KEYUP, pygame.K_ESCAPE), 12.5)
     controls.action(_key(pygame.KEYDOWN, pygame.K_ESCAPE), 20.0)
     controls.action(_key(pygame.KEYUP, pygame.K_ESCAPE), 20.4)
-    assert controls.held(21.5) is None and controls.wake_in(21.5) is None
+    assert controls.poll(21.5) == [] and controls.next_deadline() is None
     assert controls.action(pygame.event.Event(pygame.QUIT), 0.0) == "close"
+
+
+def test_gpio_edges_posted_as_events_become_the_same_actions_as_keys() -> None:
+    from gpiozero.pins.mock import MockFactory
+
+    from poolside.config import Config
+
+    factory = MockFactory()
+    hardware = Hardware.open(Config(), pin_factory=factory)
+    try:
+        assert hardware.buttons is not None and set(hardware.classify) == {"start", "next", "stop"}
+        controls = Controls(hardware)
+
+        def edge(role: str, pressed: bool, when: float) -> str | None:
+            event = pygame.event.Event(BUTTON_EDGE, role=role, pressed=pressed, when=when)
+            return controls.action(event)
+
+        assert edge("start", True, 1.0) is None and edge("start", False, 1.2) == "toggle"
+        assert controls.action(_key(pygame.KEYDOWN, pygame.K_SPACE), 1.3) == "toggle"
+        assert edge("next", True, 2.0) is None and edge("next", False, 2.1) == "next"
+        pygame.display.init()  # the event queue the callbacks post to
+        pygame.event.clear()
+        factory.pin(22).drive_low()  # as gpiozero's thread would, on a real Pi
+        (posted,) = pygame.event.get(BUTTON_EDGE)
+        assert (posted.role, posted.pressed) == ("stop", True)
+        assert controls.action(posted) is None
+        assert controls.poll(posted.when + 1.0) == []
+        assert controls.poll(posted.when + 2.0) == ["stop"]
+    finally:
+        hardware.close()
 
 
 def _window(*args: str) -> subprocess.Popen[str]:
