@@ -129,6 +129,24 @@ def _parser() -> argparse.ArgumentParser:
     _screen_options(run)
     run.set_defaults(handler=_run)
 
+    doctor = commands.add_parser(
+        "doctor",
+        parents=[config_option],
+        help="check the installation and the hardware",
+        description="Check config, programs, GPIO pin factory, each button (press it), the "
+        "buzzer and speaker (listen), the display's SDL driver, the data folder and the clock. "
+        "Exit 1 if there is any PROBLEM.",
+    )
+    doctor.add_argument(
+        "--non-interactive", action="store_true", help="no button presses asked for, no waiting"
+    )
+    doctor.add_argument(
+        "--data",
+        metavar="DIR",
+        help="data folder (default: $POOLSIDE_DATA, $STATE_DIRECTORY, ~/.local/share/poolside)",
+    )
+    doctor.set_defaults(handler=_doctor)
+
     render = commands.add_parser(
         "render",
         parents=[config_option],
@@ -364,6 +382,15 @@ def _run_headless(args: argparse.Namespace, choice: Choice, get_ready: float) ->
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return EXIT_BROKEN_PIPE
     return EXIT_OK if state is State.FINISHED else EXIT_INTERRUPTED
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from poolside.doctor import run_checks
+
+    checks = run_checks(args.config, args.data, interactive=not args.non_interactive)
+    problems = sum(1 for check in checks if check.status == "PROBLEM")
+    print(f"{problems} problem(s)" if problems else "all good")
+    return EXIT_BAD_INPUT if problems else EXIT_OK
 
 
 def _render(args: argparse.Namespace) -> int:

@@ -1,0 +1,276 @@
+"""``poolside doctor``: is this Pi ready for a class?
+
+One line per check, for the person setting up the Pi: ``OK`` (fine),
+``PROBLEM`` (fix it, with what to do) or ``NOTE`` (fine here, worth knowing,
+such as no GPIO on a laptop). Exit status 1 when there is any PROBLEM.
+Interactive by default: it asks for each button to be pressed and plays the
+buzzer and speaker; ``--non-interactive`` does what needs no person.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from poolside.config import Config, find_config, load_config
+from poolside.core import catalog
+from poolside.core.cues import duration, pattern
+from poolside.core.plan import load_plan
+from poolside.core.program import load_program
+from poolside.core.yamlfile import FileProblems
+from poolside.devices.sound import CuePlayer, Speaker, open_buzzer
+
+MIN_FREE_BYTES = 100 * 1024 * 1024
+SYNCED_FLAG = Path("/run/systemd/timesync/synchronized")
+PI_MODEL = Path("/proc/device-tree/model")
+BUTTON_WAIT_S = 15.0
+
+
+@dataclass(frozen=True)
+class Check:
+    status: str  # OK, PROBLEM, NOTE
+    what: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.status:<8}{self.what}: {self.detail}"
+
+
+def data_dir(explicit: str | None = None) -> Path:
+    """Where attendance lives: --data, $POOLSIDE_DATA, systemd's StateDirectory, XDG."""
+    for candidate in (explicit, os.environ.get("POOLSIDE_DATA"), os.environ.get("STATE_DIRECTORY")):
+        if candidate:
+            return Path(candidate.split(":")[0])
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "poolside"
+
+
+def run_checks(
+    config_path: str | None,
+    data: str | None,
+    interactive: bool,
+    say: Callable[[str], None] = print,
+) -> list[Check]:
+    config, checks = _config_and_programs(config_path)
+    for check in checks:
+        say(str(check))
+    for step in (_pin_factory, _buttons, _buzzer, _speaker, _display):
+        for check in step(config, interactive):
+            checks.append(check)
+            say(str(check))
+    for check in (_data_folder(data_dir(data)), _clock()):
+        checks.append(check)
+        say(str(check))
+    return checks
+
+
+def _config_and_programs(config_path: str | None) -> tuple[Config, list[Check]]:
+    """The config in force (defaults if it is broken) and checks of it and its programs."""
+    path = find_config(config_path)
+    config, checks = Config(), []
+    if path is not None and not path.is_file():
+        checks.append(Check("PROBLEM", "config", f"{path} does not exist"))
+    else:
+        try:
+            config = load_config(path)
+            checks.append(Check("OK", "config", str(path) if path else "none found: defaults"))
+        except FileProblems as err:
+            checks.append(Check("PROBLEM", "config", f"{err.problems[0]} (poolside check)"))
+    try:
+        program = load_program(catalog.resolve(config.program or catalog.DEFAULT_PROGRAM))
+        checks.append(Check("OK", "program", f"{program.name} ({len(program.phases)} phases)"))
+    except (FileProblems, catalog.UnknownProgram) as err:
+        checks.append(Check("PROBLEM", "program", f"{err}".splitlines()[0]))
+    try:
+        plan = load_plan(catalog.resolve(config.plan))
+        start = config.program_start
+        when = f", week 1 from {start}" if start else " (no program_start set: see README)"
+        checks.append(Check("OK", "plan", f"{plan.name}, {plan.weeks} weeks{when}"))
+    except (FileProblems, catalog.UnknownProgram) as err:
+        checks.append(Check("PROBLEM", "plan", f"{err}".splitlines()[0]))
+    return config, checks
+
+
+def _on_a_pi() -> bool:
+    try:
+        return "Raspberry Pi" in PI_MODEL.read_text(errors="replace")
+    except OSError:
+        return False
+
+
+def _pin_factory(config: Config, interactive: bool) -> Iterator[Check]:
+    from gpiozero import Device
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            Device.ensure_pin_factory()
+        yield Check("OK", "GPIO", f"pin factory {type(Device.pin_factory).__name__}")
+    except Exception as err:
+        if _on_a_pi():
+            yield Check(
+                "PROBLEM",
+                "GPIO",
+                f"{err}: install python3-lgpio (Pi 5: gpiozero >= "
+                "2.0.1.post3) and add the user to the gpio group",
+            )
+        else:
+            yield Check("NOTE", "GPIO", "none on this machine: keyboard only")
+
+
+def _buttons(config: Config, interactive: bool) -> Iterator[Check]:
+    from gpiozero import Button, Device
+
+    if Device.pin_factory is None:
+        return
+    for role in ("start", "next", "stop"):
+        pin = getattr(config.buttons, role)
+        what = f"button {role.upper()}"
+        if pin is None:
+            yield Check("OK", what, "not fitted")
+            continue
+        try:
+            button = Button(pin, pull_up=config.buttons.pull_up, bounce_time=None)
+        except Exception as err:
+            yield Check("PROBLEM", what, f"GPIO{pin}: {err}")
+            continue
+        try:
+            if button.is_pressed:
+                yield Check(
+                    "PROBLEM",
+                    what,
+                    f"GPIO{pin} reads pressed at rest: check the wiring "
+                    "(button to GND) and buttons.pull_up",
+                )
+            elif interactive:
+                print(f"        press {role.upper()} now (GPIO{pin}) ...", flush=True)
+                if button.wait_for_press(timeout=BUTTON_WAIT_S):
+                    yield Check("OK", what, f"GPIO{pin} press seen")
+                else:
+                    yield Check(
+                        "PROBLEM",
+                        what,
+                        f"GPIO{pin}: no press within {BUTTON_WAIT_S:.0f} s: check wiring.md",
+                    )
+            else:
+                yield Check("OK", what, f"GPIO{pin} reads released")
+        finally:
+            button.close()
+
+
+def _buzzer(config: Config, interactive: bool) -> Iterator[Check]:
+    from gpiozero import Device
+
+    if config.buzzer.kind == "none":
+        yield Check("OK", "buzzer", "none configured")
+        return
+    if Device.pin_factory is None:
+        return
+    try:
+        buzzer = open_buzzer(config.buzzer)
+    except Exception as err:
+        yield Check("PROBLEM", "buzzer", f"{config.buzzer.kind} on GPIO{config.buzzer.pin}: {err}")
+        return
+    player = CuePlayer(buzzer, None, config.sound.profile)
+    _play_through(player, "finish")
+    player.close()
+    yield Check(
+        "OK",
+        "buzzer",
+        f"{config.buzzer.kind} on GPIO{config.buzzer.pin}: played the "
+        "end-of-session pattern (three beeps)",
+    )
+
+
+def _play_through(player: CuePlayer, name: str) -> None:
+    """Play a cue to its end: the doctor may block, the kiosk never does."""
+    player.play(name)
+    while (deadline := player.next_deadline()) is not None:
+        time.sleep(max(0.0, deadline - time.monotonic()))
+        player.update()
+
+
+def _speaker(config: Config, interactive: bool) -> Iterator[Check]:
+    if not config.sound.speaker:
+        yield Check("OK", "speaker", "switched off in the config")
+        return
+    import pygame
+
+    try:
+        speaker = Speaker(config.sound)
+    except pygame.error as err:
+        yield Check(
+            "PROBLEM",
+            "speaker",
+            f"no sound device ({err}): cues will be buzzer and "
+            "screen only; check the audio output (raspi-config) and the audio group",
+        )
+        return
+    driver = pygame.mixer.get_init()
+    speaker.play("work")
+    time.sleep(duration(pattern("work", config.sound.profile)) if interactive else 0)
+    speaker.close()
+    yield Check(
+        "OK",
+        "speaker",
+        f"mixer {driver[0]} Hz, volume {speaker.volume:g}"
+        f"{': played the work tone' if interactive else ''}",
+    )
+
+
+def _display(config: Config, interactive: bool) -> Iterator[Check]:
+    import pygame
+
+    try:
+        pygame.display.init()
+    except pygame.error as err:
+        yield Check(
+            "PROBLEM",
+            "display",
+            f"SDL video did not start ({err}): on Raspberry Pi OS "
+            "Lite use Debian's python3-pygame (README), and the video, render and input "
+            "groups",
+        )
+        return
+    driver = pygame.display.get_driver()
+    sizes = pygame.display.get_desktop_sizes()
+    pygame.display.quit()
+    size = f"{sizes[0][0]}x{sizes[0][1]}" if sizes else "no display found"
+    yield Check("OK", "display", f"SDL video driver {driver}, {size}")
+
+
+def _data_folder(folder: Path) -> Check:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".doctor-") as probe:
+            probe.write(b"ok")
+            probe.flush()
+            os.fsync(probe.fileno())
+        free = shutil.disk_usage(folder).free
+    except OSError as err:
+        return Check(
+            "PROBLEM",
+            "data folder",
+            f"{folder}: {err.strerror}: attendance cannot be "
+            "saved (StateDirectory=, --data or $POOLSIDE_DATA)",
+        )
+    if free < MIN_FREE_BYTES:
+        return Check("PROBLEM", "data folder", f"{folder}: only {free // 2**20} MiB free")
+    return Check("OK", "data folder", f"{folder}: writable, {free // 2**20} MiB free")
+
+
+def _clock() -> Check:
+    if SYNCED_FLAG.exists():
+        return Check("OK", "clock", "synchronised (systemd-timesyncd)")
+    return Check(
+        "NOTE",
+        "clock",
+        "not known to be synchronised: records made now carry "
+        "clock_synced=false; a Pi without RTC needs network time once",
+    )
