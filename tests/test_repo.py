@@ -50,3 +50,20 @@ def test_core_stays_pure() -> None:
                 )
             if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "open":
                 raise AssertionError(f"{path.name}:{node.lineno} opens a file")
+
+
+# BCM GPIO number -> physical pin on the 40-pin header, for the pins we use.
+HEADER = {17: 11, 27: 13, 22: 15, 18: 12}
+
+
+def test_wiring_pin_table_matches_the_default_config() -> None:
+    from poolside.config import Buttons, Buzzer
+
+    text = (REPO / "wiring.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| [^|]+ \| `([a-z_.]+)` \| GPIO(\d+) \| (\d+) \|", text, re.MULTILINE)
+    table = {key: (int(gpio), int(header)) for key, gpio, header in rows}
+    defaults = {f"buttons.{role}": getattr(Buttons(), role) for role in ("start", "next", "stop")}
+    defaults["buzzer.pin"] = Buzzer().pin
+    assert set(table) == set(defaults)
+    for key, pin in defaults.items():
+        assert table[key] == (pin, HEADER[pin]), key
