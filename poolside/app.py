@@ -22,6 +22,7 @@ import warnings
 from collections.abc import Callable
 
 import pygame
+from gpiozero.exc import BadPinFactory
 
 from poolside.config import Config
 from poolside.core.clock import (
@@ -281,14 +282,19 @@ class Hardware:
         buttons = buzzer = speaker = None
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # gpiozero's pin factory fallback chatter
+            gpio_here = True
             try:
                 buttons = GpioButtons(config.buttons, _post_edge, pin_factory)
+            except BadPinFactory:
+                gpio_here = False
+                notices.append("no GPIO here: keyboard only, no buzzer")
             except Exception as err:
-                notices.append(f"no GPIO buttons ({type(err).__name__}): keyboard only")
-            try:
-                buzzer = open_buzzer(config.buzzer, pin_factory)
-            except Exception as err:
-                notices.append(f"no buzzer ({type(err).__name__})")
+                notices.append(f"no GPIO buttons ({type(err).__name__}: {err}): keyboard only")
+            if gpio_here:
+                try:
+                    buzzer = open_buzzer(config.buzzer, pin_factory)
+                except Exception as err:
+                    notices.append(f"no buzzer ({type(err).__name__}: {err})")
         if config.sound.speaker:
             try:
                 speaker = Speaker(config.sound)

@@ -226,3 +226,49 @@ def test_a_bad_program_shows_the_error_screen_and_says_where(tmp_path: Path) -> 
     assert child.poll() is None, "the kiosk shows the error instead of exiting"
     code, err = _stop(child)
     assert code == 1 and "Traceback" not in err
+
+
+def test_cues_start_before_the_frame_is_drawn(choice) -> None:
+    order: list[str] = []
+    clock = ManualClock(0.0)
+    renderer = RecordingRenderer(clock)
+    renderer_draw = renderer.draw
+
+    def draw(surface, view):
+        order.append(f"draw {view.word}")
+        renderer_draw(surface, view)
+
+    renderer.draw = draw  # type: ignore[method-assign]
+    surface = pygame.Surface((320, 240))
+    kiosk = Kiosk(
+        lambda: surface,
+        renderer,
+        choice,
+        0,
+        on_events=lambda events: order.append("cue " + events[-1].type),
+    )
+    kiosk.act("toggle", 0.0)
+    kiosk.tick(0.0)
+    assert order[:2] == ["cue phase", "draw RAMP-IN"]
+
+
+def test_no_gpio_and_no_sound_card_leave_notices_not_crashes(monkeypatch) -> None:
+    from gpiozero import Device
+
+    from poolside.config import Config
+
+    monkeypatch.setattr(Device, "pin_factory", None)
+    monkeypatch.setenv("GPIOZERO_PIN_FACTORY", "no-such-factory")
+    monkeypatch.setenv("SDL_AUDIODRIVER", "no-such-driver")
+    pygame.mixer.quit()
+    hardware = Hardware.open(Config())
+    try:
+        assert hardware.buttons is None and hardware.player.buzzer is None
+        assert hardware.player.speaker is None
+        assert any("keyboard only" in n for n in hardware.notices)
+        assert any("no sound device" in n for n in hardware.notices)
+        hardware.cue([])  # nothing to play on, nothing raised
+        controls = Controls(hardware)
+        assert controls.action(_key(pygame.KEYDOWN, pygame.K_SPACE), 0.0) == "toggle"
+    finally:
+        hardware.close()
