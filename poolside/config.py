@@ -20,7 +20,16 @@ from poolside.core.yamlfile import Reader
 
 SYSTEM_CONFIG = Path("/etc/poolside/config.yaml")
 CONFIG_KEYS = ("program", "plan", "program_start", "get_ready", "buttons", "buzzer", "sound")
-_BUTTON_KEYS = ("start", "next", "stop", "pull_up", "bounce_ms", "stop_hold", "back_hold")
+_BUTTON_KEYS = (
+    "start",
+    "next",
+    "stop",
+    "pull_up",
+    "active_state",
+    "bounce_ms",
+    "stop_hold",
+    "back_hold",
+)
 _BUZZER_KEYS = ("kind", "pin")
 _SOUND_KEYS = ("speaker", "volume", "max_volume", "profile")
 BUZZER_KINDS = ("active", "passive", "none")
@@ -34,13 +43,16 @@ class Buttons:
     """BCM pins of the buttons (``None``: not fitted) and how they are read.
 
     Buttons connect the pin to GND and use the internal pull-up. With no
-    STOP button, holding START for ``stop_hold_s`` stops a session.
+    STOP button, holding START for ``stop_hold_s`` stops a session. With an
+    external resistor instead (``pull_up: none``), ``active_state`` says
+    whether a pressed button reads high or low.
     """
 
     start: int | None = 17
     next: int | None = 27
     stop: int | None = 22
-    pull_up: bool = True
+    pull_up: bool | None = True
+    active_high: bool | None = None
     bounce_s: float = 0.02
     stop_hold_s: float = 2.0
     back_hold_s: float = 1.0
@@ -147,7 +159,16 @@ def _read_buttons(reader: Reader, node: Node) -> Buttons | None:
         if role in fields:
             values[role] = _read_pin(reader, fields[role], f"buttons.{role}")
     if "pull_up" in fields:
-        values["pull_up"] = reader.flag(fields["pull_up"], "buttons.pull_up")
+        node = fields["pull_up"]
+        none = getattr(node, "value", None) == "none"
+        values["pull_up"] = None if none else reader.flag(node, "buttons.pull_up")
+    if "active_state" in fields:
+        state = reader.choice(fields["active_state"], "buttons.active_state", ("high", "low"))
+        values["active_high"] = state == "high"
+    if values.get("pull_up", True) is None and "active_high" not in values:
+        reader.problem(fields["pull_up"], "with pull_up: none, say active_state: high or low")
+    elif "active_high" in values and values.get("pull_up", True) is not None:
+        reader.problem(fields["active_state"], "active_state goes with pull_up: none only")
     if "bounce_ms" in fields:
         bounce = reader.number(fields["bounce_ms"], "buttons.bounce_ms", 0, 200)
         values["bounce_s"] = (bounce or 0) / 1000

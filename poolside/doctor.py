@@ -136,7 +136,12 @@ def _buttons(config: Config, interactive: bool) -> Iterator[Check]:
             yield Check("OK", what, "not fitted")
             continue
         try:
-            button = Button(pin, pull_up=config.buttons.pull_up, bounce_time=None)
+            button = Button(
+                pin,
+                pull_up=config.buttons.pull_up,
+                active_state=config.buttons.active_high,
+                bounce_time=None,
+            )
         except Exception as err:
             yield Check("PROBLEM", what, f"GPIO{pin}: {err}")
             continue

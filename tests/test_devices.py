@@ -239,3 +239,25 @@ def test_speaker_tones_are_generated_and_capped() -> None:
         speaker.play("countdown")
     finally:
         speaker.close()
+
+
+def test_buttons_without_pull_up_use_the_configured_active_state(tmp_path) -> None:
+    from poolside.config import load_config
+    from poolside.core.yamlfile import FileProblems
+
+    path = tmp_path / "config.yaml"
+    path.write_text("buttons:\n  pull_up: none\n  active_state: high\n")
+    config = load_config(path)
+    assert (config.buttons.pull_up, config.buttons.active_high) == (None, True)
+    board = Board(config.buttons)
+    try:
+        pin = board.pin("start")
+        pin.drive_high()  # pressed: this box pulls the pin up when the button closes
+        board.clock.advance(0.1)
+        pin.drive_low()
+        assert board.actions == ["toggle"]
+    finally:
+        board.buttons.close()
+    path.write_text("buttons:\n  pull_up: none\n")
+    with pytest.raises(FileProblems, match="say active_state: high or low"):
+        load_config(path)

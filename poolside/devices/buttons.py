@@ -54,7 +54,11 @@ class GpioButtons:
                 if pin is None:
                     continue
                 button = Button(
-                    pin, pull_up=config.pull_up, bounce_time=None, pin_factory=pin_factory
+                    pin,
+                    pull_up=config.pull_up,
+                    active_state=config.active_high,
+                    bounce_time=None,
+                    pin_factory=pin_factory,
                 )
                 button.when_pressed = _poster(post, role, True, clock)
                 button.when_released = _poster(post, role, False, clock)
