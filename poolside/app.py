@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import subprocess
 import sys
 import time
 import traceback
@@ -31,11 +32,13 @@ from poolside.core.clock import (
 from poolside.core.cues import cue_name
 from poolside.core.engine import Event, Session, State
 from poolside.core.presses import PressClassifier, earliest
+from poolside.core.program import Program
 from poolside.core.view import Context, View, build_view, error_view, next_change
 from poolside.devices.buttons import GpioButtons, classifiers
 from poolside.devices.screen import Renderer
 from poolside.devices.sound import CuePlayer, Speaker, open_buzzer
 from poolside.devices.theme import THEMES
+from poolside.devices.voice import Voice, phrase
 from poolside.selection import Choice
 
 HOLD_TO_STOP_S = 1.0  # Escape held this long stops a session (real seconds)
@@ -195,7 +198,7 @@ def run_screen(
     pygame.display.set_caption("poolside")
     window = _Window(args)
     clock = clock_for(args.speed)
-    hardware = Hardware.open(config)
+    hardware = Hardware.open(config, program=choice.program if choice else None)
     context = home_context(choice, (*hardware.notices, KEYBOARD_HINT)) if choice else Context
     kiosk = Kiosk(
         surface_source=window.surface,
@@ -270,14 +273,22 @@ class Hardware:
         player: CuePlayer,
         classify: dict[str, PressClassifier],
         notices: tuple[str, ...],
+        voice: Voice | None = None,
     ) -> None:
         self.buttons = buttons
         self.player = player
+        self.voice = voice
         self.classify = classify
         self.notices = notices
 
     @classmethod
-    def open(cls, config: Config, pin_factory: object | None = None) -> Hardware:
+    def open(
+        cls,
+        config: Config,
+        pin_factory: object | None = None,
+        program: Program | None = None,
+        voice: Voice | None = None,
+    ) -> Hardware:
         notices: list[str] = []
         buttons = buzzer = speaker = None
         with warnings.catch_warnings():
@@ -302,12 +313,29 @@ class Hardware:
                 notices.append(f"no sound device ({err}): cues on screen only")
         player = CuePlayer(buzzer, speaker, config.sound.profile)
         classify = classifiers(config.buttons) if buttons else {}
-        return cls(buttons, player, classify, tuple(notices))
+        if speaker is None or not config.sound.voice:
+            voice = None
+        else:
+            voice = voice or Voice()
+            try:
+                if program is not None:
+                    voice.prepare(program)
+            except (OSError, subprocess.SubprocessError) as err:
+                notices.append(f"no spoken cues ({err})")
+                voice = None
+            if voice is not None and not voice.available:
+                voice = None  # no espeak-ng: tones only, nothing to warn about
+        return cls(buttons, player, classify, tuple(notices), voice)
 
     def cue(self, events: list[Event]) -> None:
         name = cue_name(events)
         if name is not None:
             self.player.play(name)
+        words = phrase(events) if self.voice is not None else None
+        if words and self.voice is not None and self.player.speaker is not None:
+            wav = self.voice.file(words)
+            if wav.exists():
+                self.player.speaker.say(wav)
 
     def close(self) -> None:
         self.player.close()

@@ -31,7 +31,7 @@ _BUTTON_KEYS = (
     "back_hold",
 )
 _BUZZER_KEYS = ("kind", "pin")
-_SOUND_KEYS = ("speaker", "volume", "max_volume", "profile")
+_SOUND_KEYS = ("speaker", "volume", "max_volume", "profile", "voice")
 BUZZER_KINDS = ("active", "passive", "none")
 SOUND_PROFILES = ("standard", "pool-safe")
 GPIO_PINS = range(2, 28)  # BCM numbers on the 40-pin header
@@ -70,6 +70,7 @@ class Sound:
     volume: float = 0.7
     max_volume: float = 1.0  # a cap the volume setting cannot pass
     profile: str = "standard"  # pool-safe: nothing that sounds like a whistle
+    voice: bool = True  # spoken cues, when espeak-ng is installed
 
 
 @dataclass(frozen=True)
@@ -193,8 +194,9 @@ def _read_sound(reader: Reader, node: Node) -> Sound | None:
     before = len(reader.problems)
     fields = reader.fields(node, _SOUND_KEYS, what="sound") or {}
     values: dict[str, object] = {}
-    if "speaker" in fields:
-        values["speaker"] = reader.flag(fields["speaker"], "sound.speaker")
+    for key in ("speaker", "voice"):
+        if key in fields:
+            values[key] = reader.flag(fields[key], f"sound.{key}")
     for key in ("volume", "max_volume"):
         if key in fields:
             values[key] = reader.number(fields[key], f"sound.{key}", 0, 1)

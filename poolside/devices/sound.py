@@ -16,6 +16,7 @@ import math
 import time
 from array import array
 from collections.abc import Callable
+from pathlib import Path
 from typing import Protocol
 
 from poolside.config import Buzzer as BuzzerConfig
@@ -101,6 +102,9 @@ class Speaker:
             name: self._sound(pattern(name, config.profile), rate, channels) for name in PATTERNS
         }
         self._channel: object | None = None
+        pygame.mixer.set_reserved(1)  # channel 0 is the voice's alone
+        self._voice_channel = pygame.mixer.Channel(0)
+        self._spoken: dict[Path, object] = {}
 
     def _sound(self, tones: Pattern, rate: int, channels: int) -> object:
         samples = array("h", synthesise(tones, rate))
@@ -114,6 +118,15 @@ class Speaker:
         if self._channel is not None:
             self._channel.stop()  # type: ignore[attr-defined]
         self._channel = self._sounds[name].play()  # type: ignore[attr-defined]
+
+    def say(self, wav: Path) -> None:
+        """Play a spoken cue on its own channel, cutting off the last one."""
+        sound = self._spoken.get(wav)
+        if sound is None:
+            sound = self._spoken[wav] = self._pygame.mixer.Sound(str(wav))
+            sound.set_volume(self.volume)  # type: ignore[attr-defined]
+        self._voice_channel.stop()  # type: ignore[attr-defined]
+        self._voice_channel.play(sound)  # type: ignore[attr-defined]
 
     def close(self) -> None:
         self._pygame.mixer.quit()

@@ -1,0 +1,96 @@
+"""Spoken cues ("Next: jumping jacks", "Rest", "Three", "Two", "One").
+
+Rendered once per program by espeak-ng into a cache folder of WAV files,
+named by a hash of the words and the voice settings, so a class never waits
+for speech synthesis and a second start renders nothing. Without espeak-ng
+the voice is simply off: tones, buzzer and screen carry every cue anyway.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+from collections.abc import Iterable
+from pathlib import Path
+
+from poolside.core.engine import Event, schedule
+from poolside.core.program import Program
+
+ESPEAK = "espeak-ng"
+WORDS_PER_MINUTE = 150
+_COUNTS = {3: "Three", 2: "Two", 1: "One"}
+_PRIORITY = ("finish", "phase", "countdown", "halfway", "next")
+
+
+def cache_dir() -> Path:
+    """systemd's CacheDirectory= when set, else the XDG cache folder."""
+    if os.environ.get("CACHE_DIRECTORY"):
+        return Path(os.environ["CACHE_DIRECTORY"].split(":")[0]) / "voice"
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "poolside" / "voice"
+
+
+def phrase(events: Iterable[Event]) -> str | None:
+    """What to say for events due together: the most important one only."""
+    by_type = {event.type: event for event in events}
+    for kind in _PRIORITY:
+        event = by_type.get(kind)
+        if event is None:
+            continue
+        if kind == "finish":
+            return "Well done"
+        if kind == "countdown" and event.count in _COUNTS:
+            return _COUNTS[event.count]
+        if kind == "halfway":
+            return "Halfway"
+        if event.phase is None:
+            continue
+        word = event.phase.label.replace("-", " ").capitalize()
+        if kind == "next":
+            return f"Next: {event.phase.move or word}"
+        return word
+    return None
+
+
+class Voice:
+    """espeak-ng speech for a program's cues, rendered ahead into WAV files."""
+
+    def __init__(self, folder: Path | None = None, espeak: str = ESPEAK) -> None:
+        self.folder = folder or cache_dir()
+        self.espeak = shutil.which(espeak)  # None: not installed, so no voice
+
+    @property
+    def available(self) -> bool:
+        return self.espeak is not None
+
+    def file(self, words: str) -> Path:
+        key = hashlib.sha256(f"{WORDS_PER_MINUTE}|{words}".encode()).hexdigest()[:20]
+        return self.folder / f"{key}.wav"
+
+    def prepare(self, program: Program) -> int:
+        """Render every phrase the program can need that is not cached yet.
+
+        Returns how many were rendered. Each file is written under a temporary
+        name and renamed, so an interrupted render never leaves half a WAV.
+        """
+        if self.espeak is None:
+            return 0
+        self.folder.mkdir(parents=True, exist_ok=True)
+        wanted = {phrase([event]) for event in schedule(program)}
+        rendered = 0
+        for words in sorted(w for w in wanted if w):
+            target = self.file(words)
+            if target.exists():
+                continue
+            partial = target.with_suffix(".part")
+            subprocess.run(
+                [self.espeak, "-s", str(WORDS_PER_MINUTE), "-w", str(partial), words],
+                check=True,
+                capture_output=True,
+                timeout=30,
+            )
+            partial.replace(target)
+            rendered += 1
+        return rendered
