@@ -25,6 +25,7 @@ from poolside.core.plan import load_plan
 from poolside.core.program import load_program
 from poolside.core.yamlfile import FileProblems
 from poolside.devices.sound import CuePlayer, Speaker, open_buzzer
+from poolside.devices.voice import Voice
 
 MIN_FREE_BYTES = 100 * 1024 * 1024
 SYNCED_FLAG = Path("/run/systemd/timesync/synchronized")
@@ -227,6 +228,17 @@ def _speaker(config: Config, interactive: bool) -> Iterator[Check]:
         f"mixer {driver[0]} Hz, volume {speaker.volume:g}"
         f"{': played the work tone' if interactive else ''}",
     )
+    voice = Voice()
+    if not config.sound.voice:
+        yield Check("OK", "voice", "spoken cues switched off in the config")
+    elif voice.available:
+        yield Check("OK", "voice", f"espeak-ng; phrases cached in {voice.folder}")
+    else:
+        yield Check(
+            "NOTE",
+            "voice",
+            "espeak-ng not installed: tones only (sudo apt install espeak-ng for spoken cues)",
+        )
 
 
 def _display(config: Config, interactive: bool) -> Iterator[Check]:
