@@ -15,46 +15,25 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import subprocess
 import sys
 import time
 import traceback
-import warnings
 from collections.abc import Callable
 
 import pygame
-from gpiozero.exc import BadPinFactory
 
 from poolside.config import Config
-from poolside.core.clock import (
-    clock_for,
-)
-from poolside.core.cues import cue_name
+from poolside.core.clock import clock_for
 from poolside.core.engine import Event, Session, State
-from poolside.core.presses import PressClassifier, earliest
-from poolside.core.program import Program
+from poolside.core.presses import earliest
 from poolside.core.view import Context, View, build_view, error_view, next_change
-from poolside.devices.buttons import GpioButtons, classifiers
 from poolside.devices.screen import Renderer
-from poolside.devices.sound import CuePlayer, Speaker, open_buzzer
 from poolside.devices.theme import THEMES
-from poolside.devices.voice import Voice, phrase
+from poolside.hardware import KEYBOARD_HINT, Controls, Hardware
 from poolside.selection import Choice
 
-HOLD_TO_STOP_S = 1.0  # Escape held this long stops a session (real seconds)
 HOME_REFRESH_S = 1.0
 DEFAULT_WINDOW = (1280, 720)
-KEYS = {
-    pygame.K_SPACE: "toggle",
-    pygame.K_RIGHT: "next",
-    pygame.K_n: "next",
-    pygame.K_LEFT: "back",
-    pygame.K_b: "back",
-    pygame.K_s: "stop",
-    pygame.K_f: "fullscreen",
-    pygame.K_q: "quit",
-}
-KEYBOARD_HINT = "Space start/pause · → next · ← back · hold Esc stop · F full screen · Q quit"
 
 
 class Kiosk:
@@ -255,143 +234,6 @@ def run_screen(
     finally:
         hardware.close()
         pygame.quit()
-
-
-BUTTON_EDGE = pygame.event.custom_type()
-
-
-class Hardware:
-    """Buttons, buzzer and speaker, as far as they are there.
-
-    Each part is optional: no GPIO means keyboard only, no sound card means
-    buzzer and screen. Each missing part leaves a notice for the screen.
-    """
-
-    def __init__(
-        self,
-        buttons: GpioButtons | None,
-        player: CuePlayer,
-        classify: dict[str, PressClassifier],
-        notices: tuple[str, ...],
-        voice: Voice | None = None,
-    ) -> None:
-        self.buttons = buttons
-        self.player = player
-        self.voice = voice
-        self.classify = classify
-        self.notices = notices
-
-    @classmethod
-    def open(
-        cls,
-        config: Config,
-        pin_factory: object | None = None,
-        program: Program | None = None,
-        voice: Voice | None = None,
-    ) -> Hardware:
-        notices: list[str] = []
-        buttons = buzzer = speaker = None
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # gpiozero's pin factory fallback chatter
-            gpio_here = True
-            try:
-                buttons = GpioButtons(config.buttons, _post_edge, pin_factory)
-            except BadPinFactory:
-                gpio_here = False
-                notices.append("no GPIO here: keyboard only, no buzzer")
-            except Exception as err:
-                notices.append(f"no GPIO buttons ({type(err).__name__}: {err}): keyboard only")
-            if gpio_here:
-                try:
-                    buzzer = open_buzzer(config.buzzer, pin_factory)
-                except Exception as err:
-                    notices.append(f"no buzzer ({type(err).__name__}: {err})")
-        if config.sound.speaker:
-            try:
-                speaker = Speaker(config.sound)
-            except pygame.error as err:
-                notices.append(f"no sound device ({err}): cues on screen only")
-        player = CuePlayer(buzzer, speaker, config.sound.profile)
-        classify = classifiers(config.buttons) if buttons else {}
-        if speaker is None or not config.sound.voice:
-            voice = None
-        else:
-            voice = voice or Voice()
-            try:
-                if program is not None:
-                    voice.prepare(program)
-            except (OSError, subprocess.SubprocessError) as err:
-                notices.append(f"no spoken cues ({err})")
-                voice = None
-            if voice is not None and not voice.available:
-                voice = None  # no espeak-ng: tones only, nothing to warn about
-        return cls(buttons, player, classify, tuple(notices), voice)
-
-    def cue(self, events: list[Event]) -> None:
-        name = cue_name(events)
-        if name is not None:
-            self.player.play(name)
-        words = phrase(events) if self.voice is not None else None
-        if words and self.voice is not None and self.player.speaker is not None:
-            wav = self.voice.file(words)
-            if wav.exists():
-                self.player.speaker.say(wav)
-
-    def close(self) -> None:
-        self.player.close()
-        if self.buttons is not None:
-            self.buttons.close()
-
-
-def _post_edge(role: str, pressed: bool, when: float) -> None:
-    """Called on gpiozero's thread: only post; the main loop does the rest."""
-    pygame.event.post(pygame.event.Event(BUTTON_EDGE, role=role, pressed=pressed, when=when))
-
-
-class Controls:
-    """Keys and buttons to kiosk actions, in real (unscaled) time.
-
-    Escape works like the STOP button: it must be held, so a stray key press
-    cannot end a class.
-    """
-
-    def __init__(self, hardware: Hardware | None = None) -> None:
-        self.hardware = hardware
-        self.classify = dict(hardware.classify) if hardware else {}
-        self.classify["escape"] = PressClassifier(None, "stop", HOLD_TO_STOP_S)
-
-    def action(self, event: pygame.event.Event, now: float | None = None) -> str | None:
-        when = time.monotonic() if now is None else now
-        if event.type == pygame.QUIT:
-            return "close"
-        if event.type == BUTTON_EDGE and event.role in self.classify:
-            return self.classify[event.role].edge(event.pressed, event.when)
-        if event.type in (pygame.KEYDOWN, pygame.KEYUP) and event.key == pygame.K_ESCAPE:
-            return self.classify["escape"].edge(event.type == pygame.KEYDOWN, when)
-        if event.type == pygame.KEYDOWN:
-            return KEYS.get(event.key)
-        if event.type in (
-            pygame.VIDEORESIZE,
-            pygame.VIDEOEXPOSE,
-            pygame.WINDOWSIZECHANGED,
-            pygame.WINDOWEXPOSED,
-        ):
-            return "redraw"
-        return None
-
-    def poll(self, now: float) -> list[str]:
-        """Holds that completed by ``now``."""
-        buttons = self.hardware.buttons if self.hardware else None
-        actions = []
-        for role, classifier in self.classify.items():
-            level = buttons.is_pressed(role) if buttons and role in buttons.devices else None
-            action = classifier.poll(now, level)
-            if action:
-                actions.append(action)
-        return actions
-
-    def next_deadline(self) -> float | None:
-        return earliest([c.next_deadline() for c in self.classify.values()])
 
 
 class _Window:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import pygame
 
-from poolside.app import KEYBOARD_HINT
 from poolside.core.clock import ManualClock
 from poolside.core.engine import Session
 from poolside.core.program import parse_program
@@ -17,6 +16,7 @@ from poolside.core.view import Context, View, build_view, error_view
 from poolside.core.yamlfile import FileProblems
 from poolside.devices.screen import Renderer
 from poolside.devices.theme import THEMES
+from poolside.hardware import KEYBOARD_HINT
 from poolside.selection import Choice
 
 GET_READY_S = 10.0

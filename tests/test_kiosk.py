@@ -13,11 +13,12 @@ from pathlib import Path
 import pygame
 import pytest
 
-from poolside.app import BUTTON_EDGE, Controls, Hardware, Kiosk
+from poolside.app import Kiosk
 from poolside.config import Config
 from poolside.core.clock import ManualClock
 from poolside.core.engine import State
 from poolside.devices.screen import Renderer
+from poolside.hardware import BUTTON_EDGE, Controls, Hardware
 from poolside.headless import offscreen_kiosk
 from poolside.selection import choose_program
 

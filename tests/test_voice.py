@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from poolside.app import Hardware
 from poolside.config import Config
 from poolside.core.engine import Event
 from poolside.devices.voice import Voice, phrase
+from poolside.hardware import Hardware
 
 from .conftest import program_from
 
