@@ -35,7 +35,9 @@ KEYS = {
     pygame.K_f: "fullscreen",
     pygame.K_q: "quit",
 }
-KEYBOARD_HINT = "Space start/pause · → next · ← back · hold Esc stop · F full screen · Q quit"
+KEYBOARD_HINT = (
+    "Space start/pause · Right next · Left back · hold Esc stop · F full screen · Q quit"
+)
 
 
 BUTTON_EDGE = pygame.event.custom_type()
@@ -81,17 +83,17 @@ class Hardware:
                 gpio_here = False
                 notices.append("no GPIO here: keyboard only, no buzzer")
             except Exception as err:
-                notices.append(f"no GPIO buttons ({type(err).__name__}: {err}): keyboard only")
+                notices.append(f"GPIO buttons failed ({type(err).__name__}): keyboard only")
             if gpio_here:
                 try:
                     buzzer = open_buzzer(config.buzzer, pin_factory)
                 except Exception as err:
-                    notices.append(f"no buzzer ({type(err).__name__}: {err})")
+                    notices.append(f"buzzer failed ({type(err).__name__}): visual cues")
         if config.sound.speaker:
             try:
                 speaker = Speaker(config.sound)
-            except pygame.error as err:
-                notices.append(f"no sound device ({err}): cues on screen only")
+            except pygame.error:  # poolside doctor shows the detail
+                notices.append("no sound device: cues on buzzer and screen only")
         player = CuePlayer(buzzer, speaker, config.sound.profile)
         classify = classifiers(config.buttons) if buttons else {}
         if speaker is None or not config.sound.voice:

@@ -186,3 +186,27 @@ def test_the_ink_box_from_metrics_is_where_the_pixels_are(size: int) -> None:
         box = _ink_box(font, text)
         assert box.contains(ink), (text, box, ink)  # a smaller box cuts glyphs off
         assert box.w - ink.w <= 2 and box.h - ink.h <= 2, (text, box, ink)
+
+
+def _placeholder_glyphs(text: str) -> list[str]:
+    """Characters the bundled font lacks: they would show as empty boxes."""
+    pygame.font.init()
+    font = pygame.font.Font(None, 40)
+    missing = font.render("\U000f0000", True, (255, 255, 255))  # private use: never in a font
+    box = pygame.image.tobytes(missing, "RGBA")
+    return [
+        c
+        for c in set(text)
+        if not c.isspace()
+        and pygame.image.tobytes(font.render(c, True, (255, 255, 255)), "RGBA") == box
+    ]
+
+
+@pytest.mark.parametrize(("screen", "at"), SCREENS, ids=lambda v: str(v))
+def test_no_text_on_screen_falls_back_to_empty_boxes(choice, screen, at) -> None:
+    from poolside.hardware import KEYBOARD_HINT
+
+    _, renderer, _ = _render(choice, screen, at, (800, 480))
+    texts = " ".join(d.text for d in renderer.drawn)
+    assert _placeholder_glyphs(texts + KEYBOARD_HINT) == []
+    assert _placeholder_glyphs("→") == ["→"], "the check finds a missing glyph"
