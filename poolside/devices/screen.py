@@ -152,7 +152,7 @@ class Renderer:
         m = _margin(surface)
         row_h = round(0.045 * height)
         for index, line in enumerate(reversed(view.corner[:3])):
-            box = pygame.Rect(m, height - m - (index + 1) * row_h, width // 2, row_h)
+            box = pygame.Rect(m, height - m - (index + 1) * row_h, width - 2 * m, row_h)
             self._text(surface, f"corner{index}", line, box, fg, bg, align="left")
 
     # -- text ---------------------------------------------------------------
