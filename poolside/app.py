@@ -18,7 +18,7 @@ import signal
 import sys
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import pygame
 
@@ -33,6 +33,8 @@ from poolside.hardware import KEYBOARD_HINT, Controls, Hardware
 from poolside.selection import Choice
 
 HOME_REFRESH_S = 1.0
+# Something that reacts to the events a poll returned: (events, session, now).
+Observer = Callable[[list[Event], Session, float], None]
 DEFAULT_WINDOW = (1280, 720)
 
 
@@ -53,7 +55,7 @@ class Kiosk:
         present: Callable[[], None] = lambda: None,
         context: Callable[[], Context] = Context,
         keep_going: bool = True,
-        on_events: Callable[[list[Event]], None] = lambda events: None,
+        observers: Sequence[Observer] = (),
     ) -> None:
         self._surface = surface_source
         self._renderer = renderer
@@ -61,7 +63,7 @@ class Kiosk:
         self._emit = emit
         self._context = context
         self._keep_going = keep_going  # show errors on screen instead of raising
-        self._on_events = on_events  # the cues: started before the frame is drawn
+        self._observers = observers  # cues and records: served before the frame is drawn
         self.get_ready_s = get_ready_s
         self.session = Session(choice.program, get_ready_s) if choice else None
         self.error: View | None = None
@@ -121,7 +123,8 @@ class Kiosk:
         if self.session is not None and self.error is None:
             events = self.session.poll(now)
             if events:
-                self._on_events(events)
+                for observe in self._observers:
+                    observe(events, self.session, now)
             for event in events:
                 self._emit(event)
         self._show(self.error or self._view(now))
@@ -186,7 +189,7 @@ def run_screen(
         get_ready_s=get_ready_s,
         present=pygame.display.flip,
         context=context,
-        on_events=hardware.cue,
+        observers=[hardware.cue],
     )
     if problems:
         kiosk.show_error(

@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 
 from poolside import __version__
-from poolside.config import CONFIG_KEYS, Config, find_config, load_config
+from poolside.config import CONFIG_KEYS, Config, data_dir, find_config, load_config
 from poolside.core import catalog
 from poolside.core.clock import clock_for
 from poolside.core.engine import State
@@ -119,6 +119,25 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="get-ready countdown before the first phase (default: 10)",
     )
+    run.add_argument(
+        "--participant",
+        action="append",
+        type=_participant,
+        default=[],
+        metavar="CODE",
+        help="record a session for this participant (repeat for a class)",
+    )
+    run.add_argument(
+        "--mode",
+        choices=("class", "solo"),
+        help="class or solo run (default: solo for one participant, class for more)",
+    )
+    run.add_argument(
+        "--data",
+        metavar="DIR",
+        help="attendance folder (default: "
+        "$POOLSIDE_DATA, $STATE_DIRECTORY, ~/.local/share/poolside)",
+    )
     shown = run.add_mutually_exclusive_group()
     shown.add_argument(
         "--fullscreen", action="store_true", help="full screen (the default without a desktop)"
@@ -192,6 +211,16 @@ def _positive(text: str) -> float:
 
 def _non_negative(text: str) -> float:
     return 0.0 if text.strip() in ("0", "0.0") else _positive(text)
+
+
+def _participant(text: str) -> str:
+    from poolside.records.attendance import PARTICIPANT_CODE
+
+    if not PARTICIPANT_CODE.fullmatch(text):
+        raise argparse.ArgumentTypeError(
+            f"participant codes are letters, digits, - and _ (e.g. P001), got {text!r}"
+        )
+    return text
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -365,6 +394,8 @@ def _problem_lines(err: FileProblems | catalog.UnknownProgram) -> tuple[str, ...
 def _run_headless(args: argparse.Namespace, choice: Choice, get_ready: float) -> int:
     from poolside.devices.theme import THEMES
     from poolside.headless import json_lines, offscreen_kiosk, readable_lines, run_offscreen
+    from poolside.records.attendance import Attendance
+    from poolside.records.store import Store
 
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop cleanly, like Ctrl-C
     with contextlib.ExitStack() as stack:
@@ -375,7 +406,13 @@ def _run_headless(args: argparse.Namespace, choice: Choice, get_ready: float) ->
         else:
             emit = json_lines(stack.enter_context(open(args.events, "w", encoding="utf-8")))
         size = args.size or (1280, 720)
-        kiosk = offscreen_kiosk(choice, get_ready, size, emit, THEMES[args.theme])
+        observers = []
+        if args.participant:
+            store = Store(data_dir(args.data))
+            stack.callback(store.close)
+            mode = args.mode or ("solo" if len(args.participant) == 1 else "class")
+            observers.append(Attendance(store, args.participant, mode, choice.week))
+        kiosk = offscreen_kiosk(choice, get_ready, size, emit, THEMES[args.theme], observers)
         try:
             state = run_offscreen(kiosk, clock_for(args.speed))
         except BrokenPipeError:  # the reader went away (e.g. `| head`): end quietly

@@ -87,6 +87,15 @@ class Config:
     source: Path | None = None
 
 
+def data_dir(explicit: str | None = None) -> Path:
+    """Where attendance lives: --data, $POOLSIDE_DATA, systemd's StateDirectory, XDG."""
+    for candidate in (explicit, os.environ.get("POOLSIDE_DATA"), os.environ.get("STATE_DIRECTORY")):
+        if candidate:
+            return Path(candidate.split(":")[0])
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "poolside"
+
+
 def user_config() -> Path:
     base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
     return Path(base) / "poolside" / "config.yaml"

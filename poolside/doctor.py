@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from poolside.config import Config, find_config, load_config
+from poolside.config import Config, data_dir, find_config, load_config
 from poolside.core import catalog
 from poolside.core.cues import duration, pattern
 from poolside.core.plan import load_plan
@@ -41,15 +41,6 @@ class Check:
 
     def __str__(self) -> str:
         return f"{self.status:<8}{self.what}: {self.detail}"
-
-
-def data_dir(explicit: str | None = None) -> Path:
-    """Where attendance lives: --data, $POOLSIDE_DATA, systemd's StateDirectory, XDG."""
-    for candidate in (explicit, os.environ.get("POOLSIDE_DATA"), os.environ.get("STATE_DIRECTORY")):
-        if candidate:
-            return Path(candidate.split(":")[0])
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "poolside"
 
 
 def run_checks(

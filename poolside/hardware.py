@@ -110,7 +110,8 @@ class Hardware:
                 voice = None  # no espeak-ng: tones only, nothing to warn about
         return cls(buttons, player, classify, tuple(notices), voice)
 
-    def cue(self, events: list[Event]) -> None:
+    def cue(self, events: list[Event], session: object = None, now: float = 0.0) -> None:
+        """An observer of the kiosk: the one cue for these events, heard at once."""
         name = cue_name(events)
         if name is not None:
             self.player.play(name)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import IO
 
 import pygame
 
-from poolside.app import Kiosk
+from poolside.app import Kiosk, Observer
 from poolside.core.clock import Clock
 from poolside.core.engine import Event, State
 from poolside.core.timefmt import clock_text
@@ -30,9 +30,18 @@ def offscreen_kiosk(
     size: tuple[int, int],
     emit: Callable[[Event], None],
     theme: Theme = COLOUR,
+    observers: Sequence[Observer] = (),
 ) -> Kiosk:
     surface = pygame.Surface(size)
-    return Kiosk(lambda: surface, Renderer(theme), choice, get_ready_s, emit=emit, keep_going=False)
+    return Kiosk(
+        lambda: surface,
+        Renderer(theme),
+        choice,
+        get_ready_s,
+        emit=emit,
+        keep_going=False,
+        observers=observers,
+    )
 
 
 def run_offscreen(

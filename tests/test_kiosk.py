@@ -246,7 +246,7 @@ def test_cues_start_before_the_frame_is_drawn(choice) -> None:
         renderer,
         choice,
         0,
-        on_events=lambda events: order.append("cue " + events[-1].type),
+        observers=[lambda events, session, now: order.append("cue " + events[-1].type)],
     )
     kiosk.act("toggle", 0.0)
     kiosk.tick(0.0)

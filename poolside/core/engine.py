@@ -173,6 +173,11 @@ class Session:
         phase = self.current_phase(now)
         return (0.0 - position) if phase is None else phase.end_s - position
 
+    def blocks_done(self, now: float) -> int:
+        """Blocks whose last phase has been reached the end of."""
+        reached = self.position(now)
+        return sum(1 for p in self.program.phases if p.ends_block and p.end_s <= reached)
+
     def paused_for(self, now: float) -> float:
         """Seconds the session has been paused so far (0 when not paused)."""
         return 0.0 if self._paused_at is None else now - self._paused_at

@@ -135,9 +135,8 @@ def _home(session: Session, context: Context) -> View:
 
 def _finished(session: Session, now: float, state: State, context: Context) -> View:
     program = session.program
-    reached = session.position(now)
     blocks = program.block_count
-    blocks_done = sum(1 for p in program.phases if p.ends_block and p.end_s <= reached)
+    blocks_done = session.blocks_done(now)
     done = clock_text(session.completed_s(now))
     lines = [f"time done {done} of {clock_text(program.duration_s)}"]
     if blocks:

@@ -48,12 +48,12 @@ def ours(seconds: float) -> list[float]:
     surface = pygame.Surface((1280, 720))
     deadline_box: list[float] = []
 
-    def cue(events) -> None:
+    def cue(events, session, now) -> None:
         if cue_name(events):
             player.play(cue_name(events))  # type: ignore[arg-type]
             lateness.append(time.monotonic() - deadline_box[-1])
 
-    kiosk = Kiosk(lambda: surface, Renderer(), Choice(parse_program(PROGRAM)), 3, on_events=cue)
+    kiosk = Kiosk(lambda: surface, Renderer(), Choice(parse_program(PROGRAM)), 3, observers=[cue])
     kiosk.act("toggle", time.monotonic())
     end = time.monotonic() + seconds
     wake = time.monotonic()

@@ -1,0 +1,1 @@
+"""Attendance data: the store on the Pi, and what records it."""

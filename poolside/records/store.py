@@ -1,0 +1,221 @@
+"""The Pi's attendance store: session records in SQLite that survive a pulled plug.
+
+Every connection sets WAL with ``synchronous=FULL`` (SQLite resets
+``synchronous`` per connection, and ``NORMAL`` may roll back the last commits
+after a power cut), so a call that returned has reached the disk: the screen
+confirms a check-in only after it. The main loop is the one writer.
+
+Each record gets the next per-device ``seq`` (1, 2, 3 ... with no gaps) in
+the same transaction that inserts it, and carries the fields of the batch
+contract in DESIGN.md, plus what was known about the clock when it was
+written (wall time may be days wrong on a Pi without RTC).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+DB_NAME = "attendance.sqlite3"
+DEVICE_FILE = "device-id"
+SYNCED_FLAG = Path("/run/systemd/timesync/synchronized")
+BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS records (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    type TEXT NOT NULL DEFAULT 'session',
+    device TEXT NOT NULL,
+    participant TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    clock_synced INTEGER NOT NULL,
+    boot_id TEXT,
+    monotonic_s REAL,
+    program TEXT NOT NULL,
+    week INTEGER,
+    mode TEXT NOT NULL CHECK (mode IN ('class', 'solo')),
+    planned_s INTEGER NOT NULL,
+    completed_s INTEGER NOT NULL DEFAULT 0,
+    blocks_planned INTEGER NOT NULL DEFAULT 0,
+    blocks_done INTEGER NOT NULL DEFAULT 0,
+    closed INTEGER NOT NULL DEFAULT 0,
+    stopped_early INTEGER NOT NULL DEFAULT 0,
+    stop_reason TEXT,
+    effort INTEGER
+)
+"""
+# The fields of the batch contract (DESIGN.md), in order, then the study's extras.
+CONTRACT = (
+    "id",
+    "type",
+    "device",
+    "seq",
+    "participant",
+    "started_at",
+    "clock_synced",
+    "program",
+    "week",
+    "mode",
+    "planned_s",
+    "completed_s",
+)
+EXTRAS = ("blocks_planned", "blocks_done", "stopped_early", "stop_reason", "effort")
+
+
+@dataclass(frozen=True)
+class ClockFacts:
+    """What is known about the time a record is written at."""
+
+    wall: datetime
+    synced: bool
+    boot_id: str | None
+    monotonic_s: float
+
+
+def clock_facts(monotonic_s: float) -> ClockFacts:
+    """Wall time with its UTC offset, whether it is trustworthy, and boot identity."""
+    try:
+        boot = BOOT_ID.read_text().strip()
+    except OSError:
+        boot = None
+    return ClockFacts(datetime.now(UTC).astimezone(), SYNCED_FLAG.exists(), boot, monotonic_s)
+
+
+class Store:
+    """Session records in ``DIR/attendance.sqlite3``; ``DIR/device-id`` names the Pi."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        self.device = _device_id(folder / DEVICE_FILE)
+        self.db = sqlite3.connect(folder / DB_NAME, isolation_level=None)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.execute(_SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- writing ------------------------------------------------------------
+    def start_session(
+        self,
+        participant: str,
+        program: str,
+        planned_s: int,
+        blocks_planned: int,
+        mode: str,
+        week: int | None,
+        clock: ClockFacts,
+    ) -> str:
+        """A new session record, durable on return; its id."""
+        record_id = str(uuid.uuid4())
+        with self._transaction():
+            (seq,) = self.db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM records").fetchone()
+            self.db.execute(
+                "INSERT INTO records (seq, id, device, participant, started_at, clock_synced,"
+                " boot_id, monotonic_s, program, week, mode, planned_s, blocks_planned)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    seq,
+                    record_id,
+                    self.device,
+                    participant,
+                    clock.wall.isoformat(timespec="seconds"),
+                    int(clock.synced),
+                    clock.boot_id,
+                    clock.monotonic_s,
+                    program,
+                    week,
+                    mode,
+                    planned_s,
+                    blocks_planned,
+                ),
+            )
+        return record_id
+
+    def progress(self, record_ids: list[str], completed_s: float, blocks_done: int) -> None:
+        """Time and blocks done so far, for records still open."""
+        with self._transaction():
+            self.db.executemany(
+                "UPDATE records SET completed_s = ?, blocks_done = ? WHERE id = ? AND closed = 0",
+                [(int(completed_s), blocks_done, rid) for rid in record_ids],
+            )
+
+    def close_sessions(
+        self,
+        record_ids: list[str],
+        completed_s: float,
+        blocks_done: int,
+        stopped_early: bool,
+        stop_reason: str | None = None,
+    ) -> None:
+        """The end of a run: final figures; the records are now complete."""
+        with self._transaction():
+            self.db.executemany(
+                "UPDATE records SET completed_s = ?, blocks_done = ?, stopped_early = ?,"
+                " stop_reason = ?, closed = 1 WHERE id = ? AND closed = 0",
+                [
+                    (int(completed_s), blocks_done, int(stopped_early), stop_reason, rid)
+                    for rid in record_ids
+                ],
+            )
+
+    # -- reading ------------------------------------------------------------
+    def records(self) -> list[dict[str, Any]]:
+        """Every record as batch-contract data (``clock_synced`` a bool), by seq."""
+        rows = self.db.execute("SELECT * FROM records ORDER BY seq").fetchall()
+        return [_as_record(row) for row in rows]
+
+    def integrity(self) -> str:
+        (result,) = self.db.execute("PRAGMA integrity_check").fetchone()
+        return str(result)
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self.db)
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        self.db.execute("ROLLBACK" if kind else "COMMIT")
+
+
+def _as_record(row: sqlite3.Row) -> dict[str, Any]:
+    record = {key: row[key] for key in CONTRACT + EXTRAS}
+    record["clock_synced"] = bool(record["clock_synced"])
+    record["stopped_early"] = bool(record["stopped_early"])
+    return record
+
+
+def _device_id(path: Path) -> str:
+    """A stable name for this Pi, made once: not a secret, not the machine-id."""
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        device = f"pool-{uuid.uuid4().hex[:8]}"
+        partial = path.with_suffix(".part")
+        with open(partial, "w", encoding="utf-8") as handle:
+            handle.write(device + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        partial.replace(path)
+        folder = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)  # the rename itself must survive a power cut
+        finally:
+            os.close(folder)
+        return device

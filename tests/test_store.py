@@ -1,0 +1,132 @@
+"""The attendance store, with real SQLite files and real killed processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+from poolside.records.store import CONTRACT, Store, clock_facts
+
+from .conftest import run_poolside
+
+KILLS = int(os.environ.get("POOLSIDE_KILLS", "200"))
+
+
+def _open(store: Store, participant: str = "P001") -> str:
+    return store.start_session(
+        participant, "jump-and-hop-20", 1200, 3, "solo", 5, clock_facts(time.monotonic())
+    )
+
+
+def test_every_connection_is_wal_with_full_sync(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    store.close()
+
+
+def test_records_carry_the_batch_contract_and_a_gapless_seq(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    first = _open(store, "P001")
+    second = _open(store, "P002")
+    store.progress([first, second], 600.4, 1)
+    store.close_sessions([first], 1200, 3, stopped_early=False)
+    store.close_sessions([second], 700, 2, stopped_early=True, stop_reason="stopped")
+    records = store.records()
+    assert [r["seq"] for r in records] == [1, 2]
+    assert list(records[0])[: len(CONTRACT)] == list(CONTRACT)
+    one, two = records
+    assert (one["id"], one["type"], one["participant"], one["mode"]) == (
+        first,
+        "session",
+        "P001",
+        "solo",
+    )
+    assert (one["completed_s"], one["blocks_done"], one["stopped_early"]) == (1200, 3, False)
+    assert (two["completed_s"], two["blocks_done"], two["stopped_early"]) == (700, 2, True)
+    assert isinstance(one["clock_synced"], bool)
+    assert datetime.fromisoformat(one["started_at"]).utcoffset() is not None
+    store.close_sessions([first], 5, 0, stopped_early=True)  # closed records stay as they are
+    assert Store(tmp_path).records()[0]["completed_s"] == 1200
+
+
+def test_the_device_id_is_made_once_and_kept(tmp_path: Path) -> None:
+    device = Store(tmp_path).device
+    assert device.startswith("pool-") and Store(tmp_path).device == device
+    assert (tmp_path / "device-id").read_text().strip() == device
+
+
+def test_a_headless_class_records_one_session_per_participant(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    result = run_poolside(
+        "run",
+        "jump-and-hop-20",
+        "--headless",
+        "--start",
+        "--speed",
+        "600",
+        "--participant",
+        "P001",
+        "--participant",
+        "P002",
+        "--data",
+        str(data),
+    )
+    assert result.returncode == 0, result.stderr
+    records = Store(data).records()
+    assert [(r["seq"], r["participant"], r["mode"]) for r in records] == [
+        (1, "P001", "class"),
+        (2, "P002", "class"),
+    ]
+    for record in records:
+        assert (record["planned_s"], record["completed_s"]) == (1200, 1200)
+        assert (record["blocks_planned"], record["blocks_done"]) == (3, 3)
+        assert record["stopped_early"] is False
+    bad = run_poolside("run", "--headless", "--start", "--participant", "Ann Smith")
+    assert bad.returncode == 2 and "participant codes" in bad.stderr
+
+
+CHILD = """
+import sys, time
+from pathlib import Path
+from poolside.records.store import Store, clock_facts
+store = Store(Path(sys.argv[1]))
+while True:
+    rid = store.start_session("P001", "jump-and-hop-20", 1200, 3, "class", 1,
+                              clock_facts(time.monotonic()))
+    store.progress([rid], 30, 0)
+    print(rid, flush=True)   # reported only after the commit returned
+"""
+
+
+def test_sigkill_at_random_moments_loses_no_committed_record(tmp_path: Path) -> None:
+    """Kill a writer KILLS times (POOLSIDE_KILLS, default 200) at random moments."""
+    rng = random.Random(20270104)
+    reported: list[str] = []
+    for _ in range(KILLS):
+        child = subprocess.Popen(
+            [sys.executable, "-c", CHILD, str(tmp_path)], stdout=subprocess.PIPE, text=True
+        )
+        assert child.stdout is not None
+        reported.append(child.stdout.readline().strip())  # it is writing now
+        time.sleep(rng.uniform(0, 0.02))
+        child.send_signal(signal.SIGKILL)
+        rest, _ = child.communicate()
+        reported.extend(line for line in rest.splitlines() if line)
+    db = sqlite3.connect(tmp_path / "attendance.sqlite3")
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    stored = {row[0] for row in db.execute("SELECT id FROM records")}
+    missing = [rid for rid in reported if rid not in stored]
+    assert not missing, f"{len(missing)} committed records lost"
+    seqs = [row[0] for row in db.execute("SELECT seq FROM records ORDER BY seq")]
+    assert seqs == list(range(1, len(seqs) + 1)), "seq has no gaps"
+    assert len(reported) >= KILLS
+    print(json.dumps({"kills": KILLS, "reported": len(reported), "stored": len(stored)}))
