@@ -130,3 +130,50 @@ def test_sigkill_at_random_moments_loses_no_committed_record(tmp_path: Path) -> 
     assert seqs == list(range(1, len(seqs) + 1)), "seq has no gaps"
     assert len(reported) >= KILLS
     print(json.dumps({"kills": KILLS, "reported": len(reported), "stored": len(stored)}))
+
+
+def test_a_damaged_database_is_set_aside_and_a_new_one_started(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    _open(store)
+    store.close()
+    db_file = tmp_path / "attendance.sqlite3"
+    damaged = bytearray(db_file.read_bytes())
+    damaged[100:4096] = os.urandom(3996)  # the first page after the header
+    db_file.write_bytes(bytes(damaged))
+    store = Store(tmp_path)
+    assert store.set_aside is not None and store.set_aside.exists()
+    assert store.set_aside.name.startswith("attendance.damaged-")
+    assert store.records() == [] and store.integrity() == "ok"
+    assert _open(store)  # the class goes on with a fresh store
+
+
+def test_garbage_instead_of_a_database_is_set_aside(tmp_path: Path) -> None:
+    (tmp_path / "attendance.sqlite3").write_bytes(b"this is not a database" * 100)
+    store = Store(tmp_path)
+    assert store.set_aside is not None
+    assert store.set_aside.read_bytes().startswith(b"this is not a database")
+
+
+def test_wall_clock_jumps_do_not_move_the_timer(tmp_path: Path) -> None:
+    """time-machine >= 3 moves the wall clock only; the engine runs on monotonic time."""
+    import time_machine
+
+    from poolside.core.clock import MonotonicClock
+    from poolside.core.engine import Session
+
+    from .conftest import program_from
+
+    program = program_from({"name": "j", "phases": [{"kind": "work", "duration": 600}]})
+    clock = MonotonicClock()
+    session = Session(program, get_ready_s=0)
+    session.start(clock.now())
+    before = session.position(clock.now())
+    for jump in (3600, -3600):
+        with time_machine.travel(time.time() + jump, tick=True):
+            assert abs(session.position(clock.now()) - before) < 0.5
+            store = Store(tmp_path)
+            rid = _open(store)
+            record = next(r for r in store.records() if r["id"] == rid)
+            started = datetime.fromisoformat(record["started_at"]).timestamp()
+            assert abs(started - time.time()) < 5, "records keep the (jumped) wall time"
+            store.close()

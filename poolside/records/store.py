@@ -94,11 +94,28 @@ class Store:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
         self.device = _device_id(folder / DEVICE_FILE)
-        self.db = sqlite3.connect(folder / DB_NAME, isolation_level=None)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.execute(_SCHEMA)
+        self.set_aside: Path | None = None  # a damaged database moved out of the way
+        try:
+            self.db = self._connect()
+        except sqlite3.DatabaseError:
+            self.set_aside = _set_aside(folder / DB_NAME)
+            self.db = self._connect()
+
+    def _connect(self) -> sqlite3.Connection:
+        """Open, check (PRAGMA quick_check) and prepare the database."""
+        db = sqlite3.connect(self.folder / DB_NAME, isolation_level=None)
+        try:
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            (check,) = db.execute("PRAGMA quick_check").fetchone()
+            if check != "ok":
+                raise sqlite3.DatabaseError(f"quick_check: {check}")
+            db.execute(_SCHEMA)
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
 
     def close(self) -> None:
         self.db.close()
@@ -199,6 +216,17 @@ def _as_record(row: sqlite3.Row) -> dict[str, Any]:
     record["clock_synced"] = bool(record["clock_synced"])
     record["stopped_early"] = bool(record["stopped_early"])
     return record
+
+
+def _set_aside(path: Path) -> Path:
+    """Move a damaged database (and its WAL) aside, kept for recovery by hand."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = path.with_name(f"{path.stem}.damaged-{stamp}{path.suffix}")
+    for suffix in ("", "-wal", "-shm"):
+        part = Path(f"{path}{suffix}")
+        if part.exists():
+            part.replace(Path(f"{target}{suffix}"))
+    return target
 
 
 def _device_id(path: Path) -> str:
