@@ -177,3 +177,90 @@ def test_wall_clock_jumps_do_not_move_the_timer(tmp_path: Path) -> None:
             started = datetime.fromisoformat(record["started_at"]).timestamp()
             assert abs(started - time.time()) < 5, "records keep the (jumped) wall time"
             store.close()
+
+
+def _class_run(store: Store, drive_to: float):
+    """A session with two participants recorded by Attendance up to ``drive_to``."""
+    from poolside.core.clock import ManualClock
+    from poolside.core.engine import Session
+    from poolside.records.attendance import Attendance
+
+    from .conftest import program_from
+
+    program = program_from(
+        {
+            "name": "c",
+            "phases": [{"block": "B", "repeat": 2, "phases": [{"kind": "work", "duration": 30}]}],
+        }
+    )
+    clock, session = ManualClock(0.0), Session(program, get_ready_s=0)
+    attendance = Attendance(store, ["P001", "P002"], "class")
+    session.start(0.0)
+
+    def drive(until: float) -> None:
+        while (deadline := session.next_deadline()) is not None and deadline <= until:
+            clock.set(deadline)
+            events = session.poll(clock.now())
+            attendance(events, session, clock.now())
+
+    drive(drive_to)
+    return attendance, drive
+
+
+def test_a_full_disk_holds_writes_and_saves_them_when_space_returns(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    attendance, drive = _class_run(store, 10)
+    assert len(store.records()) == 2 and attendance.saving
+    real_close, refusals = store.close_sessions, []
+
+    def full(*args, **kwargs):
+        refusals.append(args)
+        raise sqlite3.OperationalError("database or disk is full")
+
+    store.progress = full  # type: ignore[method-assign]
+    store.close_sessions = full  # type: ignore[method-assign]
+    drive(60)  # the class runs to its end while nothing can be written
+    assert refusals and not attendance.saving
+    assert attendance.problem == "attendance is not being saved (database or disk is full)"
+    assert [r["completed_s"] for r in store.records()] == [0, 0], "what was saved is intact"
+    del store.progress, store.close_sessions  # space is back
+    assert store.close_sessions == real_close
+    attendance.retry()
+    assert attendance.saving and attendance.problem is None
+    records = store.records()
+    assert [(r["completed_s"], r["blocks_done"], r["stopped_early"]) for r in records] == [
+        (60, 1, False),
+        (60, 1, False),
+    ]
+
+
+def test_a_really_full_file_system_loses_nothing(tmp_path: Path) -> None:
+    import pytest
+
+    mount = tmp_path / "small"
+    mount.mkdir()
+    command = ["mount", "-t", "tmpfs", "-o", "size=384k", "tmpfs", str(mount)]
+    if os.geteuid() != 0 or subprocess.run(command, capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here (needs root); the injected test covers it")
+    store = None
+    try:
+        store = Store(mount)
+        attendance, drive = _class_run(store, 10)
+        with open(mount / "filler", "wb", buffering=0) as filler:
+            try:
+                while True:
+                    filler.write(b"\0" * 4096)
+            except OSError:
+                pass  # the file system is full now
+        drive(60)  # to the end of the class, on a full disk: no exception reaches here
+        assert not attendance.saving and "disk is full" in (attendance.problem or "")
+        (mount / "filler").unlink()
+        attendance.retry()
+        assert attendance.saving
+        assert store.integrity() == "ok"
+        records = [(r["completed_s"], r["blocks_done"]) for r in store.records()]
+        assert records == [(60, 1), (60, 1)]
+    finally:
+        if store is not None:
+            store.close()
+        subprocess.run(["umount", "-l", str(mount)], check=False)

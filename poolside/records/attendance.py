@@ -3,13 +3,19 @@
 An observer of the kiosk: when the run starts, one record per participant is
 written (durable before anything confirms it); each phase start and block end
 saves the time and blocks done so far; the finish or a stop closes them.
+
+A full or failing disk never stops a class: a refused write waits in memory
+with the ones after it, :attr:`Attendance.problem` says so for the screen, and
+the held writes go in, in order, as soon as the disk takes one again.
 """
 
 from __future__ import annotations
 
 import re
+import sqlite3
 import time
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Sequence
 
 from poolside.core.engine import Event, Session
 from poolside.records.store import Store, clock_facts
@@ -31,36 +37,66 @@ class Attendance:
         self.mode = mode
         self.week = week
         self.record_ids: list[str] = []
+        self.unsaved: list[Callable[[], object]] = []  # writes the disk refused, in order
+        self.problem: str | None = None  # for the screen: why attendance is not saved
+
+    @property
+    def saving(self) -> bool:
+        return not self.unsaved
 
     def __call__(self, events: list[Event], session: Session, now: float) -> None:
         for event in events:
             if event.type == "start" and not self.record_ids:
                 self._open(session)
             elif event.type in ("phase", "block_end"):
-                self.store.progress(
-                    self.record_ids, session.completed_s(now), session.blocks_done(now)
-                )
+                done, blocks = session.completed_s(now), session.blocks_done(now)
+                self._write(lambda d=done, b=blocks: self.store.progress(self.record_ids, d, b))
             elif event.type in ("finish", "stop"):
-                self.store.close_sessions(
-                    self.record_ids,
-                    event.completed_s or 0.0,
-                    session.blocks_done(now),
-                    stopped_early=event.type == "stop",
-                    stop_reason="stopped" if event.type == "stop" else None,
-                )
+                self._close(event, session.blocks_done(now))
+
+    def retry(self) -> None:
+        """Try the held writes again (the loop calls this now and then)."""
+        self._write(None)
 
     def _open(self, session: Session) -> None:
         program = session.program
         facts = clock_facts(time.monotonic())
-        self.record_ids = [
-            self.store.start_session(
-                code,
-                program.name,
-                program.duration_s,
-                program.block_count,
-                self.mode,
-                self.week,
-                facts,
+        self.record_ids = [str(uuid.uuid4()) for _ in self.participants]
+        for code, record_id in zip(self.participants, self.record_ids, strict=True):
+            self._write(
+                lambda c=code, r=record_id: self.store.start_session(
+                    c,
+                    program.name,
+                    program.duration_s,
+                    program.block_count,
+                    self.mode,
+                    self.week,
+                    facts,
+                    record_id=r,
+                )
             )
-            for code in self.participants
-        ]
+
+    def _close(self, event: Event, blocks: int) -> None:
+        stopped = event.type == "stop"
+        done = event.completed_s or 0.0
+        self._write(
+            lambda: self.store.close_sessions(
+                self.record_ids,
+                done,
+                blocks,
+                stopped_early=stopped,
+                stop_reason="stopped" if stopped else None,
+            )
+        )
+
+    def _write(self, operation: Callable[[], object] | None) -> None:
+        if operation is not None:
+            self.unsaved.append(operation)
+        while self.unsaved:
+            try:
+                self.unsaved[0]()
+            except (sqlite3.OperationalError, OSError) as err:
+                self.problem = f"attendance is not being saved ({err})"
+                return
+            self.unsaved.pop(0)
+        self.problem = None

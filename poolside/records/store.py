@@ -130,9 +130,10 @@ class Store:
         mode: str,
         week: int | None,
         clock: ClockFacts,
+        record_id: str | None = None,
     ) -> str:
-        """A new session record, durable on return; its id."""
-        record_id = str(uuid.uuid4())
+        """A new session record, durable on return; its id (made here if not given)."""
+        record_id = record_id or str(uuid.uuid4())
         with self._transaction():
             (seq,) = self.db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM records").fetchone()
             self.db.execute(
