@@ -77,7 +77,9 @@ class Kiosk:
         if session is None or self.error is not None:
             return
         state = session.state(now)
-        if action == "toggle" and state in (State.FINISHED, State.STOPPED):
+        if action == "start":
+            session.start(now)  # only from idle: a running session is left alone
+        elif action == "toggle" and state in (State.FINISHED, State.STOPPED):
             self.session = Session(session.program, self.get_ready_s)  # back home
         elif action == "toggle":
             session.toggle(now)

@@ -13,6 +13,7 @@ import os
 import re
 import signal
 import sys
+import time
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -137,6 +138,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="attendance folder (default: "
         "$POOLSIDE_DATA, $STATE_DIRECTORY, ~/.local/share/poolside)",
+    )
+    run.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue a run cut off in the last 15 minutes "
+        "(crash, power cut), with the same session records",
     )
     shown = run.add_mutually_exclusive_group()
     shown.add_argument(
@@ -395,7 +402,7 @@ def _run_headless(args: argparse.Namespace, choice: Choice, get_ready: float) ->
     from poolside.devices.theme import THEMES
     from poolside.headless import json_lines, offscreen_kiosk, readable_lines, run_offscreen
     from poolside.records.attendance import Attendance
-    from poolside.records.store import Store
+    from poolside.records.store import Store, clock_facts
 
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop cleanly, like Ctrl-C
     with contextlib.ExitStack() as stack:
@@ -407,14 +414,24 @@ def _run_headless(args: argparse.Namespace, choice: Choice, get_ready: float) ->
             emit = json_lines(stack.enter_context(open(args.events, "w", encoding="utf-8")))
         size = args.size or (1280, 720)
         observers = []
-        if args.participant:
+        resume = None
+        if args.participant or args.resume:
             store = Store(data_dir(args.data))
             stack.callback(store.close)
             mode = args.mode or ("solo" if len(args.participant) == 1 else "class")
-            observers.append(Attendance(store, args.participant, mode, choice.week))
+            resume = store.checkpoint(clock_facts(time.monotonic())) if args.resume else None
+            if resume is not None and resume["program"] != choice.program.name:
+                resume = None
+            if args.resume and resume is None:
+                print("poolside: nothing to resume: starting afresh", file=sys.stderr)
+            resumed_ids = resume["record_ids"] if resume else ()
+            observers.append(Attendance(store, args.participant, mode, choice.week, resumed_ids))
         kiosk = offscreen_kiosk(choice, get_ready, size, emit, THEMES[args.theme], observers)
+        clock = clock_for(args.speed)
+        if resume is not None and kiosk.session is not None:
+            kiosk.session.resume_from(clock.now(), resume["position_s"], resume["done_s"])
         try:
-            state = run_offscreen(kiosk, clock_for(args.speed))
+            state = run_offscreen(kiosk, clock)
         except BrokenPipeError:  # the reader went away (e.g. `| head`): end quietly
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return EXIT_BROKEN_PIPE

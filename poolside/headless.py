@@ -50,7 +50,7 @@ def run_offscreen(
     sleep: Callable[[float], None] = time.sleep,
 ) -> State | None:
     """Start at once and run to the end; Ctrl-C stops the session cleanly."""
-    kiosk.act("toggle", clock.now())
+    kiosk.act("start", clock.now())
     try:
         while True:
             now = clock.now()

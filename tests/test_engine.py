@@ -258,3 +258,15 @@ def test_an_event_is_due_at_its_own_deadline_after_a_fractional_pause() -> None:
         assert polls < 20
     assert session.state(woke_at) is State.FINISHED
     assert woke_at == 0.3 + 4
+
+
+def test_resume_from_a_checkpoint_continues_without_repeating(session: Session) -> None:
+    clock = ManualClock(500.0)
+    session.resume_from(clock.now(), position_s=50, done_s=50)
+    events = session.poll(clock.now())
+    assert [e.type for e in events] == ["resume", "phase", "next"]  # a 10 s rest: next at once
+    assert events[1].phase.index == 2 and session.position(clock.now()) == 50
+    seen = drive(session, clock)
+    assert seen[-1][1].type == "finish"
+    assert session.completed_s(clock.now()) == 115.0, "50 before the cut, 65 after"
+    assert [e.phase.index for _, e in seen if e.type == "phase"] == [3, 4, 5]

@@ -264,3 +264,64 @@ def test_a_really_full_file_system_loses_nothing(tmp_path: Path) -> None:
         if store is not None:
             store.close()
         subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_a_killed_class_resumes_and_its_record_covers_the_program_once(tmp_path: Path) -> None:
+    data = str(tmp_path / "data")
+    command = [
+        sys.executable,
+        "-m",
+        "poolside",
+        "run",
+        "jump-and-hop-20",
+        "--headless",
+        "--start",
+        "--speed",
+        "300",
+        "--participant",
+        "P001",
+        "--data",
+        data,
+        "--events",
+        "-",
+    ]
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None
+    for line in child.stdout:
+        event = json.loads(line)
+        if event["type"] == "phase" and event["start_s"] >= 480:
+            break
+    child.send_signal(signal.SIGKILL)  # the plug is pulled mid-class
+    child.wait()
+    (cut,) = Store(Path(data)).records()
+    assert cut["completed_s"] < 1200 and cut["stopped_early"] is False
+    result = subprocess.run([*command, "--resume"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    assert events[0]["type"] == "resume" and events[0]["start_s"] >= 480
+    assert "start" not in [e["type"] for e in events], "no second start, no new record"
+    (record,) = Store(Path(data)).records()
+    assert record["id"] == cut["id"]
+    assert (record["completed_s"], record["blocks_done"]) == (1200, 3)
+    nothing = subprocess.run([*command, "--resume"], capture_output=True, text=True, timeout=60)
+    assert "nothing to resume" in nothing.stderr
+    assert len(Store(Path(data)).records()) == 2
+
+
+def test_a_checkpoint_is_offered_only_while_it_is_fresh(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from poolside.records.store import ClockFacts
+
+    store = Store(tmp_path)
+    now = clock_facts(1000.0)
+    store.save_checkpoint("jump-and-hop-20", ["a"], 480.0, 480.0, now)
+    same_boot = ClockFacts(now.wall, now.synced, now.boot_id, 1000.0 + 14 * 60)
+    assert store.checkpoint(same_boot)["position_s"] == 480.0
+    assert store.checkpoint(ClockFacts(now.wall, False, now.boot_id, 1000.0 + 16 * 60)) is None
+    rebooted = ClockFacts(now.wall + timedelta(minutes=3), False, "another-boot", 5.0)
+    assert store.checkpoint(rebooted)["age_s"] == 180.0
+    back_in_time = ClockFacts(now.wall - timedelta(days=2), False, "another-boot", 5.0)
+    assert store.checkpoint(back_in_time) is None, "an impossible age offers nothing"
+    store.clear_checkpoint()
+    assert store.checkpoint(same_boot) is None

@@ -227,6 +227,21 @@ class Session:
         self._origin = now + self.get_ready_s
         self._pending.append(Event("start", -self.get_ready_s))
 
+    def resume_from(self, now: float, position_s: float, done_s: float) -> None:
+        """Start where an interrupted run left off (after a crash or power cut).
+
+        ``position_s`` is a checkpointed program second (a phase start) and
+        ``done_s`` the time done before it; events from there on fall due as
+        usual, the ones before it are not repeated.
+        """
+        if self._origin is not None:
+            return
+        target = min(max(position_s, 0.0), float(self.program.duration_s))
+        self._origin = now - target
+        self._counted_to, self._done_s = target, done_s
+        self._cursor = bisect.bisect_left(self._keys, (target, _ORDER["phase"]))
+        self._pending.append(Event("resume", target, self.current_phase(now)))
+
     def pause(self, now: float) -> None:
         if self._running():
             self._count(now)

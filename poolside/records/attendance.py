@@ -31,12 +31,13 @@ class Attendance:
         participants: Sequence[str],
         mode: str,
         week: int | None = None,
+        resumed_ids: Sequence[str] = (),
     ) -> None:
         self.store = store
         self.participants = list(participants)
         self.mode = mode
         self.week = week
-        self.record_ids: list[str] = []
+        self.record_ids: list[str] = list(resumed_ids)  # a resumed run keeps its records
         self.unsaved: list[Callable[[], object]] = []  # writes the disk refused, in order
         self.problem: str | None = None  # for the screen: why attendance is not saved
 
@@ -51,8 +52,16 @@ class Attendance:
             elif event.type in ("phase", "block_end"):
                 done, blocks = session.completed_s(now), session.blocks_done(now)
                 self._write(lambda d=done, b=blocks: self.store.progress(self.record_ids, d, b))
+                if event.type == "phase" and event.phase is not None:
+                    self._checkpoint(session.program.name, event.phase.start_s, done)
             elif event.type in ("finish", "stop"):
                 self._close(event, session.blocks_done(now))
+                self._write(self.store.clear_checkpoint)
+
+    def _checkpoint(self, program: str, position_s: float, done_s: float) -> None:
+        facts = clock_facts(time.monotonic())
+        ids = list(self.record_ids)
+        self._write(lambda: self.store.save_checkpoint(program, ids, position_s, done_s, facts))
 
     def retry(self) -> None:
         """Try the held writes again (the loop calls this now and then)."""

@@ -13,6 +13,7 @@ written (wall time may be days wrong on a Pi without RTC).
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import uuid
@@ -50,6 +51,20 @@ CREATE TABLE IF NOT EXISTS records (
     effort INTEGER
 )
 """
+_CHECKPOINT = """
+CREATE TABLE IF NOT EXISTS checkpoint (
+    slot INTEGER PRIMARY KEY CHECK (slot = 1),
+    program TEXT NOT NULL,
+    record_ids TEXT NOT NULL,
+    position_s REAL NOT NULL,
+    done_s REAL NOT NULL,
+    saved_at TEXT NOT NULL,
+    boot_id TEXT,
+    monotonic_s REAL NOT NULL
+)
+"""
+RESUME_WITHIN_S = 15 * 60
+
 # The fields of the batch contract (DESIGN.md), in order, then the study's extras.
 CONTRACT = (
     "id",
@@ -112,6 +127,7 @@ class Store:
             if check != "ok":
                 raise sqlite3.DatabaseError(f"quick_check: {check}")
             db.execute(_SCHEMA)
+            db.execute(_CHECKPOINT)
         except sqlite3.DatabaseError:
             db.close()
             raise
@@ -184,6 +200,57 @@ class Store:
                     for rid in record_ids
                 ],
             )
+
+    def save_checkpoint(
+        self,
+        program: str,
+        record_ids: list[str],
+        position_s: float,
+        done_s: float,
+        clock: ClockFacts,
+    ) -> None:
+        """Where a run is, so that it can be resumed after a crash or power cut."""
+        with self._transaction():
+            self.db.execute(
+                "INSERT OR REPLACE INTO checkpoint VALUES (1, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    program,
+                    json.dumps(record_ids),
+                    position_s,
+                    done_s,
+                    clock.wall.isoformat(),
+                    clock.boot_id,
+                    clock.monotonic_s,
+                ),
+            )
+
+    def clear_checkpoint(self) -> None:
+        with self._transaction():
+            self.db.execute("DELETE FROM checkpoint")
+
+    def checkpoint(self, clock: ClockFacts, within_s: float = RESUME_WITHIN_S) -> dict | None:
+        """The interrupted run to offer to resume, if it stopped within ``within_s``.
+
+        Its age comes from the monotonic clock when the Pi has not rebooted
+        since, else from the wall clock; an age that cannot be right (negative)
+        means no offer.
+        """
+        row = self.db.execute("SELECT * FROM checkpoint").fetchone()
+        if row is None:
+            return None
+        if row["boot_id"] is not None and row["boot_id"] == clock.boot_id:
+            age = clock.monotonic_s - row["monotonic_s"]
+        else:
+            age = (clock.wall - datetime.fromisoformat(row["saved_at"])).total_seconds()
+        if not 0 <= age <= within_s:
+            return None
+        return {
+            "program": row["program"],
+            "record_ids": json.loads(row["record_ids"]),
+            "position_s": row["position_s"],
+            "done_s": row["done_s"],
+            "age_s": age,
+        }
 
     # -- reading ------------------------------------------------------------
     def records(self) -> list[dict[str, Any]]:
