@@ -12,7 +12,7 @@ shorter than 0.15 s: nothing that could pass for a lifeguard's whistle
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from poolside.core.engine import Event
@@ -50,17 +50,20 @@ POOL_SAFE_MAX_HZ = 900
 POOL_SAFE_MIN_S = 0.15
 
 
+def most_important(events: Iterable[Event], priority: Sequence[str]) -> Event | None:
+    """Of events due together, the first in ``priority`` order, if any."""
+    by_type = {event.type: event for event in events}
+    return next((by_type[kind] for kind in priority if kind in by_type), None)
+
+
 def cue_name(events: Iterable[Event]) -> str | None:
     """The one cue to play for events due together, or ``None``."""
-    by_type = {event.type: event for event in events}
-    for kind in _PRIORITY:
-        event = by_type.get(kind)
-        if event is None:
-            continue
-        if kind == "phase" and event.phase is not None:
-            return event.phase.kind if event.phase.kind in ("work", "rest") else "phase"
-        return kind
-    return None
+    event = most_important(events, _PRIORITY)
+    if event is None:
+        return None
+    if event.type == "phase" and event.phase is not None:
+        return event.phase.kind if event.phase.kind in ("work", "rest") else "phase"
+    return event.type
 
 
 def pattern(name: str, profile: str = "standard") -> Pattern:

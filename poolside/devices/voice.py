@@ -15,6 +15,7 @@ import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
+from poolside.core.cues import most_important
 from poolside.core.engine import Event, schedule
 from poolside.core.program import Program
 
@@ -34,24 +35,19 @@ def cache_dir() -> Path:
 
 def phrase(events: Iterable[Event]) -> str | None:
     """What to say for events due together: the most important one only."""
-    by_type = {event.type: event for event in events}
-    for kind in _PRIORITY:
-        event = by_type.get(kind)
-        if event is None:
-            continue
-        if kind == "finish":
-            return "Well done"
-        if kind == "countdown" and event.count in _COUNTS:
-            return _COUNTS[event.count]
-        if kind == "halfway":
-            return "Halfway"
-        if event.phase is None:
-            continue
-        word = event.phase.label.replace("-", " ").capitalize()
-        if kind == "next":
-            return f"Next: {event.phase.move or word}"
-        return word
-    return None
+    event = most_important(events, _PRIORITY)
+    if event is None:
+        return None
+    if event.type == "finish":
+        return "Well done"
+    if event.type == "countdown":
+        return _COUNTS.get(event.count or 0)
+    if event.type == "halfway":
+        return "Halfway"
+    if event.phase is None:
+        return None
+    word = event.phase.label.replace("-", " ").capitalize()
+    return f"Next: {event.phase.move or word}" if event.type == "next" else word
 
 
 class Voice:
