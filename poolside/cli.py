@@ -13,7 +13,6 @@ import os
 import re
 import signal
 import sys
-import time
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -401,8 +400,8 @@ def _problem_lines(err: FileProblems | catalog.UnknownProgram) -> tuple[str, ...
 def _run_headless(args: argparse.Namespace, choice: Choice, get_ready: float) -> int:
     from poolside.devices.theme import THEMES
     from poolside.headless import json_lines, offscreen_kiosk, readable_lines, run_offscreen
-    from poolside.records.attendance import Attendance
-    from poolside.records.store import Store, clock_facts
+    from poolside.records.attendance import begin
+    from poolside.records.store import Store
 
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop cleanly, like Ctrl-C
     with contextlib.ExitStack() as stack:
@@ -416,16 +415,14 @@ def _run_headless(args: argparse.Namespace, choice: Choice, get_ready: float) ->
         observers = []
         resume = None
         if args.participant or args.resume:
-            store = Store(data_dir(args.data))
-            stack.callback(store.close)
+            store = stack.enter_context(contextlib.closing(Store(data_dir(args.data))))
             mode = args.mode or ("solo" if len(args.participant) == 1 else "class")
-            resume = store.checkpoint(clock_facts(time.monotonic())) if args.resume else None
-            if resume is not None and resume["program"] != choice.program.name:
-                resume = None
+            attendance, resume = begin(
+                store, args.participant, mode, choice.program.name, choice.week, args.resume
+            )
+            observers.append(attendance)
             if args.resume and resume is None:
                 print("poolside: nothing to resume: starting afresh", file=sys.stderr)
-            resumed_ids = resume["record_ids"] if resume else ()
-            observers.append(Attendance(store, args.participant, mode, choice.week, resumed_ids))
         kiosk = offscreen_kiosk(choice, get_ready, size, emit, THEMES[args.theme], observers)
         clock = clock_for(args.speed)
         if resume is not None and kiosk.session is not None:

@@ -109,3 +109,23 @@ class Attendance:
                 return
             self.unsaved.pop(0)
         self.problem = None
+
+
+def begin(
+    store: Store,
+    participants: Sequence[str],
+    mode: str,
+    program: str,
+    week: int | None,
+    resume: bool,
+) -> tuple[Attendance, dict | None]:
+    """The recorder for a run, and the checkpoint it continues, if any.
+
+    With ``resume``, a run of the same program cut off within the store's
+    window is continued with its own records; otherwise new records are made.
+    """
+    checkpoint = store.checkpoint(clock_facts(time.monotonic())) if resume else None
+    if checkpoint is not None and checkpoint["program"] != program:
+        checkpoint = None
+    resumed_ids = checkpoint["record_ids"] if checkpoint else ()
+    return Attendance(store, participants, mode, week, resumed_ids), checkpoint
