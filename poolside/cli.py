@@ -69,7 +69,8 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser(
         "check",
         help="validate program, plan and config files",
-        description="Validate program, plan and config files (a folder: every *.yaml in it). "
+        description="Validate program, plan, config and roster (.csv) files (a folder: every "
+        "*.yaml and *.csv in it). "
         "Prints every problem as FILE:LINE:COL: message; exit 1 if there is any.",
     )
     check.add_argument("paths", nargs="+", metavar="PATH")
@@ -265,7 +266,10 @@ def _expand(paths: Sequence[str]) -> list[Path]:
     expanded: list[Path] = []
     for raw in paths:
         path = Path(raw)
-        expanded.extend(sorted(path.glob("*.yaml")) if path.is_dir() else [path])
+        if path.is_dir():
+            expanded.extend(sorted([*path.glob("*.yaml"), *path.glob("*.csv")]))
+        else:
+            expanded.append(path)
     return expanded
 
 
@@ -274,6 +278,10 @@ def _check_one(path: Path) -> str:
     if kind == "config":
         load_config(path)
         return "config"
+    if kind == "roster":
+        from poolside.records.roster import load_roster
+
+        return f"roster, {len(load_roster(path).members)} participants"
     if kind == "plan":
         plan = load_plan(path)
         return f"plan {plan.name}, {plan.weeks} weeks x {plan.sessions_per_week}"
@@ -282,7 +290,9 @@ def _check_one(path: Path) -> str:
 
 
 def _kind_of(path: Path) -> str:
-    """Plan, program or config, by the top-level keys (or a config* file name)."""
+    """Roster (.csv), plan, program or config (by top-level keys or a config* name)."""
+    if path.suffix.lower() == ".csv":
+        return "roster"
     try:
         head = path.read_bytes()[:100_000].decode("utf-8", "replace")
     except OSError:
