@@ -387,7 +387,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.headless:
         if not args.start:
             raise _BadInput("--headless has no button to press: add --start")
-        return _run_headless(args, choose_program(args.program, config, date.today()), get_ready)
+        choice = choose_program(args.program, config, date.today())
+        return _run_headless(args, config, choice, get_ready)
     from poolside.app import run_screen
 
     try:
@@ -407,7 +408,23 @@ def _problem_lines(err: FileProblems | catalog.UnknownProgram) -> tuple[str, ...
     return (f"poolside: {err}",)
 
 
-def _run_headless(args: argparse.Namespace, choice: Choice, get_ready: float) -> int:
+def _on_roster(codes: list[str], roster_path: Path | None) -> list[str]:
+    """The codes as the roster spells them; codes not on it are refused."""
+    if roster_path is None:
+        return codes
+    from poolside.records.roster import load_roster
+
+    roster = load_roster(roster_path)
+    members = [roster.find(code) for code in codes]
+    unknown = [code for code, member in zip(codes, members, strict=True) if member is None]
+    if unknown:
+        raise _BadInput(f"not on the roster ({roster_path}): {', '.join(unknown)}")
+    return [member.code for member in members if member is not None]
+
+
+def _run_headless(
+    args: argparse.Namespace, config: Config, choice: Choice, get_ready: float
+) -> int:
     from poolside.devices.theme import THEMES
     from poolside.headless import json_lines, offscreen_kiosk, readable_lines, run_offscreen
     from poolside.records.attendance import begin
@@ -425,10 +442,11 @@ def _run_headless(args: argparse.Namespace, choice: Choice, get_ready: float) ->
         observers = []
         resume = None
         if args.participant or args.resume:
+            participants = _on_roster(args.participant, config.roster)
             store = stack.enter_context(contextlib.closing(Store(data_dir(args.data))))
-            mode = args.mode or ("solo" if len(args.participant) == 1 else "class")
+            mode = args.mode or ("solo" if len(participants) == 1 else "class")
             attendance, resume = begin(
-                store, args.participant, mode, choice.program.name, choice.week, args.resume
+                store, participants, mode, choice.program.name, choice.week, args.resume
             )
             observers.append(attendance)
             if args.resume and resume is None:

@@ -19,7 +19,16 @@ from poolside.core.engine import DEFAULT_GET_READY_S
 from poolside.core.yamlfile import Reader
 
 SYSTEM_CONFIG = Path("/etc/poolside/config.yaml")
-CONFIG_KEYS = ("program", "plan", "program_start", "get_ready", "buttons", "buzzer", "sound")
+CONFIG_KEYS = (
+    "program",
+    "plan",
+    "program_start",
+    "get_ready",
+    "roster",
+    "buttons",
+    "buzzer",
+    "sound",
+)
 _BUTTON_KEYS = (
     "start",
     "next",
@@ -81,6 +90,7 @@ class Config:
     plan: str = DEFAULT_PLAN
     program_start: date | None = None
     get_ready_s: float = DEFAULT_GET_READY_S
+    roster: Path | None = None  # the roster CSV; codes not on it are refused
     buttons: Buttons = Buttons()
     buzzer: Buzzer = Buzzer()
     sound: Sound = Sound()
@@ -138,6 +148,9 @@ def _read_config(reader: Reader, node: Node, path: Path) -> Config | None:
         values["program_start"] = reader.day(fields["program_start"], "program_start")
     if "get_ready" in fields:
         values["get_ready_s"] = reader.seconds(fields["get_ready"], "get_ready")
+    if "roster" in fields:
+        roster = reader.text(fields["roster"], "roster")
+        values["roster"] = path.parent / roster if roster else None
     if "buttons" in fields:
         values["buttons"] = _read_buttons(reader, fields["buttons"])
     if "buzzer" in fields:

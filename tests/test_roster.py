@@ -69,3 +69,45 @@ def test_poolside_check_validates_a_roster(tmp_path: Path) -> None:
     result = run_poolside("check", str(tmp_path))
     assert result.returncode == 1
     assert result.stderr.strip() == f"{bad}:3:1: code P001 is already on line 2"
+
+
+def test_codes_not_on_the_configured_roster_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "roster.csv").write_bytes(b"code,name\nP001,Ann\n")
+    config = tmp_path / "config.yaml"
+    config.write_text("roster: roster.csv\n")
+    data = str(tmp_path / "data")
+    refused = run_poolside(
+        "run",
+        "--config",
+        str(config),
+        "--headless",
+        "--start",
+        "--speed",
+        "600",
+        "--participant",
+        "P001",
+        "--participant",
+        "P009",
+        "--data",
+        data,
+    )
+    assert refused.returncode == 1
+    assert refused.stderr.strip().endswith("roster.csv): P009")
+    assert not (tmp_path / "data" / "attendance.sqlite3").exists(), "nothing recorded"
+    accepted = run_poolside(
+        "run",
+        "--config",
+        str(config),
+        "--headless",
+        "--start",
+        "--speed",
+        "600",
+        "--participant",
+        "p001",
+        "--data",
+        data,
+    )
+    assert accepted.returncode == 0, accepted.stderr
+    from poolside.records.store import Store
+
+    assert [r["participant"] for r in Store(Path(data)).records()] == ["P001"]
