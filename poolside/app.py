@@ -19,6 +19,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import pygame
 
@@ -31,6 +32,9 @@ from poolside.devices.screen import Renderer
 from poolside.devices.theme import THEMES
 from poolside.hardware import KEYBOARD_HINT, Controls, Hardware
 from poolside.selection import Choice
+
+if TYPE_CHECKING:
+    from poolside.records.attendance import Attendance
 
 HOME_REFRESH_S = 1.0
 # Something that reacts to the events a poll returned: (events, session, now).
@@ -153,8 +157,16 @@ class Kiosk:
         return build_view(self.session, now, self._context())
 
 
-def home_context(choice: Choice, status: tuple[str, ...] = ()) -> Callable[[], Context]:
-    """The home screen's outside facts: title, plan week, the wall clock."""
+def home_context(
+    choice: Choice,
+    status: tuple[str, ...] = (),
+    live: Callable[[], tuple[str, ...]] = tuple,
+) -> Callable[[], Context]:
+    """The outside facts the screens show: title, plan week, wall clock, status.
+
+    ``live`` gives status lines that come and go, such as attendance not
+    being saved while the disk is full; they come first.
+    """
     week = f"week {choice.week} of {choice.plan.weeks}" if choice.week and choice.plan else ""
 
     def context() -> Context:
@@ -162,7 +174,7 @@ def home_context(choice: Choice, status: tuple[str, ...] = ()) -> Callable[[], C
             title=choice.program.title,
             week=week,
             wall_clock=time.strftime("%H:%M"),
-            status=status,
+            status=(*live(), *status),
         )
 
     return context
@@ -175,6 +187,8 @@ def run_screen(
     choice: Choice | None,
     get_ready_s: float,
     problems: tuple[str, ...] = (),
+    attendance: Attendance | None = None,
+    resume: dict | None = None,
 ) -> int:
     """``poolside run``: the full-screen (or windowed) kiosk with its hardware."""
     pygame.display.init()
@@ -183,7 +197,9 @@ def run_screen(
     window = _Window(args)
     clock = clock_for(args.speed)
     hardware = Hardware.open(config, program=choice.program if choice else None)
-    context = home_context(choice, (*hardware.notices, KEYBOARD_HINT)) if choice else Context
+    status = (*hardware.notices, KEYBOARD_HINT)
+    live = attendance.status if attendance else tuple
+    context = home_context(choice, status, live) if choice else Context
     kiosk = Kiosk(
         surface_source=window.surface,
         renderer=Renderer(THEMES[args.theme]),
@@ -191,7 +207,7 @@ def run_screen(
         get_ready_s=get_ready_s,
         present=pygame.display.flip,
         context=context,
-        observers=[hardware.cue],
+        observers=[hardware.cue, *([attendance] if attendance else [])],
     )
     if problems:
         kiosk.show_error(
@@ -206,8 +222,10 @@ def run_screen(
     )
     for notice in hardware.notices:
         print(f"poolside: {notice}", file=sys.stderr)
-    if args.start:
-        kiosk.act("toggle", clock.now())
+    if resume is not None and kiosk.session is not None:
+        kiosk.session.resume_from(clock.now(), resume["position_s"], resume["done_s"])
+    elif args.start:
+        kiosk.act("start", clock.now())
     controls = Controls(hardware)
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop like Ctrl-C
     try:
@@ -219,6 +237,8 @@ def run_screen(
                 timeout = min(timeout, soon - time.monotonic())
             events = [pygame.event.wait(max(1, round(timeout * 1000))), *pygame.event.get()]
             hardware.player.update()
+            if attendance is not None and not attendance.saving:
+                attendance.retry()  # the disk may have room again
             actions = [controls.action(event) for event in events]
             actions += controls.poll(time.monotonic())
             for action in filter(None, actions):

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from poolside import __version__
 from poolside.config import CONFIG_KEYS, Config, data_dir, find_config, load_config
@@ -27,6 +28,9 @@ from poolside.core.program import Program, load_program
 from poolside.core.timefmt import clock_text
 from poolside.core.yamlfile import FileProblems, Problem
 from poolside.selection import Choice, choose_program
+
+if TYPE_CHECKING:
+    from poolside.records.attendance import Attendance
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as the shell reports a reader gone away
@@ -399,7 +403,9 @@ def _run(args: argparse.Namespace) -> int:
         print("\n".join(lines), file=sys.stderr)
         run_screen(args, config, None, get_ready, problems=lines)
         return EXIT_BAD_INPUT
-    return run_screen(args, config, choice, get_ready)
+    with contextlib.ExitStack() as stack:
+        attendance, resume = _recording(args, config, choice, stack)
+        return run_screen(args, config, choice, get_ready, attendance=attendance, resume=resume)
 
 
 def _problem_lines(err: FileProblems | catalog.UnknownProgram) -> tuple[str, ...]:
@@ -422,13 +428,31 @@ def _on_roster(codes: list[str], roster_path: Path | None) -> list[str]:
     return [member.code for member in members if member is not None]
 
 
+def _recording(
+    args: argparse.Namespace, config: Config, choice: Choice, stack: contextlib.ExitStack
+) -> tuple[Attendance | None, dict | None]:
+    """The session recorder when codes (or --resume) were given, and what it resumes."""
+    if not (args.participant or args.resume):
+        return None, None
+    from poolside.records.attendance import begin
+    from poolside.records.store import Store
+
+    participants = _on_roster(args.participant, config.roster)
+    store = stack.enter_context(contextlib.closing(Store(data_dir(args.data))))
+    mode = args.mode or ("solo" if len(participants) == 1 else "class")
+    attendance, resume = begin(
+        store, participants, mode, choice.program.name, choice.week, args.resume
+    )
+    if args.resume and resume is None:
+        print("poolside: nothing to resume: starting afresh", file=sys.stderr)
+    return attendance, resume
+
+
 def _run_headless(
     args: argparse.Namespace, config: Config, choice: Choice, get_ready: float
 ) -> int:
     from poolside.devices.theme import THEMES
     from poolside.headless import json_lines, offscreen_kiosk, readable_lines, run_offscreen
-    from poolside.records.attendance import begin
-    from poolside.records.store import Store
 
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop cleanly, like Ctrl-C
     with contextlib.ExitStack() as stack:
@@ -439,18 +463,8 @@ def _run_headless(
         else:
             emit = json_lines(stack.enter_context(open(args.events, "w", encoding="utf-8")))
         size = args.size or (1280, 720)
-        observers = []
-        resume = None
-        if args.participant or args.resume:
-            participants = _on_roster(args.participant, config.roster)
-            store = stack.enter_context(contextlib.closing(Store(data_dir(args.data))))
-            mode = args.mode or ("solo" if len(participants) == 1 else "class")
-            attendance, resume = begin(
-                store, participants, mode, choice.program.name, choice.week, args.resume
-            )
-            observers.append(attendance)
-            if args.resume and resume is None:
-                print("poolside: nothing to resume: starting afresh", file=sys.stderr)
+        attendance, resume = _recording(args, config, choice, stack)
+        observers = [attendance] if attendance else []
         kiosk = offscreen_kiosk(choice, get_ready, size, emit, THEMES[args.theme], observers)
         clock = clock_for(args.speed)
         if resume is not None and kiosk.session is not None:

@@ -273,3 +273,39 @@ def test_no_gpio_and_no_sound_card_leave_notices_not_crashes(monkeypatch) -> Non
         assert controls.action(_key(pygame.KEYDOWN, pygame.K_SPACE), 0.0) == "toggle"
     finally:
         hardware.close()
+
+
+def test_the_kiosk_records_attendance_and_stays_up_after_the_class(tmp_path: Path) -> None:
+    from poolside.records.store import Store
+
+    data = tmp_path / "data"
+    child = _window(
+        "jump-and-hop-20",
+        "--start",
+        "--speed",
+        "600",
+        "--size",
+        "640x400",
+        "--participant",
+        "P001",
+        "--participant",
+        "P002",
+        "--data",
+        str(data),
+    )
+    try:
+        deadline = time.monotonic() + 30
+        records: list[dict] = []
+        while time.monotonic() < deadline:
+            if (data / "attendance.sqlite3").exists():
+                records = Store(data).records()
+                if records and all(r["completed_s"] == 1200 for r in records):
+                    break
+            time.sleep(0.2)
+        assert [
+            (r["participant"], r["mode"], r["completed_s"], r["blocks_done"]) for r in records
+        ] == [("P001", "class", 1200, 3), ("P002", "class", 1200, 3)]
+        assert child.poll() is None, "the finished screen stays up"
+    finally:
+        code, err = _stop(child)
+    assert code == 130 and "Traceback" not in err

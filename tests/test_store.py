@@ -222,11 +222,12 @@ def test_a_full_disk_holds_writes_and_saves_them_when_space_returns(tmp_path: Pa
     drive(60)  # the class runs to its end while nothing can be written
     assert refusals and not attendance.saving
     assert attendance.problem == "attendance is not being saved (database or disk is full)"
+    assert attendance.status() == (attendance.problem,)
     assert [r["completed_s"] for r in store.records()] == [0, 0], "what was saved is intact"
     del store.progress, store.close_sessions  # space is back
     assert store.close_sessions == real_close
     attendance.retry()
-    assert attendance.saving and attendance.problem is None
+    assert attendance.saving and attendance.problem is None and attendance.status() == ()
     records = store.records()
     assert [(r["completed_s"], r["blocks_done"], r["stopped_early"]) for r in records] == [
         (60, 1, False),

@@ -45,6 +45,10 @@ class Attendance:
     def saving(self) -> bool:
         return not self.unsaved
 
+    def status(self) -> tuple[str, ...]:
+        """Lines for the screen's status corner: empty while all is saved."""
+        return (self.problem,) if self.problem else ()
+
     def __call__(self, events: list[Event], session: Session, now: float) -> None:
         for event in events:
             if event.type == "start" and not self.record_ids:
