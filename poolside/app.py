@@ -27,7 +27,7 @@ from poolside.config import Config
 from poolside.core.clock import clock_for
 from poolside.core.engine import Event, Session, State
 from poolside.core.presses import earliest
-from poolside.core.view import Context, View, build_view, error_view, next_change
+from poolside.core.view import Context, View, bad_program_view, build_view, error_view, next_change
 from poolside.devices.screen import Renderer
 from poolside.devices.theme import THEMES
 from poolside.hardware import KEYBOARD_HINT, Controls, Hardware
@@ -210,12 +210,7 @@ def run_screen(
         observers=[hardware.cue, *([attendance] if attendance else [])],
     )
     if problems:
-        kiosk.show_error(
-            "PROGRAM FILE PROBLEM",
-            problems,
-            "Fix the file and start poolside again (poolside check FILE lists the same). "
-            "Press Q to quit.",
-        )
+        kiosk.error = bad_program_view(problems)
     width, height = window.surface().get_size()
     print(
         f"poolside: video driver {pygame.display.get_driver()}, {width}x{height}", file=sys.stderr

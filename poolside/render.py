@@ -12,7 +12,7 @@ import pygame
 from poolside.core.clock import ManualClock
 from poolside.core.engine import Session
 from poolside.core.program import parse_program
-from poolside.core.view import Context, View, build_view, error_view
+from poolside.core.view import Context, View, bad_program_view, build_view
 from poolside.core.yamlfile import FileProblems
 from poolside.devices.screen import Renderer
 from poolside.devices.theme import THEMES
@@ -62,9 +62,4 @@ def _sample_error() -> View:
         parse_program(b"name: class\nphases:\n  - kind: work\n    duration: 1:30\n", "class.yaml")
     except FileProblems as err:
         lines = tuple(str(p) for p in err.problems)
-    return error_view(
-        "PROGRAM FILE PROBLEM",
-        lines,
-        "Fix the file and start poolside again (poolside check FILE lists the same). "
-        "Press Q to quit.",
-    )
+    return bad_program_view(lines)

@@ -158,6 +158,16 @@ def error_view(title: str, lines: tuple[str, ...], hint: str) -> View:
     return View(screen="error", word=title, lines=(*lines, hint))
 
 
+def bad_program_view(problems: tuple[str, ...]) -> View:
+    """The kiosk's screen for a program file it cannot run."""
+    return error_view(
+        "PROGRAM FILE PROBLEM",
+        problems,
+        "Fix the file and start poolside again (poolside check FILE lists the same). "
+        "Press Q to quit.",
+    )
+
+
 def _after(session: Session, phase: Phase) -> Phase | None:
     phases = session.program.phases
     return phases[phase.index + 1] if phase.index + 1 < len(phases) else None
