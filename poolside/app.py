@@ -35,6 +35,7 @@ from poolside.selection import Choice
 
 if TYPE_CHECKING:
     from poolside.records.attendance import Attendance
+    from poolside.records.store import Checkpoint
 
 HOME_REFRESH_S = 1.0
 # Something that reacts to the events a poll returned: (events, session, now).
@@ -45,8 +46,9 @@ DEFAULT_WINDOW = (1280, 720)
 class Kiosk:
     """The kiosk's state and its one step; no windows, no sleeping.
 
-    ``tick(now)`` polls the engine, hands its events to ``emit``, redraws if
-    the view changed, and returns the clock time it next needs to wake.
+    ``tick(now)`` polls the engine, hands its events to the observers (cues,
+    records, the ``--events`` output), redraws if the view changed, and
+    returns the clock time it next needs to wake.
     """
 
     def __init__(
@@ -55,7 +57,6 @@ class Kiosk:
         renderer: Renderer,
         choice: Choice | None,
         get_ready_s: float,
-        emit: Callable[[Event], None] = lambda event: None,
         present: Callable[[], None] = lambda: None,
         context: Callable[[], Context] = Context,
         keep_going: bool = True,
@@ -64,7 +65,6 @@ class Kiosk:
         self._surface = surface_source
         self._renderer = renderer
         self._present = present
-        self._emit = emit
         self._context = context
         self._keep_going = keep_going  # show errors on screen instead of raising
         self._observers = observers  # cues and records: served before the frame is drawn
@@ -81,9 +81,7 @@ class Kiosk:
         if session is None or self.error is not None:
             return
         state = session.state(now)
-        if action == "start":
-            session.start(now)  # only from idle: a running session is left alone
-        elif action == "toggle" and state in (State.FINISHED, State.STOPPED):
+        if action == "toggle" and state in (State.FINISHED, State.STOPPED):
             self.session = Session(session.program, self.get_ready_s)  # back home
         elif action == "toggle":
             session.toggle(now)
@@ -93,6 +91,15 @@ class Kiosk:
             session.back(now)
         elif action == "stop":
             session.stop(now)
+
+    def begin(self, now: float, checkpoint: Checkpoint | None = None) -> None:
+        """Start the session, or continue an interrupted one from its checkpoint."""
+        if self.session is None or self.error is not None:
+            return
+        if checkpoint is None:
+            self.session.start(now)
+        else:
+            self.session.resume_from(now, checkpoint.position_s, checkpoint.done_s)
 
     def show_error(self, title: str, lines: tuple[str, ...], hint: str) -> None:
         self.error = error_view(title, lines, hint)
@@ -131,8 +138,6 @@ class Kiosk:
             if events:
                 for observe in self._observers:
                     observe(events, self.session, now)
-            for event in events:
-                self._emit(event)
         self._show(self.error or self._view(now))
 
     def _show(self, view: View | None) -> None:
@@ -146,15 +151,22 @@ class Kiosk:
         session = self.session
         if session is None or self.error is not None:
             return None
-        candidates = (session.next_deadline(), next_change(session, now))
-        wakes = [t for t in candidates if t is not None]
-        if session.state(now) is State.IDLE:
-            wakes.append(now + HOME_REFRESH_S)
-        return min(wakes) if wakes else None
+        home = now + HOME_REFRESH_S if session.state(now) is State.IDLE else None
+        return earliest([session.next_deadline(), next_change(session, now), home])
 
     def _view(self, now: float) -> View:
         assert self.session is not None
         return build_view(self.session, now, self._context())
+
+
+def each_event(emit: Callable[[Event], None]) -> Observer:
+    """An observer that hands the events on one by one (the ``--events`` output)."""
+
+    def observe(events: list[Event], session: Session, now: float) -> None:
+        for event in events:
+            emit(event)
+
+    return observe
 
 
 def home_context(
@@ -188,7 +200,7 @@ def run_screen(
     get_ready_s: float,
     problems: tuple[str, ...] = (),
     attendance: Attendance | None = None,
-    resume: dict | None = None,
+    resume: Checkpoint | None = None,
 ) -> int:
     """``poolside run``: the full-screen (or windowed) kiosk with its hardware."""
     pygame.display.init()
@@ -217,10 +229,8 @@ def run_screen(
     )
     for notice in hardware.notices:
         print(f"poolside: {notice}", file=sys.stderr)
-    if resume is not None and kiosk.session is not None:
-        kiosk.session.resume_from(clock.now(), resume["position_s"], resume["done_s"])
-    elif args.start:
-        kiosk.act("start", clock.now())
+    if resume is not None or args.start:
+        kiosk.begin(clock.now(), resume)
     controls = Controls(hardware)
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop like Ctrl-C
     try:

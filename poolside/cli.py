@@ -31,6 +31,7 @@ from poolside.selection import Choice, choose_program
 
 if TYPE_CHECKING:
     from poolside.records.attendance import Attendance
+    from poolside.records.store import Checkpoint
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as the shell reports a reader gone away
@@ -430,7 +431,7 @@ def _on_roster(codes: list[str], roster_path: Path | None) -> list[str]:
 
 def _recording(
     args: argparse.Namespace, config: Config, choice: Choice, stack: contextlib.ExitStack
-) -> tuple[Attendance | None, dict | None]:
+) -> tuple[Attendance | None, Checkpoint | None]:
     """The session recorder when codes (or --resume) were given, and what it resumes."""
     if not (args.participant or args.resume):
         return None, None
@@ -466,11 +467,8 @@ def _run_headless(
         attendance, resume = _recording(args, config, choice, stack)
         observers = [attendance] if attendance else []
         kiosk = offscreen_kiosk(choice, get_ready, size, emit, THEMES[args.theme], observers)
-        clock = clock_for(args.speed)
-        if resume is not None and kiosk.session is not None:
-            kiosk.session.resume_from(clock.now(), resume["position_s"], resume["done_s"])
         try:
-            state = run_offscreen(kiosk, clock)
+            state = run_offscreen(kiosk, clock_for(args.speed), resume)
         except BrokenPipeError:  # the reader went away (e.g. `| head`): end quietly
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return EXIT_BROKEN_PIPE

@@ -15,12 +15,13 @@ from typing import IO
 
 import pygame
 
-from poolside.app import Kiosk, Observer
+from poolside.app import Kiosk, Observer, each_event
 from poolside.core.clock import Clock
 from poolside.core.engine import Event, State
 from poolside.core.timefmt import clock_text
 from poolside.devices.screen import Renderer
 from poolside.devices.theme import COLOUR, Theme
+from poolside.records.store import Checkpoint
 from poolside.selection import Choice
 
 
@@ -38,19 +39,19 @@ def offscreen_kiosk(
         Renderer(theme),
         choice,
         get_ready_s,
-        emit=emit,
         keep_going=False,
-        observers=observers,
+        observers=[*observers, each_event(emit)],  # records first, then the output
     )
 
 
 def run_offscreen(
     kiosk: Kiosk,
     clock: Clock,
+    checkpoint: Checkpoint | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> State | None:
-    """Start at once and run to the end; Ctrl-C stops the session cleanly."""
-    kiosk.act("start", clock.now())
+    """Start (or resume) at once and run to the end; Ctrl-C stops it cleanly."""
+    kiosk.begin(clock.now(), checkpoint)
     try:
         while True:
             now = clock.now()

@@ -13,7 +13,7 @@ from pathlib import Path
 import pygame
 import pytest
 
-from poolside.app import Kiosk
+from poolside.app import Kiosk, each_event
 from poolside.config import Config
 from poolside.core.clock import ManualClock
 from poolside.core.engine import State
@@ -49,7 +49,11 @@ def _full_class(choice, size=(800, 480)):
     events = []
     surface = pygame.Surface(size)
     kiosk = Kiosk(
-        lambda: surface, renderer, choice, 10, emit=lambda e: events.append((clock.now(), e))
+        lambda: surface,
+        renderer,
+        choice,
+        10,
+        observers=[each_event(lambda e: events.append((clock.now(), e)))],
     )
     kiosk.tick(clock.now())  # the home screen
     kiosk.act("toggle", clock.now())
@@ -102,7 +106,7 @@ def test_an_error_in_the_loop_becomes_an_error_screen_not_a_crash(choice, capsys
     def broken_emit(event):
         raise OSError(28, "No space left on device")
 
-    kiosk = Kiosk(lambda: surface, Renderer(), choice, 10, emit=broken_emit)
+    kiosk = Kiosk(lambda: surface, Renderer(), choice, 10, observers=[each_event(broken_emit)])
     kiosk.act("toggle", 0.0)
     assert kiosk.tick(0.0) is None
     assert kiosk.error is not None and kiosk.error.word == "SOMETHING WENT WRONG"

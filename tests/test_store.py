@@ -318,10 +318,10 @@ def test_a_checkpoint_is_offered_only_while_it_is_fresh(tmp_path: Path) -> None:
     now = clock_facts(1000.0)
     store.save_checkpoint("jump-and-hop-20", ["a"], 480.0, 480.0, now)
     same_boot = ClockFacts(now.wall, now.synced, now.boot_id, 1000.0 + 14 * 60)
-    assert store.checkpoint(same_boot)["position_s"] == 480.0
+    assert store.checkpoint(same_boot).position_s == 480.0
     assert store.checkpoint(ClockFacts(now.wall, False, now.boot_id, 1000.0 + 16 * 60)) is None
     rebooted = ClockFacts(now.wall + timedelta(minutes=3), False, "another-boot", 5.0)
-    assert store.checkpoint(rebooted)["age_s"] == 180.0
+    assert store.checkpoint(rebooted).age_s == 180.0
     back_in_time = ClockFacts(now.wall - timedelta(days=2), False, "another-boot", 5.0)
     assert store.checkpoint(back_in_time) is None, "an impossible age offers nothing"
     store.clear_checkpoint()

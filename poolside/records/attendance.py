@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Callable, Sequence
 
 from poolside.core.engine import Event, Session
-from poolside.records.store import Store, clock_facts
+from poolside.records.store import Checkpoint, Store, clock_facts
 
 PARTICIPANT_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")
 MODES = ("class", "solo")
@@ -122,14 +122,14 @@ def begin(
     program: str,
     week: int | None,
     resume: bool,
-) -> tuple[Attendance, dict | None]:
+) -> tuple[Attendance, Checkpoint | None]:
     """The recorder for a run, and the checkpoint it continues, if any.
 
     With ``resume``, a run of the same program cut off within the store's
     window is continued with its own records; otherwise new records are made.
     """
     checkpoint = store.checkpoint(clock_facts(time.monotonic())) if resume else None
-    if checkpoint is not None and checkpoint["program"] != program:
+    if checkpoint is not None and checkpoint.program != program:
         checkpoint = None
-    resumed_ids = checkpoint["record_ids"] if checkpoint else ()
+    resumed_ids = checkpoint.record_ids if checkpoint else ()
     return Attendance(store, participants, mode, week, resumed_ids), checkpoint

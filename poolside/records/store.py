@@ -17,6 +17,8 @@ import json
 import os
 import sqlite3
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -100,6 +102,17 @@ def clock_facts(monotonic_s: float) -> ClockFacts:
     except OSError:
         boot = None
     return ClockFacts(datetime.now(UTC).astimezone(), SYNCED_FLAG.exists(), boot, monotonic_s)
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """Where an interrupted run was, to resume it with the same records."""
+
+    program: str
+    record_ids: tuple[str, ...]
+    position_s: float
+    done_s: float
+    age_s: float
 
 
 class Store:
@@ -228,7 +241,7 @@ class Store:
         with self._transaction():
             self.db.execute("DELETE FROM checkpoint")
 
-    def checkpoint(self, clock: ClockFacts, within_s: float = RESUME_WITHIN_S) -> dict | None:
+    def checkpoint(self, clock: ClockFacts, within_s: float = RESUME_WITHIN_S) -> Checkpoint | None:
         """The interrupted run to offer to resume, if it stopped within ``within_s``.
 
         Its age comes from the monotonic clock when the Pi has not rebooted
@@ -244,13 +257,13 @@ class Store:
             age = (clock.wall - datetime.fromisoformat(row["saved_at"])).total_seconds()
         if not 0 <= age <= within_s:
             return None
-        return {
-            "program": row["program"],
-            "record_ids": json.loads(row["record_ids"]),
-            "position_s": row["position_s"],
-            "done_s": row["done_s"],
-            "age_s": age,
-        }
+        return Checkpoint(
+            row["program"],
+            tuple(json.loads(row["record_ids"])),
+            row["position_s"],
+            row["done_s"],
+            age,
+        )
 
     # -- reading ------------------------------------------------------------
     def records(self) -> list[dict[str, Any]]:
@@ -262,21 +275,16 @@ class Store:
         (result,) = self.db.execute("PRAGMA integrity_check").fetchone()
         return str(result)
 
-    def _transaction(self) -> _Transaction:
-        return _Transaction(self.db)
-
-
-class _Transaction:
-    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error."""
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
-
-    def __enter__(self) -> None:
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error."""
         self.db.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, kind: object, error: object, trace: object) -> None:
-        self.db.execute("ROLLBACK" if kind else "COMMIT")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
 
 
 def _as_record(row: sqlite3.Row) -> dict[str, Any]:
