@@ -24,11 +24,12 @@ from poolside.core.cues import duration, pattern
 from poolside.core.plan import load_plan
 from poolside.core.program import load_program
 from poolside.core.yamlfile import FileProblems
+from poolside.devices.buttons import make_button
 from poolside.devices.sound import CuePlayer, Speaker, open_buzzer
 from poolside.devices.voice import Voice
+from poolside.records.store import SYNCED_FLAG
 
 MIN_FREE_BYTES = 100 * 1024 * 1024
-SYNCED_FLAG = Path("/run/systemd/timesync/synchronized")
 PI_MODEL = Path("/proc/device-tree/model")
 BUTTON_WAIT_S = 15.0
 
@@ -117,7 +118,7 @@ def _pin_factory(config: Config, interactive: bool) -> Iterator[Check]:
 
 
 def _buttons(config: Config, interactive: bool) -> Iterator[Check]:
-    from gpiozero import Button, Device
+    from gpiozero import Device
 
     if Device.pin_factory is None:
         return
@@ -128,12 +129,7 @@ def _buttons(config: Config, interactive: bool) -> Iterator[Check]:
             yield Check("OK", what, "not fitted")
             continue
         try:
-            button = Button(
-                pin,
-                pull_up=config.buttons.pull_up,
-                active_state=config.buttons.active_high,
-                bounce_time=None,
-            )
+            button = make_button(pin, config.buttons)
         except Exception as err:
             yield Check("PROBLEM", what, f"GPIO{pin}: {err}")
             continue

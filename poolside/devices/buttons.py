@@ -45,21 +45,13 @@ class GpioButtons:
         pin_factory: object | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        from gpiozero import Button
-
         self.devices = {}
         try:
             for role in ("start", "next", "stop"):
                 pin = getattr(config, role)
                 if pin is None:
                     continue
-                button = Button(
-                    pin,
-                    pull_up=config.pull_up,
-                    active_state=config.active_high,
-                    bounce_time=None,
-                    pin_factory=pin_factory,
-                )
+                button = make_button(pin, config, pin_factory)
                 button.when_pressed = _poster(post, role, True, clock)
                 button.when_released = _poster(post, role, False, clock)
                 self.devices[role] = button
@@ -74,6 +66,19 @@ class GpioButtons:
         for button in self.devices.values():
             button.close()
         self.devices = {}
+
+
+def make_button(pin: int, config: Buttons, pin_factory: object | None = None) -> object:
+    """A gpiozero Button wired as the config says; no gpiozero bounce (ours is used)."""
+    from gpiozero import Button
+
+    return Button(
+        pin,
+        pull_up=config.pull_up,
+        active_state=config.active_high,
+        bounce_time=None,
+        pin_factory=pin_factory,
+    )
 
 
 def _poster(post: Post, role: str, pressed: bool, clock: Callable[[], float]) -> Callable[[], None]:
