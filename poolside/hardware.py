@@ -96,18 +96,10 @@ class Hardware:
                 notices.append("no sound device: cues on buzzer and screen only")
         player = CuePlayer(buzzer, speaker, config.sound.profile)
         classify = classifiers(config.buttons) if buttons else {}
-        if speaker is None or not config.sound.voice:
-            voice = None
+        if speaker is not None and config.sound.voice and program is not None:
+            voice = _prepared_voice(voice or Voice(), program, speaker, notices)
         else:
-            voice = voice or Voice()
-            try:
-                if program is not None:
-                    voice.prepare(program)
-            except (OSError, subprocess.SubprocessError) as err:
-                notices.append(f"no spoken cues ({err})")
-                voice = None
-            if voice is not None and not voice.available:
-                voice = None  # no espeak-ng: tones only, nothing to warn about
+            voice = None
         return cls(buttons, player, classify, tuple(notices), voice)
 
     def cue(self, events: list[Event], session: object = None, now: float = 0.0) -> None:
@@ -115,16 +107,33 @@ class Hardware:
         name = cue_name(events)
         if name is not None:
             self.player.play(name)
-        words = phrase(events) if self.voice is not None else None
-        if words and self.voice is not None and self.player.speaker is not None:
-            wav = self.voice.file(words)
-            if wav.exists():
+        if self.voice is not None and self.player.speaker is not None:
+            wav = self.voice.ready.get(phrase(events) or "")
+            if wav is not None:
                 self.player.speaker.say(wav)
 
     def close(self) -> None:
         self.player.close()
         if self.buttons is not None:
             self.buttons.close()
+
+
+def _prepared_voice(
+    voice: Voice, program: Program, speaker: Speaker, notices: list[str]
+) -> Voice | None:
+    """Speech rendered and loaded before the class; ``None`` means tones only.
+
+    Without espeak-ng there is nothing to warn about; a failed render is said.
+    """
+    if not voice.available:
+        return None
+    try:
+        voice.prepare(program)
+        speaker.preload(voice.ready.values())
+    except (OSError, subprocess.SubprocessError, pygame.error) as err:
+        notices.append(f"no spoken cues ({err})")
+        return None
+    return voice
 
 
 def _post_edge(role: str, pressed: bool, when: float) -> None:

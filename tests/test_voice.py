@@ -75,9 +75,10 @@ def test_the_kiosk_speaks_through_the_speaker(tmp_path: Path) -> None:
     hardware = Hardware.open(Config(), program=PROGRAM, voice=Voice(tmp_path))
     try:
         assert hardware.voice is not None and hardware.player.speaker is not None
+        speaker = hardware.player.speaker
+        assert set(speaker._spoken) == set(hardware.voice.ready.values()), "loaded ahead"
         hardware.cue([Event("next", 10, work)])
-        loaded = hardware.player.speaker._spoken
-        assert list(loaded) == [hardware.voice.file("Next: Jumping jacks")]
+        assert speaker.said == hardware.voice.file("Next: Jumping jacks")
     finally:
         hardware.close()
 

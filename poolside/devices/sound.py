@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import time
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Protocol
 
@@ -105,6 +105,7 @@ class Speaker:
         pygame.mixer.set_reserved(1)  # channel 0 is the voice's alone
         self._voice_channel = pygame.mixer.Channel(0)
         self._spoken: dict[Path, object] = {}
+        self.said: Path | None = None  # the last spoken cue
 
     def _sound(self, tones: Pattern, rate: int, channels: int) -> object:
         samples = array("h", synthesise(tones, rate))
@@ -119,14 +120,18 @@ class Speaker:
             self._channel.stop()  # type: ignore[attr-defined]
         self._channel = self._sounds[name].play()  # type: ignore[attr-defined]
 
+    def preload(self, wavs: Iterable[Path]) -> None:
+        """Load spoken cues before the class, so saying one reads no file."""
+        for wav in wavs:
+            if wav not in self._spoken:
+                sound = self._spoken[wav] = self._pygame.mixer.Sound(str(wav))
+                sound.set_volume(self.volume)  # type: ignore[attr-defined]
+
     def say(self, wav: Path) -> None:
-        """Play a spoken cue on its own channel, cutting off the last one."""
-        sound = self._spoken.get(wav)
-        if sound is None:
-            sound = self._spoken[wav] = self._pygame.mixer.Sound(str(wav))
-            sound.set_volume(self.volume)  # type: ignore[attr-defined]
+        """Play a preloaded spoken cue on its own channel, cutting off the last one."""
         self._voice_channel.stop()  # type: ignore[attr-defined]
-        self._voice_channel.play(sound)  # type: ignore[attr-defined]
+        self._voice_channel.play(self._spoken[wav])  # type: ignore[attr-defined]
+        self.said = wav
 
     def close(self) -> None:
         self._pygame.mixer.quit()

@@ -56,6 +56,7 @@ class Voice:
     def __init__(self, folder: Path | None = None, espeak: str = ESPEAK) -> None:
         self.folder = folder or cache_dir()
         self.espeak = shutil.which(espeak)  # None: not installed, so no voice
+        self.ready: dict[str, Path] = {}  # phrase -> its WAV, once prepared
 
     @property
     def available(self) -> bool:
@@ -78,6 +79,7 @@ class Voice:
         rendered = 0
         for words in sorted(w for w in wanted if w):
             target = self.file(words)
+            self.ready[words] = target
             if target.exists():
                 continue
             partial = target.with_suffix(".part")
