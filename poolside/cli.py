@@ -47,12 +47,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args))
-    except FileProblems as err:
-        for problem in err.problems:
-            print(problem, file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except (catalog.UnknownProgram, _BadInput) as err:
-        print(f"poolside: {err}", file=sys.stderr)
+    except (FileProblems, catalog.UnknownProgram, _BadInput) as err:
+        print("\n".join(_problem_lines(err)), file=sys.stderr)
         return EXIT_BAD_INPUT
 
 
@@ -387,29 +383,31 @@ def _today(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    config = _config(args)
-    get_ready = config.get_ready_s if args.get_ready is None else args.get_ready
-    if args.headless:
-        if not args.start:
-            raise _BadInput("--headless has no button to press: add --start")
-        choice = choose_program(args.program, config, date.today())
-        return _run_headless(args, config, choice, get_ready)
     from poolside.app import run_screen
 
+    config = _config(args)
+    get_ready = config.get_ready_s if args.get_ready is None else args.get_ready
+    if args.headless and not args.start:
+        raise _BadInput("--headless has no button to press: add --start")
     try:
         choice = choose_program(args.program, config, date.today())
     except (FileProblems, catalog.UnknownProgram) as err:
+        if args.headless:
+            raise
         # Said on the terminal, and shown on the kiosk's error screen.
         lines = _problem_lines(err)
         print("\n".join(lines), file=sys.stderr)
         run_screen(args, config, None, get_ready, problems=lines)
         return EXIT_BAD_INPUT
+    if args.headless:
+        return _run_headless(args, config, choice, get_ready)
     with contextlib.ExitStack() as stack:
         attendance, resume = _recording(args, config, choice, stack)
         return run_screen(args, config, choice, get_ready, attendance=attendance, resume=resume)
 
 
-def _problem_lines(err: FileProblems | catalog.UnknownProgram) -> tuple[str, ...]:
+def _problem_lines(err: Exception) -> tuple[str, ...]:
+    """Bad input as the user reads it: located file problems, else one line."""
     if isinstance(err, FileProblems):
         return tuple(str(p) for p in err.problems)
     return (f"poolside: {err}",)
