@@ -19,14 +19,19 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import pygame
 
 from poolside.config import Config
+from poolside.core.checkin import Roll
 from poolside.core.clock import clock_for
+from poolside.core.debrief import Debrief, questions_for
 from poolside.core.engine import Event, Session, State
 from poolside.core.presses import earliest
+from poolside.core.scanner import Output, Scan
+from poolside.core.timefmt import clock_text
 from poolside.core.view import Context, View, bad_program_view, build_view, error_view, next_change
 from poolside.devices.screen import Renderer
 from poolside.devices.theme import THEMES
@@ -38,6 +43,7 @@ if TYPE_CHECKING:
     from poolside.records.store import Checkpoint
 
 HOME_REFRESH_S = 1.0
+BACK_HOME_AFTER_S = 10 * 60  # a finished screen nobody answers goes home by itself
 # Something that reacts to the events a poll returned: (events, session, now).
 Observer = Callable[[list[Event], Session, float], None]
 DEFAULT_WINDOW = (1280, 720)
@@ -49,6 +55,11 @@ class Kiosk:
     ``tick(now)`` polls the engine, hands its events to the observers (cues,
     records, the ``--events`` output), redraws if the view changed, and
     returns the clock time it next needs to wake.
+
+    Before a run the home screen may take the roll (``roll``) or offer to
+    resume a run a power cut interrupted (``offer``); after it, the finished
+    screen may ask questions. Each check-in and answer goes to ``records``
+    before the screen shows it.
     """
 
     def __init__(
@@ -61,6 +72,11 @@ class Kiosk:
         context: Callable[[], Context] = Context,
         keep_going: bool = True,
         observers: Sequence[Observer] = (),
+        roll: Roll | None = None,
+        records: Attendance | None = None,
+        offer: Checkpoint | None = None,
+        hold_stops: bool = False,
+        typed: Callable[[], str] = str,
     ) -> None:
         self._surface = surface_source
         self._renderer = renderer
@@ -73,24 +89,98 @@ class Kiosk:
         self.error: View | None = None
         self.frames = 0
         self._shown: View | None = None
+        self.roll = roll
+        self.records = records
+        self.offer = offer
+        self.hold_stops = hold_stops  # no STOP button: holding START stops a class
+        self._typed = typed  # a code being typed, to show on the check-in screen
+        self.debrief = Debrief([])
+        self._ended_at: float | None = None
 
     # -- input ----------------------------------------------------------------
-    def act(self, action: str, now: float) -> None:
-        """A button or key: toggle, next, back, stop."""
+    def act(self, action: Output, now: float) -> None:
+        """A button, key or scan: toggle, hold, next, back, stop, or a code."""
         session = self.session
         if session is None or self.error is not None:
             return
         state = session.state(now)
-        if action == "toggle" and state in (State.FINISHED, State.STOPPED):
-            self.session = Session(session.program, self.get_ready_s)  # back home
+        if state is State.IDLE:
+            self._act_home(action, now)
+        elif state in (State.FINISHED, State.STOPPED):
+            self._act_finished(action, now)
         elif action == "toggle":
             session.toggle(now)
         elif action == "next":
             session.skip(now)
         elif action == "back":
             session.back(now)
-        elif action == "stop":
+        elif action == "stop" or (action == "hold" and self.hold_stops):
             session.stop(now)
+
+    def _act_home(self, action: Output, now: float) -> None:
+        if self.offer is not None:  # START resumes the cut-off run, NEXT starts afresh
+            if action == "toggle":
+                offer, self.offer = self.offer, None
+                if self.records is not None:
+                    self.records.take_over(offer)
+                self.begin(now, offer)
+            elif action == "next":
+                self.offer = None
+                if self.records is not None:
+                    self.records.decline()
+            return
+        roll = self.roll
+        if roll is None or (roll.mode == "solo" and action == "toggle") or action == "hold":
+            if action in ("toggle", "hold"):
+                self.begin(now)
+            return
+        if isinstance(action, Scan):
+            change = roll.scan(action.code)
+        elif action in ("next", "back"):
+            roll.move(1 if action == "next" else -1)
+            change = None
+        elif action == "toggle":
+            change = roll.toggle()
+        else:
+            return
+        if change is not None:
+            saved = self.records.mark(change) if self.records is not None else False
+            roll.confirm(change, saved)
+
+    def _act_finished(self, action: Output, now: float) -> None:
+        if action in ("next", "back"):
+            self.debrief.move(1 if action == "next" else -1)
+            return
+        if action != "toggle":
+            return
+        if self.debrief.current is not None:
+            answer = self.debrief.answer()
+            if answer is not None and self.records is not None:
+                self.records.answer(*answer)
+            if self.debrief.current is not None:
+                return
+        self._home()
+
+    def _home(self) -> None:
+        """Back to the home screen with a new session and an empty roll."""
+        assert self.session is not None
+        self.session = Session(self.session.program, self.get_ready_s)
+        self._ended_at = None
+        if self.records is not None:
+            self.records.seal()
+        if self.roll is not None:
+            self.roll.present.clear()
+            self.roll.headcount = 0
+            self.roll.notice = ""
+
+    def accepts_codes(self, now: float) -> bool:
+        """Codes typed by a reader are taken on the check-in screen only."""
+        return (
+            self.roll is not None
+            and self.offer is None
+            and self.error is None
+            and self.state(now) is State.IDLE
+        )
 
     def begin(self, now: float, checkpoint: Checkpoint | None = None) -> None:
         """Start the session, or continue an interrupted one from its checkpoint."""
@@ -138,6 +228,18 @@ class Kiosk:
             if events:
                 for observe in self._observers:
                     observe(events, self.session, now)
+            ended = [e for e in events if e.type in ("finish", "stop")]
+            if ended:
+                self._ended_at = now
+                self.debrief = Debrief(
+                    questions_for(
+                        stopped=ended[0].type == "stop",
+                        mode=self.roll.mode if self.roll else "class",
+                        recorded=bool(self.records and self.records.record_ids),
+                    )
+                )
+            elif self._ended_at is not None and now >= self._ended_at + BACK_HOME_AFTER_S:
+                self._home()
         self._show(self.error or self._view(now))
 
     def _show(self, view: View | None) -> None:
@@ -152,11 +254,42 @@ class Kiosk:
         if session is None or self.error is not None:
             return None
         home = now + HOME_REFRESH_S if session.state(now) is State.IDLE else None
-        return earliest([session.next_deadline(), next_change(session, now), home])
+        back_home = self._ended_at + BACK_HOME_AFTER_S if self._ended_at is not None else None
+        return earliest([session.next_deadline(), next_change(session, now), home, back_home])
 
     def _view(self, now: float) -> View:
-        assert self.session is not None
-        return build_view(self.session, now, self._context())
+        session = self.session
+        assert session is not None
+        context = self._context()
+        state = session.state(now)
+        if state is State.IDLE and self.offer is not None:
+            return _offer_view(self.offer, context)
+        if state is State.IDLE and self.roll is not None:
+            return self.roll.view(context.status, self._typed())
+        if self.roll is not None:
+            present = len(self.roll.participants()) or self.roll.headcount
+            context = replace(context, present=present)
+        view = build_view(session, now, context)
+        if view.screen == "finished" and self.debrief.current is not None:
+            view = replace(view, lines=(view.lines[0], *self.debrief.lines()))
+        return view
+
+
+def _offer_view(offer: Checkpoint, context: Context) -> View:
+    """The home screen after a power cut or crash cut a run off."""
+    minutes = max(1, round(offer.age_s / 60))
+    return View(
+        screen="home",
+        word="RESUME THE CLASS?",
+        big=clock_text(offer.position_s),
+        lines=(
+            f"cut off {minutes} min ago at {clock_text(offer.position_s)}",
+            f"{len(offer.record_ids)} people's records continue",
+            "START: resume where it stopped",
+            "NEXT: start a new class instead",
+        ),
+        corner=context.status,
+    )
 
 
 def each_event(emit: Callable[[Event], None]) -> Observer:
@@ -201,8 +334,13 @@ def run_screen(
     problems: tuple[str, ...] = (),
     attendance: Attendance | None = None,
     resume: Checkpoint | None = None,
+    offer: Checkpoint | None = None,
 ) -> int:
-    """``poolside run``: the full-screen (or windowed) kiosk with its hardware."""
+    """``poolside run``: the full-screen (or windowed) kiosk with its hardware.
+
+    ``resume`` is continued at once (``--resume``); ``offer`` is put to the
+    instructor on the home screen.
+    """
     pygame.display.init()
     pygame.font.init()
     pygame.display.set_caption("poolside")
@@ -212,6 +350,7 @@ def run_screen(
     status = (*hardware.notices, KEYBOARD_HINT)
     live = attendance.status if attendance else tuple
     context = home_context(choice, status, live) if choice else Context
+    controls = Controls(hardware)
     kiosk = Kiosk(
         surface_source=window.surface,
         renderer=Renderer(THEMES[args.theme]),
@@ -220,6 +359,11 @@ def run_screen(
         present=pygame.display.flip,
         context=context,
         observers=[hardware.cue, *([attendance] if attendance else [])],
+        roll=attendance.roll if attendance else None,
+        records=attendance,
+        offer=offer,
+        hold_stops=config.buttons.stop is None,
+        typed=lambda: controls.scans.typed,
     )
     if problems:
         kiosk.error = bad_program_view(problems)
@@ -231,7 +375,6 @@ def run_screen(
         print(f"poolside: {notice}", file=sys.stderr)
     if resume is not None or args.start:
         kiosk.begin(clock.now(), resume)
-    controls = Controls(hardware)
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop like Ctrl-C
     try:
         while True:
@@ -244,9 +387,10 @@ def run_screen(
             hardware.player.update()
             if attendance is not None and not attendance.saving:
                 attendance.retry()  # the disk may have room again
-            actions = [controls.action(event) for event in events]
+            scanning = kiosk.accepts_codes(clock.now())
+            actions = [a for event in events for a in controls.action(event, scanning=scanning)]
             actions += controls.poll(time.monotonic())
-            for action in filter(None, actions):
+            for action in actions:
                 now = clock.now()
                 if action == "close" or (
                     action == "quit" and (kiosk.error is not None or not kiosk.in_class(now))

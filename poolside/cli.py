@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from poolside import __version__
 from poolside.config import CONFIG_KEYS, Config, data_dir, find_config, load_config
 from poolside.core import catalog
+from poolside.core.checkin import MODES, Person, Roll
 from poolside.core.clock import clock_for
 from poolside.core.engine import State
 from poolside.core.plan import load_plan
@@ -131,8 +132,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--mode",
-        choices=("class", "solo"),
-        help="class or solo run (default: solo for one participant, class for more)",
+        choices=MODES,
+        help="how the roll is taken: class check-in, solo swimmer, or headcount for a "
+        "drop-in class (default: solo for one --participant, else the config's mode)",
     )
     run.add_argument(
         "--data",
@@ -389,21 +391,27 @@ def _run(args: argparse.Namespace) -> int:
     get_ready = config.get_ready_s if args.get_ready is None else args.get_ready
     if args.headless and not args.start:
         raise _BadInput("--headless has no button to press: add --start")
-    try:
-        choice = choose_program(args.program, config, date.today())
-    except (FileProblems, catalog.UnknownProgram) as err:
-        if args.headless:
-            raise
-        # Said on the terminal, and shown on the kiosk's error screen.
-        lines = _problem_lines(err)
-        print("\n".join(lines), file=sys.stderr)
-        run_screen(args, config, None, get_ready, problems=lines)
-        return EXIT_BAD_INPUT
-    if args.headless:
-        return _run_headless(args, config, choice, get_ready)
     with contextlib.ExitStack() as stack:
-        attendance, resume = _recording(args, config, choice, stack)
-        return run_screen(args, config, choice, get_ready, attendance=attendance, resume=resume)
+        try:
+            choice = choose_program(args.program, config, date.today())
+            if args.headless:
+                return _run_headless(args, config, choice, get_ready)
+            attendance, checkpoint = _recording(args, config, choice, stack, headless=False)
+        except (FileProblems, catalog.UnknownProgram) as err:
+            if args.headless:
+                raise
+            # Said on the terminal, and shown on the kiosk's error screen.
+            lines = _problem_lines(err)
+            print("\n".join(lines), file=sys.stderr)
+            run_screen(args, config, None, get_ready, problems=lines)
+            return EXIT_BAD_INPUT
+        if args.resume:
+            resume, offer = checkpoint, None
+        else:
+            resume, offer = None, checkpoint
+        return run_screen(
+            args, config, choice, get_ready, attendance=attendance, resume=resume, offer=offer
+        )
 
 
 def _problem_lines(err: Exception) -> tuple[str, ...]:
@@ -413,38 +421,56 @@ def _problem_lines(err: Exception) -> tuple[str, ...]:
     return (f"poolside: {err}",)
 
 
-def _on_roster(codes: list[str], roster_path: Path | None) -> list[str]:
-    """The codes as the roster spells them; codes not on it are refused."""
+def _people(codes: list[str], roster_path: Path | None) -> list[Person]:
+    """Who may be checked in: the roster, else the codes given; unknown codes refused."""
     if roster_path is None:
-        return codes
+        return [Person(code, code) for code in dict.fromkeys(codes)]
     from poolside.records.roster import load_roster
 
     roster = load_roster(roster_path)
-    members = [roster.find(code) for code in codes]
-    unknown = [code for code, member in zip(codes, members, strict=True) if member is None]
+    unknown = [code for code in codes if roster.find(code) is None]
     if unknown:
         raise _BadInput(f"not on the roster ({roster_path}): {', '.join(unknown)}")
-    return [member.code for member in members if member is not None]
+    return [Person(member.code, member.shown) for member in roster.members]
 
 
 def _recording(
-    args: argparse.Namespace, config: Config, choice: Choice, stack: contextlib.ExitStack
+    args: argparse.Namespace,
+    config: Config,
+    choice: Choice,
+    stack: contextlib.ExitStack,
+    headless: bool,
 ) -> tuple[Attendance | None, Checkpoint | None]:
-    """The session recorder when codes (or --resume) were given, and what it resumes."""
-    if not (args.participant or args.resume):
+    """The session recorder, and an interrupted run it may continue.
+
+    The kiosk records whenever there is a roll to take: a roster, codes
+    given with ``--participant``, or a headcount. A headless run records
+    the codes given. ``--resume`` continues a run cut off in the last 15
+    minutes; without it the kiosk offers to, and a headless run starts anew.
+    """
+    mode = args.mode or ("solo" if len(args.participant) == 1 else config.mode)
+    if headless and mode == "headcount":
+        raise _BadInput("--mode headcount counts heads with the buttons: run the kiosk")
+    people = _people(args.participant, config.roster)
+    if not (people or mode == "headcount" or args.resume):
         return None, None
-    from poolside.records.attendance import begin
+    from poolside.records.attendance import open_attendance
     from poolside.records.store import Store
 
-    participants = _on_roster(args.participant, config.roster)
     store = stack.enter_context(contextlib.closing(Store(data_dir(args.data))))
-    mode = args.mode or ("solo" if len(participants) == 1 else "class")
-    attendance, resume = begin(
-        store, participants, mode, choice.program.name, choice.week, args.resume
-    )
-    if args.resume and resume is None:
+    if store.set_aside is not None:
+        print(f"poolside: damaged attendance database moved to {store.set_aside}", file=sys.stderr)
+    roll = Roll(people, mode, args.participant)
+    attendance, offer = open_attendance(store, roll, choice.program.name, choice.week)
+    if args.resume and offer is None:
         print("poolside: nothing to resume: starting afresh", file=sys.stderr)
-    return attendance, resume
+    if offer is not None and (args.resume or not (headless or args.start)):
+        if args.resume:
+            attendance.take_over(offer)
+        return attendance, offer
+    if offer is not None:
+        attendance.decline()
+    return attendance, None
 
 
 def _run_headless(
@@ -462,11 +488,13 @@ def _run_headless(
         else:
             emit = json_lines(stack.enter_context(open(args.events, "w", encoding="utf-8")))
         size = args.size or (1280, 720)
-        attendance, resume = _recording(args, config, choice, stack)
+        attendance, resume = _recording(args, config, choice, stack, headless=True)
         observers = [attendance] if attendance else []
         kiosk = offscreen_kiosk(choice, get_ready, size, emit, THEMES[args.theme], observers)
         try:
             state = run_offscreen(kiosk, clock_for(args.speed), resume)
+            if attendance is not None:
+                attendance.seal()  # no finished screen to answer: the records may sync
         except BrokenPipeError:  # the reader went away (e.g. `| head`): end quietly
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return EXIT_BROKEN_PIPE

@@ -15,6 +15,7 @@ from pathlib import Path
 from yaml.nodes import Node
 
 from poolside.core.catalog import DEFAULT_PLAN
+from poolside.core.checkin import MODES
 from poolside.core.engine import DEFAULT_GET_READY_S
 from poolside.core.yamlfile import Reader
 
@@ -25,6 +26,7 @@ CONFIG_KEYS = (
     "program_start",
     "get_ready",
     "roster",
+    "mode",
     "buttons",
     "buzzer",
     "sound",
@@ -91,6 +93,7 @@ class Config:
     program_start: date | None = None
     get_ready_s: float = DEFAULT_GET_READY_S
     roster: Path | None = None  # the roster CSV; codes not on it are refused
+    mode: str = "class"  # how the roll is taken: class, solo or headcount (drop-in)
     buttons: Buttons = Buttons()
     buzzer: Buzzer = Buzzer()
     sound: Sound = Sound()
@@ -151,6 +154,8 @@ def _read_config(reader: Reader, node: Node, path: Path) -> Config | None:
     if "roster" in fields:
         roster = reader.text(fields["roster"], "roster")
         values["roster"] = path.parent / roster if roster else None
+    if "mode" in fields:
+        values["mode"] = reader.choice(fields["mode"], "mode", MODES)
     if "buttons" in fields:
         values["buttons"] = _read_buttons(reader, fields["buttons"])
     if "buzzer" in fields:

@@ -20,13 +20,13 @@ from poolside.core.cues import cue_name
 from poolside.core.engine import Event
 from poolside.core.presses import PressClassifier, earliest
 from poolside.core.program import Program
-from poolside.devices.buttons import GpioButtons, classifiers
+from poolside.core.scanner import Output, ScanBuffer
+from poolside.devices.buttons import BEGIN_HOLD_S, GpioButtons, classifiers
 from poolside.devices.sound import CuePlayer, Speaker, open_buzzer
 from poolside.devices.voice import Voice, phrase
 
 HOLD_TO_STOP_S = 1.0  # Escape held this long stops a session (real seconds)
 KEYS = {
-    pygame.K_SPACE: "toggle",
     pygame.K_RIGHT: "next",
     pygame.K_n: "next",
     pygame.K_LEFT: "back",
@@ -36,8 +36,12 @@ KEYS = {
     pygame.K_q: "quit",
 }
 KEYBOARD_HINT = (
-    "Space start/pause · Right next · Left back · hold Esc stop · F full screen · Q quit"
+    "Space start/pause (hold: begin class) · Right next · Left back · hold Esc stop"
+    " · F full screen · Q quit"
 )
+# Keys that may be part of a participant code typed by a reader.
+CODE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
+ENTER_KEYS = (pygame.K_RETURN, pygame.K_KP_ENTER)
 
 
 BUTTON_EDGE = pygame.event.custom_type()
@@ -142,46 +146,82 @@ def _post_edge(role: str, pressed: bool, when: float) -> None:
 
 
 class Controls:
-    """Keys and buttons to kiosk actions, in real (unscaled) time.
+    """Keys, buttons and code readers to kiosk actions, in real (unscaled) time.
 
-    Escape works like the STOP button: it must be held, so a stray key press
-    cannot end a class.
+    Space works like the START button (short: start/pause or check in;
+    held: begin the class) and Escape like STOP: it must be held, so a
+    stray key press cannot end a class. While the kiosk takes codes
+    (``scanning``), letters, digits and Enter go through a
+    :class:`~poolside.core.scanner.ScanBuffer`, which tells a reader typing
+    a code from a person pressing N or Q.
     """
 
     def __init__(self, hardware: Hardware | None = None) -> None:
         self.hardware = hardware
         self.classify = dict(hardware.classify) if hardware else {}
         self.classify["escape"] = PressClassifier(None, "stop", HOLD_TO_STOP_S)
+        self.classify["space"] = PressClassifier("toggle", "hold", BEGIN_HOLD_S)
+        self.scans = ScanBuffer()
 
-    def action(self, event: pygame.event.Event, now: float | None = None) -> str | None:
+    def action(
+        self, event: pygame.event.Event, now: float | None = None, scanning: bool = False
+    ) -> list[Output]:
+        """What one input event asks for (often nothing, or not yet)."""
         when = time.monotonic() if now is None else now
         if event.type == pygame.QUIT:
-            return "close"
+            return ["close"]
         if event.type == BUTTON_EDGE and event.role in self.classify:
-            return self.classify[event.role].edge(event.pressed, event.when)
-        if event.type in (pygame.KEYDOWN, pygame.KEYUP) and event.key == pygame.K_ESCAPE:
-            return self.classify["escape"].edge(event.type == pygame.KEYDOWN, when)
+            return _some(self.classify[event.role].edge(event.pressed, event.when))
+        if event.type in (pygame.KEYDOWN, pygame.KEYUP):
+            held = {pygame.K_ESCAPE: "escape", pygame.K_SPACE: "space"}.get(event.key)
+            if held is not None:
+                return _some(self.classify[held].edge(event.type == pygame.KEYDOWN, when))
         if event.type == pygame.KEYDOWN:
-            return KEYS.get(event.key)
+            char = _code_char(event)
+            if scanning and char is not None:
+                return self.scans.char(char, KEYS.get(event.key), when)
+            if scanning and event.key in ENTER_KEYS:
+                return self.scans.enter(when)
+            return _some(KEYS.get(event.key))
         if event.type in (
             pygame.VIDEORESIZE,
             pygame.VIDEOEXPOSE,
             pygame.WINDOWSIZECHANGED,
             pygame.WINDOWEXPOSED,
         ):
-            return "redraw"
-        return None
+            return ["redraw"]
+        return []
 
-    def poll(self, now: float) -> list[str]:
-        """Holds that completed by ``now``."""
+    def poll(self, now: float) -> list[Output]:
+        """Holds that completed by ``now``, and keys a reader did not type."""
         buttons = self.hardware.buttons if self.hardware else None
-        actions = []
+        actions: list[Output] = []
         for role, classifier in self.classify.items():
             level = buttons.is_pressed(role) if buttons and role in buttons.devices else None
-            action = classifier.poll(now, level)
-            if action:
-                actions.append(action)
-        return actions
+            actions.extend(_some(classifier.poll(now, level)))
+        return actions + self.scans.poll(now)
 
     def next_deadline(self) -> float | None:
-        return earliest([c.next_deadline() for c in self.classify.values()])
+        deadlines = [c.next_deadline() for c in self.classify.values()]
+        return earliest([*deadlines, self.scans.next_deadline()])
+
+
+def _some(action: str | None) -> list[Output]:
+    return [] if action is None else [action]
+
+
+def _code_char(event: pygame.event.Event) -> str | None:
+    """The character a key typed, if it can be part of a participant code.
+
+    ``unicode`` can be empty on some drivers (and in synthetic events), so
+    letters and digits fall back to the key's own name.
+    """
+    text = getattr(event, "unicode", "") or ""
+    if len(text) == 1 and text in CODE_CHARS:
+        return text
+    name = pygame.key.name(event.key) if not text else ""
+    if len(name) == 1 and name in CODE_CHARS:
+        return name
+    if name.startswith("[") and name.endswith("]") and name[1:-1].isdigit():
+        return name[1:-1]  # the keypad: "[1]"
+    return None

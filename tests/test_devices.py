@@ -75,7 +75,8 @@ def test_short_and_long_presses_are_told_apart(board: Board) -> None:
     board.press("start", 0.2)
     board.press("next", 0.3)
     board.press("next", 1.5)
-    assert board.actions == ["toggle", "next", "back"]
+    board.press("start", 1.2)
+    assert board.actions == ["toggle", "next", "back", "hold"]
 
 
 def test_chatter_within_the_debounce_window_counts_once(board: Board) -> None:
@@ -103,13 +104,15 @@ def test_a_held_action_fires_when_the_hold_completes_not_on_release(board: Board
     assert board.actions == ["stop"]
 
 
-def test_without_a_stop_button_holding_start_stops() -> None:
+def test_without_a_stop_button_start_is_held_longer() -> None:
     board = Board(Buttons(stop=None))
     try:
         assert set(board.buttons.devices) == {"start", "next"}
         board.press("start", 0.3)
+        board.press("start", 1.5)
+        assert board.actions == ["toggle", "toggle"], "1.5 s is short of stop_hold: a press"
         board.press("start", 2.2)
-        assert board.actions == ["toggle", "stop"]
+        assert board.actions == ["toggle", "toggle", "hold"]
     finally:
         board.buttons.close()
 

@@ -134,7 +134,6 @@ def _key(kind: int, key: int) -> pygame.event.Event:
 @pytest.mark.parametrize(
     ("key", "action"),
     [
-        (pygame.K_SPACE, "toggle"),
         (pygame.K_RIGHT, "next"),
         (pygame.K_n, "next"),
         (pygame.K_LEFT, "back"),
@@ -146,12 +145,22 @@ def _key(kind: int, key: int) -> pygame.event.Event:
     ],
 )
 def test_keys_map_to_actions(key: int, action: str | None) -> None:
-    assert Controls().action(_key(pygame.KEYDOWN, key), 0.0) == action
+    assert Controls().action(_key(pygame.KEYDOWN, key), 0.0) == ([action] if action else [])
+
+
+def test_space_is_the_start_button_short_press_or_hold() -> None:
+    controls = Controls()
+    assert controls.action(_key(pygame.KEYDOWN, pygame.K_SPACE), 5.0) == []
+    assert controls.action(_key(pygame.KEYUP, pygame.K_SPACE), 5.1) == ["toggle"]
+    controls.action(_key(pygame.KEYDOWN, pygame.K_SPACE), 6.0)
+    assert controls.next_deadline() == pytest.approx(7.0)
+    assert controls.poll(7.0) == ["hold"]
+    assert controls.action(_key(pygame.KEYUP, pygame.K_SPACE), 7.5) == [], "held: no toggle"
 
 
 def test_escape_stops_only_when_held() -> None:
     controls = Controls()
-    assert controls.action(_key(pygame.KEYDOWN, pygame.K_ESCAPE), 10.0) is None
+    assert controls.action(_key(pygame.KEYDOWN, pygame.K_ESCAPE), 10.0) == []
     assert controls.next_deadline() == pytest.approx(11.0)
     assert controls.poll(10.5) == []
     assert controls.poll(11.0) == ["stop"]
@@ -160,7 +169,7 @@ def test_escape_stops_only_when_held() -> None:
     controls.action(_key(pygame.KEYDOWN, pygame.K_ESCAPE), 20.0)
     controls.action(_key(pygame.KEYUP, pygame.K_ESCAPE), 20.4)
     assert controls.poll(21.5) == [] and controls.next_deadline() is None
-    assert controls.action(pygame.event.Event(pygame.QUIT), 0.0) == "close"
+    assert controls.action(pygame.event.Event(pygame.QUIT), 0.0) == ["close"]
 
 
 def test_gpio_edges_posted_as_events_become_the_same_actions_as_keys() -> None:
@@ -174,19 +183,20 @@ def test_gpio_edges_posted_as_events_become_the_same_actions_as_keys() -> None:
         assert hardware.buttons is not None and set(hardware.classify) == {"start", "next", "stop"}
         controls = Controls(hardware)
 
-        def edge(role: str, pressed: bool, when: float) -> str | None:
+        def edge(role: str, pressed: bool, when: float) -> list:
             event = pygame.event.Event(BUTTON_EDGE, role=role, pressed=pressed, when=when)
             return controls.action(event)
 
-        assert edge("start", True, 1.0) is None and edge("start", False, 1.2) == "toggle"
-        assert controls.action(_key(pygame.KEYDOWN, pygame.K_SPACE), 1.3) == "toggle"
-        assert edge("next", True, 2.0) is None and edge("next", False, 2.1) == "next"
+        assert edge("start", True, 1.0) == [] and edge("start", False, 1.2) == ["toggle"]
+        controls.action(_key(pygame.KEYDOWN, pygame.K_SPACE), 1.3)
+        assert controls.action(_key(pygame.KEYUP, pygame.K_SPACE), 1.4) == ["toggle"]
+        assert edge("next", True, 2.0) == [] and edge("next", False, 2.1) == ["next"]
         pygame.display.init()  # the event queue the callbacks post to
         pygame.event.clear()
         factory.pin(22).drive_low()  # as gpiozero's thread would, on a real Pi
         (posted,) = pygame.event.get(BUTTON_EDGE)
         assert (posted.role, posted.pressed) == ("stop", True)
-        assert controls.action(posted) is None
+        assert controls.action(posted) == []
         assert controls.poll(posted.when + 1.0) == []
         assert controls.poll(posted.when + 2.0) == ["stop"]
     finally:
@@ -274,7 +284,8 @@ def test_no_gpio_and_no_sound_card_leave_notices_not_crashes(monkeypatch) -> Non
         assert any("no sound device" in n for n in hardware.notices)
         hardware.cue([])  # nothing to play on, nothing raised
         controls = Controls(hardware)
-        assert controls.action(_key(pygame.KEYDOWN, pygame.K_SPACE), 0.0) == "toggle"
+        controls.action(_key(pygame.KEYDOWN, pygame.K_SPACE), 0.0)
+        assert controls.action(_key(pygame.KEYUP, pygame.K_SPACE), 0.1) == ["toggle"]
     finally:
         hardware.close()
 

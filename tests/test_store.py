@@ -181,6 +181,7 @@ def test_wall_clock_jumps_do_not_move_the_timer(tmp_path: Path) -> None:
 
 def _class_run(store: Store, drive_to: float):
     """A session with two participants recorded by Attendance up to ``drive_to``."""
+    from poolside.core.checkin import Person, Roll
     from poolside.core.clock import ManualClock
     from poolside.core.engine import Session
     from poolside.records.attendance import Attendance
@@ -194,7 +195,8 @@ def _class_run(store: Store, drive_to: float):
         }
     )
     clock, session = ManualClock(0.0), Session(program, get_ready_s=0)
-    attendance = Attendance(store, ["P001", "P002"], "class")
+    people = [Person("P001", "Ann"), Person("P002", "Bo")]
+    attendance = Attendance(store, Roll(people, "class", ["P001", "P002"]))
     session.start(0.0)
 
     def drive(until: float) -> None:

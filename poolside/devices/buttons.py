@@ -15,20 +15,20 @@ from poolside.config import Buttons
 from poolside.core.presses import PressClassifier
 
 Post = Callable[[str, bool, float], None]
+BEGIN_HOLD_S = 1.0  # START held this long begins a class from the check-in
 
 
 def classifiers(config: Buttons) -> dict[str, PressClassifier]:
     """What each fitted button does.
 
-    START/PAUSE: short press toggles. NEXT: short press is next, held is
-    back. STOP: must be held ``stop_hold_s``; with no STOP button fitted,
-    holding START that long stops instead.
+    START/PAUSE: short press toggles; held, it is "hold": on the home screen
+    that begins the class, and with no STOP button fitted it also stops a
+    class once held ``stop_hold_s``. NEXT: short press is next, held is
+    back. STOP: must be held ``stop_hold_s``.
     """
-    stop_on_start = config.stop is None
+    start_hold_s = BEGIN_HOLD_S if config.stop is not None else config.stop_hold_s
     result = {
-        "start": PressClassifier(
-            "toggle", "stop" if stop_on_start else None, config.stop_hold_s, config.bounce_s
-        ),
+        "start": PressClassifier("toggle", "hold", start_hold_s, config.bounce_s),
         "next": PressClassifier("next", "back", config.back_hold_s, config.bounce_s),
         "stop": PressClassifier(None, "stop", config.stop_hold_s, config.bounce_s),
     }

@@ -46,6 +46,7 @@ class Renderer:
             "get-ready": self._running,
             "paused": self._paused,
             "home": self._neutral,
+            "checkin": self._neutral,
             "finished": self._neutral,
             "error": self._error,
         }

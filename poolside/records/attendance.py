@@ -1,8 +1,10 @@
 """Session records for the people present, kept up to date as a run goes.
 
-An observer of the kiosk: when the run starts, one record per participant is
-written (durable before anything confirms it); each phase start and block end
-saves the time and blocks done so far; the finish or a stop closes them.
+An observer of the kiosk: each check-in on the roll is saved before the
+screen confirms it; when the run starts, one record per participant present
+(or one headcount record for a drop-in class) is written; each phase start
+and block end saves the time and blocks done so far; the finish or a stop
+closes them; the finished screen may add effort and why it stopped.
 
 A full or failing disk never stops a class: a refused write waits in memory
 with the ones after it, :attr:`Attendance.problem` says so for the screen, and
@@ -15,29 +17,21 @@ import re
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
+from poolside.core.checkin import Change, Roll
 from poolside.core.engine import Event, Session
-from poolside.records.store import Checkpoint, Store, clock_facts
+from poolside.records.store import Checkpoint, Run, Store, clock_facts
 
 PARTICIPANT_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")
-MODES = ("class", "solo")
 
 
 class Attendance:
-    def __init__(
-        self,
-        store: Store,
-        participants: Sequence[str],
-        mode: str,
-        week: int | None = None,
-        resumed_ids: Sequence[str] = (),
-    ) -> None:
+    def __init__(self, store: Store, roll: Roll, week: int | None = None) -> None:
         self.store = store
-        self.participants = list(participants)
-        self.mode = mode
+        self.roll = roll
         self.week = week
-        self.record_ids: list[str] = list(resumed_ids)  # a resumed run keeps its records
+        self.record_ids: list[str] = []  # of the run under way (or just ended)
         self.unsaved: list[Callable[[], object]] = []  # writes the disk refused, in order
         self.problem: str | None = None  # for the screen: why attendance is not saved
 
@@ -49,6 +43,27 @@ class Attendance:
         """Lines for the screen's status corner: empty while all is saved."""
         return (self.problem,) if self.problem else ()
 
+    # -- before the run -----------------------------------------------------
+    def mark(self, change: Change) -> bool:
+        """Save a check-in (or check-out); true once it is on disk."""
+        facts = clock_facts(time.monotonic())
+        self._write(lambda: self.store.mark(change.code, change.present, facts))
+        return self.saving
+
+    def take_over(self, checkpoint: Checkpoint) -> None:
+        """Continue an interrupted run: its records, not new ones."""
+        self.record_ids = list(checkpoint.record_ids)
+
+    def decline(self) -> None:
+        """The interrupted run is not resumed: close its records as interrupted."""
+        self._write(self.store.close_interrupted)
+        self._write(self.store.clear_checkpoint)
+
+    def seal_earlier_runs(self) -> None:
+        """Runs whose finished screen went with an earlier start-up may be synced."""
+        self._write(self.store.seal)
+
+    # -- the run --------------------------------------------------------------
     def __call__(self, events: list[Event], session: Session, now: float) -> None:
         for event in events:
             if event.type == "start" and not self.record_ids:
@@ -62,45 +77,57 @@ class Attendance:
                 self._close(event, session.blocks_done(now))
                 self._write(self.store.clear_checkpoint)
 
+    def _open(self, session: Session) -> None:
+        program = session.program
+        mode = "solo" if self.roll.mode == "solo" else "class"
+        run = Run(program.name, program.duration_s, program.block_count, mode, self.week)
+        facts = clock_facts(time.monotonic())
+        if self.roll.mode == "headcount":
+            records = [(str(uuid.uuid4()), "")]
+            headcount: int | None = self.roll.headcount
+        else:
+            records = [(str(uuid.uuid4()), code) for code in self.roll.participants()]
+            headcount = None
+        if not records:
+            return
+        self.record_ids = [record_id for record_id, _ in records]
+        self._write(lambda: self.store.start_run(run, records, facts, headcount))
+
     def _checkpoint(self, program: str, position_s: float, done_s: float) -> None:
         facts = clock_facts(time.monotonic())
         ids = list(self.record_ids)
         self._write(lambda: self.store.save_checkpoint(program, ids, position_s, done_s, facts))
 
-    def retry(self) -> None:
-        """Try the held writes again (the loop calls this now and then)."""
-        self._write(None)
-
-    def _open(self, session: Session) -> None:
-        program = session.program
-        facts = clock_facts(time.monotonic())
-        self.record_ids = [str(uuid.uuid4()) for _ in self.participants]
-        for code, record_id in zip(self.participants, self.record_ids, strict=True):
-            self._write(
-                lambda c=code, r=record_id: self.store.start_session(
-                    c,
-                    program.name,
-                    program.duration_s,
-                    program.block_count,
-                    self.mode,
-                    self.week,
-                    facts,
-                    record_id=r,
-                )
-            )
-
     def _close(self, event: Event, blocks: int) -> None:
         stopped = event.type == "stop"
         done = event.completed_s or 0.0
+        ids = list(self.record_ids)
         self._write(
             lambda: self.store.close_sessions(
-                self.record_ids,
+                ids,
                 done,
                 blocks,
                 stopped_early=stopped,
                 stop_reason="stopped" if stopped else None,
             )
         )
+
+    # -- after the run ----------------------------------------------------------
+    def answer(self, field: str, value: str | int) -> None:
+        """An answer from the finished screen, for every record of the run."""
+        ids = list(self.record_ids)
+        self._write(lambda: self.store.answer(ids, field, value))
+
+    def seal(self) -> None:
+        """The finished screen is done with: the run's records may be synced."""
+        ids, self.record_ids = list(self.record_ids), []
+        if ids:
+            self._write(lambda: self.store.seal(ids))
+
+    # -- the disk -----------------------------------------------------------------
+    def retry(self) -> None:
+        """Try the held writes again (the loop calls this now and then)."""
+        self._write(None)
 
     def _write(self, operation: Callable[[], object] | None) -> None:
         if operation is not None:
@@ -115,21 +142,26 @@ class Attendance:
         self.problem = None
 
 
-def begin(
-    store: Store,
-    participants: Sequence[str],
-    mode: str,
-    program: str,
-    week: int | None,
-    resume: bool,
+def open_attendance(
+    store: Store, roll: Roll, program: str, week: int | None
 ) -> tuple[Attendance, Checkpoint | None]:
-    """The recorder for a run, and the checkpoint it continues, if any.
+    """The recorder for this start-up, and the interrupted run it may continue.
 
-    With ``resume``, a run of the same program cut off within the store's
-    window is continued with its own records; otherwise new records are made.
+    Check-ins saved before a restart are back on the roll. Runs whose
+    finished screen is gone are sealed. A run of the same program cut off
+    within the store's window is returned for the kiosk to offer (or for
+    ``--resume``); records left open otherwise are closed as interrupted.
     """
-    checkpoint = store.checkpoint(clock_facts(time.monotonic())) if resume else None
+    attendance = Attendance(store, roll, week)
+    facts = clock_facts(time.monotonic())
+    for code in store.roll(facts):
+        person = roll.find(code)
+        if person is not None and person.code not in roll.present:
+            roll.present.append(person.code)
+    checkpoint = store.checkpoint(facts)
     if checkpoint is not None and checkpoint.program != program:
         checkpoint = None
-    resumed_ids = checkpoint.record_ids if checkpoint else ()
-    return Attendance(store, participants, mode, week, resumed_ids), checkpoint
+    if checkpoint is None:
+        attendance.decline()
+    attendance.seal_earlier_runs()
+    return attendance, checkpoint

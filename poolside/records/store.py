@@ -50,7 +50,24 @@ CREATE TABLE IF NOT EXISTS records (
     closed INTEGER NOT NULL DEFAULT 0,
     stopped_early INTEGER NOT NULL DEFAULT 0,
     stop_reason TEXT,
-    effort INTEGER
+    effort INTEGER,
+    headcount INTEGER,
+    sealed INTEGER NOT NULL DEFAULT 0
+)
+"""
+# Columns added since the first schema, for databases made before them.
+_ADDED_COLUMNS = {
+    "headcount": "INTEGER",
+    "sealed": "INTEGER NOT NULL DEFAULT 0",
+}
+# Check-ins for the class about to start: saved one by one before the screen
+# confirms them, turned into session records when the class starts.
+_ROLL = """
+CREATE TABLE IF NOT EXISTS roll (
+    participant TEXT PRIMARY KEY,
+    marked_at TEXT NOT NULL,
+    boot_id TEXT,
+    monotonic_s REAL NOT NULL
 )
 """
 _CHECKPOINT = """
@@ -66,6 +83,7 @@ CREATE TABLE IF NOT EXISTS checkpoint (
 )
 """
 RESUME_WITHIN_S = 15 * 60
+ROLL_WITHIN_S = 3 * 60 * 60  # check-ins older than this belong to an earlier class
 
 # The fields of the batch contract (DESIGN.md), in order, then the study's extras.
 CONTRACT = (
@@ -82,7 +100,15 @@ CONTRACT = (
     "planned_s",
     "completed_s",
 )
-EXTRAS = ("blocks_planned", "blocks_done", "stopped_early", "stop_reason", "effort")
+EXTRAS = (
+    "blocks_planned",
+    "blocks_done",
+    "stopped_early",
+    "stop_reason",
+    "effort",
+    "headcount",
+)
+ANSWERS = ("effort", "stop_reason")  # what the finished screen may add to a closed record
 
 
 @dataclass(frozen=True)
@@ -102,6 +128,17 @@ def clock_facts(monotonic_s: float) -> ClockFacts:
     except OSError:
         boot = None
     return ClockFacts(datetime.now(UTC).astimezone(), SYNCED_FLAG.exists(), boot, monotonic_s)
+
+
+@dataclass(frozen=True)
+class Run:
+    """What every record of one run shares."""
+
+    program: str
+    planned_s: int
+    blocks_planned: int
+    mode: str
+    week: int | None
 
 
 @dataclass(frozen=True)
@@ -141,6 +178,11 @@ class Store:
                 raise sqlite3.DatabaseError(f"quick_check: {check}")
             db.execute(_SCHEMA)
             db.execute(_CHECKPOINT)
+            db.execute(_ROLL)
+            have = {row["name"] for row in db.execute("PRAGMA table_info(records)")}
+            for column, kind in _ADDED_COLUMNS.items():
+                if column not in have:
+                    db.execute(f"ALTER TABLE records ADD COLUMN {column} {kind}")
         except sqlite3.DatabaseError:
             db.close()
             raise
@@ -163,29 +205,53 @@ class Store:
     ) -> str:
         """A new session record, durable on return; its id (made here if not given)."""
         record_id = record_id or str(uuid.uuid4())
-        with self._transaction():
-            (seq,) = self.db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM records").fetchone()
-            self.db.execute(
-                "INSERT INTO records (seq, id, device, participant, started_at, clock_synced,"
-                " boot_id, monotonic_s, program, week, mode, planned_s, blocks_planned)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    seq,
-                    record_id,
-                    self.device,
-                    participant,
-                    clock.wall.isoformat(timespec="seconds"),
-                    int(clock.synced),
-                    clock.boot_id,
-                    clock.monotonic_s,
-                    program,
-                    week,
-                    mode,
-                    planned_s,
-                    blocks_planned,
-                ),
-            )
+        run = Run(program, planned_s, blocks_planned, mode, week)
+        self.start_run(run, [(record_id, participant)], clock)
         return record_id
+
+    def start_run(
+        self,
+        run: Run,
+        records: list[tuple[str, str]],
+        clock: ClockFacts,
+        headcount: int | None = None,
+    ) -> None:
+        """The records of a run starting, (id, participant) each, in one transaction.
+
+        The roll of check-ins is cleared in the same transaction: a check-in
+        is either still on the roll or in a session record, never lost
+        between the two. A drop-in class has one ``headcount`` record.
+        """
+        kind = "headcount" if headcount is not None else "session"
+        with self._transaction():
+            (seq,) = self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()
+            self.db.executemany(
+                "INSERT INTO records (seq, id, type, device, participant, started_at,"
+                " clock_synced, boot_id, monotonic_s, program, week, mode, planned_s,"
+                " blocks_planned, headcount)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        seq + offset,
+                        record_id,
+                        kind,
+                        self.device,
+                        participant,
+                        clock.wall.isoformat(timespec="seconds"),
+                        int(clock.synced),
+                        clock.boot_id,
+                        clock.monotonic_s,
+                        run.program,
+                        run.week,
+                        run.mode,
+                        run.planned_s,
+                        run.blocks_planned,
+                        headcount,
+                    )
+                    for offset, (record_id, participant) in enumerate(records, start=1)
+                ],
+            )
+            self.db.execute("DELETE FROM roll")
 
     def progress(self, record_ids: list[str], completed_s: float, blocks_done: int) -> None:
         """Time and blocks done so far, for records still open."""
@@ -213,6 +279,65 @@ class Store:
                     for rid in record_ids
                 ],
             )
+
+    def answer(self, record_ids: list[str], field: str, value: str | int) -> None:
+        """An answer from the finished screen (effort, why it stopped)."""
+        if field not in ANSWERS:
+            raise ValueError(f"not an answer field: {field}")
+        with self._transaction():
+            self.db.executemany(
+                f"UPDATE records SET {field} = ? WHERE id = ? AND sealed = 0",
+                [(value, rid) for rid in record_ids],
+            )
+
+    def seal(self, record_ids: list[str] | None = None) -> None:
+        """Nothing more will be added: the records may leave the Pi.
+
+        Without ``record_ids``, every closed record (the finished screen of
+        an earlier run is gone).
+        """
+        with self._transaction():
+            if record_ids is None:
+                self.db.execute("UPDATE records SET sealed = 1 WHERE closed = 1")
+            else:
+                self.db.executemany(
+                    "UPDATE records SET sealed = 1 WHERE id = ? AND closed = 1",
+                    [(rid,) for rid in record_ids],
+                )
+
+    def close_interrupted(self) -> int:
+        """Close records a power cut left open and no resume took up; how many."""
+        with self._transaction():
+            cursor = self.db.execute(
+                "UPDATE records SET closed = 1, sealed = 1, stopped_early = 1,"
+                " stop_reason = 'interrupted' WHERE closed = 0"
+            )
+        return cursor.rowcount
+
+    # -- the roll of check-ins ------------------------------------------------
+    def mark(self, participant: str, present: bool, clock: ClockFacts) -> None:
+        """Check one person in (or out again) for the class about to start."""
+        with self._transaction():
+            if present:
+                self.db.execute(
+                    "INSERT OR REPLACE INTO roll VALUES (?, ?, ?, ?)",
+                    (participant, clock.wall.isoformat(), clock.boot_id, clock.monotonic_s),
+                )
+            else:
+                self.db.execute("DELETE FROM roll WHERE participant = ?", (participant,))
+
+    def roll(self, clock: ClockFacts, within_s: float = ROLL_WITHIN_S) -> list[str]:
+        """Who is checked in for the class not started yet, in check-in order.
+
+        Check-ins older than ``within_s`` (ages as for :meth:`checkpoint`)
+        were for a class that never started, and are not carried over.
+        """
+        rows = self.db.execute("SELECT * FROM roll ORDER BY rowid").fetchall()
+        return [
+            row["participant"]
+            for row in rows
+            if 0 <= _age(row["boot_id"], row["monotonic_s"], row["marked_at"], clock) <= within_s
+        ]
 
     def save_checkpoint(
         self,
@@ -251,10 +376,7 @@ class Store:
         row = self.db.execute("SELECT * FROM checkpoint").fetchone()
         if row is None:
             return None
-        if row["boot_id"] is not None and row["boot_id"] == clock.boot_id:
-            age = clock.monotonic_s - row["monotonic_s"]
-        else:
-            age = (clock.wall - datetime.fromisoformat(row["saved_at"])).total_seconds()
+        age = _age(row["boot_id"], row["monotonic_s"], row["saved_at"], clock)
         if not 0 <= age <= within_s:
             return None
         return Checkpoint(
@@ -285,6 +407,13 @@ class Store:
             self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
+
+
+def _age(boot_id: str | None, monotonic_s: float, wall: str, clock: ClockFacts) -> float:
+    """Seconds since a saved moment: monotonic within one boot, else wall time."""
+    if boot_id is not None and boot_id == clock.boot_id:
+        return clock.monotonic_s - monotonic_s
+    return (clock.wall - datetime.fromisoformat(wall)).total_seconds()
 
 
 def _as_record(row: sqlite3.Row) -> dict[str, Any]:

@@ -1,0 +1,147 @@
+"""Who is at the pool: the roll taken on the home screen before a run starts.
+
+Three ways to take it, one per :data:`MODES`:
+
+- ``class``: the instructor walks the roster with NEXT (held: back) and
+  toggles the person shown with START, or scans wristbands and cards; a
+  long press of START begins the class.
+- ``solo``: the swimmer steps to their own code with NEXT (or scans it) and
+  presses START; with no roster, START alone begins an unrecorded swim.
+- ``headcount``: a drop-in class with no codes: START counts one more, NEXT
+  one less, a long press of START begins.
+
+Pure: the kiosk saves each change first and calls :meth:`Roll.confirm` only
+once the store has it, so the screen never shows a check-in that a power cut
+could lose.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from poolside.core.view import View
+
+MODES = ("class", "solo", "headcount")
+
+
+@dataclass(frozen=True)
+class Person:
+    code: str
+    shown: str  # what the deck screen shows: the name if the roster has one, else the code
+
+
+@dataclass(frozen=True)
+class Change:
+    """A check-in or check-out to save before the screen confirms it."""
+
+    code: str
+    present: bool
+
+
+class Roll:
+    def __init__(
+        self, people: Sequence[Person], mode: str = "class", present: Sequence[str] = ()
+    ) -> None:
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}")
+        self.people = tuple(people)
+        self.mode = mode
+        self.cursor = 0
+        self.present: list[str] = []
+        for person in filter(None, map(self.find, present)):
+            if person.code not in self.present:
+                self.present.append(person.code)
+        if mode == "solo" and self.present:  # the swimmer was named: show them
+            self.cursor = [p.code for p in self.people].index(self.present[0])
+        self.headcount = 0
+        self.notice = ""  # the last confirmation or refusal, until the next action
+
+    # -- what the buttons ask for ---------------------------------------------
+    def move(self, step: int) -> None:
+        """NEXT (``+1``) or back (``-1``): through the roster, or the headcount."""
+        self.notice = ""
+        if self.mode == "headcount":
+            self.headcount = max(0, self.headcount + step)
+        elif self.people:
+            self.cursor = (self.cursor + step) % len(self.people)
+
+    def toggle(self) -> Change | None:
+        """START in a class: check the person shown in, or out again."""
+        self.notice = ""
+        if self.mode == "headcount":
+            self.headcount += 1
+            return None
+        person = self.current
+        if person is None or self.mode != "class":
+            return None
+        return Change(person.code, person.code not in self.present)
+
+    def scan(self, code: str) -> Change | None:
+        """A code typed by a reader: the change to save, or ``None`` with a notice."""
+        person = self.find(code)
+        if self.mode == "headcount":
+            self.notice = "drop-in class: codes are not recorded"
+            return None
+        if person is None:
+            self.notice = f"REFUSED: {code.strip()} is not on the roster"
+            return None
+        self.cursor = self.people.index(person)
+        if self.mode == "solo":
+            self.notice = f"{person.shown}: press START to begin"
+            return None
+        if person.code in self.present:
+            self.notice = f"{person.shown} is already checked in"
+            return None
+        return Change(person.code, True)
+
+    def confirm(self, change: Change, saved: bool = True) -> None:
+        """Apply a change once the store has it (``saved``) or holds it for later."""
+        person = self.find(change.code)
+        if person is None:
+            return
+        if change.present and person.code not in self.present:
+            self.present.append(person.code)
+        elif not change.present and person.code in self.present:
+            self.present.remove(person.code)
+        word = "checked in" if change.present else "checked out"
+        self.notice = f"{person.shown} {word}" + ("" if saved else " (NOT SAVED YET)")
+
+    # -- what it knows ----------------------------------------------------------
+    @property
+    def current(self) -> Person | None:
+        return self.people[self.cursor] if self.people else None
+
+    def find(self, code: str) -> Person | None:
+        wanted = code.strip().upper()
+        return next((p for p in self.people if p.code.upper() == wanted), None)
+
+    def participants(self) -> list[str]:
+        """The codes to record when the run starts."""
+        if self.mode == "solo":
+            return [self.current.code] if self.current else []
+        return list(self.present) if self.mode == "class" else []
+
+    def view(self, status: tuple[str, ...] = (), typed: str = "") -> View:
+        """The home screen while the roll is taken; ``typed`` is a code being typed."""
+        typing = f"typed: {typed}" if typed else ""
+        person = self.current
+        if self.mode == "headcount":
+            word, big = "DROP-IN CLASS", str(self.headcount)
+            lines = ["people in the water", "START one more · NEXT one less", "hold START to begin"]
+        elif self.mode == "solo":
+            word, big = "SOLO SWIM", person.shown if person else "READY"
+            lines = [
+                f"Press START to begin as {person.code}" if person else "Press START to begin",
+                "NEXT: another swimmer, or scan your code" if len(self.people) > 1 else "",
+            ]
+        else:
+            here = f"{person.code} · PRESENT" if person and person.code in self.present else ""
+            word = f"CHECK-IN · {len(self.present)} present"
+            big = person.shown if person else "SCAN CODES"
+            lines = [
+                here or (f"{person.code} not checked in" if person else ""),
+                "START check in/out · NEXT next name · hold START to begin",
+            ]
+        shown = tuple(line for line in (self.notice, typing, *lines) if line)
+        return View(screen="checkin", word=word, big=big, lines=shown[:4], corner=status)

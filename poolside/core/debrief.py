@@ -1,0 +1,98 @@
+"""Questions on the finished screen, answered with the two buttons.
+
+After a stopped run: why it stopped (if the instructor wants to say). After
+a solo swim: how hard it felt, on the Borg 6-20 scale the study uses (work
+should feel 15-17). NEXT steps through the answers (held: back), START saves
+the answer shown and goes on; START with nothing chosen skips the question.
+A class is not asked for effort: one rating for a whole class would be the
+instructor's guess, not the swimmers' answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+BORG = {
+    6: "no exertion",
+    7: "extremely light",
+    9: "very light",
+    11: "light",
+    13: "somewhat hard",
+    15: "hard",
+    17: "very hard",
+    19: "extremely hard",
+    20: "maximal",
+}
+BORG_FIRST = 13  # the first NEXT press lands mid-scale, two presses from the target
+STOP_REASONS = ("tired", "pain or injury", "feeling unwell", "pool or weather", "out of time")
+
+
+@dataclass(frozen=True)
+class Question:
+    key: str  # the record field: "effort" or "stop_reason"
+    prompt: str
+    answers: tuple[str, ...]
+    first: int = 0  # the answer the first NEXT press shows
+
+    def label(self, index: int) -> str:
+        return self.answers[index]
+
+
+EFFORT = Question(
+    "effort",
+    "How hard was it?",
+    tuple(f"{n} {BORG.get(n, '')}".strip() for n in range(6, 21)),
+    first=BORG_FIRST - 6,
+)
+REASON = Question("stop_reason", "Why did it stop?", STOP_REASONS)
+
+
+def questions_for(stopped: bool, mode: str, recorded: bool) -> list[Question]:
+    """What to ask after a run: nothing when no one is recorded."""
+    if not recorded:
+        return []
+    asked = [REASON] if stopped else []
+    if mode == "solo":
+        asked.append(EFFORT)
+    return asked
+
+
+class Debrief:
+    """The questions left to answer and the answer shown for the current one."""
+
+    def __init__(self, questions: list[Question]) -> None:
+        self.questions = list(questions)
+        self.chosen: int | None = None
+
+    @property
+    def current(self) -> Question | None:
+        return self.questions[0] if self.questions else None
+
+    def move(self, step: int) -> None:
+        question = self.current
+        if question is None:
+            return
+        if self.chosen is None:
+            self.chosen = question.first
+        else:
+            self.chosen = (self.chosen + step) % len(question.answers)
+
+    def answer(self) -> tuple[str, str | int] | None:
+        """START: the answer to save (field, value), and on to the next question."""
+        question, chosen = self.current, self.chosen
+        if question is None:
+            return None
+        self.questions.pop(0)
+        self.chosen = None
+        if chosen is None:
+            return None
+        if question is EFFORT:
+            return question.key, 6 + chosen
+        return question.key, question.answers[chosen]
+
+    def lines(self) -> tuple[str, ...]:
+        question = self.current
+        if question is None:
+            return ()
+        shown = "-" if self.chosen is None else question.label(self.chosen)
+        return (f"{question.prompt} {shown}", "NEXT choose · START save (or skip)")

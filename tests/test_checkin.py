@@ -1,0 +1,324 @@
+"""Taking the roll, scanning codes, and the questions after a run.
+
+Through the real kiosk, drawing with the real renderer off-screen, saving
+to a real SQLite store; the clock is a manual one.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pygame
+import pytest
+
+from poolside.app import BACK_HOME_AFTER_S, Kiosk
+from poolside.config import Config
+from poolside.core.checkin import Person, Roll
+from poolside.core.clock import ManualClock
+from poolside.core.engine import State
+from poolside.core.scanner import Scan, ScanBuffer
+from poolside.devices.screen import Renderer
+from poolside.hardware import Controls
+from poolside.records.attendance import open_attendance
+from poolside.records.store import Store
+from poolside.selection import choose_program
+
+PEOPLE = [Person("P001", "Ann"), Person("P002", "Bo"), Person("P003", "Cy")]
+
+
+@pytest.fixture(scope="module")
+def choice():
+    return choose_program("jump-and-hop-20", Config(), date(2027, 1, 4))
+
+
+class Pool:
+    """A kiosk with a roll and a store, as ``poolside run`` wires them."""
+
+    def __init__(self, folder: Path, choice, mode: str = "class", people=PEOPLE) -> None:
+        self.store = Store(folder)
+        self.roll = Roll(people, mode)
+        self.records, offer = open_attendance(self.store, self.roll, choice.program.name, 1)
+        self.clock = ManualClock(0.0)
+        self.renderer = Renderer()
+        self.surface = pygame.Surface((800, 480))
+        self.kiosk = Kiosk(
+            lambda: self.surface,
+            self.renderer,
+            choice,
+            0,
+            observers=[self.records],
+            roll=self.roll,
+            records=self.records,
+            offer=offer,
+        )
+        self.kiosk.tick(0.0)
+
+    def press(self, *actions) -> None:
+        for action in actions:
+            self.kiosk.act(action, self.clock.now())
+            self.kiosk.tick(self.clock.now())
+
+    def texts(self) -> list[str]:
+        return [d.text for d in self.renderer.drawn]
+
+    def run_to(self, until: float | None = None) -> None:
+        """Let the class run (deadline to deadline) until ``until`` or its end."""
+        while True:
+            wake = self.kiosk.tick(self.clock.now())
+            state = self.kiosk.state(self.clock.now())
+            if state in (State.FINISHED, State.STOPPED) or wake is None:
+                return
+            if until is not None and wake > until:
+                self.clock.set(until)
+                self.kiosk.tick(until)
+                return
+            self.clock.set(max(wake, self.clock.now()))
+
+    def roll_in_store(self) -> list[str]:
+        return [row[0] for row in self.store.db.execute("SELECT participant FROM roll")]
+
+
+# -- the roll, pure -------------------------------------------------------------
+def test_walking_the_roster_and_toggling_makes_changes_to_save() -> None:
+    roll = Roll(PEOPLE)
+    assert roll.current == PEOPLE[0] and roll.toggle() is not None
+    roll.move(1)
+    change = roll.toggle()
+    assert (change.code, change.present) == ("P002", True)
+    assert roll.present == [], "nothing counts until the store has it"
+    roll.confirm(change)
+    assert roll.present == ["P002"] and roll.notice == "Bo checked in"
+    checkout = roll.toggle()
+    assert (checkout.code, checkout.present) == ("P002", False)
+    roll.move(-2)
+    assert roll.current == PEOPLE[2], "back from the first wraps to the last"
+
+
+def test_scans_check_in_known_codes_and_refuse_unknown_ones() -> None:
+    roll = Roll(PEOPLE)
+    assert roll.scan("p003 ").code == "P003", "readers may send any case, and spaces"
+    assert roll.current == PEOPLE[2], "the screen shows who was scanned"
+    assert roll.scan("P999") is None
+    assert roll.notice == "REFUSED: P999 is not on the roster"
+    roll.confirm(roll.scan("P001"))
+    assert roll.scan("P001") is None and roll.notice == "Ann is already checked in"
+
+
+def test_solo_and_headcount_rolls() -> None:
+    solo = Roll(PEOPLE, "solo", present=["P002"])
+    assert solo.current == PEOPLE[1] and solo.participants() == ["P002"]
+    solo.move(1)
+    assert solo.participants() == ["P003"]
+    assert solo.scan("P001") is None and solo.participants() == ["P001"]
+    drop_in = Roll([], "headcount")
+    for _ in range(3):
+        drop_in.toggle()
+    drop_in.move(-1)
+    assert drop_in.headcount == 2 and drop_in.participants() == []
+    drop_in.move(-5)
+    assert drop_in.headcount == 0, "never below zero"
+    with pytest.raises(ValueError):
+        Roll(PEOPLE, "relay")
+
+
+# -- the scanner ------------------------------------------------------------------
+def _typed(buffer: ScanBuffer, text: str, start: float, gap: float, keys=None) -> list:
+    keys = keys or {"n": "next", "q": "quit", "s": "stop"}
+    out: list = []
+    for index, char in enumerate(text):
+        out += buffer.char(char, keys.get(char.lower()), start + index * gap)
+    return out + buffer.enter(start + len(text) * gap)
+
+
+def test_a_reader_typing_fast_gives_a_code_even_with_key_letters_in_it() -> None:
+    buffer = ScanBuffer()
+    assert _typed(buffer, "SQN-07", 0.0, 0.01) == [Scan("SQN-07")], "no stop, quit or next"
+
+
+def test_a_key_pressed_alone_still_acts_after_a_short_wait() -> None:
+    buffer = ScanBuffer()
+    assert buffer.char("q", "quit", 1.0) == []
+    assert buffer.next_deadline() == pytest.approx(1.08)
+    assert buffer.poll(1.05) == []
+    assert buffer.poll(1.08) == ["quit"]
+    assert buffer.enter(1.2) == [], "Enter alone is not a code"
+
+
+def test_a_code_typed_slowly_by_hand_works_and_a_forgotten_one_is_dropped() -> None:
+    buffer = ScanBuffer()
+    assert _typed(buffer, "P0N2", 0.0, 0.4) == [Scan("P0N2")]
+    buffer.char("P", None, 10.0)
+    assert buffer.typed == "P"
+    assert buffer.poll(30.0) == [] and buffer.typed == "" and buffer.next_deadline() is None
+
+
+def test_controls_take_reader_codes_only_while_scanning() -> None:
+    controls = Controls()
+
+    def key(char: str, when: float, scanning: bool) -> list:
+        codes = {"n": pygame.K_n, "q": pygame.K_q, "1": pygame.K_1, "\n": pygame.K_RETURN}
+        event = pygame.event.Event(pygame.KEYDOWN, key=codes[char], mod=0, unicode=char.strip())
+        return controls.action(event, when, scanning=scanning)
+
+    out = [a for i, c in enumerate("nq1\n") for a in key(c, i * 0.01, scanning=True)]
+    assert out == [Scan("nq1")]
+    assert key("n", 1.0, scanning=False) == ["next"], "during a class N acts at once"
+    assert key("\n", 1.1, scanning=False) == []
+
+
+# -- the kiosk: a class --------------------------------------------------------------
+def test_a_check_in_is_in_the_store_before_the_screen_confirms_it(tmp_path, choice) -> None:
+    pool = Pool(tmp_path, choice)
+    assert pool.texts()[0] == "CHECK-IN · 0 present"
+    seen_in_store = []
+    mark = pool.records.mark
+
+    def mark_and_look(change):
+        saved = mark(change)
+        seen_in_store.append((pool.roll_in_store(), pool.roll.notice))
+        return saved
+
+    pool.records.mark = mark_and_look
+    pool.press("next", "toggle")
+    assert seen_in_store == [(["P002"], "")], "saved while the screen did not yet say so"
+    assert "Bo checked in" in pool.texts() and "P002 · PRESENT" in pool.texts()
+    pool.press(Scan("P999"))
+    assert "REFUSED: P999 is not on the roster" in pool.texts()
+    assert pool.roll_in_store() == ["P002"], "an unknown code is not recorded"
+
+
+def test_check_ins_survive_a_restart_before_the_class(tmp_path, choice) -> None:
+    pool = Pool(tmp_path, choice)
+    pool.press(Scan("P003"), Scan("P001"))
+    pool.store.close()  # the plug is pulled before the class starts
+    again = Pool(tmp_path, choice)
+    assert again.roll.present == ["P003", "P001"]
+    assert "CHECK-IN · 2 present" in again.texts()
+
+
+def test_a_held_start_begins_the_class_with_a_record_for_each_present(tmp_path, choice) -> None:
+    pool = Pool(tmp_path, choice)
+    pool.press(Scan("P003"), Scan("P001"), "hold")
+    assert pool.kiosk.state(0.0) is State.RUNNING
+    assert pool.roll_in_store() == [], "the roll became session records"
+    pool.run_to()
+    records = pool.store.records()
+    assert [(r["participant"], r["completed_s"], r["mode"]) for r in records] == [
+        ("P003", 1200, "class"),
+        ("P001", 1200, "class"),
+    ]
+    assert "present: 2" in pool.texts()
+    assert pool.kiosk.debrief.current is None, "a class is not asked for effort"
+    pool.press("toggle")
+    assert pool.kiosk.state(pool.clock.now()) is State.IDLE
+    assert pool.roll.present == [] and "CHECK-IN · 0 present" in pool.texts()
+    (sealed,) = pool.store.db.execute("SELECT COUNT(*) FROM records WHERE sealed = 1").fetchone()
+    assert sealed == 2
+
+
+def test_a_stopped_class_can_say_why(tmp_path, choice) -> None:
+    pool = Pool(tmp_path, choice)
+    pool.press(Scan("P002"), "hold")
+    pool.run_to(until=300.0)
+    pool.press("stop")
+    assert pool.kiosk.state(pool.clock.now()) is State.STOPPED
+    assert "Why did it stop? -" in pool.texts()
+    pool.press("next", "next")
+    assert "Why did it stop? pain or injury" in pool.texts()
+    pool.press("toggle")
+    (record,) = pool.store.records()
+    assert record["stopped_early"] and record["stop_reason"] == "pain or injury"
+    assert pool.kiosk.state(pool.clock.now()) is State.IDLE, "the last answer goes home"
+
+
+def test_a_drop_in_class_records_its_headcount(tmp_path, choice) -> None:
+    pool = Pool(tmp_path, choice, mode="headcount", people=[])
+    pool.press("toggle", "toggle", "toggle", "back")
+    assert "2" in pool.texts() and "DROP-IN CLASS" in pool.texts()
+    pool.press("hold")
+    pool.run_to()
+    (record,) = pool.store.records()
+    assert (record["type"], record["headcount"], record["participant"]) == ("headcount", 2, "")
+
+
+# -- solo ------------------------------------------------------------------------------
+def test_a_solo_swimmer_picks_a_code_starts_and_rates_the_effort(tmp_path, choice) -> None:
+    pool = Pool(tmp_path, choice, mode="solo")
+    assert "Ann" in pool.texts() and "Press START to begin as P001" in pool.texts()
+    pool.press("next", "toggle")
+    pool.run_to()
+    assert "How hard was it? -" in pool.texts()
+    pool.press("next")
+    assert "How hard was it? 13 somewhat hard" in pool.texts()
+    pool.press("next", "toggle")
+    (record,) = pool.store.records()
+    assert (record["participant"], record["mode"], record["effort"]) == ("P002", "solo", 14)
+    assert pool.kiosk.state(pool.clock.now()) is State.IDLE
+
+
+def test_an_unanswered_finished_screen_goes_home_by_itself(tmp_path, choice) -> None:
+    pool = Pool(tmp_path, choice, mode="solo")
+    pool.press("toggle")
+    pool.run_to()
+    ended = pool.clock.now()
+    assert pool.kiosk.tick(ended) == pytest.approx(ended + BACK_HOME_AFTER_S)
+    pool.clock.set(ended + BACK_HOME_AFTER_S)
+    pool.kiosk.tick(pool.clock.now())
+    assert pool.kiosk.state(pool.clock.now()) is State.IDLE
+    (record,) = pool.store.records()
+    assert record["effort"] is None
+    assert tuple(pool.store.db.execute("SELECT sealed FROM records").fetchone()) == (1,)
+
+
+# -- resume -----------------------------------------------------------------------------
+def _cut_off_class(folder: Path, choice) -> str:
+    pool = Pool(folder, choice)
+    pool.press(Scan("P001"), "hold")
+    pool.run_to(until=500.0)
+    pool.store.close()  # the power goes
+    store = Store(folder)
+    (record,) = store.records()
+    store.close()
+    return record["id"]
+
+
+def test_the_home_screen_offers_to_resume_a_cut_off_class(tmp_path, choice) -> None:
+    record_id = _cut_off_class(tmp_path, choice)
+    pool = Pool(tmp_path, choice)
+    assert pool.texts()[0] == "RESUME THE CLASS?"
+    assert "START: resume where it stopped" in pool.texts()
+    pool.press("toggle")
+    assert pool.kiosk.session.position(pool.clock.now()) == pytest.approx(480.0)
+    pool.run_to()
+    (record,) = pool.store.records()
+    assert record["id"] == record_id and record["completed_s"] == 1200
+
+
+def test_declining_the_offer_closes_the_cut_off_records(tmp_path, choice) -> None:
+    _cut_off_class(tmp_path, choice)
+    pool = Pool(tmp_path, choice)
+    pool.press("next")
+    assert pool.texts()[0] == "CHECK-IN · 0 present"
+    (record,) = pool.store.records()
+    assert record["stopped_early"] and record["stop_reason"] == "interrupted"
+    assert pool.store.checkpoint(_facts()) is None
+
+
+def _facts():
+    import time
+
+    from poolside.records.store import clock_facts
+
+    return clock_facts(time.monotonic())
+
+
+# -- the screen ---------------------------------------------------------------------------
+def test_check_in_texts_are_drawn_in_glyphs_the_font_has(tmp_path, choice) -> None:
+    """No missing-glyph boxes: the bundled font lacks symbols such as check marks."""
+    pool = Pool(tmp_path, choice)
+    pool.press("next", "toggle", Scan("X1"))
+    font = pygame.font.Font(None, 40)
+    missing = font.metrics("\ue000")[0]
+    for text in pool.texts():
+        assert all(font.metrics(c)[0] != missing or c == " " for c in text), text
