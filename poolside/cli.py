@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as the shell reports a reader gone away
-SCREENS = ("home", "get-ready", "running", "paused", "finished", "error")
+SCREENS = ("home", "checkin", "get-ready", "running", "paused", "finished", "error")
 
 
 class _BadInput(Exception):

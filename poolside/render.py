@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pygame
 
+from poolside.core.checkin import Person, Roll
 from poolside.core.clock import ManualClock
 from poolside.core.engine import Session
 from poolside.core.program import parse_program
@@ -27,6 +28,8 @@ def view_at(choice: Choice, screen: str, at: float) -> View:
     """The view of ``screen`` with the session at program second ``at``."""
     if screen == "error":
         return _sample_error()
+    if screen == "checkin":
+        return _sample_roll().view((KEYBOARD_HINT,))
     program = choice.program
     week = f"week {choice.week} of {choice.plan.weeks}" if choice.week and choice.plan else ""
     context = Context(title=program.title, week=week, wall_clock="09:41", status=(KEYBOARD_HINT,))
@@ -63,3 +66,13 @@ def _sample_error() -> View:
     except FileProblems as err:
         lines = tuple(str(p) for p in err.problems)
     return bad_program_view(lines)
+
+
+def _sample_roll() -> Roll:
+    """A class check-in under way: one person in, the next one shown."""
+    roll = Roll([Person("P001", "Ann"), Person("P002", "Bo"), Person("P003", "Cy")])
+    change = roll.toggle()
+    assert change is not None
+    roll.confirm(change)
+    roll.move(1)
+    return roll
