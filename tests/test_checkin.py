@@ -322,3 +322,21 @@ def test_check_in_texts_are_drawn_in_glyphs_the_font_has(tmp_path, choice) -> No
     missing = font.metrics("\ue000")[0]
     for text in pool.texts():
         assert all(font.metrics(c)[0] != missing or c == " " for c in text), text
+
+
+# -- the command line ---------------------------------------------------------------------
+def test_the_mode_is_checked_in_the_config_and_on_the_command_line(tmp_path: Path) -> None:
+    from .conftest import run_poolside
+
+    config = tmp_path / "config.yaml"
+    config.write_text("mode: relay\n")
+    result = run_poolside("check", str(config))
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"{config}:1:7: mode 'relay' is not known (expected one of: class, solo, headcount)\n"
+    )
+    drop_in = run_poolside("run", "--headless", "--start", "--mode", "headcount")
+    assert drop_in.returncode == 1
+    assert drop_in.stderr.strip() == (
+        "poolside: --mode headcount counts heads with the buttons: run the kiosk"
+    )
