@@ -156,6 +156,11 @@ def test_a_damaged_database_is_set_aside_and_a_new_one_started(tmp_path: Path) -
     db_file.write_bytes(bytes(damaged))
     store = Store(tmp_path)
     assert store.set_aside is not None and store.set_aside.exists()
+    from poolside.core.checkin import Roll
+    from poolside.records.attendance import Attendance
+
+    (notice,) = Attendance(store, Roll([])).status()
+    assert notice == f"attendance file was damaged: kept as {store.set_aside.name}"
     assert store.set_aside.name.startswith("attendance.damaged-")
     assert store.records() == [] and store.integrity() == "ok"
     assert _open(store)  # the class goes on with a fresh store

@@ -40,8 +40,11 @@ class Attendance:
         return not self.unsaved
 
     def status(self) -> tuple[str, ...]:
-        """Lines for the screen's status corner: empty while all is saved."""
-        return (self.problem,) if self.problem else ()
+        """Lines for the screen's status corner: empty while all is well."""
+        lines = [self.problem] if self.problem else []
+        if self.store.set_aside is not None:
+            lines.append(f"attendance file was damaged: kept as {self.store.set_aside.name}")
+        return tuple(lines)
 
     # -- before the run -----------------------------------------------------
     def mark(self, change: Change) -> bool:
