@@ -176,6 +176,56 @@ def _parser() -> argparse.ArgumentParser:
     )
     doctor.set_defaults(handler=_doctor)
 
+    sync = commands.add_parser(
+        "sync",
+        parents=[config_option],
+        help="copy the outbox's batches to a USB stick, a folder or an rsync host",
+        description="Copy every batch not yet verified at DEST: a folder (batches land in "
+        "DEST/<device>/), or host:path, user@host:path or rsync://host/module/path via rsync. "
+        "Repeating it changes nothing; an interrupted one resumes. Exit 1 with one line if "
+        "the destination fails.",
+    )
+    sync.add_argument("--to", metavar="DEST", help="destination (default: sync.to in the config)")
+    sync.add_argument("--rsync", action="store_true", help="use rsync for a local folder too")
+    sync.add_argument(
+        "--data",
+        metavar="DIR",
+        help="data folder (default: $POOLSIDE_DATA, $STATE_DIRECTORY, ~/.local/share/poolside)",
+    )
+    sync.set_defaults(handler=_sync)
+
+    export = commands.add_parser(
+        "export",
+        parents=[config_option],
+        help="adherence reports from collected batches (on the coordinator's computer)",
+        description="Read every *.jsonl batch below each SOURCE, verify sidecars, "
+        "de-duplicate by id, and write sessions.csv, participants.csv, weekly.csv, "
+        "redcap.csv, report.html and problems.txt into --out.",
+    )
+    export.add_argument("sources", nargs="+", metavar="SOURCE")
+    export.add_argument("--out", required=True, metavar="DIR")
+    export.add_argument(
+        "--start",
+        type=_day,
+        metavar="YYYY-MM-DD",
+        help="week 1's first day (default: program_start in the config, else the Monday "
+        "of the earliest session)",
+    )
+    export.add_argument("--weeks", type=_whole, default=24, metavar="N")
+    export.add_argument("--per-week", type=_whole, default=3, metavar="N")
+    export.add_argument("--threshold", type=_positive, default=75.0, metavar="PCT")
+    export.add_argument(
+        "--tz", metavar="ZONE", help="time zone for calendar days (default: this computer's)"
+    )
+    export.add_argument("--roster", metavar="FILE", help="roster CSV: members with no sessions too")
+    export.add_argument(
+        "--as-of",
+        type=_day,
+        metavar="YYYY-MM-DD",
+        help="weeks after this day are not counted as missed (default: today)",
+    )
+    export.set_defaults(handler=_export)
+
     render = commands.add_parser(
         "render",
         parents=[config_option],
@@ -216,6 +266,16 @@ def _positive(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number: {text}") from None
     if not value > 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"must be a positive number: {text}")
+    return value
+
+
+def _whole(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more, got {text!r}")
     return value
 
 
@@ -508,6 +568,50 @@ def _doctor(args: argparse.Namespace) -> int:
     problems = sum(1 for check in checks if check.status == "PROBLEM")
     print(f"{problems} problem(s)" if problems else "all good")
     return EXIT_BAD_INPUT if problems else EXIT_OK
+
+
+def _sync(args: argparse.Namespace) -> int:
+    from poolside.records.sync import SyncError, sync
+
+    dest = args.to or _config(args).sync.to
+    if not dest:
+        raise _BadInput("no destination: give --to DEST or set sync: to: in config.yaml")
+    try:
+        result = sync(data_dir(args.data), dest, use_rsync=args.rsync)
+    except SyncError as err:
+        print(f"poolside sync: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"synced {len(result.copied)} batch(es) to {dest}; nothing waiting for it now")
+    return EXIT_OK
+
+
+def _export(args: argparse.Namespace) -> int:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from poolside.records.export import ExportError, Settings, export
+
+    try:
+        zone = ZoneInfo(args.tz) if args.tz else None
+    except (ZoneInfoNotFoundError, ValueError):
+        raise _BadInput(f"unknown time zone {args.tz!r} (e.g. Europe/London)") from None
+    start, said = args.start, "from --start"
+    if start is None:
+        start, said = _config(args).program_start, "program_start in the config"
+    settings = Settings(
+        start=start,
+        start_from=said,
+        weeks=args.weeks,
+        per_week=args.per_week,
+        threshold=args.threshold,
+        zone=zone,
+        as_of=args.as_of or date.today(),
+    )
+    try:
+        summary = export([Path(s) for s in args.sources], Path(args.out), settings, args.roster)
+    except ExportError as err:
+        raise _BadInput(f"poolside export: {err}") from None
+    print(summary)
+    return EXIT_OK
 
 
 def _render(args: argparse.Namespace) -> int:

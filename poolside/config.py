@@ -30,6 +30,7 @@ CONFIG_KEYS = (
     "buttons",
     "buzzer",
     "sound",
+    "sync",
 )
 _BUTTON_KEYS = (
     "start",
@@ -43,6 +44,7 @@ _BUTTON_KEYS = (
 )
 _BUZZER_KEYS = ("kind", "pin")
 _SOUND_KEYS = ("speaker", "volume", "max_volume", "profile", "voice")
+_SYNC_KEYS = ("to", "usb_label")
 BUZZER_KINDS = ("active", "passive", "none")
 SOUND_PROFILES = ("standard", "pool-safe")
 GPIO_PINS = range(2, 28)  # BCM numbers on the 40-pin header
@@ -85,6 +87,14 @@ class Sound:
 
 
 @dataclass(frozen=True)
+class Sync:
+    """Where ``poolside sync`` copies batches: a folder, ``host:path`` or ``rsync://``."""
+
+    to: str | None = None
+    usb_label: str = "POOLSIDE"  # a stick with this label syncs when plugged in
+
+
+@dataclass(frozen=True)
 class Config:
     """Settings with their defaults; ``program`` overrides the plan's choice."""
 
@@ -97,6 +107,7 @@ class Config:
     buttons: Buttons = Buttons()
     buzzer: Buzzer = Buzzer()
     sound: Sound = Sound()
+    sync: Sync = Sync()
     source: Path | None = None
 
 
@@ -162,6 +173,8 @@ def _read_config(reader: Reader, node: Node, path: Path) -> Config | None:
         values["buzzer"] = _read_buzzer(reader, fields["buzzer"])
     if "sound" in fields:
         values["sound"] = _read_sound(reader, fields["sound"])
+    if "sync" in fields:
+        values["sync"] = _read_sync(reader, fields["sync"])
     if reader.problems:
         return None
     config = Config(source=path, **values)  # type: ignore[arg-type]
@@ -230,6 +243,16 @@ def _read_sound(reader: Reader, node: Node) -> Sound | None:
     if "profile" in fields:
         values["profile"] = reader.choice(fields["profile"], "sound.profile", SOUND_PROFILES)
     return Sound(**values) if len(reader.problems) == before else None  # type: ignore[arg-type]
+
+
+def _read_sync(reader: Reader, node: Node) -> Sync | None:
+    before = len(reader.problems)
+    fields = reader.fields(node, _SYNC_KEYS, what="sync") or {}
+    values: dict[str, object] = {}
+    for key in _SYNC_KEYS:
+        if key in fields:
+            values[key] = reader.text(fields[key], f"sync.{key}")
+    return Sync(**values) if len(reader.problems) == before else None  # type: ignore[arg-type]
 
 
 def _check_pins_differ(reader: Reader, config: Config, fields: dict[str, Node]) -> None:

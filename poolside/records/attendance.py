@@ -21,6 +21,7 @@ from collections.abc import Callable
 
 from poolside.core.checkin import Change, Roll
 from poolside.core.engine import Event, Session
+from poolside.records.outbox import make_batches
 from poolside.records.store import Checkpoint, Run, Store, clock_facts
 
 PARTICIPANT_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")
@@ -65,6 +66,7 @@ class Attendance:
     def seal_earlier_runs(self) -> None:
         """Runs whose finished screen went with an earlier start-up may be synced."""
         self._write(self.store.seal)
+        self._write(lambda: make_batches(self.store))
 
     # -- the run --------------------------------------------------------------
     def __call__(self, events: list[Event], session: Session, now: float) -> None:
@@ -122,10 +124,11 @@ class Attendance:
         self._write(lambda: self.store.answer(ids, field, value))
 
     def seal(self) -> None:
-        """The finished screen is done with: the run's records may be synced."""
+        """The finished screen is done with: the run's records go to the outbox."""
         ids, self.record_ids = list(self.record_ids), []
         if ids:
             self._write(lambda: self.store.seal(ids))
+            self._write(lambda: make_batches(self.store))
 
     # -- the disk -----------------------------------------------------------------
     def retry(self) -> None:

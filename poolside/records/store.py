@@ -52,13 +52,15 @@ CREATE TABLE IF NOT EXISTS records (
     stop_reason TEXT,
     effort INTEGER,
     headcount INTEGER,
-    sealed INTEGER NOT NULL DEFAULT 0
+    sealed INTEGER NOT NULL DEFAULT 0,
+    batch TEXT
 )
 """
 # Columns added since the first schema, for databases made before them.
 _ADDED_COLUMNS = {
     "headcount": "INTEGER",
     "sealed": "INTEGER NOT NULL DEFAULT 0",
+    "batch": "TEXT",
 }
 # Check-ins for the class about to start: saved one by one before the screen
 # confirms them, turned into session records when the class starts.
@@ -314,6 +316,33 @@ class Store:
             )
         return cursor.rowcount
 
+    # -- the outbox -------------------------------------------------------------
+    def unbatched(self) -> list[dict[str, Any]]:
+        """Sealed records not yet in a batch, by seq, stopping at the first unsealed.
+
+        Batches hold runs of consecutive ``seq``, so a gap in what reaches
+        the study means a batch went missing, not a record still open.
+        """
+        (open_seq,) = self.db.execute(
+            "SELECT COALESCE(MIN(seq), 1e18) FROM records WHERE sealed = 0"
+        ).fetchone()
+        rows = self.db.execute(
+            "SELECT * FROM records WHERE batch IS NULL AND sealed = 1 AND seq < ? ORDER BY seq",
+            (open_seq,),
+        ).fetchall()
+        return [_as_record(row, batch=True) for row in rows]
+
+    def batched(self, name: str, first_seq: int, last_seq: int) -> None:
+        """The records ``first_seq``..``last_seq`` are in the batch file ``name``."""
+        with self._transaction():
+            self.db.execute(
+                "UPDATE records SET batch = ? WHERE seq BETWEEN ? AND ? AND batch IS NULL",
+                (name, first_seq, last_seq),
+            )
+
+    def batch_names(self) -> set[str]:
+        return {row[0] for row in self.db.execute("SELECT DISTINCT batch FROM records")} - {None}
+
     # -- the roll of check-ins ------------------------------------------------
     def mark(self, participant: str, present: bool, clock: ClockFacts) -> None:
         """Check one person in (or out again) for the class about to start."""
@@ -416,10 +445,20 @@ def _age(boot_id: str | None, monotonic_s: float, wall: str, clock: ClockFacts) 
     return (clock.wall - datetime.fromisoformat(wall)).total_seconds()
 
 
-def _as_record(row: sqlite3.Row) -> dict[str, Any]:
+def _as_record(row: sqlite3.Row, batch: bool = False) -> dict[str, Any]:
+    """A record as the batch contract has it; ``batch`` adds the clock facts.
+
+    ``boot_id`` and ``monotonic_s`` let a record written before the clock
+    was synchronised be corrected from a later one of the same boot.
+    """
     record = {key: row[key] for key in CONTRACT + EXTRAS}
     record["clock_synced"] = bool(record["clock_synced"])
     record["stopped_early"] = bool(record["stopped_early"])
+    if batch:
+        if record["type"] != "headcount":
+            del record["headcount"]
+        record["boot_id"] = row["boot_id"]
+        record["monotonic_s"] = row["monotonic_s"]
     return record
 
 

@@ -1,0 +1,606 @@
+"""``poolside export``: per-participant adherence from batches collected from every Pi.
+
+Runs on the coordinator's computer. Every ``*.jsonl`` below each source is
+read once, line by line, into a scratch SQLite file on disk, so memory does
+not grow with the input: a million records take the same few megabytes as
+a thousand. A batch whose ``.sha256`` sidecar does not match is skipped
+whole (its inserts are rolled back to a savepoint). Records are
+de-duplicated by ``id``; the same ``id`` with other content is a conflict,
+reported. Gaps in a device's ``seq`` mean a batch is missing.
+
+The definitions (attended day, week n, prescribed, adherence, runs of missed
+sessions, interruptions) are DESIGN.md's "Attendance: definitions".
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import html
+import json
+import sqlite3
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import IO, Any
+
+from poolside.records.store import CONTRACT, EXTRAS
+
+KNOWN = (*CONTRACT, *EXTRAS, "boot_id", "monotonic_s")
+RECORD_TYPES = ("session", "headcount")
+INSERT_EVERY = 5000
+LISTED = 200  # lines per kind of problem in problems.txt; the rest are counted
+INTERRUPTION_RUN = 3  # consecutive missed sessions that make an interruption
+COLUMNS = (
+    "id",
+    "digest",
+    "source",
+    "type",
+    "device",
+    "seq",
+    "participant",
+    "started_at",
+    "local_date",
+    "clock_synced",
+    "program",
+    "week",
+    "mode",
+    "planned_s",
+    "completed_s",
+    "blocks_planned",
+    "blocks_done",
+    "stopped_early",
+    "stop_reason",
+    "effort",
+    "headcount",
+)
+_SCHEMA = f"""
+CREATE TABLE rec (
+    {", ".join(f"{c} {'TEXT PRIMARY KEY' if c == 'id' else ''}" for c in COLUMNS)},
+    copies INTEGER NOT NULL DEFAULT 1,
+    conflict TEXT
+)
+"""
+_UPSERT = f"""
+INSERT INTO rec ({", ".join(COLUMNS)}) VALUES ({", ".join("?" for _ in COLUMNS)})
+ON CONFLICT(id) DO UPDATE SET
+    copies = copies + 1,
+    conflict = CASE WHEN excluded.digest != rec.digest THEN excluded.source ELSE conflict END
+"""
+PARTICIPANT_COLUMNS = (
+    "participant",
+    "start",
+    "attended",
+    "prescribed",
+    "adherence_pct",
+    "completed_pct",
+    "first_session",
+    "last_session",
+    "longest_missed_run",
+    "interruptions",
+    "early_terminations",
+    "sessions",
+    "meets_threshold",
+)
+SESSION_COLUMNS = (
+    "id",
+    "participant",
+    "local_date",
+    "program_week",
+    "in_window",
+    "started_at",
+    "clock_synced",
+    "device",
+    "seq",
+    "program",
+    "week",
+    "mode",
+    "planned_s",
+    "completed_s",
+    "blocks_planned",
+    "blocks_done",
+    "stopped_early",
+    "stop_reason",
+    "effort",
+    "source",
+)
+REDCAP_COLUMNS = (
+    "record_id",
+    "redcap_repeat_instrument",
+    "redcap_repeat_instance",
+    "session_id",
+    "session_date",
+    "session_start",
+    "program_week",
+    "program",
+    "mode",
+    "planned_s",
+    "completed_s",
+    "blocks_done",
+    "blocks_planned",
+    "stopped_early",
+    "stop_reason",
+    "effort",
+    "clock_synced",
+    "device",
+)
+REDCAP_INSTRUMENT = "session"
+
+
+class ExportError(Exception):
+    """Input the export cannot start from (a source that does not exist)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    start: date | None = None  # week 1's first day; None: the earliest session's Monday
+    start_from: str = "from --start"
+    weeks: int = 24
+    per_week: int = 3
+    threshold: float = 75.0
+    zone: tzinfo | None = None  # calendar days in this zone; None: this computer's
+    as_of: date | None = None  # weeks ending after this are not missed yet
+
+    @property
+    def prescribed(self) -> int:
+        return self.weeks * self.per_week
+
+
+@dataclass
+class Problems:
+    """What went wrong, by kind; each kind lists LISTED lines and counts the rest."""
+
+    kinds: dict[str, list[str]] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, kind: str, line: str) -> None:
+        self.counts[kind] = self.counts.get(kind, 0) + 1
+        listed = self.kinds.setdefault(kind, [])
+        if len(listed) < LISTED:
+            listed.append(line)
+
+    def write(self, stream: IO[str]) -> None:
+        if not self.counts:
+            stream.write("no problems found\n")
+        for kind, listed in self.kinds.items():
+            stream.write(f"## {kind}: {self.counts[kind]}\n")
+            stream.writelines(f"{line}\n" for line in listed)
+            if self.counts[kind] > len(listed):
+                stream.write(f"... and {self.counts[kind] - len(listed)} more\n")
+            stream.write("\n")
+
+
+@dataclass
+class Participant:
+    """One participant's figures, from their session records in order."""
+
+    code: str
+    start: date
+    days: set[date] = field(default_factory=set)
+    sessions: int = 0
+    planned_s: int = 0
+    completed_s: int = 0
+    early: int = 0
+    weekly: list[int] = field(default_factory=list)
+    row: dict[str, Any] = field(default_factory=dict)
+
+
+def export(
+    sources: list[Path], out: Path, settings: Settings, roster_path: str | None = None
+) -> str:
+    """Write the six outputs into ``out``; a summary for the terminal."""
+    missing = [str(s) for s in sources if not s.exists()]
+    if missing:
+        raise ExportError(f"no such file or folder: {', '.join(missing)}")
+    roster = _roster(roster_path)
+    out.mkdir(parents=True, exist_ok=True)
+    problems = Problems()
+    with tempfile.TemporaryDirectory(prefix="poolside-export-") as scratch:
+        db = sqlite3.connect(Path(scratch) / "records.sqlite3", isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=OFF")
+            db.execute("PRAGMA synchronous=OFF")
+            db.execute(_SCHEMA)
+            files = _load(db, sources, settings.zone, problems)
+            db.execute("CREATE INDEX by_participant ON rec (type, participant, started_at)")
+            _check_devices(db, problems)
+            start, said = _start(db, settings)
+            participants = _write_sessions(db, out, settings, start, roster, problems)
+            drop_ins = db.execute(
+                "SELECT COUNT(*), COALESCE(SUM(headcount), 0) FROM rec WHERE type = 'headcount'"
+            ).fetchone()
+            (unique,) = db.execute("SELECT COUNT(*) FROM rec").fetchone()
+        finally:
+            db.close()
+    ranked = sorted(participants, key=_risk)
+    _write_participants(out, ranked)
+    _write_weekly(out, participants, settings.weeks)
+    with open(out / "problems.txt", "w", encoding="utf-8") as stream:
+        problems.write(stream)
+    totals = {
+        "files": files,
+        "records": unique,
+        "participants": len(participants),
+        "drop_in_classes": drop_ins[0],
+        "drop_in_people": drop_ins[1],
+        "problems": sum(problems.counts.values()),
+    }
+    _write_report(out, ranked, settings, start, totals, problems)
+    return (
+        f"week 1 starts {start} ({said}); {files} files, {unique} unique records, "
+        f"{len(participants)} participants, {totals['problems']} problem(s); written to {out}"
+    )
+
+
+# -- reading ---------------------------------------------------------------------------
+def _batches(sources: list[Path]) -> Iterator[Path]:
+    for source in sources:
+        if source.is_file():
+            yield source
+        else:
+            yield from sorted(p for p in source.rglob("*.jsonl") if p.is_file())
+
+
+def _load(db: sqlite3.Connection, sources: list[Path], zone: tzinfo | None, problems) -> int:
+    """Every batch into the scratch table; how many files were read."""
+    files = 0
+    db.execute("BEGIN")
+    for path in _batches(sources):
+        files += 1
+        expected = _sidecar(path, problems)
+        db.execute("SAVEPOINT batch")
+        hasher = hashlib.sha256()
+        rows: list[tuple] = []
+        try:
+            with open(path, "rb") as handle:
+                for number, raw in enumerate(handle, start=1):
+                    hasher.update(raw)
+                    row = _row(raw, f"{path}:{number}", zone, problems)
+                    if row is not None:
+                        rows.append(row)
+                    if len(rows) >= INSERT_EVERY:
+                        db.executemany(_UPSERT, rows)
+                        rows.clear()
+        except OSError as err:
+            problems.add("bad files", f"{path}: cannot read ({err.strerror}); skipped")
+            db.execute("ROLLBACK TO batch")
+            db.execute("RELEASE batch")
+            continue
+        db.executemany(_UPSERT, rows)
+        if expected is not None and hasher.hexdigest() != expected:
+            problems.add("bad files", f"{path}: does not match its .sha256; skipped whole")
+            db.execute("ROLLBACK TO batch")
+        db.execute("RELEASE batch")
+    db.execute("COMMIT")
+    return files
+
+
+def _sidecar(path: Path, problems: Problems) -> str | None:
+    sidecar = path.with_name(f"{path.name}.sha256")
+    try:
+        text = sidecar.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    digest = text.split(maxsplit=1)[0].lower() if text.strip() else ""
+    if len(digest) != 64:
+        problems.add("bad files", f"{sidecar}: not a sha256sum line; batch read unverified")
+        return None
+    return digest
+
+
+def _row(raw: bytes, where: str, zone: tzinfo | None, problems: Problems) -> tuple | None:
+    """One line as a scratch-table row, or ``None`` (and a problem) if unusable."""
+    if not raw.strip():
+        return None
+    try:
+        record = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        problems.add("bad lines", f"{where}: not a JSON record; skipped")
+        return None
+    if not isinstance(record, dict) or not isinstance(record.get("id"), str):
+        problems.add("bad lines", f"{where}: a record needs an 'id'; skipped")
+        return None
+    known = {key: record[key] for key in KNOWN if key in record}
+    digest = hashlib.sha1(json.dumps(known, sort_keys=True).encode()).hexdigest()
+    kind = record.get("type")
+    device, seq = record.get("device"), record.get("seq")
+    if not isinstance(device, str) or not isinstance(seq, int):
+        device, seq = None, None
+    if kind not in RECORD_TYPES:  # unknown types still count for seq gaps
+        return (record["id"], digest, where, str(kind), device, seq, *([None] * 15))
+    try:
+        started = datetime.fromisoformat(record["started_at"])
+        if started.tzinfo is None:
+            raise ValueError
+        local = started.astimezone(zone).date().isoformat()
+        values = [_scalar(record.get(key)) for key in COLUMNS[6:]]
+    except (KeyError, TypeError, ValueError):
+        problems.add("bad lines", f"{where}: started_at is not ISO 8601 with an offset; skipped")
+        return None
+    values[COLUMNS.index("local_date") - 6] = local
+    if kind == "session" and not _session_ok(record):
+        problems.add("bad lines", f"{where}: a session needs participant, planned_s, completed_s")
+        return None
+    return (record["id"], digest, where, kind, device, seq, *values)
+
+
+def _scalar(value: object) -> object:
+    """A value SQLite can hold; lists and objects where a field should be plain are text."""
+    return value if isinstance(value, str | int | float | None) else json.dumps(value)
+
+
+def _session_ok(record: dict[str, Any]) -> bool:
+    return (
+        isinstance(record.get("participant"), str)
+        and bool(record["participant"])
+        and isinstance(record.get("planned_s"), int)
+        and isinstance(record.get("completed_s"), int)
+    )
+
+
+def _check_devices(db: sqlite3.Connection, problems: Problems) -> None:
+    """Conflicts by id, and gaps in each device's seq (a missing batch)."""
+    for record_id, first, other in db.execute(
+        "SELECT id, source, conflict FROM rec WHERE conflict IS NOT NULL ORDER BY id"
+    ):
+        problems.add("conflicts", f"id {record_id}: {first} and {other} differ; kept the first")
+    device, expected = None, 1
+    rows = db.execute(
+        "SELECT device, seq, COUNT(*) FROM rec WHERE device IS NOT NULL"
+        " GROUP BY device, seq ORDER BY device, seq"
+    )
+    for row_device, seq, claims in rows:
+        if row_device != device:
+            device, expected = row_device, 1
+        if claims > 1:
+            problems.add("conflicts", f"device {device}: {claims} different records with seq {seq}")
+        if seq > expected:
+            missing = f"{expected}" if seq == expected + 1 else f"{expected}-{seq - 1}"
+            problems.add("gaps", f"device {device}: seq {missing} missing (a batch not collected?)")
+        expected = max(expected, seq + 1)
+
+
+def _start(db: sqlite3.Connection, settings: Settings) -> tuple[date, str]:
+    if settings.start is not None:
+        return settings.start, settings.start_from
+    (first,) = db.execute("SELECT MIN(local_date) FROM rec WHERE type = 'session'").fetchone()
+    day = date.fromisoformat(first) if first else (settings.as_of or date.today())
+    return day - timedelta(days=day.weekday()), "the Monday of the earliest session"
+
+
+def _roster(path: str | None) -> dict[str, date | None]:
+    if path is None:
+        return {}
+    from poolside.records.roster import load_roster
+
+    return {m.code: m.start for m in load_roster(path).members}
+
+
+# -- writing ---------------------------------------------------------------------------
+def _write_sessions(
+    db: sqlite3.Connection,
+    out: Path,
+    settings: Settings,
+    start: date,
+    roster: dict[str, date | None],
+    problems: Problems,
+) -> list[Participant]:
+    """sessions.csv and redcap.csv in one pass by participant; their figures."""
+    figures: list[Participant] = []
+    current: Participant | None = None
+    instance = 0
+    query = (
+        "SELECT id, participant, local_date, started_at, clock_synced, device, seq, program,"
+        " week, mode, planned_s, completed_s, blocks_planned, blocks_done, stopped_early,"
+        " stop_reason, effort, source FROM rec WHERE type = 'session'"
+        " ORDER BY participant, started_at, id"
+    )
+    with (
+        open(out / "sessions.csv", "w", newline="", encoding="utf-8") as sessions_file,
+        open(out / "redcap.csv", "w", newline="", encoding="utf-8") as redcap_file,
+    ):
+        sessions = csv.writer(sessions_file)
+        redcap = csv.writer(redcap_file)
+        sessions.writerow(SESSION_COLUMNS)
+        redcap.writerow(REDCAP_COLUMNS)
+        for row in db.execute(query):
+            (rid, code, local, started, synced, device, seq, program, week, mode) = row[:10]
+            planned, completed, b_planned, b_done, early, reason, effort, source = row[10:]
+            if current is None or current.code != code:
+                if current is not None:
+                    figures.append(_finish(current, settings))
+                current = Participant(code, roster.get(code) or start)
+                instance = 0
+            day = date.fromisoformat(local)
+            offset = (day - current.start).days
+            program_week = offset // 7 + 1 if 0 <= offset < 7 * settings.weeks else None
+            if program_week is None:
+                problems.add("outside the window", f"{code} {local}: session {rid} ({source})")
+            else:
+                current.days.add(day)
+                current.sessions += 1
+                current.planned_s += planned
+                current.completed_s += completed
+                current.early += bool(early)
+            if not synced:
+                problems.add("clock not synced", f"{code} {started}: session {rid} ({source})")
+            instance += 1
+            week_text = program_week or ""
+            sessions.writerow(
+                [
+                    *(rid, code, local, week_text, int(program_week is not None), started),
+                    *(int(bool(synced)), device, seq, program, _blank(week), mode, planned),
+                    *(completed, _blank(b_planned), _blank(b_done), int(bool(early))),
+                    *(_blank(reason), _blank(effort), source.rsplit(":", 1)[0]),
+                ]
+            )
+            redcap.writerow(
+                [
+                    *(code, REDCAP_INSTRUMENT, instance, rid, local, started, week_text),
+                    *(program, mode, planned, completed, _blank(b_done), _blank(b_planned)),
+                    *(int(bool(early)), _blank(reason), _blank(effort), int(bool(synced)), device),
+                ]
+            )
+        if current is not None:
+            figures.append(_finish(current, settings))
+    seen = {p.code for p in figures}
+    for code, own_start in roster.items():
+        if code not in seen:
+            figures.append(_finish(Participant(code, own_start or start), settings))
+    return sorted(figures, key=lambda p: p.code)
+
+
+def _blank(value: object) -> object:
+    return "" if value is None else value
+
+
+def _finish(person: Participant, settings: Settings) -> Participant:
+    """The participant's row of participants.csv, by DESIGN.md's definitions."""
+    per_week, weeks = settings.per_week, settings.weeks
+    person.weekly = [0] * weeks
+    for day in person.days:
+        person.weekly[(day - person.start).days // 7] += 1
+    as_of = settings.as_of or date.today()
+    ended = [w for w in range(weeks) if person.start + timedelta(days=7 * w + 6) <= as_of]
+    slots: list[bool] = []  # each prescribed session of the weeks ended: attended or missed
+    for w in ended:
+        done = min(person.weekly[w], per_week)
+        slots += [True] * done + [False] * (per_week - done)
+    runs = _missed_runs(slots)
+    attended = len(person.days)
+    prescribed = settings.prescribed
+    adherence = 100 * min(attended, prescribed) / prescribed
+    completed = 100 * person.completed_s / person.planned_s if person.planned_s else 0.0
+    person.row = {
+        "participant": person.code,
+        "start": person.start.isoformat(),
+        "attended": attended,
+        "prescribed": prescribed,
+        "adherence_pct": f"{adherence:.1f}",
+        "completed_pct": f"{completed:.1f}",
+        "first_session": min(person.days).isoformat() if person.days else "",
+        "last_session": max(person.days).isoformat() if person.days else "",
+        "longest_missed_run": max(runs, default=0),
+        "interruptions": sum(1 for run in runs if run >= INTERRUPTION_RUN),
+        "early_terminations": person.early,
+        "sessions": person.sessions,
+        "meets_threshold": "yes" if adherence >= settings.threshold else "no",
+    }
+    return person
+
+
+def _missed_runs(slots: list[bool]) -> list[int]:
+    runs, run = [], 0
+    for attended in slots:
+        if attended:
+            if run:
+                runs.append(run)
+            run = 0
+        else:
+            run += 1
+    if run:
+        runs.append(run)
+    return runs
+
+
+def _risk(person: Participant) -> tuple:
+    """Most at risk first: lowest adherence, then the longest run of missed sessions."""
+    return (float(person.row["adherence_pct"]), -person.row["longest_missed_run"], person.code)
+
+
+def _write_participants(out: Path, participants: list[Participant]) -> None:
+    with open(out / "participants.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, PARTICIPANT_COLUMNS)
+        writer.writeheader()
+        writer.writerows(p.row for p in participants)
+
+
+def _write_weekly(out: Path, participants: list[Participant], weeks: int) -> None:
+    with open(out / "weekly.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["participant", *(f"week_{n}" for n in range(1, weeks + 1))])
+        writer.writerows([p.code, *p.weekly] for p in participants)
+
+
+# -- the report --------------------------------------------------------------------------
+_BLUES = ("#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b")  # sequential, colour-blind safe
+
+
+def _write_report(
+    out: Path,
+    ranked: list[Participant],
+    settings: Settings,
+    start: date,
+    totals: dict[str, int],
+    problems: Problems,
+) -> None:
+    """One self-contained page: totals, the table by risk, an inline-SVG heatmap."""
+    meeting = sum(1 for p in ranked if p.row["meets_threshold"] == "yes")
+    esc = html.escape
+    head = "".join(f"<th>{esc(c)}</th>" for c in PARTICIPANT_COLUMNS)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{esc(str(p.row[c]))}</td>" for c in PARTICIPANT_COLUMNS) + "</tr>"
+        for p in ranked
+    )
+    kinds = (
+        "".join(f"<li>{esc(kind)}: {count}</li>" for kind, count in problems.counts.items())
+        or "<li>none</li>"
+    )
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>poolside adherence report</title>
+<style>
+body {{ font-family: sans-serif; margin: 2em; color: #111; }}
+table {{ border-collapse: collapse; font-size: 0.9em; }}
+td, th {{ border: 1px solid #999; padding: 0.2em 0.5em; text-align: right; }}
+th {{ background: #eee; }}
+</style></head><body>
+<h1>Adherence: {settings.weeks} weeks x {settings.per_week} sessions from {start}</h1>
+<p>{totals["participants"]} participants, {meeting} at or above {settings.threshold:g} %.
+{totals["records"]} unique records from {totals["files"]} files.
+Drop-in classes: {totals["drop_in_classes"]} ({totals["drop_in_people"]} people counted).
+Counted as of {settings.as_of or date.today()}.</p>
+<h2>Problems (details in problems.txt)</h2><ul>{kinds}</ul>
+<h2>Participants, most at risk first</h2>
+<table><tr>{head}</tr>{body}</table>
+<h2>Attended days per week</h2>
+{_heatmap(ranked, settings)}
+</body></html>
+"""
+    (out / "report.html").write_text(page, encoding="utf-8")
+
+
+def _heatmap(ranked: list[Participant], settings: Settings) -> str:
+    cell, label_w, top = 22, 90, 30
+    width = label_w + cell * settings.weeks + 10
+    height = top + cell * len(ranked) + 10
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'font-family="sans-serif" font-size="11" role="img" '
+        f'aria-label="attended days per participant and week">'
+    ]
+    for w in range(settings.weeks):
+        x = label_w + w * cell + cell / 2
+        parts.append(f'<text x="{x}" y="{top - 8}" text-anchor="middle">{w + 1}</text>')
+    for r, person in enumerate(ranked):
+        y = top + r * cell
+        parts.append(
+            f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end">'
+            f"{html.escape(person.code)}</text>"
+        )
+        for w, days in enumerate(person.weekly):
+            shade = min(len(_BLUES) - 1, round(days / settings.per_week * (len(_BLUES) - 1)))
+            ink = "#fff" if shade >= 3 else "#111"
+            x = label_w + w * cell
+            parts.append(
+                f'<rect x="{x}" y="{y}" width="{cell - 1}" height="{cell - 1}" '
+                f'fill="{_BLUES[shade]}"><title>{html.escape(person.code)} week {w + 1}: '
+                f"{days} days</title></rect>"
+                f'<text x="{x + cell / 2}" y="{y + 15}" text-anchor="middle" '
+                f'fill="{ink}">{days}</text>'
+            )
+    parts.append("</svg>")
+    return "".join(parts)

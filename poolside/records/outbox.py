@@ -1,0 +1,101 @@
+"""Closed batch files of sealed records, waiting in ``DATA/outbox`` to be synced.
+
+The format is DESIGN.md's batch contract: UTF-8 JSON Lines, one record a
+line, with ``NAME.jsonl.sha256`` beside it in ``sha256sum`` format. A batch
+is written to a temporary name, fsynced, renamed and its folder fsynced, so
+after a power cut it is either whole or absent, and it is never edited.
+
+Names say whose records and which: ``<device>-<first seq>-<last seq>.jsonl``.
+The kiosk (the store's one writer) makes batches when it seals a run; sync
+only copies files, so it never needs the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from poolside.records.store import Store
+
+OUTBOX = "outbox"
+BATCH_LIMIT = 1000  # records per batch file
+NAME = re.compile(r"(?P<device>.+)-(?P<first>\d{7,})-(?P<last>\d{7,})\.jsonl")
+
+
+def outbox_dir(data: Path) -> Path:
+    return data / OUTBOX
+
+
+def batch_name(device: str, first_seq: int, last_seq: int) -> str:
+    return f"{device}-{first_seq:07d}-{last_seq:07d}.jsonl"
+
+
+def make_batches(store: Store) -> list[str]:
+    """Write the sealed records not yet batched; the names of the new batches.
+
+    A batch written just before a power cut, whose records the database did
+    not yet mark, is found by its name and marked, not written twice.
+    """
+    folder = outbox_dir(store.folder)
+    folder.mkdir(exist_ok=True)
+    known = store.batch_names()
+    for path in folder.glob("*.jsonl"):
+        match = NAME.fullmatch(path.name)
+        if match and path.name not in known:
+            store.batched(path.name, int(match["first"]), int(match["last"]))
+    records = store.unbatched()
+    made = []
+    for start in range(0, len(records), BATCH_LIMIT):
+        chunk = records[start : start + BATCH_LIMIT]
+        first, last = chunk[0]["seq"], chunk[-1]["seq"]
+        name = batch_name(store.device, first, last)
+        write_closed(folder, name, _lines(chunk))
+        store.batched(name, first, last)
+        made.append(name)
+    return made
+
+
+def _lines(records: Iterable[dict]) -> bytes:
+    return b"".join(
+        json.dumps(r, ensure_ascii=False, separators=(",", ":")).encode() + b"\n" for r in records
+    )
+
+
+def sidecar_text(name: str, data: bytes) -> str:
+    """The ``sha256sum`` line for a batch."""
+    return f"{hashlib.sha256(data).hexdigest()}  {name}\n"
+
+
+def write_closed(folder: Path, name: str, data: bytes) -> None:
+    """``name`` and its ``.sha256`` in ``folder``, each whole or absent after a crash."""
+    _write_atomic(folder / name, data)
+    _write_atomic(folder / f"{name}.sha256", sidecar_text(name, data).encode())
+    sync_folder(folder)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    partial = path.with_name(f".{path.name}.part")
+    with open(partial, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    partial.replace(path)
+
+
+def sync_folder(folder: Path) -> None:
+    """fsync a folder, so the renames in it survive a power cut."""
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+def waiting(data: Path) -> list[Path]:
+    """Every batch in the outbox, oldest first."""
+    folder = outbox_dir(data)
+    return sorted(folder.glob("*.jsonl")) if folder.is_dir() else []

@@ -1,0 +1,220 @@
+"""``poolside sync``: copy the outbox's batches to where the study team collects them.
+
+Two kinds of destination:
+
+- a folder (a USB stick, a mounted network share, a folder that Syncthing
+  or rclone carries on): batches land in ``DEST/<device>/``, copied to a
+  temporary name, fsynced and renamed, then read back and compared by size
+  and SHA-256;
+- rsync, for ``host:path``, ``user@host:path`` and ``rsync://`` (or any
+  folder with ``--rsync``): rsync writes to a temporary file and renames,
+  ``--ignore-existing`` never overwrites, and a ``--checksum`` dry run
+  afterwards must find nothing that differs.
+
+A batch counts as synced, in ``outbox/synced.log``, only once it is verified
+at the destination, so an interrupted sync resumes on the next run and a
+repeated one changes nothing. An existing file of the same name with other
+content is an error, never overwritten. Every failure is one line.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from poolside.records.outbox import outbox_dir, sidecar_text, sync_folder, waiting
+from poolside.records.store import DEVICE_FILE
+
+LOG = "synced.log"
+RSYNC_TIMEOUT_S = 30
+SSH_KEY_CREDENTIAL = "sync-ssh-key"  # systemd LoadCredential= names
+KNOWN_HOSTS_CREDENTIAL = "sync-known-hosts"
+
+
+class SyncError(Exception):
+    """A destination problem, said in one line; nothing was marked synced."""
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    destination: str
+    copied: tuple[str, ...]
+    waiting_before: int
+
+
+def is_remote(dest: str) -> bool:
+    """``rsync://...``, ``host:path`` or ``user@host:path`` (not ``C:`` or ``./a:b``)."""
+    if dest.startswith("rsync://"):
+        return True
+    head, colon, _ = dest.partition(":")
+    return bool(colon) and "/" not in head and len(head) > 1
+
+
+def sync(data: Path, dest: str, use_rsync: bool = False) -> SyncResult:
+    """Copy every batch not yet verified at ``dest``; raises :class:`SyncError`."""
+    device = _device(data)
+    done = synced_names(data, dest)
+    pending = [path for path in waiting(data) if path.name not in done]
+    if pending:
+        if use_rsync or is_remote(dest):
+            _by_rsync(pending, dest, device)
+        else:
+            _to_folder(pending, Path(dest), device)
+        _log(data, dest, [path.name for path in pending])
+    return SyncResult(dest, tuple(path.name for path in pending), len(pending))
+
+
+# -- folders ----------------------------------------------------------------------
+def _to_folder(batches: list[Path], dest: Path, device: str) -> None:
+    if not dest.is_dir():
+        raise SyncError(f"{dest}: no such folder (is the USB stick or share mounted?)")
+    target = dest / device
+    try:
+        target.mkdir(exist_ok=True)
+        for stale in target.glob(".*.part"):  # left by a sync that was killed
+            stale.unlink()
+        for batch in batches:
+            data = batch.read_bytes()
+            _place(target / batch.name, data)
+            _place(target / f"{batch.name}.sha256", sidecar_text(batch.name, data).encode())
+            _sync_folder(target)
+            _verify(target / batch.name, data)
+    except OSError as err:
+        raise SyncError(_explain(err, dest)) from None
+
+
+def _place(path: Path, data: bytes) -> None:
+    """Write ``path`` whole (temporary name, fsync, rename), or find it already there."""
+    if path.exists():
+        if path.read_bytes() != data:
+            raise SyncError(f"{path}: a different file of that name is there; not overwritten")
+        return
+    partial = path.with_name(f".{path.name}.part")
+    with open(partial, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    partial.replace(path)
+
+
+def _sync_folder(folder: Path) -> None:
+    try:
+        sync_folder(folder)
+    except OSError as err:
+        if err.errno != errno.EINVAL:  # some file systems cannot fsync a folder
+            raise
+
+
+def _verify(path: Path, data: bytes) -> None:
+    """Read the copy back: same size and SHA-256 as the batch, or an error."""
+    copy = path.read_bytes()
+    if len(copy) != len(data) or hashlib.sha256(copy).digest() != hashlib.sha256(data).digest():
+        raise SyncError(f"{path}: the copy reads back different; not counted as synced")
+
+
+def _explain(err: OSError, dest: Path) -> str:
+    where = err.filename or dest
+    reasons = {
+        errno.ENOSPC: "the destination is full",
+        errno.EROFS: "the destination is read-only",
+        errno.EACCES: "no permission to write there",
+        errno.ENOENT: "the destination went away during the copy",
+        errno.EIO: "input/output error (was the stick pulled out?)",
+    }
+    return f"{where}: {reasons.get(err.errno or 0, err.strerror or str(err))}"
+
+
+# -- rsync ------------------------------------------------------------------------
+def _by_rsync(batches: list[Path], dest: str, device: str) -> None:
+    if shutil.which("rsync") is None:
+        raise SyncError("rsync is not installed (sudo apt install rsync)")
+    for batch in batches:  # a batch written just before a power cut may lack its sidecar
+        sidecar = batch.with_name(f"{batch.name}.sha256")
+        if not sidecar.exists():
+            sidecar.write_text(sidecar_text(batch.name, batch.read_bytes()))
+    files = [str(p) for b in batches for p in (b, b.with_name(f"{b.name}.sha256"))]
+    target = f"{dest.rstrip('/')}/{device}/"
+    base = ["rsync", "--times", "--chmod=F444", f"--timeout={RSYNC_TIMEOUT_S}", *_ssh()]
+    _rsync([*base, "--ignore-existing", *files, target])
+    differ = _rsync([*base, "--dry-run", "--checksum", "--itemize-changes", *files, target])
+    if differ.strip():
+        first = differ.strip().splitlines()[0]
+        raise SyncError(f"{target}: differs from the batch ({first}); not overwritten")
+
+
+def _rsync(command: list[str]) -> str:
+    try:
+        done = subprocess.run(
+            command, capture_output=True, text=True, timeout=RSYNC_TIMEOUT_S * 4, check=False
+        )
+    except subprocess.TimeoutExpired:
+        raise SyncError("rsync took too long: is the host reachable?") from None
+    if done.returncode != 0:
+        lines = [line for line in done.stderr.splitlines() if line.strip()]
+        said = lines[0] if lines else f"exit status {done.returncode}"
+        raise SyncError(f"rsync failed ({said})")
+    return done.stdout
+
+
+def _ssh() -> list[str]:
+    """ssh options for the key systemd hands over with ``LoadCredential=``."""
+    credentials = os.environ.get("CREDENTIALS_DIRECTORY")
+    if not credentials or not (Path(credentials) / SSH_KEY_CREDENTIAL).exists():
+        return []
+    folder = Path(credentials)
+    ssh = f"ssh -i {folder / SSH_KEY_CREDENTIAL} -o BatchMode=yes -o IdentitiesOnly=yes"
+    if (folder / KNOWN_HOSTS_CREDENTIAL).exists():
+        ssh += f" -o UserKnownHostsFile={folder / KNOWN_HOSTS_CREDENTIAL}"
+    return ["-e", ssh]
+
+
+# -- what was synced ----------------------------------------------------------------
+def synced_names(data: Path, dest: str) -> set[str]:
+    return {name for where, name, _ in _log_lines(data) if where == dest}
+
+
+def status(data: Path) -> tuple[int, datetime | None]:
+    """Batches not synced to any destination yet, and when a sync last copied one."""
+    lines = _log_lines(data)
+    done = {name for _, name, _ in lines}
+    waiting_now = sum(1 for path in waiting(data) if path.name not in done)
+    last = max((when for _, _, when in lines), default=None)
+    return waiting_now, last
+
+
+def _log(data: Path, dest: str, names: list[str]) -> None:
+    """Append what was verified at ``dest``; a torn last line is ignored on reading."""
+    stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    with open(outbox_dir(data) / LOG, "a", encoding="utf-8") as handle:
+        handle.writelines(f"{stamp}\t{dest}\t{name}\n" for name in names)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _log_lines(data: Path) -> list[tuple[str, str, datetime]]:
+    try:
+        text = (outbox_dir(data) / LOG).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    lines = []
+    for line in text.split("\n")[:-1]:  # only whole lines
+        parts = line.split("\t")
+        if len(parts) == 3:
+            try:
+                lines.append((parts[1], parts[2], datetime.fromisoformat(parts[0])))
+            except ValueError:
+                continue
+    return lines
+
+
+def _device(data: Path) -> str:
+    try:
+        return (data / DEVICE_FILE).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise SyncError(f"{data}: no attendance here yet (no {DEVICE_FILE})") from None
