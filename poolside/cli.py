@@ -609,7 +609,7 @@ def _export(args: argparse.Namespace) -> int:
     try:
         summary = export([Path(s) for s in args.sources], Path(args.out), settings, args.roster)
     except ExportError as err:
-        raise _BadInput(f"poolside export: {err}") from None
+        raise _BadInput(f"export: {err}") from None
     print(summary)
     return EXIT_OK
 

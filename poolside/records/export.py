@@ -4,7 +4,7 @@ Runs on the coordinator's computer. Every ``*.jsonl`` below each source is
 read once, line by line, into a scratch SQLite file on disk, so memory does
 not grow with the input: a million records take the same few megabytes as
 a thousand. A batch whose ``.sha256`` sidecar does not match is skipped
-whole (its inserts are rolled back to a savepoint). Records are
+whole (its inserts are rolled back). Records are
 de-duplicated by ``id``; the same ``id`` with other content is a conflict,
 reported. Gaps in a device's ``seq`` mean a batch is missing.
 
@@ -15,6 +15,7 @@ sessions, interruptions) are DESIGN.md's "Attendance: definitions".
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import html
 import json
@@ -30,13 +31,15 @@ from poolside.records.store import CONTRACT, EXTRAS
 
 KNOWN = (*CONTRACT, *EXTRAS, "boot_id", "monotonic_s")
 RECORD_TYPES = ("session", "headcount")
+_PLAIN = frozenset((str, int, float, bool, type(None)))  # what SQLite holds as it is
+CACHE_KIB = 16 * 1024  # SQLite's page cache: the export's memory, whatever the input
 INSERT_EVERY = 5000
 LISTED = 200  # lines per kind of problem in problems.txt; the rest are counted
 INTERRUPTION_RUN = 3  # consecutive missed sessions that make an interruption
 COLUMNS = (
     "id",
     "digest",
-    "source",
+    "origin",
     "type",
     "device",
     "seq",
@@ -56,18 +59,21 @@ COLUMNS = (
     "effort",
     "headcount",
 )
-_SCHEMA = f"""
-CREATE TABLE rec (
-    {", ".join(f"{c} {'TEXT PRIMARY KEY' if c == 'id' else ''}" for c in COLUMNS)},
-    copies INTEGER NOT NULL DEFAULT 1,
-    conflict TEXT
-)
-"""
-_UPSERT = f"""
-INSERT INTO rec ({", ".join(COLUMNS)}) VALUES ({", ".join("?" for _ in COLUMNS)})
-ON CONFLICT(id) DO UPDATE SET
-    copies = copies + 1,
-    conflict = CASE WHEN excluded.digest != rec.digest THEN excluded.source ELSE conflict END
+_VALUE_FROM_KNOWN = [  # where each table column after ``seq`` comes from in KNOWN
+    KNOWN.index(c) if c in KNOWN else 0 for c in COLUMNS[COLUMNS.index("seq") + 1 :]
+]
+_LOCAL_DATE = COLUMNS.index("local_date") - COLUMNS.index("seq") - 1
+# Every copy read goes into ``copy`` as it comes (appending is cheap); one sort
+# by id afterwards finds the duplicates and conflicts, and ``rec`` keeps the
+# first copy of each record. Inserting into a unique index record by record
+# instead costs a random B-tree walk each, which made a million records slow.
+_SCHEMA = f"CREATE TABLE copy ({', '.join(COLUMNS)})"
+_INSERT = f"INSERT INTO copy VALUES ({', '.join('?' for _ in COLUMNS)})"
+_DEDUPLICATE = """
+CREATE INDEX copy_by_id ON copy (id, digest);
+CREATE TABLE rec AS SELECT * FROM copy
+    WHERE rowid IN (SELECT MIN(rowid) FROM copy GROUP BY id);
+CREATE INDEX rec_by_participant ON rec (type, participant, started_at);
 """
 PARTICIPANT_COLUMNS = (
     "participant",
@@ -200,14 +206,15 @@ def export(
     with tempfile.TemporaryDirectory(prefix="poolside-export-") as scratch:
         db = sqlite3.connect(Path(scratch) / "records.sqlite3", isolation_level=None)
         try:
-            db.execute("PRAGMA journal_mode=OFF")
+            db.execute("PRAGMA journal_mode=WAL")  # a rejected batch rolls back
             db.execute("PRAGMA synchronous=OFF")
+            db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
             db.execute(_SCHEMA)
             files = _load(db, sources, settings.zone, problems)
-            db.execute("CREATE INDEX by_participant ON rec (type, participant, started_at)")
-            _check_devices(db, problems)
+            db.executescript(_DEDUPLICATE)
+            _check_devices(db, problems, files)
             start, said = _start(db, settings)
-            participants = _write_sessions(db, out, settings, start, roster, problems)
+            participants = _write_sessions(db, out, settings, start, roster, problems, files)
             drop_ins = db.execute(
                 "SELECT COUNT(*), COALESCE(SUM(headcount), 0) FROM rec WHERE type = 'headcount'"
             ).fetchone()
@@ -220,7 +227,7 @@ def export(
     with open(out / "problems.txt", "w", encoding="utf-8") as stream:
         problems.write(stream)
     totals = {
-        "files": files,
+        "files": len(files),
         "records": unique,
         "participants": len(participants),
         "drop_in_classes": drop_ins[0],
@@ -229,7 +236,7 @@ def export(
     }
     _write_report(out, ranked, settings, start, totals, problems)
     return (
-        f"week 1 starts {start} ({said}); {files} files, {unique} unique records, "
+        f"week 1 starts {start} ({said}); {len(files)} files, {unique} unique records, "
         f"{len(participants)} participants, {totals['problems']} problem(s); written to {out}"
     )
 
@@ -243,37 +250,38 @@ def _batches(sources: list[Path]) -> Iterator[Path]:
             yield from sorted(p for p in source.rglob("*.jsonl") if p.is_file())
 
 
-def _load(db: sqlite3.Connection, sources: list[Path], zone: tzinfo | None, problems) -> int:
-    """Every batch into the scratch table; how many files were read."""
-    files = 0
-    db.execute("BEGIN")
+def _load(
+    db: sqlite3.Connection, sources: list[Path], zone: tzinfo | None, problems: Problems
+) -> list[Path]:
+    """Every batch into the scratch table; the files read, in order."""
+    files: list[Path] = []
     for path in _batches(sources):
-        files += 1
+        files.append(path)
         expected = _sidecar(path, problems)
-        db.execute("SAVEPOINT batch")
+        db.execute("BEGIN")  # one transaction a batch: all of it, or none
         hasher = hashlib.sha256()
         rows: list[tuple] = []
         try:
             with open(path, "rb") as handle:
                 for number, raw in enumerate(handle, start=1):
                     hasher.update(raw)
-                    row = _row(raw, f"{path}:{number}", zone, problems)
+                    origin = ((len(files) - 1) << 32) | number
+                    row = _row(raw, f"{path}:{number}", origin, zone, problems)
                     if row is not None:
                         rows.append(row)
                     if len(rows) >= INSERT_EVERY:
-                        db.executemany(_UPSERT, rows)
+                        db.executemany(_INSERT, rows)
                         rows.clear()
         except OSError as err:
             problems.add("bad files", f"{path}: cannot read ({err.strerror}); skipped")
-            db.execute("ROLLBACK TO batch")
-            db.execute("RELEASE batch")
+            db.execute("ROLLBACK")
             continue
-        db.executemany(_UPSERT, rows)
+        db.executemany(_INSERT, rows)
         if expected is not None and hasher.hexdigest() != expected:
             problems.add("bad files", f"{path}: does not match its .sha256; skipped whole")
-            db.execute("ROLLBACK TO batch")
-        db.execute("RELEASE batch")
-    db.execute("COMMIT")
+            db.execute("ROLLBACK")
+        else:
+            db.execute("COMMIT")
     return files
 
 
@@ -292,45 +300,49 @@ def _sidecar(path: Path, problems: Problems) -> str | None:
     return digest
 
 
-def _row(raw: bytes, where: str, zone: tzinfo | None, problems: Problems) -> tuple | None:
+def _row(
+    raw: bytes, where: str, origin: int, zone: tzinfo | None, problems: Problems
+) -> tuple | None:
     """One line as a scratch-table row, or ``None`` (and a problem) if unusable."""
     if not raw.strip():
         return None
     try:
-        record = json.loads(raw)
+        record = json.loads(raw.decode())  # str: json need not guess the encoding
     except (ValueError, UnicodeDecodeError):
         problems.add("bad lines", f"{where}: not a JSON record; skipped")
         return None
     if not isinstance(record, dict) or not isinstance(record.get("id"), str):
         problems.add("bad lines", f"{where}: a record needs an 'id'; skipped")
         return None
-    known = {key: record[key] for key in KNOWN if key in record}
-    digest = hashlib.sha1(json.dumps(known, sort_keys=True).encode()).hexdigest()
+    # Known fields only: what two copies must agree on. Python's hash is stable
+    # within one run, which is all the comparison needs.
+    known = [record.get(key) for key in KNOWN]
+    try:
+        digest = hash(tuple(known))
+    except TypeError:  # a list or object where a plain value belongs: keep it as text
+        known = [v if type(v) in _PLAIN else json.dumps(v, sort_keys=True) for v in known]
+        digest = hash(tuple(known))
+        record.update(zip(KNOWN, known, strict=True))
     kind = record.get("type")
     device, seq = record.get("device"), record.get("seq")
     if not isinstance(device, str) or not isinstance(seq, int):
         device, seq = None, None
     if kind not in RECORD_TYPES:  # unknown types still count for seq gaps
-        return (record["id"], digest, where, str(kind), device, seq, *([None] * 15))
+        return (record["id"], digest, origin, str(kind), device, seq, *([None] * 15))
     try:
         started = datetime.fromisoformat(record["started_at"])
         if started.tzinfo is None:
             raise ValueError
         local = started.astimezone(zone).date().isoformat()
-        values = [_scalar(record.get(key)) for key in COLUMNS[6:]]
     except (KeyError, TypeError, ValueError):
         problems.add("bad lines", f"{where}: started_at is not ISO 8601 with an offset; skipped")
         return None
-    values[COLUMNS.index("local_date") - 6] = local
+    values = [known[index] for index in _VALUE_FROM_KNOWN]
+    values[_LOCAL_DATE] = local
     if kind == "session" and not _session_ok(record):
         problems.add("bad lines", f"{where}: a session needs participant, planned_s, completed_s")
         return None
-    return (record["id"], digest, where, kind, device, seq, *values)
-
-
-def _scalar(value: object) -> object:
-    """A value SQLite can hold; lists and objects where a field should be plain are text."""
-    return value if isinstance(value, str | int | float | None) else json.dumps(value)
+    return (record["id"], digest, origin, kind, device, seq, *values)
 
 
 def _session_ok(record: dict[str, Any]) -> bool:
@@ -342,12 +354,24 @@ def _session_ok(record: dict[str, Any]) -> bool:
     )
 
 
-def _check_devices(db: sqlite3.Connection, problems: Problems) -> None:
+def _where(files: list[Path], origin: int) -> str:
+    """``file:line`` of a record, from the compact origin kept in the scratch table."""
+    return f"{files[origin >> 32]}:{origin & 0xFFFFFFFF}"
+
+
+def _check_devices(db: sqlite3.Connection, problems: Problems, files: list[Path]) -> None:
     """Conflicts by id, and gaps in each device's seq (a missing batch)."""
-    for record_id, first, other in db.execute(
-        "SELECT id, source, conflict FROM rec WHERE conflict IS NOT NULL ORDER BY id"
-    ):
-        problems.add("conflicts", f"id {record_id}: {first} and {other} differ; kept the first")
+    conflicts = db.execute(
+        "SELECT rec.id, rec.origin, MIN(copy.origin) FROM rec"
+        " JOIN copy ON copy.id = rec.id AND copy.digest != rec.digest"
+        " GROUP BY rec.id ORDER BY rec.id"
+    )
+    for record_id, first, other in conflicts:
+        problems.add(
+            "conflicts",
+            f"id {record_id}: {_where(files, first)} and {_where(files, other)} differ;"
+            " kept the first",
+        )
     device, expected = None, 1
     rows = db.execute(
         "SELECT device, seq, COUNT(*) FROM rec WHERE device IS NOT NULL"
@@ -388,6 +412,7 @@ def _write_sessions(
     start: date,
     roster: dict[str, date | None],
     problems: Problems,
+    files: list[Path],
 ) -> list[Participant]:
     """sessions.csv and redcap.csv in one pass by participant; their figures."""
     figures: list[Participant] = []
@@ -396,7 +421,7 @@ def _write_sessions(
     query = (
         "SELECT id, participant, local_date, started_at, clock_synced, device, seq, program,"
         " week, mode, planned_s, completed_s, blocks_planned, blocks_done, stopped_early,"
-        " stop_reason, effort, source FROM rec WHERE type = 'session'"
+        " stop_reason, effort, origin FROM rec WHERE type = 'session'"
         " ORDER BY participant, started_at, id"
     )
     with (
@@ -409,17 +434,19 @@ def _write_sessions(
         redcap.writerow(REDCAP_COLUMNS)
         for row in db.execute(query):
             (rid, code, local, started, synced, device, seq, program, week, mode) = row[:10]
-            planned, completed, b_planned, b_done, early, reason, effort, source = row[10:]
+            planned, completed, b_planned, b_done, early, reason, effort, origin = row[10:]
             if current is None or current.code != code:
                 if current is not None:
                     figures.append(_finish(current, settings))
                 current = Participant(code, roster.get(code) or start)
                 instance = 0
-            day = date.fromisoformat(local)
+            day = _day(local)
             offset = (day - current.start).days
             program_week = offset // 7 + 1 if 0 <= offset < 7 * settings.weeks else None
             if program_week is None:
-                problems.add("outside the window", f"{code} {local}: session {rid} ({source})")
+                problems.add(
+                    "outside the window", f"{code} {local}: session {rid} ({_where(files, origin)})"
+                )
             else:
                 current.days.add(day)
                 current.sessions += 1
@@ -427,7 +454,9 @@ def _write_sessions(
                 current.completed_s += completed
                 current.early += bool(early)
             if not synced:
-                problems.add("clock not synced", f"{code} {started}: session {rid} ({source})")
+                problems.add(
+                    "clock not synced", f"{code} {started}: session {rid} ({_where(files, origin)})"
+                )
             instance += 1
             week_text = program_week or ""
             sessions.writerow(
@@ -435,7 +464,7 @@ def _write_sessions(
                     *(rid, code, local, week_text, int(program_week is not None), started),
                     *(int(bool(synced)), device, seq, program, _blank(week), mode, planned),
                     *(completed, _blank(b_planned), _blank(b_done), int(bool(early))),
-                    *(_blank(reason), _blank(effort), source.rsplit(":", 1)[0]),
+                    *(_blank(reason), _blank(effort), files[origin >> 32]),
                 ]
             )
             redcap.writerow(
@@ -452,6 +481,12 @@ def _write_sessions(
         if code not in seen:
             figures.append(_finish(Participant(code, own_start or start), settings))
     return sorted(figures, key=lambda p: p.code)
+
+
+@functools.lru_cache(maxsize=4096)
+def _day(text: str) -> date:
+    """A calendar day from its ISO text; a program has a few hundred, read again and again."""
+    return date.fromisoformat(text)
 
 
 def _blank(value: object) -> object:

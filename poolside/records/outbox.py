@@ -72,6 +72,7 @@ def sidecar_text(name: str, data: bytes) -> str:
 
 def write_closed(folder: Path, name: str, data: bytes) -> None:
     """``name`` and its ``.sha256`` in ``folder``, each whole or absent after a crash."""
+    folder.mkdir(parents=True, exist_ok=True)
     _write_atomic(folder / name, data)
     _write_atomic(folder / f"{name}.sha256", sidecar_text(name, data).encode())
     sync_folder(folder)

@@ -24,6 +24,7 @@ import hashlib
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -61,17 +62,19 @@ def sync(data: Path, dest: str, use_rsync: bool = False) -> SyncResult:
     device = _device(data)
     done = synced_names(data, dest)
     pending = [path for path in waiting(data) if path.name not in done]
-    if pending:
-        if use_rsync or is_remote(dest):
-            _by_rsync(pending, dest, device)
-        else:
-            _to_folder(pending, Path(dest), device)
+    if pending and (use_rsync or is_remote(dest)):
+        _by_rsync(pending, dest, device)
         _log(data, dest, [path.name for path in pending])
+    elif pending:
+        _to_folder(pending, Path(dest), device, lambda name: _log(data, dest, [name]))
     return SyncResult(dest, tuple(path.name for path in pending), len(pending))
 
 
 # -- folders ----------------------------------------------------------------------
-def _to_folder(batches: list[Path], dest: Path, device: str) -> None:
+def _to_folder(
+    batches: list[Path], dest: Path, device: str, verified: Callable[[str], None]
+) -> None:
+    """Copy and verify batch by batch, each noted as soon as it is verified."""
     if not dest.is_dir():
         raise SyncError(f"{dest}: no such folder (is the USB stick or share mounted?)")
     target = dest / device
@@ -85,6 +88,7 @@ def _to_folder(batches: list[Path], dest: Path, device: str) -> None:
             _place(target / f"{batch.name}.sha256", sidecar_text(batch.name, data).encode())
             _sync_folder(target)
             _verify(target / batch.name, data)
+            verified(batch.name)
     except OSError as err:
         raise SyncError(_explain(err, dest)) from None
 

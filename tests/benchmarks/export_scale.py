@@ -1,0 +1,91 @@
+"""Benchmark: ``poolside export`` time and peak memory as the input grows.
+
+Writes batches of synthetic session records (1,000 a file, 200 participants,
+over 24 weeks) and times the real command in a child process, reading its
+peak RSS from the kernel (``wait4``):
+
+    python -m tests.benchmarks.export_scale --sizes 10000 100000 1000000
+
+Each size is reported against the smallest one run in the same session:
+time per record (flat means linear time) and peak memory (flat means the
+input is streamed, not held).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+START = date(2027, 1, 4)
+PER_BATCH = 1000
+
+
+def write_batches(folder: Path, count: int) -> None:
+    folder.mkdir(parents=True)
+    seq = 0
+    for first in range(0, count, PER_BATCH):
+        lines = []
+        for _ in range(min(PER_BATCH, count - first)):
+            seq += 1
+            day = START + timedelta(days=seq % 168)
+            record = {
+                "id": str(uuid.uuid4()),
+                "type": "session",
+                "device": f"pool-{seq % 4}",
+                "seq": seq // 4 + 1,
+                "participant": f"P{seq % 200:03d}",
+                "started_at": f"{day.isoformat()}T09:00:00+00:00",
+                "clock_synced": True,
+                "program": "jump-and-hop-20",
+                "week": None,
+                "mode": "class",
+                "planned_s": 1200,
+                "completed_s": 1200,
+            }
+            lines.append(json.dumps(record))
+        (folder / f"b{first // PER_BATCH:06d}.jsonl").write_text("\n".join(lines) + "\n")
+
+
+def run_export(source: Path, out: Path) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one ``poolside export`` run."""
+    command = [sys.executable, "-m", "poolside", "export", str(source), "--out", str(out)]
+    command += ["--start", START.isoformat(), "--tz", "UTC", "--as-of", "2027-07-01"]
+    started = time.perf_counter()
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    elapsed = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"export failed with status {status}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="poolside-bench-") as scratch:
+        for size in sorted(args.sizes):
+            source = Path(scratch) / f"in-{size}"
+            write_batches(source, size)
+            elapsed, peak = run_export(source, Path(scratch) / f"out-{size}")
+            rows.append((size, elapsed, peak))
+    base_size, base_time, base_peak = rows[0]
+    print(f"{'records':>10} {'seconds':>8} {'us/record':>10} {'vs first':>9} {'peak MB':>8}")
+    for size, elapsed, peak in rows:
+        per = elapsed / size * 1e6
+        ratio = per / (base_time / base_size * 1e6)
+        print(f"{size:>10} {elapsed:>8.2f} {per:>10.1f} {ratio:>8.2f}x {peak:>8.1f}")
+    print(f"peak memory, largest vs smallest: {rows[-1][2] / base_peak:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

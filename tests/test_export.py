@@ -1,0 +1,242 @@
+"""``poolside export``: adherence by DESIGN.md's definitions, from messy collections."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import itertools
+import json
+import random
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from poolside.records.export import Settings, export
+from poolside.records.outbox import sidecar_text
+
+from .conftest import run_poolside
+
+START = date(2027, 1, 4)  # a Monday
+MON, WED, FRI, SAT = 0, 2, 4, 5
+
+
+def _record(participant: str, day: date, seq: int, **extra) -> dict:
+    return {
+        "id": str(uuid.UUID(int=random.getrandbits(128))),
+        "type": "session",
+        "device": "pool-a",
+        "seq": seq,
+        "participant": participant,
+        "started_at": f"{day.isoformat()}T09:00:00+00:00",
+        "clock_synced": True,
+        "program": "jump-and-hop-20",
+        "week": None,
+        "mode": "class",
+        "planned_s": 1200,
+        "completed_s": 1200,
+        **extra,
+    }
+
+
+def _write(folder: Path, name: str, records: list[dict], sidecar: bool = True) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    data = b"".join(json.dumps(r).encode() + b"\n" for r in records)
+    path = folder / name
+    path.write_bytes(data)
+    if sidecar:
+        (folder / f"{name}.sha256").write_text(sidecar_text(name, data))
+    return path
+
+
+def _csv(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(path.read_text())))
+
+
+def _fixture() -> list[dict]:
+    """Five people over 24 weeks; the expected figures below were worked out by hand."""
+    random.seed(24)
+    days: dict[str, list[date]] = {
+        # A: Monday, Wednesday and Friday every week.
+        "A": [START + timedelta(7 * w + d) for w in range(24) for d in (MON, WED, FRI)],
+        # B: the same for weeks 1-12 only, plus a second session on the first Monday.
+        "B": [START] + [START + timedelta(7 * w + d) for w in range(12) for d in (MON, WED, FRI)],
+        # C: Monday and Wednesday, one session before the window starts.
+        "C": [START - timedelta(3)]
+        + [START + timedelta(7 * w + d) for w in range(24) for d in (MON, WED)],
+        # E: four days in weeks 1-4, nothing in weeks 5-7, three days from week 8.
+        "E": [START + timedelta(7 * w + d) for w in range(4) for d in (MON, WED, FRI, SAT)]
+        + [START + timedelta(7 * w + d) for w in range(7, 24) for d in (MON, WED, FRI)],
+    }
+    records, seq = [], 0
+    for code, dates in days.items():
+        for day in dates:
+            seq += 1
+            records.append(_record(code, day, seq))
+    stopped = next(r for r in records if r["participant"] == "C" and r["started_at"] > "2027-02")
+    stopped.update(completed_s=600, stopped_early=True, stop_reason="tired")
+    return records
+
+
+EXPECTED = """\
+participant,start,attended,prescribed,adherence_pct,completed_pct,first_session,last_session,longest_missed_run,interruptions,early_terminations,sessions,meets_threshold
+D,2027-01-04,0,72,0.0,0.0,,,72,1,0,0,no
+B,2027-01-04,36,72,50.0,100.0,2027-01-04,2027-03-26,36,1,0,37,no
+C,2027-01-04,48,72,66.7,99.0,2027-01-04,2027-06-16,1,0,1,48,no
+E,2027-01-04,67,72,93.1,100.0,2027-01-04,2027-06-18,9,1,0,67,yes
+A,2027-01-04,72,72,100.0,100.0,2027-01-04,2027-06-18,0,0,0,72,yes
+"""
+
+
+def test_adherence_matches_the_hand_computed_figures(tmp_path: Path) -> None:
+    records = _fixture()
+    _write(tmp_path / "pi", "pool-a-0000001-0000400.jsonl", records)
+    roster = tmp_path / "roster.csv"
+    roster.write_text("code,name\nA,\nB,\nC,\nD,\nE,\n")
+    out = tmp_path / "out"
+    result = run_poolside(
+        "export",
+        str(tmp_path / "pi"),
+        "--out",
+        str(out),
+        "--start",
+        "2027-01-04",
+        "--tz",
+        "UTC",
+        "--as-of",
+        "2027-07-01",
+        "--roster",
+        str(roster),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("week 1 starts 2027-01-04 (from --start)")
+    assert (out / "participants.csv").read_text().replace("\r\n", "\n") == EXPECTED
+    weekly = {row["participant"]: row for row in _csv(out / "weekly.csv")}
+    assert [int(weekly["E"][f"week_{n}"]) for n in range(1, 10)] == [4, 4, 4, 4, 0, 0, 0, 3, 3]
+    assert weekly["B"]["week_1"] == "3", "two sessions on one day are one attended day"
+    problems = (out / "problems.txt").read_text()
+    assert "## outside the window: 1\nC 2027-01-01" in problems
+    redcap = _csv(out / "redcap.csv")
+    assert [r["redcap_repeat_instance"] for r in redcap if r["record_id"] == "B"][:3] == [
+        "1",
+        "2",
+        "3",
+    ]
+    assert {r["redcap_repeat_instrument"] for r in redcap} == {"session"}
+    page = (out / "report.html").read_text()
+    assert "<svg" in page and "http" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert page.index("<td>D</td>") < page.index("<td>B</td>") < page.index("<td>A</td>")
+
+
+def test_the_start_defaults_to_the_monday_of_the_earliest_session(tmp_path: Path) -> None:
+    random.seed(1)
+    _write(tmp_path / "pi", "b.jsonl", [_record("A", date(2027, 1, 7), 1)])
+    out = tmp_path / "out"
+    result = run_poolside("export", str(tmp_path / "pi"), "--out", str(out), "--tz", "UTC")
+    assert result.stdout.startswith("week 1 starts 2027-01-04 (the Monday of the earliest session)")
+
+
+def test_bad_files_lines_conflicts_and_gaps_are_reported_not_half_read(tmp_path: Path) -> None:
+    random.seed(2)
+    good = [_record("A", START, 1), _record("A", START + timedelta(2), 2)]
+    _write(tmp_path / "pi", "one.jsonl", good)
+    tampered = _write(tmp_path / "pi", "two.jsonl", [_record("B", START, 3)])
+    tampered.write_bytes(tampered.read_bytes().replace(b'"B"', b'"Z"'))
+    other = dict(good[1], completed_s=60)  # the same id with other content
+    unknown = {"id": "x1", "type": "water-temperature", "device": "pool-a", "seq": 6, "c": 28}
+    extra = dict(_record("C", START, 7), future_field={"any": "thing"})
+    _write(tmp_path / "usb", "three.jsonl", [other, unknown, extra], sidecar=False)
+    with open(tmp_path / "usb" / "three.jsonl", "a") as handle:
+        handle.write('{"id": "torn", "type": "sess')
+    out = tmp_path / "out"
+    summary = export([tmp_path / "pi", tmp_path / "usb"], out, Settings(START, as_of=START))
+    assert "4 unique records" in summary  # A x2, C, and the unknown type
+    problems = (out / "problems.txt").read_text()
+    assert f"{tampered}: does not match its .sha256; skipped whole" in problems
+    assert f"id {good[1]['id']}:" in problems and "differ; kept the first" in problems
+    assert "three.jsonl:4: not a JSON record; skipped" in problems
+    assert "device pool-a: seq 3-5 missing" in problems
+    rows = {r["participant"]: r for r in _csv(out / "participants.csv")}
+    assert set(rows) == {"A", "C"}, "the tampered batch's B is not half-read"
+    assert rows["A"]["completed_pct"] == "100.0", "the first copy is kept"
+
+
+def _clean_export(folder: Path, records: list[dict]) -> dict[str, object]:
+    out = folder / "out"
+    export([folder / "in"], out, Settings(START, as_of=START + timedelta(30)))
+    sessions = [{k: v for k, v in r.items() if k != "source"} for r in _csv(out / "sessions.csv")]
+    return {
+        "participants": (out / "participants.csv").read_text(),
+        "weekly": (out / "weekly.csv").read_text(),
+        "redcap": (out / "redcap.csv").read_text(),
+        "sessions": sorted(sessions, key=lambda r: r["id"]),
+        "problems": (out / "problems.txt").read_text(),
+    }
+
+
+sessions_strategy = st.lists(
+    st.tuples(st.sampled_from(["P1", "P2", "P3"]), st.integers(0, 30), st.integers(0, 1200)),
+    min_size=1,
+    max_size=25,
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(sessions=sessions_strategy, seed=st.integers(0, 2**32 - 1))
+def test_batches_duplicated_shuffled_and_scattered_export_like_the_clean_set(
+    tmp_path_factory, sessions, seed
+) -> None:
+    rng = random.Random(seed)
+    random.seed(seed)
+    records = [
+        _record(code, START + timedelta(day), seq, completed_s=done)
+        for seq, (code, day, done) in enumerate(sessions, start=1)
+    ]
+    clean = tmp_path_factory.mktemp("clean")
+    _write(clean / "in", "all.jsonl", records)
+    messy = tmp_path_factory.mktemp("messy")
+    copies = records + rng.sample(records, k=rng.randint(0, len(records)))
+    rng.shuffle(copies)
+    cut = sorted(rng.sample(range(1, len(copies)), k=min(3, len(copies) - 1)))
+    for index, chunk in enumerate(_split(copies, cut)):
+        place = messy / "in" / rng.choice(["pi-1", "pi-2/usb", "share/a/b"])
+        _write(place, f"batch-{index}.jsonl", chunk, sidecar=rng.random() < 0.5)
+    assert _clean_export(messy, copies) == _clean_export(clean, records)
+
+
+def _split(items: list, cuts: list[int]) -> list[list]:
+    bounds = [0, *cuts, len(items)]
+    return [items[a:b] for a, b in itertools.pairwise(bounds) if b > a]
+
+
+def test_a_missing_source_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    result = run_poolside("export", str(tmp_path / "nope"), "--out", str(tmp_path / "out"))
+    assert result.returncode == 1
+    assert result.stderr == f"poolside: export: no such file or folder: {tmp_path / 'nope'}\n"
+
+
+def test_calendar_days_are_taken_in_the_given_time_zone(tmp_path: Path) -> None:
+    random.seed(3)
+    late = _record("A", START, 1)
+    late["started_at"] = "2027-01-04T23:30:00-05:00"  # already Tuesday in UTC
+    _write(tmp_path / "pi", "b.jsonl", [late])
+    for zone, day in (("America/New_York", "2027-01-04"), ("UTC", "2027-01-05")):
+        out = tmp_path / zone.replace("/", "-")
+        export([tmp_path / "pi"], out, Settings(START, zone=_zone(zone), as_of=START))
+        assert _csv(out / "sessions.csv")[0]["local_date"] == day
+
+
+def _zone(name: str):
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name)
+
+
+def test_sidecar_digests_are_what_sha256sum_writes(tmp_path: Path) -> None:
+    data = b'{"id": "a"}\n'
+    assert sidecar_text("x.jsonl", data) == f"{hashlib.sha256(data).hexdigest()}  x.jsonl\n"
