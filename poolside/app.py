@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from poolside.records.store import Checkpoint
 
 HOME_REFRESH_S = 1.0
+SYNC_STATUS_EVERY_S = 60.0  # the outbox is listed at most this often
 BACK_HOME_AFTER_S = 10 * 60  # a finished screen nobody answers goes home by itself
 # Something that reacts to the events a poll returned: (events, session, now).
 Observer = Callable[[list[Event], Session, float], None]
@@ -348,7 +349,7 @@ def run_screen(
     clock = clock_for(args.speed)
     hardware = Hardware.open(config, program=choice.program if choice else None)
     status = (*hardware.notices, KEYBOARD_HINT)
-    live = attendance.status if attendance else tuple
+    live = _live_status(attendance) if attendance else tuple
     context = home_context(choice, status, live) if choice else Context
     controls = Controls(hardware)
     kiosk = Kiosk(
@@ -408,6 +409,23 @@ def run_screen(
     finally:
         hardware.close()
         pygame.quit()
+
+
+def _live_status(attendance: Attendance) -> Callable[[], tuple[str, ...]]:
+    """Storage problems as they happen, and the sync state (read once a minute)."""
+    from poolside.records.sync import status_line
+
+    folder = attendance.store.folder
+    cached: list[tuple[float, str]] = []
+
+    def lines() -> tuple[str, ...]:
+        now = time.monotonic()
+        if not cached or now - cached[0][0] >= SYNC_STATUS_EVERY_S:
+            cached[:] = [(now, status_line(folder))]
+        sync_line = cached[0][1]
+        return (*attendance.status(), *([sync_line] if sync_line else []))
+
+    return lines
 
 
 class _Window:

@@ -57,7 +57,7 @@ def run_checks(
         for check in step(config, interactive):
             checks.append(check)
             say(str(check))
-    for check in (_data_folder(data_dir(data)), _clock()):
+    for check in (_data_folder(data_dir(data)), _sync(config, data_dir(data)), _clock()):
         checks.append(check)
         say(str(check))
     return checks
@@ -267,6 +267,16 @@ def _data_folder(folder: Path) -> Check:
     if free < MIN_FREE_BYTES:
         return Check("PROBLEM", "data folder", f"{folder}: only {free // 2**20} MiB free")
     return Check("OK", "data folder", f"{folder}: writable, {free // 2**20} MiB free")
+
+
+def _sync(config: Config, folder: Path) -> Check:
+    from poolside.records.sync import status_line
+
+    where = config.sync.to or "no destination set (sync: to: in config.yaml)"
+    said = status_line(folder) or "nothing recorded yet"
+    waiting = said[0].isdigit()
+    kind = "NOTE" if waiting or not config.sync.to else "OK"
+    return Check(kind, "sync", f"{said}; to {where}")
 
 
 def _clock() -> Check:

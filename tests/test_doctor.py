@@ -25,6 +25,10 @@ def test_a_ready_machine_is_all_ok(tmp_path: Path) -> None:
     assert any(
         line.startswith(f"OK      data folder: {tmp_path / 'data'}: writable") for line in lines
     )
+    assert (
+        "NOTE    sync: nothing recorded yet; to no destination set (sync: to: in config.yaml)"
+        in lines
+    )
     assert lines[-1] == "all good"
 
 

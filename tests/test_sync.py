@@ -21,7 +21,7 @@ from poolside.core.checkin import Person, Roll
 from poolside.records.attendance import Attendance
 from poolside.records.outbox import batch_name, make_batches, outbox_dir, write_closed
 from poolside.records.store import Run, Store, clock_facts
-from poolside.records.sync import SyncError, is_remote, status, sync
+from poolside.records.sync import SyncError, is_remote, status, status_line, sync
 
 from .conftest import run_poolside
 
@@ -108,6 +108,7 @@ def test_sync_to_a_folder_lands_verified_batches_once(tmp_path: Path) -> None:
     stick.mkdir()
     batches = _outbox(data, 4)
     assert status(data) == (4, None)
+    assert status_line(data) == "4 batch(es) to sync · never synced"
     result = run_poolside("sync", "--to", str(stick), "--data", str(data))
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"synced 4 batch(es) to {stick}")
@@ -127,6 +128,7 @@ def test_sync_to_a_folder_lands_verified_batches_once(tmp_path: Path) -> None:
     assert {p: p.stat().st_mtime_ns for p in (stick / device).iterdir()} == before
     waiting, last = status(data)
     assert waiting == 0 and last is not None
+    assert status_line(data) == f"all synced · last sync {last.astimezone():%Y-%m-%d %H:%M}"
 
 
 def test_a_different_file_of_the_same_name_is_never_overwritten(tmp_path: Path) -> None:

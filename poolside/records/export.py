@@ -73,7 +73,7 @@ _DEDUPLICATE = """
 CREATE INDEX copy_by_id ON copy (id, digest);
 CREATE TABLE rec AS SELECT * FROM copy
     WHERE rowid IN (SELECT MIN(rowid) FROM copy GROUP BY id);
-CREATE INDEX rec_by_participant ON rec (type, participant, started_at);
+CREATE INDEX rec_by_participant ON rec (type, participant, started_at, id);
 """
 PARTICIPANT_COLUMNS = (
     "participant",
@@ -206,7 +206,7 @@ def export(
     with tempfile.TemporaryDirectory(prefix="poolside-export-") as scratch:
         db = sqlite3.connect(Path(scratch) / "records.sqlite3", isolation_level=None)
         try:
-            db.execute("PRAGMA journal_mode=WAL")  # a rejected batch rolls back
+            db.execute("PRAGMA journal_mode=MEMORY")  # small: batches only append
             db.execute("PRAGMA synchronous=OFF")
             db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
             db.execute(_SCHEMA)
@@ -416,6 +416,7 @@ def _write_sessions(
 ) -> list[Participant]:
     """sessions.csv and redcap.csv in one pass by participant; their figures."""
     figures: list[Participant] = []
+    names = [str(path) for path in files]
     current: Participant | None = None
     instance = 0
     query = (
@@ -464,7 +465,7 @@ def _write_sessions(
                     *(rid, code, local, week_text, int(program_week is not None), started),
                     *(int(bool(synced)), device, seq, program, _blank(week), mode, planned),
                     *(completed, _blank(b_planned), _blank(b_done), int(bool(early))),
-                    *(_blank(reason), _blank(effort), files[origin >> 32]),
+                    *(_blank(reason), _blank(effort), names[origin >> 32]),
                 ]
             )
             redcap.writerow(

@@ -192,6 +192,15 @@ def status(data: Path) -> tuple[int, datetime | None]:
     return waiting_now, last
 
 
+def status_line(data: Path) -> str:
+    """The home screen's and doctor's word on sync: what waits, and the last sync."""
+    waiting_now, last = status(data)
+    when = f"last sync {last.astimezone():%Y-%m-%d %H:%M}" if last else "never synced"
+    if waiting_now:
+        return f"{waiting_now} batch(es) to sync · {when}"
+    return f"all synced · {when}" if last else ""
+
+
 def _log(data: Path, dest: str, names: list[str]) -> None:
     """Append what was verified at ``dest``; a torn last line is ignored on reading."""
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
@@ -204,7 +213,7 @@ def _log(data: Path, dest: str, names: list[str]) -> None:
 def _log_lines(data: Path) -> list[tuple[str, str, datetime]]:
     try:
         text = (outbox_dir(data) / LOG).read_text(encoding="utf-8")
-    except FileNotFoundError:
+    except (OSError, UnicodeDecodeError):  # no log yet, or no data folder at all
         return []
     lines = []
     for line in text.split("\n")[:-1]:  # only whole lines
