@@ -31,6 +31,19 @@ def _no_user_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     monkeypatch.delenv("POOLSIDE_CONFIG", raising=False)
 
 
+def needs_tool(program: str) -> pytest.MarkDecorator:
+    """Skip where ``program`` is missing, except in CI (POOLSIDE_REQUIRE_TOOLS=1).
+
+    .ci/run installs these tools, so there the test runs and a missing tool
+    fails it, instead of a test quietly skipped.
+    """
+    import shutil
+
+    missing = shutil.which(program) is None
+    required = bool(os.environ.get("POOLSIDE_REQUIRE_TOOLS"))
+    return pytest.mark.skipif(missing and not required, reason=f"{program} is not installed")
+
+
 def run_poolside(*args: str, timeout: float = 60, **kwargs) -> subprocess.CompletedProcess[str]:
     """Run the real CLI in a child process, as a user or a script would."""
     return subprocess.run(

@@ -23,11 +23,10 @@ from poolside.records.outbox import batch_name, make_batches, outbox_dir, write_
 from poolside.records.store import Run, Store, clock_facts
 from poolside.records.sync import SyncError, is_remote, status, status_line, sync
 
-from .conftest import run_poolside
+from .conftest import needs_tool, run_poolside
 
 KILLS = int(os.environ.get("POOLSIDE_SYNC_KILLS", "50"))
-HAVE_RSYNC = shutil.which("rsync") is not None
-needs_rsync = pytest.mark.skipif(not HAVE_RSYNC, reason="rsync is not installed")
+needs_rsync = needs_tool("rsync")
 ROOT = os.geteuid() == 0
 
 
