@@ -36,6 +36,7 @@ from poolside.core.view import Context, View, bad_program_view, build_view, erro
 from poolside.devices.screen import Renderer
 from poolside.devices.theme import THEMES
 from poolside.hardware import KEYBOARD_HINT, Controls, Hardware
+from poolside.notify import Notifier
 from poolside.selection import Choice
 
 if TYPE_CHECKING:
@@ -352,6 +353,7 @@ def run_screen(
     live = _live_status(attendance) if attendance else tuple
     context = home_context(choice, status, live) if choice else Context
     controls = Controls(hardware)
+    notifier = Notifier()
     kiosk = Kiosk(
         surface_source=window.surface,
         renderer=Renderer(THEMES[args.theme]),
@@ -378,12 +380,17 @@ def run_screen(
         kiosk.begin(clock.now(), resume)
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop like Ctrl-C
     try:
+        kiosk.tick(clock.now())
+        notifier.ready("first frame on screen")
         while True:
             wake = kiosk.tick(clock.now())
+            notifier.watchdog()  # from this loop only: a hung loop stops the pings
             timeout = 1.0 if wake is None else (wake - clock.now()) / clock.speed
             soon = earliest([controls.next_deadline(), hardware.player.next_deadline()])
             if soon is not None:
                 timeout = min(timeout, soon - time.monotonic())
+            if notifier.ping_every is not None:
+                timeout = min(timeout, notifier.ping_every)
             events = [pygame.event.wait(max(1, round(timeout * 1000))), *pygame.event.get()]
             hardware.player.update()
             if attendance is not None and not attendance.saving:
@@ -407,6 +414,7 @@ def run_screen(
     except KeyboardInterrupt:
         return 130
     finally:
+        notifier.stopping()
         hardware.close()
         pygame.quit()
 

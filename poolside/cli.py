@@ -538,6 +538,7 @@ def _run_headless(
 ) -> int:
     from poolside.devices.theme import THEMES
     from poolside.headless import json_lines, offscreen_kiosk, readable_lines, run_offscreen
+    from poolside.notify import Notifier
 
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop cleanly, like Ctrl-C
     with contextlib.ExitStack() as stack:
@@ -552,7 +553,7 @@ def _run_headless(
         observers = [attendance] if attendance else []
         kiosk = offscreen_kiosk(choice, get_ready, size, emit, THEMES[args.theme], observers)
         try:
-            state = run_offscreen(kiosk, clock_for(args.speed), resume)
+            state = run_offscreen(kiosk, clock_for(args.speed), resume, notifier=Notifier())
             if attendance is not None:
                 attendance.seal()  # no finished screen to answer: the records may sync
         except BrokenPipeError:  # the reader went away (e.g. `| head`): end quietly

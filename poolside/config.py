@@ -44,7 +44,7 @@ _BUTTON_KEYS = (
 )
 _BUZZER_KEYS = ("kind", "pin")
 _SOUND_KEYS = ("speaker", "volume", "max_volume", "profile", "voice")
-_SYNC_KEYS = ("to", "usb_label")
+_SYNC_KEYS = ("to",)
 BUZZER_KINDS = ("active", "passive", "none")
 SOUND_PROFILES = ("standard", "pool-safe")
 GPIO_PINS = range(2, 28)  # BCM numbers on the 40-pin header
@@ -91,7 +91,6 @@ class Sync:
     """Where ``poolside sync`` copies batches: a folder, ``host:path`` or ``rsync://``."""
 
     to: str | None = None
-    usb_label: str = "POOLSIDE"  # a stick with this label syncs when plugged in
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from poolside.core.engine import Event, State
 from poolside.core.timefmt import clock_text
 from poolside.devices.screen import Renderer
 from poolside.devices.theme import COLOUR, Theme
+from poolside.notify import Notifier
 from poolside.records.store import Checkpoint
 from poolside.selection import Choice
 
@@ -49,16 +50,27 @@ def run_offscreen(
     clock: Clock,
     checkpoint: Checkpoint | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    notifier: Notifier | None = None,
 ) -> State | None:
-    """Start (or resume) at once and run to the end; Ctrl-C stops it cleanly."""
+    """Start (or resume) at once and run to the end; Ctrl-C stops it cleanly.
+
+    Under systemd (``notifier``) it says READY after the first frame and
+    pings the watchdog from this loop, like the windowed kiosk.
+    """
+    notifier = notifier or Notifier({})
     kiosk.begin(clock.now(), checkpoint)
     try:
+        kiosk.tick(clock.now())
+        notifier.ready("first frame drawn")
         while True:
             now = clock.now()
             wake = kiosk.tick(now)
+            notifier.watchdog()
             if kiosk.state(now) in (State.FINISHED, State.STOPPED) or wake is None:
                 return kiosk.state(now)
             wait = (wake - clock.now()) / clock.speed
+            if notifier.ping_every is not None:
+                wait = min(wait, notifier.ping_every)
             if wait > 0:
                 sleep(wait)
     except KeyboardInterrupt:
