@@ -21,7 +21,14 @@ from poolside.core.checkin import Person, Roll
 from poolside.records.attendance import Attendance
 from poolside.records.outbox import batch_name, make_batches, outbox_dir, write_closed
 from poolside.records.store import Run, Store, clock_facts
-from poolside.records.sync import SyncError, is_remote, status, status_line, sync
+from poolside.records.sync import (
+    SyncError,
+    is_remote,
+    status,
+    status_line,
+    sync,
+    synced_names,
+)
 
 from .conftest import needs_tool, run_poolside
 
@@ -156,7 +163,9 @@ def test_a_missing_destination_is_one_line_and_exit_1(tmp_path: Path) -> None:
     assert nothing.returncode == 1 and "no destination" in nothing.stderr
 
 
-def test_a_destination_that_vanishes_mid_copy_marks_nothing(tmp_path, monkeypatch) -> None:
+def test_a_destination_that_vanishes_mid_copy_marks_only_what_was_verified(
+    tmp_path, monkeypatch
+) -> None:
     import poolside.records.sync as syncing
 
     data, stick = tmp_path / "data", tmp_path / "stick"
@@ -173,11 +182,11 @@ def test_a_destination_that_vanishes_mid_copy_marks_nothing(tmp_path, monkeypatc
     monkeypatch.setattr(syncing, "_place", place_then_pull)
     with pytest.raises(SyncError, match="went away during the copy"):
         sync(data, str(stick))
-    assert status(data)[0] == 3
+    assert status(data)[0] == 2, "only the batch verified before the stick went counts"
 
 
 @pytest.mark.skipif(not ROOT, reason="mounting a small tmpfs needs root")
-def test_a_full_or_read_only_destination_marks_nothing(tmp_path: Path) -> None:
+def test_a_full_or_read_only_destination_marks_only_what_is_there(tmp_path: Path) -> None:
     data, stick = tmp_path / "data", tmp_path / "stick"
     stick.mkdir()
     _outbox(data, 40, per_batch=20)  # about 300 KB of batches
@@ -185,11 +194,15 @@ def test_a_full_or_read_only_destination_marks_nothing(tmp_path: Path) -> None:
     try:
         result = run_poolside("sync", "--to", str(stick), "--data", str(data))
         assert result.returncode == 1 and "the destination is full" in result.stderr
-        assert status(data)[0] == 40
+        marked = synced_names(data, str(stick))
+        there = {p.name: p.read_bytes() for p in stick.rglob("*.jsonl")}
+        assert len(marked) < 40 and status(data)[0] == 40 - len(marked)
+        outbox = outbox_dir(data)
+        assert all(there[name] == (outbox / name).read_bytes() for name in marked)
         subprocess.run(["mount", "-o", "remount,ro", str(stick)], check=True)
         result = run_poolside("sync", "--to", str(stick), "--data", str(data))
         assert result.returncode == 1 and "read-only" in result.stderr
-        assert status(data)[0] == 40
+        assert synced_names(data, str(stick)) == marked
     finally:
         subprocess.run(["umount", str(stick)], check=True)
 
