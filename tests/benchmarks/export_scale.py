@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -67,24 +68,33 @@ def run_export(source: Path, out: Path) -> tuple[float, float]:
     return elapsed, usage.ru_maxrss / 1024
 
 
+def measure(sizes: list[int]) -> list[dict[str, float]]:
+    """Seconds and peak MB of the export for each size, smallest first."""
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="poolside-bench-") as scratch:
+        for size in sorted(sizes):
+            source = Path(scratch) / f"in-{size}"
+            write_batches(source, size)
+            elapsed, peak = run_export(source, Path(scratch) / f"out-{size}")
+            rows.append({"records": size, "seconds": elapsed, "peak_mb": peak})
+            shutil.rmtree(source)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     args = parser.parse_args()
-    rows = []
-    with tempfile.TemporaryDirectory(prefix="poolside-bench-") as scratch:
-        for size in sorted(args.sizes):
-            source = Path(scratch) / f"in-{size}"
-            write_batches(source, size)
-            elapsed, peak = run_export(source, Path(scratch) / f"out-{size}")
-            rows.append((size, elapsed, peak))
-    base_size, base_time, base_peak = rows[0]
+    rows = measure(args.sizes)
+    base = rows[0]["seconds"] / rows[0]["records"]
     print(f"{'records':>10} {'seconds':>8} {'us/record':>10} {'vs first':>9} {'peak MB':>8}")
-    for size, elapsed, peak in rows:
-        per = elapsed / size * 1e6
-        ratio = per / (base_time / base_size * 1e6)
-        print(f"{size:>10} {elapsed:>8.2f} {per:>10.1f} {ratio:>8.2f}x {peak:>8.1f}")
-    print(f"peak memory, largest vs smallest: {rows[-1][2] / base_peak:.2f}x")
+    for row in rows:
+        per = row["seconds"] / row["records"]
+        print(
+            f"{row['records']:>10.0f} {row['seconds']:>8.2f} {per * 1e6:>10.1f} "
+            f"{per / base:>8.2f}x {row['peak_mb']:>8.1f}"
+        )
+    print(f"peak memory, largest vs smallest: {rows[-1]['peak_mb'] / rows[0]['peak_mb']:.2f}x")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,165 @@
+"""Every benchmark, one command, one table: ``python -m tests.benchmarks``.
+
+    python -m tests.benchmarks            # about 8 minutes: the README's table
+    python -m tests.benchmarks --quick    # about 2 minutes: a smoke run
+
+Each benchmark runs in its own process (they own pygame, signals and pin
+factories), and each figure is set against a baseline measured in the same
+session, because these machines are shared and noisy: compare the ratios.
+The table is Markdown, ready for the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+from typing import Any
+
+
+def _call(module: str, function: str, *args: Any) -> Any:
+    """``tests.benchmarks.<module>.<function>(*args)`` in a fresh process, as JSON."""
+    code = (
+        f"import json; from tests.benchmarks.{module} import {function}; "
+        f"print(json.dumps({function}(*{args!r})))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{module}.{function} failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _ms(row: dict[str, float]) -> str:
+    return f"{row['median_ms']:.2f} / {row['p99_ms']:.2f} / {row['max_ms']:.2f} ms"
+
+
+def machine() -> str:
+    import pygame
+
+    model = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            model = next(
+                line.split(":", 1)[1].strip() for line in info if line.startswith("model name")
+            )
+    except (OSError, StopIteration):
+        pass
+    return (
+        f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"pygame {pygame.version.ver} (SDL {'.'.join(map(str, pygame.get_sdl_version()))})"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="shorter runs, a smoke test")
+    parser.add_argument(
+        "--cue-seconds", type=float, help="real-time length of the cue run (1200: a full class)"
+    )
+    args = parser.parse_args()
+    cue_s = args.cue_seconds or (30.0 if args.quick else 120.0)
+    cpu_s = 3.0 if args.quick else 10.0
+    sizes = [10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000]
+    rows: list[tuple[str, str, str, str]] = []
+
+    print(f"machine: {machine()}", file=sys.stderr)
+    print(f"cue timing: {cue_s:.0f} s of real time ...", file=sys.stderr)
+    cues = _call("cue_timing", "measure", cue_s)
+    rows.append(
+        ("Cue: buzzer pin after deadline, median / p99 / max", _ms(cues["buzzer"]), "", "≤ 5 ms")
+    )
+    rows.append(
+        ("Cue: frame showing the phase, median / p99 / max", _ms(cues["frame"]), "", "≤ 16.7 ms")
+    )
+    rows.append(
+        (
+            "Cue: `--events` line at a reader, median / p99 / max",
+            _ms(cues["events"]),
+            "",
+            "≤ 16.7 ms",
+        )
+    )
+    drift = " / ".join(f"{cues[k]['drift_ms']:+.2f}" for k in ("buzzer", "frame", "events"))
+    rows.append(
+        (
+            f"Drift over {cue_s:.0f} s: buzzer / frame / events",
+            f"{drift} ms",
+            f"`sleep(1)` loop: {cues['baseline_drift_ms']:+.1f} ms",
+            "within 2 ms over 20 min",
+        )
+    )
+
+    for size in ((800, 480), (1920, 1080)):
+        for state in ("running", "paused", "idle"):
+            print(f"CPU {size} {state} ...", file=sys.stderr)
+            ours = _call("screen_cpu", "ours", cpu_s, size, state)
+            naive = _call("screen_cpu", "naive", cpu_s, size, state)
+            ratio = ours["cpu_s_per_min"] / naive["cpu_s_per_min"]
+            rows.append(
+                (
+                    f"CPU s/min, {size[0]}x{size[1]}, {state}",
+                    f"{ours['cpu_s_per_min']:.2f} ({ratio:.3f} of naive)",
+                    f"`clock.tick(60)` loop: {naive['cpu_s_per_min']:.2f}",
+                    "≤ 0.1 of naive",
+                )
+            )
+
+    print("start-up and memory ...", file=sys.stderr)
+    start = _call("startup_memory", "startup", 3 if args.quick else 5)
+    rows.append(
+        (
+            "Start-up to first frame (= READY=1)",
+            f"{start['ours_s']:.2f} s",
+            f"bare pygame window: {start['bare_s']:.2f} s",
+            "< 1 s",
+        )
+    )
+    memory = _call("startup_memory", "memory", 20 if args.quick else 100)
+    rows.append(
+        (
+            f"RSS after class 1 / 10 / {memory['classes']}",
+            f"{memory['first_mb']:.1f} / {memory['tenth_mb']:.1f} / {memory['last_mb']:.1f} MB",
+            "",
+            "flat",
+        )
+    )
+
+    print("button to screen ...", file=sys.stderr)
+    presses = 10 if args.quick else 30
+    button = _call("button_latency", "summary", _call("button_latency", "ours", presses))
+    naive_button = _call("button_latency", "summary", _call("button_latency", "naive", presses))
+    rows.append(
+        (
+            "Button release to frame, median / p99 / max",
+            _ms(button),
+            f"60 fps polling loop: {_ms(naive_button)}",
+            "≤ 16.7 ms",
+        )
+    )
+
+    print(f"export {sizes} ...", file=sys.stderr)
+    exports = _call("export_scale", "measure", sizes)
+    per_first = exports[0]["seconds"] / exports[0]["records"]
+    for row in exports:
+        per = row["seconds"] / row["records"]
+        rows.append(
+            (
+                f"Export {row['records']:,.0f} records",
+                f"{row['seconds']:.1f} s, peak {row['peak_mb']:.0f} MB",
+                f"{per / per_first:.2f}x the time per record of {exports[0]['records']:,.0f}",
+                "1M < 30 s, flat memory",
+            )
+        )
+
+    print(f"Measured on: {machine()}\n")
+    print("| figure | poolside | baseline, same session | goal |")
+    print("|---|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main()
