@@ -37,6 +37,7 @@ def _ms(row: dict[str, float]) -> str:
 
 
 def machine() -> str:
+    import poolside  # noqa: F401  (quiets pygame's banner)
     import pygame
 
     model = "unknown CPU"
