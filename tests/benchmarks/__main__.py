@@ -37,8 +37,9 @@ def _ms(row: dict[str, float]) -> str:
 
 
 def machine() -> str:
-    import poolside  # noqa: F401  (quiets pygame's banner)
     import pygame
+
+    import poolside  # noqa: F401  (quiets pygame's banner)
 
     model = "unknown CPU"
     try:
