@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from poolside.records.durable import sync_folder, write_whole
 from poolside.records.store import Store
 
 OUTBOX = "outbox"
@@ -73,27 +73,9 @@ def sidecar_text(name: str, data: bytes) -> str:
 def write_closed(folder: Path, name: str, data: bytes) -> None:
     """``name`` and its ``.sha256`` in ``folder``, each whole or absent after a crash."""
     folder.mkdir(parents=True, exist_ok=True)
-    _write_atomic(folder / name, data)
-    _write_atomic(folder / f"{name}.sha256", sidecar_text(name, data).encode())
+    write_whole(folder / name, data)
+    write_whole(folder / f"{name}.sha256", sidecar_text(name, data).encode())
     sync_folder(folder)
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    partial = path.with_name(f".{path.name}.part")
-    with open(partial, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    partial.replace(path)
-
-
-def sync_folder(folder: Path) -> None:
-    """fsync a folder, so the renames in it survive a power cut."""
-    handle = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(handle)
-    finally:
-        os.close(handle)
 
 
 def waiting(data: Path) -> list[Path]:

@@ -14,7 +14,6 @@ written (wall time may be days wrong on a Pi without RTC).
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -23,6 +22,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from poolside.records.durable import sync_folder, write_whole
 
 DB_NAME = "attendance.sqlite3"
 DEVICE_FILE = "device-id"
@@ -479,15 +480,6 @@ def _device_id(path: Path) -> str:
         return path.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
         device = f"pool-{uuid.uuid4().hex[:8]}"
-        partial = path.with_suffix(".part")
-        with open(partial, "w", encoding="utf-8") as handle:
-            handle.write(device + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        partial.replace(path)
-        folder = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(folder)  # the rename itself must survive a power cut
-        finally:
-            os.close(folder)
+        write_whole(path, f"{device}\n".encode())
+        sync_folder(path.parent)
         return device

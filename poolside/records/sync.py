@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from poolside.records.outbox import outbox_dir, sidecar_text, sync_folder, waiting
+from poolside.records.durable import sync_folder, write_whole
+from poolside.records.outbox import outbox_dir, sidecar_text, waiting
 from poolside.records.store import DEVICE_FILE
 
 LOG = "synced.log"
@@ -86,7 +87,7 @@ def _to_folder(
             data = batch.read_bytes()
             _place(target / batch.name, data)
             _place(target / f"{batch.name}.sha256", sidecar_text(batch.name, data).encode())
-            _sync_folder(target)
+            sync_folder(target)
             _verify(target / batch.name, data)
             verified(batch.name)
     except OSError as err:
@@ -99,20 +100,7 @@ def _place(path: Path, data: bytes) -> None:
         if path.read_bytes() != data:
             raise SyncError(f"{path}: a different file of that name is there; not overwritten")
         return
-    partial = path.with_name(f".{path.name}.part")
-    with open(partial, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    partial.replace(path)
-
-
-def _sync_folder(folder: Path) -> None:
-    try:
-        sync_folder(folder)
-    except OSError as err:
-        if err.errno != errno.EINVAL:  # some file systems cannot fsync a folder
-            raise
+    write_whole(path, data)
 
 
 def _verify(path: Path, data: bytes) -> None:

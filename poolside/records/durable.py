@@ -1,0 +1,38 @@
+"""Files that are whole or absent after a power cut: temporary name, fsync, rename.
+
+The rename is atomic, and fsyncing the folder makes the rename itself
+survive the cut. Used for the device id, the outbox's batches and their
+copies on a USB stick or share.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+
+def write_whole(path: Path, data: bytes) -> None:
+    """Write ``path`` through ``.NAME.part`` and a rename; call :func:`sync_folder` after."""
+    partial = path.with_name(f".{path.name}.part")
+    with open(partial, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    partial.replace(path)
+
+
+def sync_folder(folder: Path) -> None:
+    """fsync a folder, so the renames in it survive a power cut.
+
+    Some file systems (FAT on a USB stick, some network shares) refuse to
+    fsync a folder; there the rename is as safe as that file system allows.
+    """
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    except OSError as err:
+        if err.errno != errno.EINVAL:
+            raise
+    finally:
+        os.close(handle)
