@@ -36,33 +36,12 @@ CACHE_KIB = 16 * 1024  # SQLite's page cache: the export's memory, whatever the 
 INSERT_EVERY = 5000
 LISTED = 200  # lines per kind of problem in problems.txt; the rest are counted
 INTERRUPTION_RUN = 3  # consecutive missed sessions that make an interruption
-COLUMNS = (
-    "id",
-    "digest",
-    "origin",
-    "type",
-    "device",
-    "seq",
-    "participant",
-    "started_at",
-    "local_date",
-    "clock_synced",
-    "program",
-    "week",
-    "mode",
-    "planned_s",
-    "completed_s",
-    "blocks_planned",
-    "blocks_done",
-    "stopped_early",
-    "stop_reason",
-    "effort",
-    "headcount",
-)
-_VALUE_FROM_KNOWN = [  # where each table column after ``seq`` comes from in KNOWN
-    KNOWN.index(c) if c in KNOWN else 0 for c in COLUMNS[COLUMNS.index("seq") + 1 :]
-]
-_LOCAL_DATE = COLUMNS.index("local_date") - COLUMNS.index("seq") - 1
+# The scratch table: how each copy was found, then the record's own fields
+# (the batch contract and the study's extras) with its local calendar day.
+_KEYS = ("id", "digest", "origin", "type", "device", "seq", "local_date")
+_FIELDS = tuple(f for f in (*CONTRACT, *EXTRAS) if f not in _KEYS)
+COLUMNS = (*_KEYS, *_FIELDS)
+_FIELD_IN_KNOWN = [KNOWN.index(f) for f in _FIELDS]
 # Every copy read goes into ``copy`` as it comes (appending is cheap); one sort
 # by id afterwards finds the duplicates and conflicts, and ``rec`` keeps the
 # first copy of each record. Inserting into a unique index record by record
@@ -322,13 +301,21 @@ def _row(
     except TypeError:  # a list or object where a plain value belongs: keep it as text
         known = [v if type(v) in _PLAIN else json.dumps(v, sort_keys=True) for v in known]
         digest = hash(tuple(known))
-        record.update(zip(KNOWN, known, strict=True))
     kind = record.get("type")
     device, seq = record.get("device"), record.get("seq")
     if not isinstance(device, str) or not isinstance(seq, int):
         device, seq = None, None
     if kind not in RECORD_TYPES:  # unknown types still count for seq gaps
-        return (record["id"], digest, origin, str(kind), device, seq, *([None] * 15))
+        return (
+            record["id"],
+            digest,
+            origin,
+            str(kind),
+            device,
+            seq,
+            None,
+            *([None] * len(_FIELDS)),
+        )
     try:
         started = datetime.fromisoformat(record["started_at"])
         if started.tzinfo is None:
@@ -337,12 +324,11 @@ def _row(
     except (KeyError, TypeError, ValueError):
         problems.add("bad lines", f"{where}: started_at is not ISO 8601 with an offset; skipped")
         return None
-    values = [known[index] for index in _VALUE_FROM_KNOWN]
-    values[_LOCAL_DATE] = local
     if kind == "session" and not _session_ok(record):
         problems.add("bad lines", f"{where}: a session needs participant, planned_s, completed_s")
         return None
-    return (record["id"], digest, origin, kind, device, seq, *values)
+    fields = (known[index] for index in _FIELD_IN_KNOWN)
+    return (record["id"], digest, origin, kind, device, seq, local, *fields)
 
 
 def _session_ok(record: dict[str, Any]) -> bool:
