@@ -194,6 +194,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     sync.set_defaults(handler=_sync)
 
+    stick = commands.add_parser(
+        "stick",
+        help="mount or unmount a USB stick for poolside-usb-sync@.service (as root)",
+        description="Mount /dev/NAME (FAT32 or exFAT, type from blkid) at "
+        "/run/poolside-usb/NAME for the poolside user, or unmount it. The USB-stick unit "
+        "runs this around 'poolside sync'.",
+    )
+    stick.add_argument("action", choices=("mount", "unmount"))
+    stick.add_argument("name", metavar="NAME", help="kernel name of the partition, e.g. sda1")
+    stick.add_argument("--owner", default="poolside", help="user the files belong to")
+    stick.set_defaults(handler=_stick)
+
     export = commands.add_parser(
         "export",
         parents=[config_option],
@@ -583,6 +595,20 @@ def _sync(args: argparse.Namespace) -> int:
         print(f"poolside sync: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     print(f"synced {len(result.copied)} batch(es) to {dest}; nothing waiting for it now")
+    return EXIT_OK
+
+
+def _stick(args: argparse.Namespace) -> int:
+    from poolside.stick import StickError, mount, unmount
+
+    try:
+        if args.action == "mount":
+            print(f"mounted /dev/{args.name} at {mount(args.name, args.owner)}")
+        else:
+            unmount(args.name)
+            print(f"unmounted /dev/{args.name}")
+    except StickError as err:
+        raise _BadInput(f"stick: {err}") from None
     return EXIT_OK
 
 

@@ -1,0 +1,103 @@
+#!/bin/sh
+# Install or update poolside as an appliance: run as root from a checkout,
+#     sudo ./install.sh
+# on Raspberry Pi OS (Bookworm, Trixie; Lite or Desktop) or plain Debian 12/13.
+# Running it again updates the code and the units and keeps config and data.
+#
+# What it does, in order (each step is safe to repeat):
+#   1. Debian packages: pygame built on the system SDL (its KMSDRM driver draws
+#      without a desktop), the EGL/GLES/Mesa libraries KMSDRM needs, espeak-ng,
+#      rsync; python3-lgpio where the archive has it (Raspberry Pi OS only).
+#   2. A venv in /opt/poolside/venv that sees the system pygame, and poolside
+#      installed into it from this checkout (not editable).
+#   3. The system user "poolside" with the groups for screen, input, sound and
+#      GPIO (gpio only where that group exists: Raspberry Pi OS has it).
+#   4. /etc/poolside/config.yaml and roster.csv from the examples, only where
+#      they do not exist yet; then `poolside check /etc/poolside`.
+#   5. The systemd units and the udev rule, enabled; started (or restarted,
+#      for an update) when systemd is running. In a chroot or image build
+#      they are only enabled and start at the next boot.
+#
+# Environment: POOLSIDE_PREFIX (default /opt/poolside) is where the venv goes;
+# the units name /opt/poolside, so change it only for a test.
+set -eu
+
+PREFIX=${POOLSIDE_PREFIX:-/opt/poolside}
+SOURCE=$(cd "$(dirname "$0")" && pwd)
+VENV=$PREFIX/venv
+ETC=/etc/poolside
+USER_NAME=poolside
+STATE=/var/lib/poolside
+PACKAGES="python3-venv python3-pygame python3-yaml espeak-ng rsync
+  libegl1 libgles2 libgl1-mesa-dri"
+
+say() { printf 'install.sh: %s\n' "$*"; }
+fail() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }
+
+[ "$(id -u)" = 0 ] || fail "run it as root: sudo $0"
+if [ ! -f "$SOURCE/pyproject.toml" ] || [ ! -d "$SOURCE/poolside" ]; then
+  fail "$SOURCE is not a poolside checkout"
+fi
+
+# -- 1. packages -------------------------------------------------------------
+say "1/5 Debian packages"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# shellcheck disable=SC2086 # the list is meant to split into words
+apt-get install -y -q --no-install-recommends $PACKAGES
+if apt-cache show python3-lgpio >/dev/null 2>&1; then
+  apt-get install -y -q --no-install-recommends python3-lgpio
+else
+  say "python3-lgpio is not in this system's archive (it is in Raspberry Pi OS's):" \
+    "no GPIO pin factory, the keyboard works alone"
+fi
+
+# -- 2. venv and package -------------------------------------------------------
+say "2/5 poolside into $VENV"
+mkdir -p "$PREFIX"
+[ -x "$VENV/bin/python" ] || python3 -m venv --system-site-packages "$VENV"
+# pip rebuilds a local folder on every install, so an update replaces the
+# code even when the version number is unchanged.
+"$VENV/bin/pip" install --quiet "$SOURCE"
+(cd / && "$VENV/bin/poolside" --version)
+
+# -- 3. the service user -------------------------------------------------------
+say "3/5 user $USER_NAME"
+groups=""
+for group in video render input audio gpio; do
+  if getent group "$group" >/dev/null; then
+    groups="${groups:+$groups,}$group"
+  else
+    say "no group '$group' on this system: skipped"
+  fi
+done
+if id "$USER_NAME" >/dev/null 2>&1; then
+  usermod --append --groups "$groups" "$USER_NAME"
+else
+  useradd --system --home-dir "$STATE" --no-create-home --shell /usr/sbin/nologin \
+    --user-group --groups "$groups" "$USER_NAME"
+fi
+
+# -- 4. config -----------------------------------------------------------------
+say "4/5 config in $ETC"
+mkdir -p "$ETC"
+[ -e "$ETC/config.yaml" ] || install -m 0644 "$SOURCE/config.example.yaml" "$ETC/config.yaml"
+[ -e "$ETC/roster.csv" ] || install -m 0644 "$SOURCE/roster.example.csv" "$ETC/roster.csv"
+(cd / && "$VENV/bin/poolside" check "$ETC")
+
+# -- 5. units ------------------------------------------------------------------
+say "5/5 systemd units and udev rule"
+install -m 0644 "$SOURCE"/systemd/*.service "$SOURCE"/systemd/*.timer /etc/systemd/system/
+install -m 0644 "$SOURCE/systemd/99-poolside-usb.rules" /etc/udev/rules.d/
+if [ -d /run/systemd/system ]; then
+  systemctl daemon-reload
+  udevadm control --reload || true
+  systemctl enable poolside.service poolside-sync.timer
+  systemctl restart poolside.service
+  systemctl start poolside-sync.timer
+  say "done: poolside.service is starting; check it with" \
+    "sudo $VENV/bin/poolside doctor"
+else
+  systemctl enable poolside.service poolside-sync.timer
+  say "done: systemd is not running here (a chroot?): the units start at the next boot"
+fi

@@ -1,0 +1,92 @@
+"""Mounting a USB stick labelled POOLSIDE for ``poolside-usb-sync@.service``.
+
+The unit runs ``poolside stick mount sda1`` and ``poolside stick unmount
+sda1`` as root (the ``+`` prefix) around the sandboxed ``poolside sync``.
+Each stick gets its own mount point, ``/run/poolside-usb/<kernel name>``, so
+two sticks plugged in at once never share one. The file system type is
+asked of ``blkid`` and passed to ``mount -t``: without it, ``mount`` only
+tries the types whose modules are already loaded, and a fresh Pi has no
+vfat module loaded. Options are chosen per type, because ``flush`` is
+vfat's alone and exFAT refuses it.
+
+    >>> mount_options("vfat", uid=1001, gid=1001)
+    'uid=1001,gid=1001,umask=0077,nosuid,nodev,noexec,flush'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import subprocess
+from pathlib import Path
+
+MOUNT_ROOT = Path("/run/poolside-usb")
+KERNEL_NAME = re.compile(r"[a-z][a-z0-9]{0,31}")
+COMMON = "nosuid,nodev,noexec"
+# The file systems a stick for the study may carry, and their extra options.
+TYPES = {"vfat": "flush", "exfat": ""}
+
+
+class StickError(Exception):
+    """The stick cannot be used; the message says why, in one line."""
+
+
+def mount_options(fstype: str, uid: int, gid: int) -> str:
+    """Owner, no executables or devices, and the type's own options."""
+    if fstype not in TYPES:
+        raise StickError(
+            f"file system {fstype or 'unknown'} is not supported: format the stick FAT32 or exFAT"
+        )
+    extra = TYPES[fstype]
+    return f"uid={uid},gid={gid},umask=0077,{COMMON}" + (f",{extra}" if extra else "")
+
+
+def mount_point(name: str, root: Path = MOUNT_ROOT) -> Path:
+    """Where stick ``name`` (a kernel name such as ``sda1``) is mounted."""
+    if not KERNEL_NAME.fullmatch(name):
+        raise StickError(f"not a block device name: {name!r}")
+    return root / name
+
+
+def fs_type(device: Path) -> str:
+    result = subprocess.run(
+        ["blkid", "--probe", "--output", "value", "--match-tag", "TYPE", str(device)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result.stdout.strip()
+
+
+def mount(name: str, owner: str, root: Path = MOUNT_ROOT) -> Path:
+    """Mount ``/dev/<name>`` for ``owner`` and return the mount point."""
+    import pwd
+
+    target = mount_point(name, root)
+    device = Path("/dev") / name
+    try:
+        account = pwd.getpwnam(owner)
+    except KeyError:
+        raise StickError(f"no user {owner!r}: run install.sh") from None
+    fstype = fs_type(device)
+    options = mount_options(fstype, account.pw_uid, account.pw_gid)
+    root.mkdir(mode=0o755, exist_ok=True)
+    target.mkdir(mode=0o755, exist_ok=True)
+    _run(["mount", "-t", fstype, "-o", options, str(device), str(target)])
+    return target
+
+
+def unmount(name: str, root: Path = MOUNT_ROOT) -> None:
+    """Unmount stick ``name`` and remove its empty mount point (never its files)."""
+    target = mount_point(name, root)
+    if target.is_mount():
+        _run(["umount", str(target)])
+    with contextlib.suppress(FileNotFoundError):
+        target.rmdir()  # rmdir, not a recursive delete: a busy mount stays whole
+
+
+def _run(command: list[str]) -> None:
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        said = (result.stderr or result.stdout).strip().splitlines()
+        raise StickError(f"{' '.join(command)}: {said[-1] if said else 'failed'}")
