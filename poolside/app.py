@@ -35,6 +35,7 @@ from poolside.core.timefmt import clock_text
 from poolside.core.view import Context, View, bad_program_view, build_view, error_view, next_change
 from poolside.devices.screen import Renderer
 from poolside.devices.theme import THEMES
+from poolside.errors import CannotRun
 from poolside.hardware import KEYBOARD_HINT, Controls, Hardware
 from poolside.notify import Notifier
 from poolside.selection import Choice
@@ -49,6 +50,8 @@ BACK_HOME_AFTER_S = 10 * 60  # a finished screen nobody answers goes home by its
 # Something that reacts to the events a poll returned: (events, session, now).
 Observer = Callable[[list[Event], Session, float], None]
 DEFAULT_WINDOW = (1280, 720)
+# SDL's drivers that show nothing: chosen on purpose (tests), never by default.
+INVISIBLE_DRIVERS = ("offscreen", "dummy")
 
 
 class Kiosk:
@@ -343,10 +346,16 @@ def run_screen(
     ``resume`` is continued at once (``--resume``); ``offer`` is put to the
     instructor on the home screen.
     """
-    pygame.display.init()
+    _open_display()
     pygame.font.init()
     pygame.display.set_caption("poolside")
-    window = _Window(args)
+    try:
+        window = _Window(args)
+    except pygame.error as err:  # e.g. KMSDRM without EGL: "EGL not initialized"
+        raise CannotRun(
+            f"the screen could not be opened ({pygame.display.get_driver()}: {err}); "
+            "poolside doctor says what is missing"
+        ) from None
     clock = clock_for(args.speed)
     hardware = Hardware.open(config, program=choice.program if choice else None)
     status = (*hardware.notices, KEYBOARD_HINT)
@@ -417,6 +426,26 @@ def run_screen(
         notifier.stopping()
         hardware.close()
         pygame.quit()
+
+
+def _open_display() -> None:
+    """Start SDL's video, refusing a fallback to a driver that shows nothing.
+
+    With no desktop and no KMSDRM driver, SDL quietly picks ``offscreen``:
+    the kiosk would run a class nobody can see.
+    """
+    try:
+        pygame.display.init()
+    except pygame.error as err:
+        raise CannotRun(f"no display: SDL video did not start ({err})") from None
+    driver = pygame.display.get_driver()
+    if driver in INVISIBLE_DRIVERS and not os.environ.get("SDL_VIDEODRIVER"):
+        pygame.display.quit()
+        raise CannotRun(
+            f"no display: SDL found none and fell back to its invisible '{driver}' driver. "
+            "Run it on a desktop or a console with KMS (install.sh sets that up), "
+            "or use --headless --start"
+        )
 
 
 def _live_status(attendance: Attendance) -> Callable[[], tuple[str, ...]]:

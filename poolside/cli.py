@@ -28,6 +28,7 @@ from poolside.core.plan import load_plan
 from poolside.core.program import Program, load_program
 from poolside.core.timefmt import clock_text
 from poolside.core.yamlfile import FileProblems, Problem
+from poolside.errors import CannotRun
 from poolside.selection import Choice, choose_program
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args))
-    except (FileProblems, catalog.UnknownProgram, _BadInput) as err:
+    except (FileProblems, catalog.UnknownProgram, _BadInput, CannotRun) as err:
         print("\n".join(_problem_lines(err)), file=sys.stderr)
         return EXIT_BAD_INPUT
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from yaml.nodes import Node
 
-from poolside.core.catalog import DEFAULT_PLAN
+from poolside.core.catalog import DEFAULT_PLAN, is_file
 from poolside.core.checkin import MODES
 from poolside.core.engine import DEFAULT_GET_READY_S
 from poolside.core.yamlfile import Reader
@@ -131,7 +131,7 @@ def find_config(explicit: str | None = None) -> Path | None:
     if os.environ.get("POOLSIDE_CONFIG"):
         return Path(os.environ["POOLSIDE_CONFIG"])
     for candidate in (user_config(), SYSTEM_CONFIG):
-        if candidate.is_file():
+        if is_file(candidate):
             return candidate
     return None
 

@@ -23,6 +23,19 @@ def bundled_dir() -> Path:
     return PACKAGE_PROGRAMS if PACKAGE_PROGRAMS.is_dir() else CHECKOUT_PROGRAMS
 
 
+def is_file(path: Path) -> bool:
+    """``Path.is_file`` that says False instead of raising for a folder it may not read.
+
+    ``poolside doctor`` run with ``sudo -u poolside`` from root's home keeps a
+    working folder (and a ``$HOME``) the service user cannot search: a
+    relative program name or ``~/.config`` there must count as "not here".
+    """
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
 def bundled_names() -> list[str]:
     return sorted(p.stem for p in bundled_dir().glob("*.yaml"))
 
@@ -36,10 +49,10 @@ def resolve(ref: str, relative_to: Path | None = None) -> Path:
     candidate = Path(ref).expanduser()
     if relative_to is not None and not candidate.is_absolute():
         candidate = relative_to / candidate
-    if candidate.is_file():
+    if is_file(candidate):
         return candidate
     bundled = bundled_dir() / f"{ref}.yaml"
-    if "/" not in ref and bundled.is_file():
+    if "/" not in ref and is_file(bundled):
         return bundled
     names = ", ".join(bundled_names()) or "none"
     raise UnknownProgram(f"no file or bundled program named '{ref}' (bundled: {names})")

@@ -92,7 +92,11 @@ def _machine(root: Path) -> None:
         f"deb {MIRROR} {SUITE} main\ndeb {MIRROR} {SUITE}-updates main\n"
     )
     shutil.copy("/etc/resolv.conf", root / "etc/resolv.conf")
+    # pip (under sudo, which clears the environment) reads /etc/pip.conf.
     shutil.copy(HOST_CA, root / "root/build-ca.crt")
+    (root / "etc/pip.conf").write_text(
+        "[global]\ncert = /root/build-ca.crt\ndefault-timeout = 180\n"
+    )
     (root / "var/log/journal").mkdir(parents=True, exist_ok=True)
     getty = root / "etc/systemd/system/serial-getty@ttyS0.service.d"
     getty.mkdir(parents=True, exist_ok=True)
@@ -134,8 +138,7 @@ def _chroot(root: Path, command: str, out) -> int:
         'mount -t proc proc "$1/proc" && mount -t sysfs sys "$1/sys" && '
         'mount --rbind /dev "$1/dev" && mount -t tmpfs tmpfs "$1/run" && '
         'exec chroot "$1" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root '
-        "LANG=C.UTF-8 PIP_CERT=/root/build-ca.crt PIP_DEFAULT_TIMEOUT=180 "
-        '/bin/bash -c "$2"'
+        'LANG=C.UTF-8 /bin/bash -c "$2"'
     )
     result = subprocess.run(
         ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "-", root, command],
@@ -148,9 +151,10 @@ def _chroot(root: Path, command: str, out) -> int:
 
 
 def _after_build(root: Path) -> None:
-    """The guest has no network: drop the build's resolver and CA bundle."""
+    """The guest has no network: drop the build's resolver, CA bundle and pip.conf."""
     (root / "etc/resolv.conf").write_text("")
     (root / "root/build-ca.crt").unlink()
+    (root / "etc/pip.conf").unlink()
 
 
 def _run(command: list[str], log_file: Path | None) -> None:

@@ -1,0 +1,114 @@
+"""What systemd knows of ``poolside.service``: for ``poolside doctor``.
+
+The doctor runs outside the kiosk's sandbox, so what works for it may still
+fail for the service (a syscall filter, a missing group). It therefore asks
+systemd how the service itself is doing, and where the service keeps its
+config and data, instead of guessing from its own environment.
+
+    >>> describe_exit("killed", 31)
+    'killed by signal SIGSYS'
+"""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import signal
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+UNIT = "poolside.service"
+PROPERTIES = (
+    "LoadState",
+    "ActiveState",
+    "SubState",
+    "Result",
+    "ExecMainCode",
+    "ExecMainStatus",
+    "NRestarts",
+    "User",
+    "StateDirectory",
+    "Environment",
+    "MainPID",
+)
+# ExecMainCode as systemctl prints it, from siginfo's si_code (CLD_*).
+EXIT_CODES = {"1": "exited", "2": "killed", "3": "dumped"}
+
+
+@dataclass(frozen=True)
+class ServiceState:
+    loaded: bool
+    active: str  # ActiveState: active, activating, failed, inactive ...
+    sub: str  # SubState: running, auto-restart, dead ...
+    result: str  # success, signal, exit-code, watchdog, core-dump ...
+    last_exit: str  # "exited with status 1", "killed by signal SIGSYS", ""
+    restarts: int
+    user: str
+    data: Path | None  # the StateDirectory, under /var/lib
+    environment: dict[str, str]
+    pid: int
+
+    @property
+    def running(self) -> bool:
+        return self.active == "active" and self.sub == "running"
+
+    @property
+    def config(self) -> str | None:
+        return self.environment.get("POOLSIDE_CONFIG")
+
+
+def read_state(unit: str = UNIT) -> ServiceState | None:
+    """The unit's state, or None where there is no systemd or no such unit."""
+    if shutil.which("systemctl") is None:
+        return None
+    try:
+        result = subprocess.run(
+            ["systemctl", "show", unit, *(f"--property={p}" for p in PROPERTIES)],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if result.returncode != 0:
+        return None
+    return parse_show(result.stdout)
+
+
+def parse_show(text: str) -> ServiceState | None:
+    """``systemctl show`` output (``Key=value`` lines) to a :class:`ServiceState`."""
+    values = dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
+    if values.get("LoadState") != "loaded":
+        return None
+    state_dirs = values.get("StateDirectory", "").split()
+    environment = {}
+    for item in shlex.split(values.get("Environment", "")):
+        key, _, value = item.partition("=")
+        environment[key] = value
+    code, status = values.get("ExecMainCode", "0"), values.get("ExecMainStatus", "0")
+    return ServiceState(
+        loaded=True,
+        active=values.get("ActiveState", ""),
+        sub=values.get("SubState", ""),
+        result=values.get("Result", ""),
+        last_exit=describe_exit(EXIT_CODES.get(code, ""), int(status) if status.isdigit() else 0),
+        restarts=int(values["NRestarts"]) if values.get("NRestarts", "").isdigit() else 0,
+        user=values.get("User", ""),
+        data=Path("/var/lib") / state_dirs[0] if state_dirs else None,
+        environment=environment,
+        pid=int(values["MainPID"]) if values.get("MainPID", "").isdigit() else 0,
+    )
+
+
+def describe_exit(how: str, status: int) -> str:
+    if how == "exited":
+        return f"exited with status {status}"
+    if how in ("killed", "dumped"):
+        try:
+            name = signal.Signals(status).name
+        except ValueError:
+            name = str(status)
+        return f"killed by signal {name}" + (" (core dumped)" if how == "dumped" else "")
+    return ""
