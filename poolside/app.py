@@ -82,6 +82,7 @@ class Kiosk:
         offer: Checkpoint | None = None,
         hold_stops: bool = False,
         typed: Callable[[], str] = str,
+        screen_log: Callable[[str], None] | None = None,
     ) -> None:
         self._surface = surface_source
         self._renderer = renderer
@@ -101,6 +102,8 @@ class Kiosk:
         self._typed = typed  # a code being typed, to show on the check-in screen
         self.debrief = Debrief([])
         self._ended_at: float | None = None
+        self._screen_log = screen_log
+        self._logged: tuple[str, str] | None = None
 
     # -- input ----------------------------------------------------------------
     def act(self, action: Output, now: float) -> None:
@@ -252,7 +255,14 @@ class Kiosk:
             self._renderer.draw(self._surface(), view)
             self._present()
             self.frames += 1
+            self._log_screen(view)
             self._shown = view
+
+    def _log_screen(self, view: View) -> None:
+        """Each new screen (or phase word) once, for the journal: what was shown when."""
+        if self._screen_log is not None and (view.screen, view.word) != self._logged:
+            self._logged = (view.screen, view.word)
+            self._screen_log(f"screen {view.screen}: {view.word}")
 
     def _wake(self, now: float) -> float | None:
         session = self.session
@@ -376,6 +386,7 @@ def run_screen(
         offer=offer,
         hold_stops=config.buttons.stop is None,
         typed=lambda: controls.scans.typed,
+        screen_log=_say,
     )
     if problems:
         kiosk.error = bad_program_view(problems)
@@ -426,6 +437,11 @@ def run_screen(
         notifier.stopping()
         hardware.close()
         pygame.quit()
+
+
+def _say(line: str) -> None:
+    """One line on stderr, which systemd puts in the journal."""
+    print(f"poolside: {line}", file=sys.stderr, flush=True)
 
 
 def _open_display() -> None:

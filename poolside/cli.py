@@ -577,8 +577,11 @@ def _run_headless(
 
 def _doctor(args: argparse.Namespace) -> int:
     from poolside.doctor import run_checks
+    from poolside.service import read_state
 
-    checks = run_checks(args.config, args.data, interactive=not args.non_interactive)
+    checks = run_checks(
+        args.config, args.data, interactive=not args.non_interactive, service=read_state()
+    )
     problems = sum(1 for check in checks if check.status == "PROBLEM")
     print(f"{problems} problem(s)" if problems else "all good")
     return EXIT_BAD_INPUT if problems else EXIT_OK

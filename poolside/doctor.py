@@ -28,10 +28,14 @@ from poolside.devices.buttons import make_button
 from poolside.devices.sound import CuePlayer, Speaker, open_buzzer
 from poolside.devices.voice import Voice
 from poolside.records.store import SYNCED_FLAG
+from poolside.service import ServiceState
 
 MIN_FREE_BYTES = 100 * 1024 * 1024
 PI_MODEL = Path("/proc/device-tree/model")
 BUTTON_WAIT_S = 15.0
+# The groups the kiosk's user needs, where the system has them (gpio: Pi OS).
+SERVICE_GROUPS = ("video", "render", "input", "audio", "gpio")
+INVISIBLE_DRIVERS = ("offscreen", "dummy")
 
 
 @dataclass(frozen=True)
@@ -49,18 +53,87 @@ def run_checks(
     data: str | None,
     interactive: bool,
     say: Callable[[str], None] = print,
+    service: ServiceState | None = None,
 ) -> list[Check]:
-    config, checks = _config_and_programs(config_path)
-    for check in checks:
-        say(str(check))
-    for step in (_pin_factory, _buttons, _buzzer, _speaker, _display):
-        for check in step(config, interactive):
-            checks.append(check)
-            say(str(check))
-    for check in (_data_folder(data_dir(data)), _sync(config, data_dir(data)), _clock()):
+    """Every check, said as it is made.
+
+    Where ``poolside.service`` is installed, the config and data folder are
+    the service's own (unless given), and the service's state, groups and
+    data folder are checked as the service will meet them.
+    """
+    checks: list[Check] = []
+
+    def said(check: Check) -> None:
         checks.append(check)
         say(str(check))
+
+    if service is not None:
+        said(_service_state(service))
+        config_path = config_path or service.config
+        data = data or (str(service.data) if service.data else None)
+    config, first = _config_and_programs(config_path)
+    for check in first:
+        said(check)
+    for step in (_pin_factory, _buttons, _buzzer, _speaker, _display):
+        for check in step(config, interactive):
+            said(check)
+    folder = data_dir(data)
+    user = service.user if service is not None else ""
+    if user:
+        said(_groups(user))
+    for check in (_data_folder(folder, user), _sync(config, folder), _clock()):
+        said(check)
     return checks
+
+
+def _service_state(service: ServiceState) -> Check:
+    """Is the kiosk up? A doctor that passes beside a dying service tells nothing."""
+    restarts = f", restarted {service.restarts} time(s)" if service.restarts else ""
+    last = f" (last exit: {service.last_exit})" if service.restarts and service.last_exit else ""
+    if service.running:
+        return Check(
+            "OK" if not service.restarts else "NOTE",
+            "service",
+            f"poolside.service running, pid {service.pid}{restarts}{last}",
+        )
+    exit_said = f": {service.last_exit}" if service.last_exit else ""
+    return Check(
+        "PROBLEM",
+        "service",
+        f"poolside.service is {service.active}/{service.sub}{exit_said}{restarts}: "
+        "see journalctl -b -u poolside",
+    )
+
+
+def _groups(user: str) -> Check:
+    """The service user's groups: without input SDL silently gets no keyboard."""
+    import grp
+    import pwd
+
+    try:
+        account = pwd.getpwnam(user)
+    except KeyError:
+        return Check("PROBLEM", "groups", f"no user {user!r}: run install.sh")
+    have = {grp.getgrgid(gid).gr_name for gid in os.getgrouplist(user, account.pw_gid)}
+    wanted = [g for g in SERVICE_GROUPS if _group_exists(g)]
+    missing = [g for g in wanted if g not in have]
+    if missing:
+        return Check(
+            "PROBLEM",
+            "groups",
+            f"{user} is not in {', '.join(missing)}: sudo usermod -aG {','.join(missing)} {user}",
+        )
+    return Check("OK", "groups", f"{user} is in {' '.join(wanted)}")
+
+
+def _group_exists(name: str) -> bool:
+    import grp
+
+    try:
+        grp.getgrnam(name)
+    except KeyError:
+        return False
+    return True
 
 
 def _config_and_programs(config_path: str | None) -> tuple[Config, list[Check]]:
@@ -237,36 +310,111 @@ def _display(config: Config, interactive: bool) -> Iterator[Check]:
         yield Check(
             "PROBLEM",
             "display",
-            f"SDL video did not start ({err}): on Raspberry Pi OS "
-            "Lite use Debian's python3-pygame (README), and the video, render and input "
-            "groups",
+            f"SDL video did not start ({err}): without a desktop, install with install.sh "
+            "(Debian's pygame with KMSDRM, and the video, render and input groups)",
         )
         return
     driver = pygame.display.get_driver()
     sizes = pygame.display.get_desktop_sizes()
     pygame.display.quit()
     size = f"{sizes[0][0]}x{sizes[0][1]}" if sizes else "no display found"
-    yield Check("OK", "display", f"SDL video driver {driver}, {size}")
+    chosen = os.environ.get("SDL_VIDEODRIVER")
+    if driver in INVISIBLE_DRIVERS and not chosen:
+        yield Check(
+            "PROBLEM",
+            "display",
+            f"SDL found no display and fell back to '{driver}', which shows nothing: "
+            "on a Pi without a desktop install with install.sh (KMSDRM)",
+        )
+        return
+    said = " (set by SDL_VIDEODRIVER)" if chosen else ""
+    yield Check("OK", "display", f"SDL video driver {driver}{said}, {size}")
+    if driver.lower() == "kmsdrm":
+        yield _graphics_libraries()
 
 
-def _data_folder(folder: Path) -> Check:
+def _graphics_libraries() -> Check:
+    """KMSDRM draws through EGL and GLES: without them, "EGL not initialized"."""
+    import ctypes.util
+
+    missing = [lib for lib in ("EGL", "GLESv2", "gbm") if ctypes.util.find_library(lib) is None]
+    dri = [p for p in Path("/usr/lib").glob("*/dri/*_dri.so")] + list(
+        Path("/usr/lib").glob("*/dri/*_gbm.so")
+    )
+    if missing or not dri:
+        wanted = ", ".join([*(f"lib{m}" for m in missing), *([] if dri else ["a Mesa driver"])])
+        return Check(
+            "PROBLEM",
+            "graphics",
+            f"KMSDRM needs {wanted}: sudo apt install libegl1 libgles2 libgl1-mesa-dri",
+        )
+    return Check("OK", "graphics", f"EGL, GLES and {len(dri)} Mesa driver file(s) found")
+
+
+def _data_folder(folder: Path, user: str = "") -> Check:
+    """Can attendance be saved there, by the user the kiosk runs as?
+
+    Run as root for a service with another ``User=``, the probe is written by
+    a child process that has become that user, so root's rights prove nothing.
+    """
+    as_user = ""
+    if user and os.geteuid() == 0 and user != "root":
+        error = _as_user(user, lambda: _probe(folder))
+        as_user = f" (as {user})"
+    else:
+        error = _probe(folder)
+    if error:
+        return Check(
+            "PROBLEM",
+            "data folder",
+            f"{folder}{as_user}: {error}: attendance cannot be "
+            "saved (StateDirectory=, --data or $POOLSIDE_DATA)",
+        )
+    free = shutil.disk_usage(folder).free
+    if free < MIN_FREE_BYTES:
+        return Check("PROBLEM", "data folder", f"{folder}: only {free // 2**20} MiB free")
+    return Check("OK", "data folder", f"{folder}{as_user}: writable, {free // 2**20} MiB free")
+
+
+def _probe(folder: Path) -> str:
+    """Write, sync and remove a file in ``folder``; the error said, or ''."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".doctor-") as probe:
             probe.write(b"ok")
             probe.flush()
             os.fsync(probe.fileno())
-        free = shutil.disk_usage(folder).free
     except OSError as err:
-        return Check(
-            "PROBLEM",
-            "data folder",
-            f"{folder}: {err.strerror}: attendance cannot be "
-            "saved (StateDirectory=, --data or $POOLSIDE_DATA)",
-        )
-    if free < MIN_FREE_BYTES:
-        return Check("PROBLEM", "data folder", f"{folder}: only {free // 2**20} MiB free")
-    return Check("OK", "data folder", f"{folder}: writable, {free // 2**20} MiB free")
+        return err.strerror or str(err)
+    return ""
+
+
+def _as_user(user: str, probe: Callable[[], str]) -> str:
+    """Run ``probe`` in a child that is ``user`` (with its groups); its answer."""
+    import pwd
+
+    try:
+        account = pwd.getpwnam(user)
+    except KeyError:
+        return f"no user {user!r}"
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: become the user, probe, report, leave at once
+        os.close(read)
+        try:
+            os.setgroups(os.getgrouplist(user, account.pw_gid))
+            os.setgid(account.pw_gid)
+            os.setuid(account.pw_uid)
+            answer = probe()
+        except BaseException as err:  # anything at all: report it, never return
+            answer = str(err)
+        os.write(write, answer.encode()[:4000])
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as answer:
+        said = answer.read().decode(errors="replace")
+    os.waitpid(pid, 0)
+    return said
 
 
 def _sync(config: Config, folder: Path) -> Check:

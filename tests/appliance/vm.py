@@ -1,0 +1,256 @@
+"""One QEMU guest, driven like a person at the pool and an installer at a console.
+
+The guest's serial console is a root shell (autologin); :meth:`Guest.sh`
+runs a command there and returns its exit status and output. QEMU's QMP
+socket does what hands and plugs do: keys, a power cut, a USB stick in and
+out, and a picture of the screen as scanned out.
+
+Every wait polls for a state the guest reports (a prompt, a unit state, a
+file), never a fixed sleep standing in for one, so a slow run is slower,
+not red.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import re
+import secrets
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+# std VGA at 1920x1080 with room for three full frames: the guest drives it
+# with the bochs-drm KMS driver, as a Pi's HDMI output is driven by vc4.
+DISPLAY = ["-vga", "std", "-global", "VGA.vgamem_mb=64"]
+DISPLAY += ["-global", "VGA.xres=1920", "-global", "VGA.yres=1080"]
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A screendump: size and raw RGB bytes."""
+
+    width: int
+    height: int
+    rgb: bytes
+
+    def share(self, colour: tuple[int, int, int], tolerance: int = 24, step: int = 7) -> float:
+        """Fraction of (sampled) pixels within ``tolerance`` of ``colour``."""
+        r0, g0, b0 = colour
+        hits = total = 0
+        for i in range(0, len(self.rgb) - 2, 3 * step):
+            r, g, b = self.rgb[i], self.rgb[i + 1], self.rgb[i + 2]
+            total += 1
+            if abs(r - r0) <= tolerance and abs(g - g0) <= tolerance and abs(b - b0) <= tolerance:
+                hits += 1
+        return hits / total if total else 0.0
+
+
+def read_ppm(path: Path) -> Picture:
+    """QEMU's screendump format: binary PPM (P6, maxval 255)."""
+    data = path.read_bytes()
+    fields = re.match(rb"P6\s+(\d+)\s+(\d+)\s+(\d+)\s", data)
+    if fields is None:
+        raise ValueError(f"{path}: not a binary PPM")
+    width, height = int(fields[1]), int(fields[2])
+    return Picture(width, height, data[fields.end() : fields.end() + 3 * width * height])
+
+
+class Guest:
+    def __init__(self, run_dir: Path, transcript: Callable[[str], None]) -> None:
+        self.dir = run_dir
+        self.say = transcript
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._buffer = ""
+        self._lock = threading.Lock()
+        self._qmp: socket.socket | None = None
+        self._qmp_file = None
+        self.serial_log = (run_dir / "serial.log").open("w", errors="replace")
+
+    # -- life ------------------------------------------------------------------
+    def boot(self, disk: Path, kernel: Path, initrd: Path) -> None:
+        accel = os.environ.get("POOLSIDE_VM_ACCEL", "tcg")
+        accel_args = ["-enable-kvm", "-cpu", "host"] if accel == "kvm" else ["-accel", "tcg"]
+        serial, qmp = self.dir / "serial.sock", self.dir / "qmp.sock"
+        command = [
+            "qemu-system-x86_64",
+            "-machine", "q35", *accel_args, "-smp", "2", "-m", "2048",
+            "-kernel", str(kernel), "-initrd", str(initrd),
+            "-append", "root=/dev/vda rw console=ttyS0,115200 consoleblank=0 quiet",
+            "-drive", f"file={disk},if=virtio,format=raw",
+            *DISPLAY, "-display", "none",
+            "-audiodev", "none,id=sound", "-device", "ich9-intel-hda",
+            "-device", "hda-output,audiodev=sound",
+            "-device", "qemu-xhci,id=usb",
+            "-nic", "none",
+            "-chardev", f"socket,id=console,path={serial},server=on,wait=off",
+            "-serial", "chardev:console",
+            "-qmp", f"unix:{qmp},server=on,wait=off",
+        ]  # fmt: skip
+        self.say("$ " + " ".join(command))
+        log = (self.dir / "qemu.log").open("w")
+        self.proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        self._connect(serial, qmp)
+
+    def _connect(self, serial: Path, qmp: Path) -> None:
+        deadline = time.monotonic() + 30
+        while not (serial.exists() and qmp.exists()):
+            if self.proc is not None and self.proc.poll() is not None:
+                raise RuntimeError(f"qemu exited with {self.proc.returncode}: see qemu.log")
+            if time.monotonic() > deadline:
+                raise RuntimeError("qemu made no sockets within 30 s")
+            time.sleep(0.05)
+        console = socket.socket(socket.AF_UNIX)
+        console.connect(str(serial))
+        self._console = console
+        threading.Thread(target=self._read_console, daemon=True).start()
+        self._qmp = socket.socket(socket.AF_UNIX)
+        self._qmp.connect(str(qmp))
+        self._qmp_file = self._qmp.makefile("rwb")
+        self._qmp_file.readline()  # the greeting
+        self.qmp("qmp_capabilities")
+
+    def _read_console(self) -> None:
+        while True:
+            try:
+                data = self._console.recv(65536)
+            except OSError:
+                return
+            if not data:
+                return
+            text = data.decode(errors="replace").replace("\r", "")
+            self.serial_log.write(text)
+            self.serial_log.flush()
+            with self._lock:
+                self._buffer += text
+
+    def quit(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        with contextlib.suppress(OSError):
+            self.qmp("quit")
+        try:
+            self.proc.wait(20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()  # our own QEMU, by its handle
+            self.proc.wait()
+
+    # -- the console -------------------------------------------------------------
+    def wait_for_shell(self, timeout: float) -> bool:
+        """Press Enter until the autologin shell answers a command."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self._console.sendall(b"\n")
+            if self._wait_text(r"guest# ", 3) is not None:
+                status, _ = self.sh("true", timeout=30, quiet=True)
+                if status == 0:
+                    return True
+        return False
+
+    def _wait_text(self, pattern: str, timeout: float) -> re.Match[str] | None:
+        regex = re.compile(pattern, re.S)
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                match = regex.search(self._buffer)
+                if match:
+                    self._buffer = self._buffer[match.end() :]
+                    return match
+            if time.monotonic() > deadline:
+                return None
+            time.sleep(0.05)
+
+    def sh(self, command: str, timeout: float = 240, quiet: bool = False) -> tuple[int | None, str]:
+        """Run ``command`` in the guest's shell: (exit status or None on time-out, output)."""
+        token = secrets.token_hex(4)
+        with self._lock:
+            self._buffer = ""
+        encoded = base64.b64encode(command.encode()).decode()
+        # The command goes over as base64, so no quoting of it can go wrong.
+        line = f"echo {token}-in; echo {encoded} | base64 -d | bash 2>&1; echo {token}-out $?\n"
+        self._console.sendall(line.encode())
+        match = self._wait_text(rf"{token}-in\n(.*?){token}-out (\d+)\n", timeout)
+        if match is None:
+            self.say(f"# {command}\n# (no answer within {timeout:.0f} s)")
+            return None, ""
+        output, status = match[1], int(match[2])
+        if not quiet:
+            self.say(f"# {command}\n{output}# exit {status}")
+        return status, output
+
+    def write_file(self, path: str, text: str) -> None:
+        """Put ``text`` at ``path`` in the guest, in pieces a tty line can carry."""
+        encoded = base64.b64encode(text.encode()).decode()
+        self.sh(f"mkdir -p $(dirname {path}) && : > {path}.b64", quiet=True)
+        for start in range(0, len(encoded), 1500):
+            self.sh(f"echo {encoded[start : start + 1500]} >> {path}.b64", quiet=True)
+        self.sh(f"base64 -d {path}.b64 > {path} && rm {path}.b64", quiet=True)
+
+    def unit(self, name: str, *properties: str) -> dict[str, str]:
+        _, out = self.sh(f"systemctl show {name} -p {','.join(properties)}", quiet=True)
+        return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+
+    def wait_unit(
+        self, name: str, done: Callable[[dict[str, str]], bool], timeout: float
+    ) -> dict[str, str]:
+        """Poll a unit's state until ``done`` says so; the last state seen."""
+        keys = ("ActiveState", "SubState", "Result", "MainPID", "NRestarts", "ExecMainStatus")
+        deadline = time.monotonic() + timeout
+        state = self.unit(name, *keys)
+        while not done(state) and time.monotonic() < deadline:
+            time.sleep(1)
+            state = self.unit(name, *keys)
+        return state
+
+    # -- hands and plugs -----------------------------------------------------------
+    def qmp(self, command: str, **arguments: object) -> dict:
+        assert self._qmp_file is not None
+        request = {"execute": command, **({"arguments": arguments} if arguments else {})}
+        self._qmp_file.write(json.dumps(request).encode() + b"\n")
+        self._qmp_file.flush()
+        while True:
+            reply = json.loads(self._qmp_file.readline() or b"{}")
+            if "event" in reply:
+                continue
+            if "error" in reply:
+                raise RuntimeError(f"qmp {command}: {reply['error']}")
+            return reply
+
+    def key(self, name: str, hold_ms: int | None = None) -> None:
+        keys = [{"type": "qcode", "data": name}]
+        if hold_ms is None:
+            self.qmp("send-key", keys=keys)
+        else:
+            self.qmp("send-key", keys=keys, **{"hold-time": hold_ms})
+        self.say(f"(key {name}{f' held {hold_ms} ms' if hold_ms else ''})")
+
+    def screen(self, path: Path) -> Picture:
+        path.unlink(missing_ok=True)
+        self.qmp("screendump", filename=str(path))
+        return read_ppm(path)
+
+    def power_cut(self) -> None:
+        self.say("(power cut: system_reset)")
+        self.qmp("system_reset")
+
+    def plug_stick(self, ident: str, image: Path) -> None:
+        self.qmp(
+            "blockdev-add",
+            **{
+                "node-name": ident,
+                "driver": "raw",
+                "file": {"driver": "file", "filename": str(image)},
+            },
+        )
+        self.qmp("device_add", driver="usb-storage", bus="usb.0", drive=ident, id=ident)
+        self.say(f"(USB stick {ident} plugged in: {image.name})")
+
+    def unplug_stick(self, ident: str) -> None:
+        self.qmp("device_del", id=ident)
+        self.say(f"(USB stick {ident} pulled out)")
