@@ -10,6 +10,7 @@ buzzer and speaker; ``--non-interactive`` does what needs no person.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -74,9 +75,12 @@ def run_checks(
     config, first = _config_and_programs(config_path)
     for check in first:
         said(check)
-    for step in (_pin_factory, _buttons, _buzzer, _speaker, _display):
+    for step in (_pin_factory, _buttons, _buzzer, _speaker):
         for check in step(config, interactive):
             said(check)
+    running = service is not None and service.running
+    for check in _kiosk_display(service.pid) if running else _display(config, interactive):
+        said(check)
     folder = data_dir(data)
     user = service.user if service is not None else ""
     if user:
@@ -329,6 +333,42 @@ def _display(config: Config, interactive: bool) -> Iterator[Check]:
         return
     said = " (set by SDL_VIDEODRIVER)" if chosen else ""
     yield Check("OK", "display", f"SDL video driver {driver}{said}, {size}")
+    if driver.lower() == "kmsdrm":
+        yield _graphics_libraries()
+
+
+def _kiosk_display(pid: int) -> Iterator[Check]:
+    """The display as the running kiosk got it: it holds the screen, so ask its journal.
+
+    A second SDL program cannot open a KMS display the kiosk is showing; it
+    would fall back to ``offscreen`` and report a problem that is not there.
+    """
+    import subprocess
+
+    try:
+        journal = subprocess.run(
+            ["journalctl", "-b", "-o", "cat", "--no-pager", f"_PID={pid}"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=False,
+        ).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        journal = ""
+    found = re.findall(r"video driver (\S+), (\d+x\d+)", journal)
+    if not found:
+        yield Check(
+            "NOTE",
+            "display",
+            "the kiosk is running and holds the screen; its journal is not readable "
+            "here (run doctor with sudo) or names no video driver",
+        )
+        return
+    driver, size = found[-1]
+    if driver.lower() in INVISIBLE_DRIVERS:
+        yield Check("PROBLEM", "display", f"the kiosk draws on '{driver}', which shows nothing")
+        return
+    yield Check("OK", "display", f"the kiosk's SDL video driver {driver}, {size}")
     if driver.lower() == "kmsdrm":
         yield _graphics_libraries()
 

@@ -31,6 +31,21 @@ def _no_user_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     monkeypatch.delenv("POOLSIDE_CONFIG", raising=False)
 
 
+@pytest.fixture
+def open_dir():
+    """A folder any user may enter (tmp_path's parents are root's alone)."""
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="poolside-test-", dir="/tmp"))
+    folder.chmod(0o755)
+    yield folder
+    for path in (folder, *folder.rglob("*")):
+        if path.is_dir() and not path.is_symlink():
+            path.chmod(0o755)
+    shutil.rmtree(folder)
+
+
 def needs_tool(program: str) -> pytest.MarkDecorator:
     """Skip where ``program`` is missing, except in CI (POOLSIDE_REQUIRE_TOOLS=1).
 
@@ -51,7 +66,7 @@ def run_poolside(*args: str, timeout: float = 60, **kwargs) -> subprocess.Comple
         capture_output=True,
         text=True,
         timeout=timeout,
-        env=os.environ.copy(),
+        env=kwargs.pop("env", os.environ.copy()),
         **kwargs,
     )
 

@@ -236,3 +236,12 @@ def test_python_dash_m_and_the_console_script_agree() -> None:
     assert json.loads(result.stdout) == json.loads(
         run_poolside("plan", "jump-and-hop-20", "--json").stdout
     )
+
+
+def test_run_with_no_display_says_so_instead_of_an_invisible_window(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("SDL_VIDEODRIVER", "DISPLAY")}
+    env["WAYLAND_DISPLAY"] = "none-here"
+    result = run_poolside("run", "--data", str(tmp_path), env=env, timeout=60)
+    assert result.returncode == 1
+    assert "no display" in result.stderr and "--headless" in result.stderr
+    assert "Traceback" not in result.stderr

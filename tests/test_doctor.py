@@ -54,3 +54,103 @@ def test_speaker_off_and_no_buzzer_are_fine(tmp_path: Path) -> None:
     assert "OK      buzzer: none configured" in result.stdout
     assert "OK      speaker: switched off in the config" in result.stdout
     assert "OK      button STOP: not fitted" in result.stdout
+
+
+# -- as the service will meet it ---------------------------------------------------
+SHOW_RUNNING = """LoadState=loaded
+ActiveState=active
+SubState=running
+Result=success
+ExecMainCode=0
+ExecMainStatus=0
+NRestarts=0
+User=poolside
+StateDirectory=poolside
+Environment=POOLSIDE_CONFIG=/etc/poolside/config.yaml HOME=/var/lib/poolside
+MainPID=812
+"""
+
+
+def test_systemctl_show_says_where_the_service_keeps_config_and_data() -> None:
+    from poolside.service import parse_show
+
+    state = parse_show(SHOW_RUNNING)
+    assert state is not None and state.running
+    assert state.config == "/etc/poolside/config.yaml"
+    assert state.data == Path("/var/lib/poolside") and state.user == "poolside"
+    assert parse_show("LoadState=not-found\n") is None
+
+
+def test_a_kiosk_killed_by_its_sandbox_is_a_problem_with_the_signal_named(tmp_path: Path) -> None:
+    from poolside.doctor import run_checks
+    from poolside.service import parse_show
+
+    dying = SHOW_RUNNING.replace("ActiveState=active", "ActiveState=activating")
+    dying = dying.replace("SubState=running", "SubState=auto-restart")
+    dying = dying.replace("ExecMainCode=0", "ExecMainCode=2")
+    dying = dying.replace("ExecMainStatus=0", "ExecMainStatus=31")
+    dying = dying.replace("NRestarts=0", "NRestarts=7").replace("User=poolside", "User=")
+    lines: list[str] = []
+    checks = run_checks(
+        None, str(tmp_path), interactive=False, say=lines.append, service=parse_show(dying)
+    )
+    assert lines[0] == (
+        "PROBLEM service: poolside.service is activating/auto-restart: killed by signal "
+        "SIGSYS, restarted 7 time(s): see journalctl -b -u poolside"
+    )
+    assert checks[0].status == "PROBLEM"
+
+
+def test_the_service_users_data_folder_is_probed_as_that_user(open_dir: Path) -> None:
+    """As root, the probe runs in a child that became the user: root's rights prove nothing."""
+    import os
+
+    import pytest
+
+    from poolside.doctor import _data_folder
+
+    if os.geteuid() != 0:
+        pytest.skip("needs root to become another user (CI runs as root)")
+    folder = open_dir / "data"
+    folder.mkdir(mode=0o700)
+    refused = _data_folder(folder, "nobody")
+    assert refused.status == "PROBLEM" and "(as nobody)" in refused.detail
+    assert "Permission denied" in refused.detail
+    folder.chmod(0o777)
+    assert _data_folder(folder, "nobody").status == "OK"
+
+
+def test_offscreen_fallback_is_a_problem_and_a_chosen_dummy_is_not(tmp_path: Path) -> None:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("SDL_VIDEODRIVER", "DISPLAY")}
+    env["WAYLAND_DISPLAY"] = "none-here"
+    result = run_poolside("doctor", "--non-interactive", "--data", str(tmp_path), env=env)
+    display = [line for line in result.stdout.splitlines() if " display:" in line]
+    assert display and display[0].startswith("PROBLEM display: SDL found no display"), display
+    assert result.returncode == 1
+
+
+def test_doctor_runs_from_a_folder_it_cannot_read(monkeypatch, tmp_path: Path) -> None:
+    """sudo -u poolside from root's home: a cwd and HOME the user may not search.
+
+    There, ``Path.is_file`` raises PermissionError for ``six-month`` and
+    ``~/.config/poolside/config.yaml``. (Root searches every folder, so the
+    refusal is made here the way the kernel makes it for that user.)
+    """
+    from poolside.doctor import run_checks
+
+    real_is_file = Path.is_file
+
+    def shut(path: Path) -> bool:
+        if not path.is_absolute() or str(path).startswith(str(tmp_path / "home")):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_is_file(path)
+
+    monkeypatch.setattr(Path, "is_file", shut)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home" / ".config"))
+    lines: list[str] = []
+    run_checks(None, str(tmp_path / "data"), interactive=False, say=lines.append)
+    assert "OK      config: none found: defaults" in lines
+    assert any(line.startswith("OK      plan: six-month") for line in lines)

@@ -65,7 +65,8 @@ def build(checkout: Path, work: Path, log: callable) -> Image:
         _run([*debootstrap, SUITE, str(base), MIRROR], logs / "debootstrap.log")
         (base / ".complete").touch()
     log("fresh root from the debootstrap base")
-    shutil.rmtree(root, ignore_errors=True)
+    if root.exists():
+        shutil.rmtree(root)  # loudly: cp -a into a leftover folder would nest the copy
     _run(["cp", "-a", str(base), str(root)], logs / "copy.log")
     _machine(root)
     clone = root / "root" / "poolside.git"

@@ -99,6 +99,7 @@ def summary(width: int, height: int, rgb: bytes, step: int = 7) -> dict:
 
 
 def save_quarter(path: str, width: int, height: int, rgb: bytes) -> None:
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     small_w, small_h = width // 4, height // 4
     out = bytearray()
     for y in range(small_h):
