@@ -159,8 +159,12 @@ class Controls:
     def __init__(self, hardware: Hardware | None = None) -> None:
         self.hardware = hardware
         self.classify = dict(hardware.classify) if hardware else {}
-        self.classify["escape"] = PressClassifier(None, "stop", HOLD_TO_STOP_S)
-        self.classify["space"] = PressClassifier("toggle", "hold", BEGIN_HOLD_S)
+        # Keys do not chatter (keyboards debounce in their firmware), and a tap
+        # whose press and release are read in one batch has both edges at the
+        # same instant: with a debounce window the release would be dropped as
+        # chatter and the tap would turn into a hold (an empty class begun).
+        self.classify["escape"] = PressClassifier(None, "stop", HOLD_TO_STOP_S, bounce_s=0.0)
+        self.classify["space"] = PressClassifier("toggle", "hold", BEGIN_HOLD_S, bounce_s=0.0)
         self.scans = ScanBuffer()
 
     def action(

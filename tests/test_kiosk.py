@@ -158,6 +158,15 @@ def test_space_is_the_start_button_short_press_or_hold() -> None:
     assert controls.action(_key(pygame.KEYUP, pygame.K_SPACE), 7.5) == [], "held: no toggle"
 
 
+def test_a_tap_read_in_one_batch_is_a_tap_not_a_hold() -> None:
+    """Press and release handled at the same instant (a slow loop, a USB button box)."""
+    controls = Controls()
+    assert controls.action(_key(pygame.KEYDOWN, pygame.K_SPACE), 5.0) == []
+    assert controls.action(_key(pygame.KEYUP, pygame.K_SPACE), 5.0) == ["toggle"]
+    assert controls.next_deadline() is None
+    assert controls.poll(9.0) == [], "no hold afterwards: the class is not begun"
+
+
 def test_escape_stops_only_when_held() -> None:
     controls = Controls()
     assert controls.action(_key(pygame.KEYDOWN, pygame.K_ESCAPE), 10.0) == []
