@@ -67,3 +67,22 @@ def test_wiring_pin_table_matches_the_default_config() -> None:
     assert set(table) == set(defaults)
     for key, pin in defaults.items():
         assert table[key] == (pin, HEADER[pin]), key
+
+
+def test_the_readme_pi_install_is_the_installer_and_its_steps_parse() -> None:
+    """The appliance test runs these blocks as written; keep them runnable."""
+    import subprocess
+
+    from .appliance.image import readme_block
+
+    steps = readme_block(REPO / "README.md", "pi-install")
+    assert steps[-1] == "sudo /opt/poolside/install.sh"
+    assert any("<this repository>" in step for step in steps)
+    assert readme_block(REPO / "README.md", "pi-check") == [
+        "sudo /opt/poolside/venv/bin/poolside doctor"
+    ]
+    installer = REPO / "install.sh"
+    assert installer.stat().st_mode & 0o111, "install.sh must be executable"
+    assert subprocess.run(["sh", "-n", str(installer)]).returncode == 0
+    for example in ("config.example.yaml", "roster.example.csv"):
+        assert example in installer.read_text()

@@ -13,6 +13,8 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+import pytest
+
 from poolside.records.store import CONTRACT, Store, clock_facts
 
 from .conftest import run_poolside
@@ -112,6 +114,7 @@ while True:
 """
 
 
+@pytest.mark.slow  # hundreds of SIGKILLs: CI runs it with -m slow
 def test_sigkill_at_random_moments_loses_no_committed_record(tmp_path: Path) -> None:
     """Kill a writer KILLS times (POOLSIDE_KILLS, default 200) at random moments.
 

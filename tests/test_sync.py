@@ -286,6 +286,7 @@ def _every_batch_once_and_export_counts_each_session_once(
     assert "## gaps" not in (out / "problems.txt").read_text()
 
 
+@pytest.mark.slow  # dozens to hundreds of SIGKILLs: CI runs it with -m slow
 def test_killing_sync_at_random_moments_leaves_every_batch_once(tmp_path: Path) -> None:
     data, stick = tmp_path / "data", tmp_path / "stick"
     stick.mkdir()
@@ -295,6 +296,7 @@ def test_killing_sync_at_random_moments_leaves_every_batch_once(tmp_path: Path) 
     _every_batch_once_and_export_counts_each_session_once(tmp_path, stick, batches)
 
 
+@pytest.mark.slow  # dozens to hundreds of SIGKILLs: CI runs it with -m slow
 @needs_rsync
 def test_killing_rsync_mid_transfer_leaves_every_batch_once(tmp_path: Path) -> None:
     data, share = tmp_path / "data", tmp_path / "share"
