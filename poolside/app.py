@@ -350,6 +350,7 @@ def run_screen(
     attendance: Attendance | None = None,
     resume: Checkpoint | None = None,
     offer: Checkpoint | None = None,
+    notices: tuple[str, ...] = (),
 ) -> int:
     """``poolside run``: the full-screen (or windowed) kiosk with its hardware.
 
@@ -368,7 +369,7 @@ def run_screen(
         ) from None
     clock = clock_for(args.speed)
     hardware = Hardware.open(config, program=choice.program if choice else None)
-    status = (*hardware.notices, KEYBOARD_HINT)
+    status = (*notices, *hardware.notices, KEYBOARD_HINT)
     live = _live_status(attendance) if attendance else tuple
     context = home_context(choice, status, live) if choice else Context
     controls = Controls(hardware)

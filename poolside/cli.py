@@ -459,6 +459,7 @@ def _today(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from poolside.app import run_screen
+    from poolside.records.store import Unavailable
 
     config = _config(args)
     get_ready = config.get_ready_s if args.get_ready is None else args.get_ready
@@ -469,7 +470,13 @@ def _run(args: argparse.Namespace) -> int:
             choice = choose_program(args.program, config, date.today())
             if args.headless:
                 return _run_headless(args, config, choice, get_ready)
-            attendance, checkpoint = _recording(args, config, choice, stack, headless=False)
+            notices: tuple[str, ...] = ()
+            try:
+                attendance, checkpoint = _recording(args, config, choice, stack, headless=False)
+            except Unavailable as err:  # the class runs; the screen says so
+                notices = (f"ATTENDANCE NOT SAVED: {err}",)
+                print(f"poolside: {notices[0]}", file=sys.stderr)
+                attendance, checkpoint = None, None
         except (FileProblems, catalog.UnknownProgram) as err:
             if args.headless:
                 raise
@@ -483,7 +490,14 @@ def _run(args: argparse.Namespace) -> int:
         else:
             resume, offer = None, checkpoint
         return run_screen(
-            args, config, choice, get_ready, attendance=attendance, resume=resume, offer=offer
+            args,
+            config,
+            choice,
+            get_ready,
+            attendance=attendance,
+            resume=resume,
+            offer=offer,
+            notices=notices,
         )
 
 
@@ -528,11 +542,20 @@ def _recording(
     if not (people or mode == "headcount" or args.resume):
         return None, None
     from poolside.records.attendance import open_attendance
-    from poolside.records.store import Store
+    from poolside.records.store import Busy, Store, Unavailable
 
-    store = stack.enter_context(contextlib.closing(Store(data_dir(args.data))))
+    try:
+        store = stack.enter_context(contextlib.closing(Store(data_dir(args.data))))
+    except Busy as err:
+        raise _BadInput(str(err)) from None
+    except Unavailable as err:
+        if headless:
+            raise _BadInput(f"attendance cannot be saved: {err}") from None
+        raise
     if store.set_aside is not None:
         print(f"poolside: damaged attendance database moved to {store.set_aside}", file=sys.stderr)
+    for notice in store.notices:
+        print(f"poolside: {notice}", file=sys.stderr)
     roll = Roll(people, mode, args.participant)
     attendance, offer = open_attendance(store, roll, choice.program.name, choice.week)
     if args.resume and offer is None:

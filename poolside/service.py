@@ -34,6 +34,17 @@ PROPERTIES = (
 )
 # ExecMainCode as systemctl prints it, from siginfo's si_code (CLD_*).
 EXIT_CODES = {"1": "exited", "2": "killed", "3": "dumped"}
+# Result= of the last run that failed: it outlives ExecMain*, which a restart
+# in progress has already cleared.
+RESULTS = {
+    "signal": "killed by a signal",
+    "core-dump": "killed by a signal (core dumped)",
+    "exit-code": "exited with an error",
+    "watchdog": "stopped by the watchdog (the loop hung)",
+    "timeout": "timed out starting (no first frame)",
+    "start-limit-hit": "restarted too often: systemd gave up",
+    "exec-condition": "a start condition failed",
+}
 
 
 @dataclass(frozen=True)
@@ -88,12 +99,14 @@ def parse_show(text: str) -> ServiceState | None:
         key, _, value = item.partition("=")
         environment[key] = value
     code, status = values.get("ExecMainCode", "0"), values.get("ExecMainStatus", "0")
+    result = values.get("Result", "")
+    last_exit = describe_exit(EXIT_CODES.get(code, ""), int(status) if status.isdigit() else 0)
     return ServiceState(
         loaded=True,
         active=values.get("ActiveState", ""),
         sub=values.get("SubState", ""),
-        result=values.get("Result", ""),
-        last_exit=describe_exit(EXIT_CODES.get(code, ""), int(status) if status.isdigit() else 0),
+        result=result,
+        last_exit=last_exit or RESULTS.get(result, ""),
         restarts=int(values["NRestarts"]) if values.get("NRestarts", "").isdigit() else 0,
         user=values.get("User", ""),
         data=Path("/var/lib") / state_dirs[0] if state_dirs else None,

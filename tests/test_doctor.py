@@ -154,3 +154,15 @@ def test_doctor_runs_from_a_folder_it_cannot_read(monkeypatch, tmp_path: Path) -
     run_checks(None, str(tmp_path / "data"), interactive=False, say=lines.append)
     assert "OK      config: none found: defaults" in lines
     assert any(line.startswith("OK      plan: six-month") for line in lines)
+
+
+def test_a_restart_in_progress_still_says_how_the_last_run_ended() -> None:
+    """Between restarts systemd has cleared ExecMain*; Result= still tells."""
+    from poolside.service import parse_show
+
+    restarting = SHOW_RUNNING.replace("ActiveState=active", "ActiveState=activating")
+    restarting = restarting.replace("SubState=running", "SubState=start")
+    restarting = restarting.replace("Result=success", "Result=signal")
+    state = parse_show(restarting)
+    assert state is not None and not state.running
+    assert state.last_exit == "killed by a signal"

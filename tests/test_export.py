@@ -240,3 +240,30 @@ def _zone(name: str):
 def test_sidecar_digests_are_what_sha256sum_writes(tmp_path: Path) -> None:
     data = b'{"id": "a"}\n'
     assert sidecar_text("x.jsonl", data) == f"{hashlib.sha256(data).hexdigest()}  x.jsonl\n"
+
+
+def test_every_csv_is_safe_to_open_in_a_spreadsheet(tmp_path: Path) -> None:
+    """Cells that a spreadsheet would run as a formula are neutralised with a leading '."""
+    hostile = ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\tX", "\rY"]
+    records = [
+        _record(code, START, seq, program=f"=cmd|' /C calc'!A{seq}", stop_reason="@x")
+        for seq, code in enumerate(hostile, start=1)
+    ]
+    _write(tmp_path / "in", "pool-a-0000001-0000006.jsonl", records)
+    out = tmp_path / "out"
+    result = run_poolside(
+        "export", str(tmp_path / "in"), "--out", str(out), "--start", "2027-01-04"
+    )
+    assert result.returncode == 0, result.stderr
+    cells = 0
+    for name in ("sessions.csv", "participants.csv", "weekly.csv", "redcap.csv"):
+        with (out / name).open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.reader(handle))
+        for row in rows:
+            for cell in row:
+                cells += 1
+                assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), (name, cell)
+    with (out / "sessions.csv").open(newline="", encoding="utf-8") as handle:
+        sessions = list(csv.DictReader(handle))
+    assert {row["participant"] for row in sessions} == {f"'{code}" for code in hostile}
+    assert cells > 100

@@ -57,6 +57,7 @@ def test_records_carry_the_batch_contract_and_a_gapless_seq(tmp_path: Path) -> N
     assert isinstance(one["clock_synced"], bool)
     assert datetime.fromisoformat(one["started_at"]).utcoffset() is not None
     store.close_sessions([first], 5, 0, stopped_early=True)  # closed records stay as they are
+    store.close()
     assert Store(tmp_path).records()[0]["completed_s"] == 1200
 
 

@@ -19,7 +19,8 @@ import pytest
 
 from poolside.core.checkin import Person, Roll
 from poolside.records.attendance import Attendance
-from poolside.records.outbox import batch_name, make_batches, outbox_dir, write_closed
+from poolside.records.batchname import batch_name
+from poolside.records.outbox import make_batches, outbox_dir, write_closed
 from poolside.records.store import Run, Store, clock_facts
 from poolside.records.sync import (
     SyncError,
@@ -72,7 +73,9 @@ def test_sealed_records_become_closed_batches_with_a_sidecar(tmp_path: Path) -> 
     _sessions(store, 1, sealed=False)  # a run still on its finished screen
     later = _sessions(store, 1)
     (name,) = make_batches(store)
-    assert name == batch_name(store.device, 1, 2), "stops before the unsealed record"
+    assert name == batch_name(store.device, store.generation, 1, 2), (
+        "stops before the unsealed record"
+    )
     batch = outbox_dir(tmp_path) / name
     lines = [json.loads(line) for line in batch.read_text().splitlines()]
     assert [r["id"] for r in lines] == first
@@ -82,7 +85,7 @@ def test_sealed_records_become_closed_batches_with_a_sidecar(tmp_path: Path) -> 
     assert make_batches(store) == [], "nothing new until the open run is sealed"
     store.seal()
     (rest,) = make_batches(store)
-    assert rest == batch_name(store.device, 3, 4)
+    assert rest == batch_name(store.device, store.generation, 3, 4)
     assert [json.loads(x)["id"] for x in (outbox_dir(tmp_path) / rest).read_text().split()][
         1
     ] == later[0]
@@ -92,7 +95,7 @@ def test_a_batch_written_before_a_power_cut_is_not_written_twice(tmp_path: Path)
     store = Store(tmp_path)
     _sessions(store, 2)
     records = store.unbatched()  # the batch reached the disk, the database mark did not
-    name = batch_name(store.device, 1, 2)
+    name = batch_name(store.device, store.generation, 1, 2)
     data = b"".join(json.dumps(r).encode() + b"\n" for r in records)
     write_closed(outbox_dir(tmp_path), name, data)
     assert make_batches(store) == []

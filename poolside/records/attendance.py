@@ -45,6 +45,7 @@ class Attendance:
         lines = [self.problem] if self.problem else []
         if self.store.set_aside is not None:
             lines.append(f"attendance file was damaged: kept as {self.store.set_aside.name}")
+        lines.extend(self.store.notices)
         return tuple(lines)
 
     # -- before the run -----------------------------------------------------

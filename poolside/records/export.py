@@ -14,7 +14,6 @@ sessions, interruptions) are DESIGN.md's "Attendance: definitions".
 
 from __future__ import annotations
 
-import csv
 import functools
 import hashlib
 import html
@@ -27,6 +26,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import IO, Any
 
+from poolside.records.csvsafe import SafeWriter
 from poolside.records.store import CONTRACT, EXTRAS
 
 KNOWN = (*CONTRACT, *EXTRAS, "boot_id", "monotonic_s")
@@ -415,8 +415,8 @@ def _write_sessions(
         open(out / "sessions.csv", "w", newline="", encoding="utf-8") as sessions_file,
         open(out / "redcap.csv", "w", newline="", encoding="utf-8") as redcap_file,
     ):
-        sessions = csv.writer(sessions_file)
-        redcap = csv.writer(redcap_file)
+        sessions = SafeWriter(sessions_file)
+        redcap = SafeWriter(redcap_file)
         sessions.writerow(SESSION_COLUMNS)
         redcap.writerow(REDCAP_COLUMNS)
         for row in db.execute(query):
@@ -536,14 +536,14 @@ def _risk(person: Participant) -> tuple:
 
 def _write_participants(out: Path, participants: list[Participant]) -> None:
     with open(out / "participants.csv", "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, PARTICIPANT_COLUMNS)
-        writer.writeheader()
-        writer.writerows(p.row for p in participants)
+        writer = SafeWriter(handle)
+        writer.writerow(PARTICIPANT_COLUMNS)
+        writer.writerows([p.row[column] for column in PARTICIPANT_COLUMNS] for p in participants)
 
 
 def _write_weekly(out: Path, participants: list[Participant], weeks: int) -> None:
     with open(out / "weekly.csv", "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
+        writer = SafeWriter(handle)
         writer.writerow(["participant", *(f"week_{n}" for n in range(1, weeks + 1))])
         writer.writerows([p.code, *p.weekly] for p in participants)
 

@@ -5,7 +5,8 @@ line, with ``NAME.jsonl.sha256`` beside it in ``sha256sum`` format. A batch
 is written to a temporary name, fsynced, renamed and its folder fsynced, so
 after a power cut it is either whole or absent, and it is never edited.
 
-Names say whose records and which: ``<device>-<first seq>-<last seq>.jsonl``.
+Names say whose records and which (``records/batchname.py``):
+``<device>-<generation>-<first seq>-<last seq>.jsonl``.
 The kiosk (the store's one writer) makes batches when it seals a run; sync
 only copies files, so it never needs the database.
 """
@@ -14,45 +15,43 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from poolside.records.batchname import batch_name, seqs
 from poolside.records.durable import sync_folder, write_whole
 from poolside.records.store import Store
 
 OUTBOX = "outbox"
 BATCH_LIMIT = 1000  # records per batch file
-NAME = re.compile(r"(?P<device>.+)-(?P<first>\d{7,})-(?P<last>\d{7,})\.jsonl")
 
 
 def outbox_dir(data: Path) -> Path:
     return data / OUTBOX
 
 
-def batch_name(device: str, first_seq: int, last_seq: int) -> str:
-    return f"{device}-{first_seq:07d}-{last_seq:07d}.jsonl"
-
-
 def make_batches(store: Store) -> list[str]:
     """Write the sealed records not yet batched; the names of the new batches.
 
     A batch written just before a power cut, whose records the database did
-    not yet mark, is found by its name and marked, not written twice.
+    not yet mark, is found by its name and marked, not written twice. Only
+    this database's own batches (its generation) are taken so: a batch of a
+    database set aside as damaged holds other records.
     """
     folder = outbox_dir(store.folder)
     folder.mkdir(exist_ok=True)
     known = store.batch_names()
+    own = f"{store.device}-{store.generation}"
     for path in folder.glob("*.jsonl"):
-        match = NAME.fullmatch(path.name)
-        if match and path.name not in known:
-            store.batched(path.name, int(match["first"]), int(match["last"]))
+        found = seqs(path.name, own)
+        if found and path.name not in known:
+            store.batched(path.name, *found)
     records = store.unbatched()
     made = []
     for start in range(0, len(records), BATCH_LIMIT):
         chunk = records[start : start + BATCH_LIMIT]
         first, last = chunk[0]["seq"], chunk[-1]["seq"]
-        name = batch_name(store.device, first, last)
+        name = batch_name(store.device, store.generation, first, last)
         write_closed(folder, name, _lines(chunk))
         store.batched(name, first, last)
         made.append(name)

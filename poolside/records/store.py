@@ -6,27 +6,34 @@ after a power cut), so a call that returned has reached the disk: the screen
 confirms a check-in only after it. The main loop is the one writer.
 
 Each record gets the next per-device ``seq`` (1, 2, 3 ... with no gaps) in
-the same transaction that inserts it, and carries the fields of the batch
+the same transaction that inserts it (a new database continues after the
+outbox's last batch), and carries the fields of the batch
 contract in DESIGN.md, plus what was known about the clock when it was
 written (wall time may be days wrong on a Pi without RTC).
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import json
+import os
 import sqlite3
+import stat
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+from poolside.records.batchname import highest_seq, valid_device_id
 from poolside.records.durable import sync_folder, write_whole
 
 DB_NAME = "attendance.sqlite3"
 DEVICE_FILE = "device-id"
+LOCK_FILE = ".lock"
 SYNCED_FLAG = Path("/run/systemd/timesync/synchronized")
 BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
 
@@ -84,6 +91,9 @@ CREATE TABLE IF NOT EXISTS checkpoint (
     boot_id TEXT,
     monotonic_s REAL NOT NULL
 )
+"""
+_META = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)
 """
 RESUME_WITHIN_S = 15 * 60
 ROLL_WITHIN_S = 3 * 60 * 60  # check-ins older than this belong to an earlier class
@@ -155,19 +165,60 @@ class Checkpoint:
     age_s: float
 
 
-class Store:
-    """Session records in ``DIR/attendance.sqlite3``; ``DIR/device-id`` names the Pi."""
+class Unavailable(Exception):
+    """Attendance cannot be kept here now (full, read-only, no permission, locked).
 
-    def __init__(self, folder: Path) -> None:
+    Not damage: nothing is moved aside, and the message says what is wrong.
+    """
+
+
+class Busy(Unavailable):
+    """Another poolside process holds this data folder."""
+
+
+class Damaged(sqlite3.DatabaseError):
+    """``PRAGMA quick_check`` found damage."""
+
+
+class Store:
+    """Session records in ``DIR/attendance.sqlite3``; ``DIR/device-id`` names the Pi.
+
+    One process at a time: a lock on ``DIR/.lock`` is held for the store's
+    life, so a second kiosk on the same folder is refused (:class:`Busy`)
+    instead of writing beside the first. Only a database that SQLite says
+    is damaged is set aside; a full disk, a read-only folder, missing
+    permissions or a locked file is :class:`Unavailable`, and nothing is
+    moved.
+    """
+
+    def __init__(self, folder: Path, shared: bool = False) -> None:
+        """``shared``: a reader beside the kiosk (a look by hand, a test); no lock."""
         self.folder = folder
-        folder.mkdir(parents=True, exist_ok=True)
-        self.device = _device_id(folder / DEVICE_FILE)
+        self.notices: list[str] = []
         self.set_aside: Path | None = None  # a damaged database moved out of the way
         try:
-            self.db = self._connect()
-        except sqlite3.DatabaseError:
-            self.set_aside = _set_aside(folder / DB_NAME)
-            self.db = self._connect()
+            folder.mkdir(parents=True, exist_ok=True)
+            self._lock = None if shared else _lock(folder / LOCK_FILE)
+            self.device = self._device_id(folder / DEVICE_FILE)
+        except OSError as err:
+            raise Unavailable(f"{folder}: {err.strerror or err}") from None
+        try:
+            self.db = self._open()
+        except Unavailable:
+            self._unlock()
+            raise
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            return self._connect()
+        except sqlite3.DatabaseError as err:
+            if not _damaged(err):
+                raise Unavailable(f"{self.folder / DB_NAME}: {err}") from None
+        self.set_aside = _set_aside(self.folder / DB_NAME)
+        try:
+            return self._connect()
+        except sqlite3.DatabaseError as err:
+            raise Unavailable(f"{self.folder / DB_NAME}: {err}") from None
 
     def _connect(self) -> sqlite3.Connection:
         """Open, check (PRAGMA quick_check) and prepare the database."""
@@ -178,21 +229,77 @@ class Store:
             db.execute("PRAGMA synchronous=FULL")
             (check,) = db.execute("PRAGMA quick_check").fetchone()
             if check != "ok":
-                raise sqlite3.DatabaseError(f"quick_check: {check}")
+                raise Damaged(f"quick_check: {check}")
             db.execute(_SCHEMA)
             db.execute(_CHECKPOINT)
             db.execute(_ROLL)
+            db.execute(_META)
             have = {row["name"] for row in db.execute("PRAGMA table_info(records)")}
             for column, kind in _ADDED_COLUMNS.items():
                 if column not in have:
                     db.execute(f"ALTER TABLE records ADD COLUMN {column} {kind}")
+            self._meta(db)
         except sqlite3.DatabaseError:
             db.close()
             raise
         return db
 
+    def _meta(self, db: sqlite3.Connection) -> None:
+        """This database's generation and the ``seq`` it continues from.
+
+        A new database (the first, or one after a damaged one was set aside)
+        continues the device's sequence after the last batch in the outbox,
+        so no ``seq`` is used twice and no batch name comes back.
+        """
+        meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+        if "generation" not in meta:
+            (used,) = db.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()
+            outbox = self.folder / "outbox"
+            names = [p.name for p in outbox.glob("*.jsonl")] if outbox.is_dir() else []
+            meta = {
+                "generation": uuid.uuid4().hex[:8],
+                "seq_floor": str(max(used, highest_seq(names, self.device))),
+            }
+            db.execute("BEGIN IMMEDIATE")
+            db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
+            db.execute("COMMIT")
+        self.generation = meta["generation"]
+        self.seq_floor = int(meta["seq_floor"])
+
+    def _device_id(self, path: Path) -> str:
+        """A stable name for this Pi, made once: not a secret, not the machine-id.
+
+        It becomes a folder name at the destination, so one that is empty,
+        garbled or path-like is kept aside and a new one made.
+        """
+        try:
+            text = _read_small(path, 256).decode("utf-8").strip()
+        except FileNotFoundError:
+            text = None
+        except (UnicodeDecodeError, ValueError):
+            text = ""
+        except OSError as err:
+            if err.errno != errno.ELOOP:  # a link: never followed, replaced like garbage
+                raise
+            text = ""
+        if text is not None and valid_device_id(text):
+            return text
+        if text is not None:
+            kept = path.with_name(f"{path.name}.bad")
+            path.replace(kept)
+            self.notices.append(f"device-id was unusable: kept as {kept.name}, a new one made")
+        device = f"pool-{uuid.uuid4().hex[:8]}"
+        write_whole(path, f"{device}\n".encode())
+        sync_folder(path.parent)
+        return device
+
     def close(self) -> None:
         self.db.close()
+        self._unlock()
+
+    def _unlock(self) -> None:
+        if self._lock is not None:
+            self._lock.close()
 
     # -- writing ------------------------------------------------------------
     def start_session(
@@ -227,7 +334,9 @@ class Store:
         """
         kind = "headcount" if headcount is not None else "session"
         with self._transaction():
-            (seq,) = self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()
+            (seq,) = self.db.execute(
+                "SELECT MAX(COALESCE(MAX(seq), 0), ?) FROM records", (self.seq_floor,)
+            ).fetchone()
             self.db.executemany(
                 "INSERT INTO records (seq, id, type, device, participant, started_at,"
                 " clock_synced, boot_id, monotonic_s, program, week, mode, planned_s,"
@@ -474,12 +583,41 @@ def _set_aside(path: Path) -> Path:
     return target
 
 
-def _device_id(path: Path) -> str:
-    """A stable name for this Pi, made once: not a secret, not the machine-id."""
+def _damaged(err: sqlite3.DatabaseError) -> bool:
+    """Damage SQLite found (corrupt, not a database), as against trouble opening it."""
+    if isinstance(err, Damaged):
+        return True
+    code = getattr(err, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+
+
+def _lock(path: Path) -> IO[bytes]:
+    """Hold an exclusive lock on ``path`` for the process's life, or raise :class:`Busy`."""
+    handle = open(path, "a+b")  # noqa: SIM115 - held open as the lock
     try:
-        return path.read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        device = f"pool-{uuid.uuid4().hex[:8]}"
-        write_whole(path, f"{device}\n".encode())
-        sync_folder(path.parent)
-        return device
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read(32).decode(errors="replace").strip() or "another process"
+        handle.close()
+        raise Busy(
+            f"{path.parent} is in use by poolside (pid {holder}): "
+            "one kiosk per data folder (stop the other one first)"
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n".encode())
+    handle.flush()
+    return handle
+
+
+def _read_small(path: Path, limit: int) -> bytes:
+    """A small file read whole, refused when it is not a regular file or too big."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            raise ValueError(f"{path} is not a small regular file")
+        return os.read(fd, limit + 1)
+    finally:
+        os.close(fd)

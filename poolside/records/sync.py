@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from poolside.records.batchname import valid_device_id
 from poolside.records.durable import sync_folder, write_whole
 from poolside.records.outbox import outbox_dir, sidecar_text, waiting
 from poolside.records.store import DEVICE_FILE
@@ -215,7 +216,16 @@ def _log_lines(data: Path) -> list[tuple[str, str, datetime]]:
 
 
 def _device(data: Path) -> str:
+    """The device id, which names the folder at the destination: checked first."""
     try:
-        return (data / DEVICE_FILE).read_text(encoding="utf-8").strip()
+        text = (data / DEVICE_FILE).read_bytes()[:256].decode("utf-8", "replace").strip()
     except FileNotFoundError:
         raise SyncError(f"{data}: no attendance here yet (no {DEVICE_FILE})") from None
+    except OSError as err:
+        raise SyncError(f"{data / DEVICE_FILE}: {err.strerror}") from None
+    if not valid_device_id(text):
+        raise SyncError(
+            f"{data / DEVICE_FILE} holds no usable device id (letters, digits, - and _): "
+            "start the kiosk once to make a new one"
+        )
+    return text

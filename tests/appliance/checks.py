@@ -162,7 +162,9 @@ def doctor(guest: Guest, results: Results) -> None:
     service_line = next((line for line in out.splitlines() if "service:" in line), "")
     results.record(
         "doctor-sees-a-dying-kiosk",
-        status == 1 and service_line.startswith("PROBLEM") and "SIGKILL" in service_line,
+        status == 1
+        and service_line.startswith("PROBLEM")
+        and ("SIGKILL" in service_line or "killed by a signal" in service_line),
         f"exit {status}: {service_line}",
     )
     guest.sh("rm -r /etc/systemd/system/poolside.service.d && systemctl daemon-reload")

@@ -1,0 +1,208 @@
+"""Faults on the Pi's data folder, class by class, with real files and processes.
+
+A damaged database set aside must not restart the record sequence or reuse
+batch names; trouble that is not damage (locked, read-only, full) moves
+nothing; one kiosk per data folder; a device id is checked before it names
+a folder anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from poolside.records.outbox import make_batches, outbox_dir
+from poolside.records.store import DB_NAME, Busy, Store, Unavailable, clock_facts
+from poolside.records.sync import SyncError, sync
+
+from .conftest import run_poolside
+
+
+def _sealed_run(store: Store, *people: str) -> None:
+    facts = clock_facts(0.0)
+    ids = [store.start_session(p, "jump-and-hop-20", 1200, 3, "class", 1, facts) for p in people]
+    store.close_sessions(ids, 1200, 3, stopped_early=False)
+    store.seal(ids)
+
+
+def _batched_records(data: Path) -> list[dict]:
+    return [
+        json.loads(line)
+        for path in sorted(outbox_dir(data).glob("*.jsonl"))
+        for line in path.read_text().splitlines()
+    ]
+
+
+def test_a_set_aside_database_continues_the_sequence_and_every_record_is_batched(
+    tmp_path: Path,
+) -> None:
+    store = Store(tmp_path)
+    _sealed_run(store, "P001", "P002")
+    first_batches = make_batches(store)
+    store.close()
+    (tmp_path / DB_NAME).write_bytes(b"this is not a database" * 100)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{tmp_path / DB_NAME}{suffix}").unlink(missing_ok=True)
+
+    again = Store(tmp_path)
+    assert again.set_aside is not None
+    _sealed_run(again, "P003")
+    new_batches = make_batches(again)
+    again.close()
+
+    assert len(new_batches) == 1 and not set(new_batches) & set(first_batches)
+    records = _batched_records(tmp_path)
+    assert [r["participant"] for r in records if r["participant"] == "P003"] == ["P003"]
+    assert sorted(r["seq"] for r in records) == [1, 2, 3], "no seq used twice, none skipped"
+
+
+def test_an_sd_card_set_up_again_with_the_same_device_id_makes_new_batch_names(
+    tmp_path: Path,
+) -> None:
+    old, new = tmp_path / "old", tmp_path / "new"
+    names = []
+    for folder in (old, new):
+        folder.mkdir()
+        (folder / "device-id").write_text("pool-0badcafe\n")
+        store = Store(folder)
+        _sealed_run(store, "P001")
+        names += make_batches(store)
+        store.close()
+    assert len(set(names)) == 2, names
+
+
+def test_a_locked_database_is_not_damage_and_nothing_is_moved(tmp_path: Path) -> None:
+    Store(tmp_path).close()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sqlite3, sys; db = sqlite3.connect(sys.argv[1], isolation_level=None); "
+            "db.execute('PRAGMA locking_mode=EXCLUSIVE'); db.execute('BEGIN EXCLUSIVE'); "
+            "print('locked', flush=True); sys.stdin.read()",
+            str(tmp_path / DB_NAME),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        with pytest.raises(Unavailable) as refused:
+            Store(tmp_path)
+        assert not isinstance(refused.value, Busy)
+        assert sorted(p.name for p in tmp_path.iterdir() if "damaged" in p.name) == []
+    finally:
+        holder.communicate("")
+    assert Store(tmp_path).set_aside is None
+
+
+@pytest.fixture
+def read_only(tmp_path: Path):
+    """A real read-only tmpfs (needs root, as CI is), holding an earlier database."""
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root (CI runs as root)")
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(folder)], check=True)
+    try:
+        Store(folder).close()
+        subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_a_read_only_folder_is_refused_without_moving_anything(read_only: Path) -> None:
+    before = sorted(p.name for p in read_only.iterdir())
+    with pytest.raises(Unavailable, match="Read-only"):
+        Store(read_only)
+    assert sorted(p.name for p in read_only.iterdir()) == before
+
+
+def test_a_read_only_folder_still_runs_the_class_headless_says_why(read_only: Path) -> None:
+    result = run_poolside(
+        "run", "jump-and-hop-20", "--headless", "--start", "--speed", "5000",
+        "--participant", "P001", "--data", str(read_only), "--events", "/dev/null",
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "attendance cannot be saved" in result.stderr and "Traceback" not in result.stderr
+
+
+def _hold(data: Path) -> subprocess.Popen[str]:
+    """A second process holding the data folder, as a kiosk would; it says when."""
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from poolside.records.store import Store; s = Store(__import__("
+            "'pathlib').Path(sys.argv[1])); print('open', flush=True); sys.stdin.read()",
+            str(data),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None and child.stdout.readline().strip() == "open"
+    return child
+
+
+def test_one_kiosk_per_data_folder(tmp_path: Path) -> None:
+    first = _hold(tmp_path)
+    try:
+        with pytest.raises(Busy, match=f"pid {first.pid}"):
+            Store(tmp_path)
+        result = run_poolside(
+            "run", "jump-and-hop-20", "--headless", "--start", "--speed", "5000",
+            "--participant", "P001", "--data", str(tmp_path), "--events", "/dev/null",
+        )  # fmt: skip
+        assert result.returncode == 1
+        assert "one kiosk per data folder" in result.stderr
+    finally:
+        first.communicate("")
+    Store(tmp_path).close()  # free again once the first has gone
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"\n", b"../../etc\n", b"pool/../../x\n", b"\xff\xfe\x00garbage", b"x" * 5000],
+)
+def test_an_unusable_device_id_is_kept_aside_and_replaced(tmp_path: Path, content: bytes) -> None:
+    (tmp_path / "device-id").write_bytes(content)
+    store = Store(tmp_path)
+    assert store.device.startswith("pool-") and "/" not in store.device
+    assert (tmp_path / "device-id.bad").read_bytes() == content
+    assert any("device-id was unusable" in n for n in store.notices)
+    store.close()
+
+
+def test_a_device_id_that_is_a_link_or_a_fifo_is_not_followed_or_waited_on(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "elsewhere").write_text("pool-11111111\n")
+    (tmp_path / "device-id").symlink_to(tmp_path / "elsewhere")
+    store = Store(tmp_path)
+    assert store.device != "pool-11111111"
+    store.close()
+    fifo = tmp_path / "fifo"
+    fifo.mkdir()
+    os.mkfifo(fifo / "device-id")
+    Store(fifo).close()  # returns at once: O_NONBLOCK, then refused as not a regular file
+
+
+def test_sync_refuses_a_path_like_device_id(tmp_path: Path) -> None:
+    data, stick = tmp_path / "data", tmp_path / "stick"
+    store = Store(data)
+    _sealed_run(store, "P001")
+    make_batches(store)
+    store.close()
+    stick.mkdir()
+    (data / "device-id").write_text("../../outside\n")
+    with pytest.raises(SyncError, match="no usable device id"):
+        sync(data, str(stick))
+    assert list(tmp_path.rglob("outside")) == []
