@@ -52,6 +52,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (FileProblems, catalog.UnknownProgram, _BadInput, CannotRun) as err:
         print("\n".join(_problem_lines(err)), file=sys.stderr)
         return EXIT_BAD_INPUT
+    except OSError as err:  # permission, missing, full, read-only: one line, never a traceback
+        where = f": {err.filename}" if err.filename else ""
+        print(f"poolside: {err.strerror or err}{where}", file=sys.stderr)
+        return EXIT_BAD_INPUT
 
 
 def _parser() -> argparse.ArgumentParser:

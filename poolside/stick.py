@@ -70,8 +70,9 @@ def mount(name: str, owner: str, root: Path = MOUNT_ROOT) -> Path:
         raise StickError(f"no user {owner!r}: run install.sh") from None
     fstype = fs_type(device)
     options = mount_options(fstype, account.pw_uid, account.pw_gid)
-    root.mkdir(mode=0o755, exist_ok=True)
-    target.mkdir(mode=0o755, exist_ok=True)
+    for folder in (root, target):
+        folder.mkdir(exist_ok=True)
+        folder.chmod(0o755)  # not left to the umask: the unit's UMask=0077 would shut it
     _run(["mount", "-t", fstype, "-o", options, str(device), str(target)])
     return target
 

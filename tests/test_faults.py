@@ -206,3 +206,18 @@ def test_sync_refuses_a_path_like_device_id(tmp_path: Path) -> None:
     with pytest.raises(SyncError, match="no usable device id"):
         sync(data, str(stick))
     assert list(tmp_path.rglob("outside")) == []
+
+
+def test_sync_to_a_read_only_destination_is_one_line_and_exit_1(
+    tmp_path: Path, read_only: Path
+) -> None:
+    data = tmp_path / "data"
+    store = Store(data)
+    _sealed_run(store, "P001")
+    make_batches(store)
+    store.close()
+    for extra in ((), ("--rsync",)):
+        result = run_poolside("sync", "--to", str(read_only), "--data", str(data), *extra)
+        assert result.returncode == 1, result
+        assert "Traceback" not in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr

@@ -58,3 +58,24 @@ def test_the_command_says_one_line_and_exits_1() -> None:
     result = run_poolside("stick", "mount", "../../etc")
     assert result.returncode == 1
     assert result.stderr.strip() == "poolside: stick: not a block device name: '../../etc'"
+
+
+def test_mount_points_are_open_to_the_service_user_whatever_the_umask(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The unit's UMask=0077 applies to the root helper too: a 0700 folder shuts out poolside."""
+    import os
+
+    import poolside.stick as stick
+
+    calls: list[list[str]] = []
+    monkeypatch.setattr(stick, "fs_type", lambda device: "vfat")
+    monkeypatch.setattr(stick, "_run", calls.append)
+    old = os.umask(0o077)
+    try:
+        target = stick.mount("sda1", "root", tmp_path / "usb")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "usb").stat().st_mode & 0o777 == 0o755
+    assert target.stat().st_mode & 0o777 == 0o755
+    assert calls[0][:3] == ["mount", "-t", "vfat"] and calls[0][-2:] == ["/dev/sda1", str(target)]

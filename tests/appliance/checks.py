@@ -284,7 +284,7 @@ def usb_sticks(guest: Guest, results: Results, sticks: list[tuple[str, Path]]) -
         )
         rows = [line.split() for line in listed.splitlines() if line.strip()]
         units = [name for name, *_ in rows]
-        if len(rows) >= len(sticks) and all(state == "inactive" for _, state in rows):
+        if len(rows) >= len(sticks) and all(state in ("inactive", "failed") for _, state in rows):
             break
         time.sleep(2)
     _, journal = guest.sh("journalctl -b --no-pager -o cat -u 'poolside-usb-sync@*' | tail -20")
