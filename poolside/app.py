@@ -33,7 +33,7 @@ from poolside.core.presses import earliest
 from poolside.core.scanner import Output, Scan
 from poolside.core.timefmt import clock_text
 from poolside.core.view import Context, View, bad_program_view, build_view, error_view, next_change
-from poolside.devices.screen import Renderer
+from poolside.devices.screen import INVISIBLE_DRIVERS, Renderer
 from poolside.devices.theme import THEMES
 from poolside.errors import CannotRun
 from poolside.hardware import KEYBOARD_HINT, Controls, Hardware
@@ -50,8 +50,6 @@ BACK_HOME_AFTER_S = 10 * 60  # a finished screen nobody answers goes home by its
 # Something that reacts to the events a poll returned: (events, session, now).
 Observer = Callable[[list[Event], Session, float], None]
 DEFAULT_WINDOW = (1280, 720)
-# SDL's drivers that show nothing: chosen on purpose (tests), never by default.
-INVISIBLE_DRIVERS = ("offscreen", "dummy")
 
 
 class Kiosk:

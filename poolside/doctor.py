@@ -26,6 +26,7 @@ from poolside.core.plan import load_plan
 from poolside.core.program import load_program
 from poolside.core.yamlfile import FileProblems
 from poolside.devices.buttons import make_button
+from poolside.devices.screen import INVISIBLE_DRIVERS
 from poolside.devices.sound import CuePlayer, Speaker, open_buzzer
 from poolside.devices.voice import Voice
 from poolside.records.store import SYNCED_FLAG
@@ -36,7 +37,6 @@ PI_MODEL = Path("/proc/device-tree/model")
 BUTTON_WAIT_S = 15.0
 # The groups the kiosk's user needs, where the system has them (gpio: Pi OS).
 SERVICE_GROUPS = ("video", "render", "input", "audio", "gpio")
-INVISIBLE_DRIVERS = ("offscreen", "dummy")
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ def _groups(user: str) -> Check:
         account = pwd.getpwnam(user)
     except KeyError:
         return Check("PROBLEM", "groups", f"no user {user!r}: run install.sh")
-    have = {grp.getgrgid(gid).gr_name for gid in os.getgrouplist(user, account.pw_gid)}
+    have = {g.gr_name for g in grp.getgrall() if user in g.gr_mem or g.gr_gid == account.pw_gid}
     wanted = [g for g in SERVICE_GROUPS if _group_exists(g)]
     missing = [g for g in wanted if g not in have]
     if missing:

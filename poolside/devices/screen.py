@@ -19,6 +19,10 @@ import pygame
 from poolside.core.view import PROGRESS_STEPS, View
 from poolside.devices.theme import BLACK, COLOUR, RGB, WHITE, YELLOW, Style, Theme
 
+# SDL's video drivers that show nothing: fine when chosen on purpose (tests),
+# a fault when SDL falls back to one because it found no display.
+INVISIBLE_DRIVERS = ("offscreen", "dummy")
+
 
 @dataclass(frozen=True)
 class Drawn:
