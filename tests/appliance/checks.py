@@ -277,14 +277,29 @@ def usb_sticks(guest: Guest, results: Results, sticks: list[tuple[str, Path]]) -
     deadline = time.monotonic() + 300
     units: list[str] = []
     while time.monotonic() < deadline:
+        # Done: each unit has run (left "inactive" once) and is back at rest, no job
+        # queued. A unit whose start job waits also shows "inactive".
         _, listed = guest.sh(
-            "systemctl list-units --all --plain --no-legend 'poolside-usb-sync@*' | "
-            "awk '{print $1, $3}'",
+            "for u in $(systemctl list-units --all --plain --no-legend 'poolside-usb-sync@*' "
+            "| awk '{print $1}'); do echo $u $(systemctl show $u "
+            "-p ActiveState,InactiveExitTimestampMonotonic,Job | tr '\\n' ' '); done",
             quiet=True,
         )
-        rows = [line.split() for line in listed.splitlines() if line.strip()]
-        units = [name for name, *_ in rows]
-        if len(rows) >= len(sticks) and all(state in ("inactive", "failed") for _, state in rows):
+        rows = {}
+        for line in listed.splitlines():
+            if not line.strip():
+                continue
+            name, *pairs = line.split()
+            rows[name] = dict(pair.split("=", 1) for pair in pairs if "=" in pair)
+        units = sorted(rows)
+        done = [
+            name
+            for name, state in rows.items()
+            if state.get("ActiveState") in ("inactive", "failed")
+            and state.get("InactiveExitTimestampMonotonic", "0") != "0"
+            and not state.get("Job")
+        ]
+        if len(rows) >= len(sticks) and len(done) == len(rows):
             break
         time.sleep(2)
     _, journal = guest.sh("journalctl -b --no-pager -o cat -u 'poolside-usb-sync@*' | tail -20")
