@@ -30,7 +30,7 @@ from poolside.devices.screen import INVISIBLE_DRIVERS
 from poolside.devices.sound import CuePlayer, Speaker, open_buzzer
 from poolside.devices.voice import Voice
 from poolside.records.store import SYNCED_FLAG
-from poolside.service import ServiceState
+from poolside.service import ServiceState, last_exit_from_journal
 
 MIN_FREE_BYTES = 100 * 1024 * 1024
 PI_MODEL = Path("/proc/device-tree/model")
@@ -100,7 +100,8 @@ def _service_state(service: ServiceState) -> Check:
             "service",
             f"poolside.service running, pid {service.pid}{restarts}{last}",
         )
-    exit_said = f": {service.last_exit}" if service.last_exit else ""
+    last_exit = service.last_exit or last_exit_from_journal()
+    exit_said = f": {last_exit}" if last_exit else ""
     return Check(
         "PROBLEM",
         "service",

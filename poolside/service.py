@@ -11,6 +11,7 @@ config and data, instead of guessing from its own environment.
 
 from __future__ import annotations
 
+import re
 import shlex
 import shutil
 import signal
@@ -113,6 +114,41 @@ def parse_show(text: str) -> ServiceState | None:
         environment=environment,
         pid=int(values["MainPID"]) if values.get("MainPID", "").isdigit() else 0,
     )
+
+
+JOURNAL_EXIT = re.compile(r"Main process exited, code=(\w+), status=(\d+)")
+
+
+def last_exit_from_journal(unit: str = UNIT) -> str:
+    """How the unit's main process last ended, as systemd logged it ('' if unknown).
+
+    While a restart is under way systemd has already cleared ExecMain* and
+    Result=; its own journal line about the exit stays.
+    """
+    try:
+        journal = subprocess.run(
+            ["journalctl", "-b", "-u", unit, "-o", "cat", "--no-pager", "-n", "200"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=False,
+        ).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return exit_in_log(journal)
+
+
+def exit_in_log(journal: str) -> str:
+    """The last "Main process exited, code=..., status=..." of a unit's log, described.
+
+    >>> exit_in_log("poolside.service: Main process exited, code=killed, status=9/KILL")
+    'killed by signal SIGKILL'
+    """
+    found = JOURNAL_EXIT.findall(journal)
+    if not found:
+        return ""
+    how, status = found[-1]
+    return describe_exit(how, int(status))
 
 
 def describe_exit(how: str, status: int) -> str:

@@ -166,3 +166,23 @@ def test_a_restart_in_progress_still_says_how_the_last_run_ended() -> None:
     state = parse_show(restarting)
     assert state is not None and not state.running
     assert state.last_exit == "killed by a signal"
+
+
+def test_mid_restart_the_journal_says_how_the_kiosk_died(monkeypatch) -> None:
+    """systemd clears ExecMain* and Result= for the next start; its log line stays."""
+    import poolside.doctor as doctor
+    from poolside.service import exit_in_log, parse_show
+
+    log = (
+        "poolside.service: Main process exited, code=exited, status=1/FAILURE\n"
+        "poolside.service: Main process exited, code=killed, status=31/SYS\n"
+    )
+    assert exit_in_log(log) == "killed by signal SIGSYS"
+    assert exit_in_log("nothing about exits\n") == ""
+    monkeypatch.setattr(doctor, "last_exit_from_journal", lambda: exit_in_log(log))
+    starting = SHOW_RUNNING.replace("ActiveState=active", "ActiveState=activating")
+    starting = starting.replace("SubState=running", "SubState=start")
+    state = parse_show(starting)
+    assert state is not None
+    check = doctor._service_state(state)
+    assert check.status == "PROBLEM" and "killed by signal SIGSYS" in check.detail
