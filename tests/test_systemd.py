@@ -257,3 +257,17 @@ def test_a_vanished_notify_socket_does_not_stop_the_kiosk(tmp_path: Path) -> Non
     notifier = Notifier({"NOTIFY_SOCKET": str(tmp_path / "gone.sock"), "WATCHDOG_USEC": "1000"})
     notifier.ready()
     notifier.watchdog()
+
+
+def test_the_stick_is_mounted_by_its_own_unit_before_the_sync_sandbox_exists() -> None:
+    """A mount made inside the sync unit (even by "+") is read-only to its sandbox."""
+    sync_unit = (UNITS / "poolside-usb-sync@.service").read_text()
+    mount_unit = (UNITS / "poolside-usb-mount@.service").read_text()
+    assert "BindsTo=dev-%i.device poolside-usb-mount@%i.service" in sync_unit
+    assert "After=dev-%i.device poolside-usb-mount@%i.service" in sync_unit
+    assert "ExecStartPre" not in sync_unit and "mount" not in _exec_start(
+        "poolside-usb-sync@.service"
+    )
+    assert "\nStopWhenUnneeded=yes\n" in mount_unit and "\nRemainAfterExit=yes\n" in mount_unit
+    for forbidden in ("ProtectSystem", "PrivateTmp", "PrivateMounts", "PrivateDevices"):
+        assert forbidden not in mount_unit, f"{forbidden} would hide the mount from the system"
