@@ -21,13 +21,14 @@ from typing import TYPE_CHECKING
 from poolside import __version__
 from poolside.config import CONFIG_KEYS, Config, data_dir, find_config, load_config
 from poolside.core import catalog
+from poolside.core.bounded import Unreadable, read_bounded
 from poolside.core.checkin import MODES, Person, Roll
 from poolside.core.clock import clock_for
 from poolside.core.engine import State
 from poolside.core.plan import load_plan
 from poolside.core.program import Program, load_program
 from poolside.core.timefmt import clock_text
-from poolside.core.yamlfile import FileProblems, Problem
+from poolside.core.yamlfile import MAX_FILE_BYTES, FileProblems, Problem
 from poolside.errors import CannotRun
 from poolside.selection import Choice, choose_program
 
@@ -374,9 +375,9 @@ def _kind_of(path: Path) -> str:
     if path.suffix.lower() == ".csv":
         return "roster"
     try:
-        head = path.read_bytes()[:100_000].decode("utf-8", "replace")
-    except OSError:
-        return "program"
+        head = read_bounded(path, MAX_FILE_BYTES)[:100_000].decode("utf-8", "replace")
+    except (OSError, Unreadable):
+        return "program"  # its loader says what is wrong, with the file's name
     keys = set(re.findall(r"^([A-Za-z_]+)\s*:", head, flags=re.MULTILINE))
     if "schedule" in keys:
         return "plan"

@@ -36,6 +36,18 @@ def is_file(path: Path) -> bool:
         return False
 
 
+def _is_other_file(path: Path) -> bool:
+    """Something that is there but not a regular file (a FIFO, a device, a link to one).
+
+    Named as an input, it is the user's file: its loader refuses it with its
+    name and line 1, rather than a "no such program" that sends them looking.
+    """
+    try:
+        return path.exists() and not path.is_dir()
+    except OSError:
+        return False
+
+
 def bundled_names() -> list[str]:
     return sorted(p.stem for p in bundled_dir().glob("*.yaml"))
 
@@ -49,7 +61,7 @@ def resolve(ref: str, relative_to: Path | None = None) -> Path:
     candidate = Path(ref).expanduser()
     if relative_to is not None and not candidate.is_absolute():
         candidate = relative_to / candidate
-    if is_file(candidate):
+    if is_file(candidate) or _is_other_file(candidate):
         return candidate
     bundled = bundled_dir() / f"{ref}.yaml"
     if "/" not in ref and is_file(bundled):

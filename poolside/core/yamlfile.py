@@ -24,6 +24,8 @@ import yaml
 from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from poolside.core.bounded import Unreadable, read_bounded
+
 MAX_FILE_BYTES = 1_000_000
 
 _INT_TAG = "tag:yaml.org,2002:int"
@@ -146,7 +148,10 @@ class Reader:
 
     def load_file(self, path: str | Path) -> Node | None:
         try:
-            data = Path(path).read_bytes()
+            data = read_bounded(path, MAX_FILE_BYTES)
+        except Unreadable as err:
+            self.problems.append(Problem(self.path, 1, 1, f"cannot read: {err}"))
+            return None
         except OSError as err:
             self.problems.append(Problem(self.path, 1, 1, f"cannot read: {err.strerror}"))
             return None

@@ -18,7 +18,9 @@ import functools
 import hashlib
 import html
 import json
+import os
 import sqlite3
+import stat
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,6 +28,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import IO, Any
 
+from poolside.core.bounded import Unreadable, read_bounded
 from poolside.records.csvsafe import SafeWriter
 from poolside.records.store import CONTRACT, EXTRAS
 
@@ -34,6 +37,8 @@ RECORD_TYPES = ("session", "headcount")
 _PLAIN = frozenset((str, int, float, bool, type(None)))  # what SQLite holds as it is
 CACHE_KIB = 16 * 1024  # SQLite's page cache: the export's memory, whatever the input
 INSERT_EVERY = 5000
+MAX_BATCH_BYTES = 64 * 2**20  # a batch holds at most 1000 records: far below this
+MAX_LINE_BYTES = 64 * 2**10  # one record a line; a longer line is not a record
 LISTED = 200  # lines per kind of problem in problems.txt; the rest are counted
 INTERRUPTION_RUN = 3  # consecutive missed sessions that make an interruption
 # The scratch table: how each copy was found, then the record's own fields
@@ -222,11 +227,13 @@ def export(
 
 # -- reading ---------------------------------------------------------------------------
 def _batches(sources: list[Path]) -> Iterator[Path]:
+    """Every ``*.jsonl`` below the sources; one that is not a regular file is opened
+    (without blocking) only to be refused and reported."""
     for source in sources:
-        if source.is_file():
+        if not source.is_dir():
             yield source
         else:
-            yield from sorted(p for p in source.rglob("*.jsonl") if p.is_file())
+            yield from sorted(p for p in source.rglob("*.jsonl") if not p.is_dir())
 
 
 def _load(
@@ -241,9 +248,13 @@ def _load(
         hasher = hashlib.sha256()
         rows: list[tuple] = []
         try:
-            with open(path, "rb") as handle:
-                for number, raw in enumerate(handle, start=1):
-                    hasher.update(raw)
+            with _open_batch(path) as handle:
+                for number, raw in enumerate(_lines(handle, hasher), start=1):
+                    if len(raw) > MAX_LINE_BYTES:
+                        problems.add(
+                            "bad lines", f"{path}:{number}: longer than {MAX_LINE_BYTES} bytes"
+                        )
+                        continue
                     origin = ((len(files) - 1) << 32) | number
                     row = _row(raw, f"{path}:{number}", origin, zone, problems)
                     if row is not None:
@@ -251,6 +262,10 @@ def _load(
                     if len(rows) >= INSERT_EVERY:
                         db.executemany(_INSERT, rows)
                         rows.clear()
+        except Unreadable as err:
+            problems.add("bad files", f"{path}: {err}; skipped")
+            db.execute("ROLLBACK")
+            continue
         except OSError as err:
             problems.add("bad files", f"{path}: cannot read ({err.strerror}); skipped")
             db.execute("ROLLBACK")
@@ -264,13 +279,41 @@ def _load(
     return files
 
 
+def _open_batch(path: Path) -> IO[bytes]:
+    """A batch opened without blocking, refused unless a regular file within the limit."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_BATCH_BYTES:
+        os.close(fd)
+        what = "not a regular file" if not stat.S_ISREG(info.st_mode) else "too large"
+        raise Unreadable(f"{what} (a batch is a file of at most {MAX_BATCH_BYTES} bytes)")
+    return os.fdopen(fd, "rb")
+
+
+def _lines(handle: IO[bytes], hasher: Any) -> Iterator[bytes]:
+    """The file's lines, each read at most MAX_LINE_BYTES + 1 at a time, every byte hashed.
+
+    A longer line yields only its first piece (longer than the limit, so the
+    caller reports it); the rest of it is read in pieces and passed over, so
+    memory stays bounded however long the line.
+    """
+    while raw := handle.readline(MAX_LINE_BYTES + 1):
+        hasher.update(raw)
+        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            while rest := handle.readline(MAX_LINE_BYTES + 1):
+                hasher.update(rest)
+                if rest.endswith(b"\n"):
+                    break
+        yield raw
+
+
 def _sidecar(path: Path, problems: Problems) -> str | None:
     sidecar = path.with_name(f"{path.name}.sha256")
     try:
-        text = sidecar.read_text(encoding="utf-8")
+        text = read_bounded(sidecar, 4096).decode("utf-8")
     except FileNotFoundError:
         return None
-    except (OSError, UnicodeDecodeError):
+    except (OSError, UnicodeDecodeError, Unreadable):
         text = ""
     digest = text.split(maxsplit=1)[0].lower() if text.strip() else ""
     if len(digest) != 64:

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from poolside.core.yamlfile import FileProblems, Problem, did_you_mean
+from poolside.core.bounded import Unreadable, read_bounded
+from poolside.core.yamlfile import MAX_FILE_BYTES, FileProblems, Problem, did_you_mean
 from poolside.records.attendance import PARTICIPANT_CODE
 
 COLUMNS = ("code", "name", "start")
@@ -54,7 +55,9 @@ def load_roster(path: str | Path) -> Roster:
     """Read and validate a roster CSV; raises :class:`FileProblems`."""
     name = str(path)
     try:
-        data = Path(path).read_bytes()
+        data = read_bounded(path, MAX_FILE_BYTES)
+    except Unreadable as err:
+        raise FileProblems([Problem(name, 1, 1, f"cannot read: {err}")]) from None
     except OSError as err:
         raise FileProblems([Problem(name, 1, 1, f"cannot read: {err.strerror}")]) from None
     try:

@@ -1,0 +1,140 @@
+"""Inputs that must be refused before they are read: huge files, devices, FIFOs.
+
+Each is named like a real input (program, roster, batch, sidecar) and given
+to the real command in a child process, with a time limit: a FIFO that was
+opened for reading would hang it, ``/dev/zero`` or a sparse 3 GB file read
+whole would take the time limit or the memory. The child's peak memory
+comes from ``wait4``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from poolside.records.outbox import sidecar_text
+
+MAX_RSS_MB = 150  # a child reading nothing big stays far below this
+LIMIT_S = 30
+
+
+def _run(*args: str, cwd: Path) -> tuple[int, str, str, float, float]:
+    """(exit status, stdout, stderr, seconds, peak RSS in MB) of ``poolside ARGS``."""
+    out, err = cwd / "stdout.txt", cwd / "stderr.txt"
+    t0 = time.monotonic()
+    with out.open("w") as stdout, err.open("w") as stderr:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "poolside", *args], stdout=stdout, stderr=stderr, cwd=cwd
+        )
+        deadline = t0 + LIMIT_S
+        while True:
+            pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() > deadline:
+                child.kill()
+                child.wait()
+                pytest.fail(f"poolside {' '.join(args)} still running after {LIMIT_S} s")
+            time.sleep(0.02)
+    seconds = time.monotonic() - t0
+    return (
+        os.waitstatus_to_exitcode(status),
+        out.read_text(),
+        err.read_text(),
+        seconds,
+        (usage.ru_maxrss / 1024),
+    )
+
+
+def _hostile(folder: Path, name: str, kind: str) -> Path:
+    path = folder / name
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "zero":
+        path.symlink_to("/dev/zero")
+    elif kind == "huge":
+        with path.open("wb") as handle:
+            handle.truncate(3 * 2**30)  # sparse: 3 GB that take no disk
+    return path
+
+
+KINDS = ("fifo", "zero", "huge")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("name", ["program.yaml", "roster.csv", "config.yaml"])
+def test_check_refuses_at_once_with_a_located_message(tmp_path: Path, kind: str, name: str):
+    path = _hostile(tmp_path, name, kind)
+    status, _, err, _, rss = _run("check", str(path), cwd=tmp_path)
+    assert status == 1 and err.startswith(f"{path}:1:1: cannot read: "), err
+    assert "Traceback" not in err
+    assert rss < MAX_RSS_MB, rss
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_run_refuses_such_a_program_at_once(tmp_path: Path, kind: str) -> None:
+    path = _hostile(tmp_path, "class.yaml", kind)
+    status, _, err, _, rss = _run("run", str(path), "--headless", "--start", cwd=tmp_path)
+    assert status == 1 and f"{path}:1:1: cannot read" in err and "Traceback" not in err
+    assert rss < MAX_RSS_MB
+
+
+def _good_batch(folder: Path) -> Path:
+    record = {
+        "id": "00000000-0000-4000-8000-000000000001",
+        "type": "session",
+        "device": "pool-a",
+        "seq": 1,
+        "participant": "P001",
+        "started_at": "2027-01-04T09:00:00+00:00",
+        "clock_synced": True,
+        "program": "jump-and-hop-20",
+        "week": 1,
+        "mode": "class",
+        "planned_s": 1200,
+        "completed_s": 1200,
+    }
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "good.jsonl"
+    path.write_text(json.dumps(record) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_export_skips_such_a_batch_or_sidecar_and_reads_the_rest(tmp_path: Path, kind: str):
+    source = tmp_path / "in"
+    good = _good_batch(source)
+    bad = _hostile(source, "bad.jsonl", kind)
+    _hostile(source, "good.jsonl.sha256", kind)
+    status, _, err, _, rss = _run(
+        "export", str(source), "--out", str(tmp_path / "out"), "--start", "2027-01-04",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert status == 0, err
+    problems = (tmp_path / "out" / "problems.txt").read_text()
+    assert f"{bad}: " in problems, problems
+    assert "P001" in (tmp_path / "out" / "sessions.csv").read_text()
+    assert good.exists() and rss < MAX_RSS_MB
+
+
+def test_a_batch_line_of_megabytes_is_reported_and_memory_stays_bounded(tmp_path: Path):
+    source = tmp_path / "in"
+    good = _good_batch(source)
+    data = good.read_bytes() + b'{"id": "' + b"x" * (20 * 2**20) + b'"}\n' + good.read_bytes()
+    good.write_bytes(data)
+    (source / "good.jsonl.sha256").write_text(sidecar_text("good.jsonl", data))
+    status, _, err, _, rss = _run(
+        "export", str(source), "--out", str(tmp_path / "out"), "--start", "2027-01-04",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert status == 0, err
+    problems = (tmp_path / "out" / "problems.txt").read_text()
+    assert f"{good}:2: longer than" in problems
+    assert "does not match" not in problems, "every byte is still hashed"
+    assert rss < MAX_RSS_MB, rss
