@@ -274,41 +274,28 @@ def usb_sticks(guest: Guest, results: Results, sticks: list[tuple[str, Path]]) -
     """Both sticks at once: each its own unit and mount point, batches on both."""
     for ident, image in sticks:
         guest.plug_stick(ident, image)
+    names = _labelled_poolside(guest, len(sticks), 120)
+    units = [f"poolside-usb-sync@{name}.service" for name in names]
+    # A finished oneshot with nothing referring to it is unloaded, and its state
+    # with it: what systemd logged ("Finished ...", "Failed ...") is the record.
+    ended: dict[str, str] = {}
     deadline = time.monotonic() + 300
-    units: list[str] = []
-    while time.monotonic() < deadline:
-        # Done: each unit has run (left "inactive" once) and is back at rest, no job
-        # queued. A unit whose start job waits also shows "inactive".
-        _, listed = guest.sh(
-            "for u in $(systemctl list-units --all --plain --no-legend 'poolside-usb-sync@*' "
-            "| awk '{print $1}'); do echo $u $(systemctl show $u "
-            "-p ActiveState,InactiveExitTimestampMonotonic,Job | tr '\\n' ' '); done",
-            quiet=True,
-        )
-        rows = {}
-        for line in listed.splitlines():
-            if not line.strip():
-                continue
-            name, *pairs = line.split()
-            rows[name] = dict(pair.split("=", 1) for pair in pairs if "=" in pair)
-        units = sorted(rows)
-        done = [
-            name
-            for name, state in rows.items()
-            if state.get("ActiveState") in ("inactive", "failed")
-            and state.get("InactiveExitTimestampMonotonic", "0") != "0"
-            and not state.get("Job")
-        ]
-        if len(rows) >= len(sticks) and len(done) == len(rows):
-            break
+    while len(ended) < len(units) and time.monotonic() < deadline:
+        for unit in units:
+            _, log = guest.sh(f"journalctl -b -u {unit} -o cat --no-pager", quiet=True)
+            outcome = re.search(r"^(Finished|Failed to start) ", log, re.M)
+            if outcome:
+                ended[unit] = "finished" if outcome[1] == "Finished" else "failed"
         time.sleep(2)
-    _, journal = guest.sh("journalctl -b --no-pager -o cat -u 'poolside-usb-sync@*' | tail -20")
-    _, mounted = guest.sh("findmnt -rn -o TARGET | grep poolside-usb || true")
+    _, journal = guest.sh(
+        "journalctl -b --no-pager -o cat -u 'poolside-usb-sync@*' -u 'poolside-usb-mount@*' | "
+        "tail -30"
+    )
+    mounted = _wait_unmounted(guest, 60)
     _, batches = guest.sh("cd /var/lib/poolside/outbox && ls *.jsonl")
     expected = sorted(batches.split())
     found = {}
-    for unit in units:
-        name = unit.removeprefix("poolside-usb-sync@").removesuffix(".service")
+    for name in names:
         _, listing = guest.sh(
             f"mkdir -p /mnt/check && mount -o ro -t $(blkid -p -o value -s TYPE /dev/{name}) "
             f"/dev/{name} /mnt/check && "
@@ -319,19 +306,44 @@ def usb_sticks(guest: Guest, results: Results, sticks: list[tuple[str, Path]]) -
     for ident, _ in sticks:
         guest.unplug_stick(ident)
     ok = (
-        len(units) == len(sticks)
-        and not mounted.strip()
-        and all(set(expected) <= set(names) for names in found.values())
+        len(names) == len(sticks)
+        and all(outcome == "finished" for outcome in ended.values())
+        and len(ended) == len(units)
+        and not mounted
         and bool(expected)
+        and all(set(expected) <= set(listed) for listed in found.values())
     )
     results.record(
         "usb-sticks",
         ok,
-        f"units {units}; batches {len(expected)} in the outbox, on each stick "
-        f"{ {k: len(v) for k, v in found.items()} }; still mounted: {mounted.split() or 'none'}",
+        f"sticks {names}: units {ended}; batches in the outbox {len(expected)}, on each stick "
+        f"{ {k: len(v) for k, v in found.items()} }; still mounted: {mounted or 'none'}",
     )
     if not ok:
         results.say(journal)
+
+
+def _labelled_poolside(guest: Guest, count: int, timeout: float) -> list[str]:
+    """Kernel names of the block devices labelled POOLSIDE, once ``count`` are there."""
+    deadline = time.monotonic() + timeout
+    names: list[str] = []
+    while time.monotonic() < deadline:
+        _, out = guest.sh("lsblk -rno NAME,LABEL | awk '$2 == \"POOLSIDE\" {print $1}'", quiet=True)
+        names = sorted(out.split())
+        if len(names) >= count:
+            break
+        time.sleep(2)
+    return names
+
+
+def _wait_unmounted(guest: Guest, timeout: float) -> list[str]:
+    """Mount points still under /run/poolside-usb once the mount units had time to stop."""
+    deadline = time.monotonic() + timeout
+    while True:
+        _, out = guest.sh("findmnt -rn -o TARGET | grep '^/run/poolside-usb' || true", quiet=True)
+        if not out.split() or time.monotonic() > deadline:
+            return out.split()
+        time.sleep(2)
 
 
 def sandbox(guest: Guest, results: Results) -> None:
