@@ -221,3 +221,57 @@ def test_sync_to_a_read_only_destination_is_one_line_and_exit_1(
         assert result.returncode == 1, result
         assert "Traceback" not in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+# -- sync never writes or deletes outside the destination ------------------------------
+def _synced_data(tmp_path: Path) -> tuple[Path, str, list[str]]:
+    data = tmp_path / "data"
+    store = Store(data)
+    _sealed_run(store, "P001")
+    names = make_batches(store)
+    device = store.device
+    store.close()
+    return data, device, names
+
+
+def test_a_device_folder_that_is_a_link_out_of_the_destination_is_refused(tmp_path: Path):
+    data, device, _ = _synced_data(tmp_path)
+    stick, outside = tmp_path / "stick", tmp_path / "outside"
+    stick.mkdir()
+    outside.mkdir()
+    (stick / device).symlink_to(outside)
+    with pytest.raises(SyncError, match="not a folder"):
+        sync(data, str(stick))
+    assert list(outside.iterdir()) == []
+
+
+@pytest.mark.parametrize("planted", ["link", "fifo", "folder"])
+def test_a_batch_name_that_is_not_a_regular_file_is_refused(tmp_path: Path, planted: str):
+    data, device, names = _synced_data(tmp_path)
+    stick, outside = tmp_path / "stick", tmp_path / "outside.txt"
+    (stick / device).mkdir(parents=True)
+    outside.write_text("precious\n")
+    entry = stick / device / names[0]
+    if planted == "link":
+        entry.symlink_to(outside)
+    elif planted == "fifo":
+        os.mkfifo(entry)
+    else:
+        entry.mkdir()
+    with pytest.raises(SyncError, match=r"refused|not a regular file|different"):
+        sync(data, str(stick))
+    assert outside.read_text() == "precious\n"
+
+
+def test_cleaning_up_removes_links_at_temporary_names_never_their_targets(tmp_path: Path):
+    data, device, names = _synced_data(tmp_path)
+    stick, outside = tmp_path / "stick", tmp_path / "outside.txt"
+    (stick / device).mkdir(parents=True)
+    outside.write_text("precious\n")
+    (stick / device / f".{names[0]}.part").symlink_to(outside)
+    (stick / device / "notes.txt").write_text("the coordinator's own file\n")
+    (stick / device / ".other.part").write_text("not a name sync makes\n")
+    sync(data, str(stick))
+    assert outside.read_text() == "precious\n"
+    assert (stick / device / names[0]).is_file() and not (stick / device / names[0]).is_symlink()
+    assert (stick / device / "notes.txt").exists() and (stick / device / ".other.part").exists()

@@ -176,11 +176,11 @@ def test_a_destination_that_vanishes_mid_copy_marks_only_what_was_verified(
     _outbox(data, 3)
     real_place, placed = syncing._place, []
 
-    def place_then_pull(path: Path, content: bytes) -> None:
-        placed.append(path)
+    def place_then_pull(folder: int, name: str, content: bytes, where: Path) -> None:
+        placed.append(name)
         if len(placed) == 3:  # the second batch: the stick is pulled out
             shutil.rmtree(stick)
-        real_place(path, content)
+        real_place(folder, name, content, where)
 
     monkeypatch.setattr(syncing, "_place", place_then_pull)
     with pytest.raises(SyncError, match="went away during the copy"):

@@ -22,17 +22,18 @@ def write_whole(path: Path, data: bytes) -> None:
     partial.replace(path)
 
 
-def sync_folder(folder: Path) -> None:
-    """fsync a folder, so the renames in it survive a power cut.
+def sync_folder(folder: Path | int) -> None:
+    """fsync a folder (a path, or a descriptor open on it), so its renames survive a cut.
 
     Some file systems (FAT on a USB stick, some network shares) refuse to
     fsync a folder; there the rename is as safe as that file system allows.
     """
-    handle = os.open(folder, os.O_RDONLY)
+    handle = folder if isinstance(folder, int) else os.open(folder, os.O_RDONLY)
     try:
         os.fsync(handle)
     except OSError as err:
         if err.errno != errno.EINVAL:
             raise
     finally:
-        os.close(handle)
+        if not isinstance(folder, int):
+            os.close(handle)

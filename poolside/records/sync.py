@@ -19,10 +19,13 @@ content is an error, never overwritten. Every failure is one line.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import os
+import re
 import shutil
+import stat
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,7 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from poolside.records.batchname import valid_device_id
-from poolside.records.durable import sync_folder, write_whole
+from poolside.records.durable import sync_folder
 from poolside.records.outbox import outbox_dir, sidecar_text, waiting
 from poolside.records.store import DEVICE_FILE
 
@@ -73,42 +76,124 @@ def sync(data: Path, dest: str, use_rsync: bool = False) -> SyncResult:
 
 
 # -- folders ----------------------------------------------------------------------
+# Everything below the destination goes through directory file descriptors
+# (openat-style) with O_NOFOLLOW: a link planted at the device folder, at a
+# batch name or at a temporary name is refused or removed as a link, never
+# followed out of the destination, and no check-then-use can race.
+PART = re.compile(r"\.[^/]+\.jsonl(?:\.sha256)?\.part")  # sync's own temporary names
+NOFOLLOW = os.O_NOFOLLOW | os.O_CLOEXEC
+
+
 def _to_folder(
     batches: list[Path], dest: Path, device: str, verified: Callable[[str], None]
 ) -> None:
     """Copy and verify batch by batch, each noted as soon as it is verified."""
-    if not dest.is_dir():
-        raise SyncError(f"{dest}: no such folder (is the USB stick or share mounted?)")
-    target = dest / device
     try:
-        target.mkdir(exist_ok=True)
-        for stale in target.glob(".*.part"):  # left by a sync that was killed
-            stale.unlink()
-        for batch in batches:
-            data = batch.read_bytes()
-            _place(target / batch.name, data)
-            _place(target / f"{batch.name}.sha256", sidecar_text(batch.name, data).encode())
-            sync_folder(target)
-            _verify(target / batch.name, data)
-            verified(batch.name)
+        root = os.open(dest, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except (FileNotFoundError, NotADirectoryError):
+        raise SyncError(f"{dest}: no such folder (is the USB stick or share mounted?)") from None
     except OSError as err:
         raise SyncError(_explain(err, dest)) from None
+    try:
+        folder = _device_folder(root, device, dest)
+        try:
+            _clean_parts(folder)
+            for batch in batches:
+                data = batch.read_bytes()
+                where = dest / device
+                _place(folder, batch.name, data, where)
+                _place(
+                    folder, f"{batch.name}.sha256", sidecar_text(batch.name, data).encode(), where
+                )
+                sync_folder(folder)
+                _verify(folder, batch.name, data, where)
+                verified(batch.name)
+        finally:
+            os.close(folder)
+    except OSError as err:
+        raise SyncError(_explain(err, dest)) from None
+    finally:
+        os.close(root)
 
 
-def _place(path: Path, data: bytes) -> None:
-    """Write ``path`` whole (temporary name, fsync, rename), or find it already there."""
-    if path.exists():
-        if path.read_bytes() != data:
-            raise SyncError(f"{path}: a different file of that name is there; not overwritten")
+def _device_folder(root: int, device: str, dest: Path) -> int:
+    """DEST/<device>, made if missing, opened without following a link."""
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(device, 0o755, dir_fd=root)
+    try:
+        return os.open(device, os.O_RDONLY | os.O_DIRECTORY | NOFOLLOW, dir_fd=root)
+    except OSError as err:
+        if err.errno in (errno.ELOOP, errno.ENOTDIR):
+            raise SyncError(
+                f"{dest / device}: not a folder (a link or a file): refused, nothing written"
+            ) from None
+        raise
+
+
+def _clean_parts(folder: int) -> None:
+    """Remove what a killed sync left: only names of its own pattern, as entries.
+
+    ``unlink`` removes a link itself, never what it points to; a folder of
+    that name is left alone.
+    """
+    for name in os.listdir(folder):
+        if PART.fullmatch(name) and not _is_dir(folder, name):
+            os.unlink(name, dir_fd=folder)
+
+
+def _is_dir(folder: int, name: str) -> bool:
+    return stat.S_ISDIR(os.stat(name, dir_fd=folder, follow_symlinks=False).st_mode)
+
+
+def _read_entry(folder: int, name: str, where: Path, limit: int) -> bytes | None:
+    """Up to ``limit + 1`` bytes of the regular file ``name`` (None if absent).
+
+    A link or any other kind of entry is refused, never followed or waited on.
+    """
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | NOFOLLOW, dir_fd=folder)
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            raise SyncError(f"{where / name}: is a link: refused, not followed") from None
+        raise
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise SyncError(f"{where / name}: not a regular file: refused")
+        chunks, size = [], 0
+        while size <= limit and (chunk := os.read(fd, min(1 << 20, limit + 1 - size))):
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)  # at most limit + 1 bytes: a longer file compares unequal
+    finally:
+        os.close(fd)
+
+
+def _place(folder: int, name: str, data: bytes, where: Path) -> None:
+    """Write ``name`` whole (temporary name, fsync, rename), or find it already there."""
+    there = _read_entry(folder, name, where, len(data))
+    if there is not None:
+        if there != data:
+            raise SyncError(
+                f"{where / name}: a different file of that name is there; not overwritten"
+            )
         return
-    write_whole(path, data)
+    part = f".{name}.part"
+    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW, 0o644, dir_fd=folder)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.rename(part, name, src_dir_fd=folder, dst_dir_fd=folder)  # replaces an entry, never follows
 
 
-def _verify(path: Path, data: bytes) -> None:
+def _verify(folder: int, name: str, data: bytes, where: Path) -> None:
     """Read the copy back: same size and SHA-256 as the batch, or an error."""
-    copy = path.read_bytes()
-    if len(copy) != len(data) or hashlib.sha256(copy).digest() != hashlib.sha256(data).digest():
-        raise SyncError(f"{path}: the copy reads back different; not counted as synced")
+    copy = _read_entry(folder, name, where, len(data))
+    if copy is None or hashlib.sha256(copy).digest() != hashlib.sha256(data).digest():
+        raise SyncError(f"{where / name}: the copy reads back different; not counted as synced")
 
 
 def _explain(err: OSError, dest: Path) -> str:
