@@ -45,6 +45,11 @@ if TYPE_CHECKING:
     from poolside.records.store import Checkpoint
 
 HOME_REFRESH_S = 1.0
+# An error screen nobody answers ends the kiosk after this long, under systemd,
+# so that its restart policy tries again (a file fixed meanwhile, a device back)
+# instead of the loop feeding the watchdog beside a dead screen forever.
+ERROR_RESTART_S = 120.0
+EXIT_AFTER_ERROR = 1
 SYNC_STATUS_EVERY_S = 60.0  # the outbox is listed at most this often
 BACK_HOME_AFTER_S = 10 * 60  # a finished screen nobody answers goes home by itself
 # Something that reacts to the events a poll returned: (events, session, now).
@@ -223,7 +228,7 @@ class Kiosk:
             self.show_error(
                 "SOMETHING WENT WRONG",
                 (f"{type(err).__name__}: {err}",),
-                "Press Q to quit and start poolside again.",
+                "Press START to start poolside again.",
             )
             self._show(self.error)
         return self._wake(now)
@@ -401,8 +406,11 @@ def run_screen(
     try:
         kiosk.tick(clock.now())
         notifier.ready("first frame on screen")
+        error_since: list[float] = []  # when the error screen came up (real time)
         while True:
             wake = kiosk.tick(clock.now())
+            if kiosk.error is not None and not error_since:
+                error_since.append(time.monotonic())
             notifier.watchdog()  # from this loop only: a hung loop stops the pings
             timeout = 1.0 if wake is None else (wake - clock.now()) / clock.speed
             soon = earliest([controls.next_deadline(), hardware.player.next_deadline()])
@@ -417,6 +425,10 @@ def run_screen(
             scanning = kiosk.accepts_codes(clock.now())
             actions = [a for event in events for a in controls.action(event, scanning=scanning)]
             actions += controls.poll(time.monotonic())
+            if kiosk.error is not None and leave_error(
+                actions, error_since, notifier, time.monotonic()
+            ):
+                return EXIT_AFTER_ERROR  # systemd (Restart=always) starts a fresh kiosk
             for action in actions:
                 now = clock.now()
                 if action == "close" or (
@@ -436,6 +448,21 @@ def run_screen(
         notifier.stopping()
         hardware.close()
         pygame.quit()
+
+
+def leave_error(actions: list, since: list[float], notifier: Notifier, now: float) -> bool:
+    """On the error screen: a deck button (no keyboard on the box) or time ends the kiosk.
+
+    Any press of START, NEXT or STOP asks for a fresh start; under systemd an
+    error left standing for ERROR_RESTART_S does too.
+    """
+    if any(a in ("toggle", "hold", "next", "back", "stop") for a in actions):
+        _say("leaving the error screen: a button was pressed")
+        return True
+    if notifier.active and since and now - since[0] >= ERROR_RESTART_S:
+        _say(f"the error screen stood {ERROR_RESTART_S:.0f} s: exiting for systemd to restart")
+        return True
+    return False
 
 
 def _say(line: str) -> None:

@@ -333,3 +333,17 @@ def test_the_kiosk_records_attendance_and_stays_up_after_the_class(tmp_path: Pat
     finally:
         code, err = _stop(child)
     assert code == 130 and "Traceback" not in err
+
+
+def test_the_error_screen_is_left_with_a_deck_button_or_by_time_under_systemd() -> None:
+    """The box has no keyboard: START (or any deck button) ends the kiosk for a fresh start;
+    under systemd an error left standing ends it too, so the restart policy acts."""
+    from poolside.app import ERROR_RESTART_S, leave_error
+    from poolside.notify import Notifier
+
+    laptop, service = Notifier({}), Notifier({"NOTIFY_SOCKET": "/run/nothing-here"})
+    for button in ("toggle", "hold", "next", "stop"):
+        assert leave_error([button], [0.0], laptop, 1.0)
+    assert not leave_error([], [0.0], laptop, ERROR_RESTART_S + 1), "a laptop waits for Q"
+    assert not leave_error([], [0.0], service, ERROR_RESTART_S - 1)
+    assert leave_error([], [0.0], service, ERROR_RESTART_S)

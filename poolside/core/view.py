@@ -163,8 +163,7 @@ def bad_program_view(problems: tuple[str, ...]) -> View:
     return error_view(
         "PROGRAM FILE PROBLEM",
         problems,
-        "Fix the file and start poolside again (poolside check FILE lists the same). "
-        "Press Q to quit.",
+        "Fix the file (poolside check FILE lists the same), then press START to try again.",
     )
 
 
