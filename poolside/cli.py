@@ -600,6 +600,13 @@ def _run_headless(
         except BrokenPipeError:  # the reader went away (e.g. `| head`): end quietly
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return EXIT_BROKEN_PIPE
+        if attendance is not None and not attendance.saving:
+            print(
+                f"poolside: the run ended with {len(attendance.unsaved)} attendance write(s) "
+                f"not saved: {attendance.problem}; free some space and run again with --resume",
+                file=sys.stderr,
+            )
+            return EXIT_BAD_INPUT
     return EXIT_OK if state is State.FINISHED else EXIT_INTERRUPTED
 
 

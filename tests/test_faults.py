@@ -275,3 +275,29 @@ def test_cleaning_up_removes_links_at_temporary_names_never_their_targets(tmp_pa
     assert outside.read_text() == "precious\n"
     assert (stick / device / names[0]).is_file() and not (stick / device / names[0]).is_symlink()
     assert (stick / device / "notes.txt").exists() and (stick / device / ".other.part").exists()
+
+
+def test_a_disk_full_to_the_end_of_a_headless_class_is_said_and_not_status_0(tmp_path: Path):
+    """Held writes that never got in: one line on stderr and exit 1, not a quiet success."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root (CI runs as root)")
+    mount = tmp_path / "small"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mount)], check=True)
+    try:
+        Store(mount).close()
+        with open(mount / "filler", "wb", buffering=0) as filler:
+            try:
+                while True:
+                    filler.write(b"\0" * 4096)
+            except OSError:
+                pass  # full now
+        result = run_poolside(
+            "run", "jump-and-hop-20", "--headless", "--start", "--speed", "5000",
+            "--participant", "P001", "--data", str(mount), "--events", "/dev/null",
+        )  # fmt: skip
+        assert result.returncode == 1, result
+        assert "not saved" in result.stderr or "cannot be saved" in result.stderr
+        assert "Traceback" not in result.stderr
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)

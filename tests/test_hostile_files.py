@@ -138,3 +138,30 @@ def test_a_batch_line_of_megabytes_is_reported_and_memory_stays_bounded(tmp_path
     assert f"{good}:2: longer than" in problems
     assert "does not match" not in problems, "every byte is still hashed"
     assert rss < MAX_RSS_MB, rss
+
+
+@pytest.mark.parametrize(
+    ("content", "located"),
+    [
+        (b"name: a\x00b\n", ":1:8: character U+0000 is not allowed"),
+        (b"name: x\nphases: " + b"[" * 5000 + b"]" * 5000 + b"\n", ":2:73: nested more than 64"),
+        (b"name: x\r\x1b[2Jphases: []\r", ":1:"),
+    ],
+    ids=["nul", "deep", "cr-and-escape"],
+)
+def test_control_characters_and_deep_nesting_are_located_problems(
+    tmp_path: Path, content: bytes, located: str
+) -> None:
+    path = tmp_path / "class.yaml"
+    path.write_bytes(content)
+    status, _, err, seconds, _ = _run("check", str(path), cwd=tmp_path)
+    assert status == 1 and f"{path}{located}" in err and "Traceback" not in err, err
+    assert seconds < 10
+
+
+def test_a_roster_with_lone_carriage_returns_is_read_or_located(tmp_path: Path) -> None:
+    path = tmp_path / "roster.csv"
+    path.write_bytes(b"code,name,start\rP001,Ann,2027-01-04\r\x00\r")
+    status, out, err, _, _ = _run("check", str(path), cwd=tmp_path)
+    assert "Traceback" not in err
+    assert (status == 0 and "roster" in out) or (status == 1 and f"{path}:" in err)

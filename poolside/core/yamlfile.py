@@ -27,6 +27,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from poolside.core.bounded import Unreadable, read_bounded
 
 MAX_FILE_BYTES = 1_000_000
+MAX_NESTING = 64  # [ and { levels: PyYAML slows down steeply (and recurses) with depth
+_FLOW = re.compile(r"""'(?:[^']|'')*'|"(?:[^"\\]|\\.)*"|#[^\n]*|[\[\]{}\n]""")
 
 _INT_TAG = "tag:yaml.org,2002:int"
 _NULL_TAG = "tag:yaml.org,2002:null"
@@ -78,6 +80,30 @@ class _NoAliasLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
+def _too_deep(text: str) -> tuple[int, int] | None:
+    """Where flow brackets first nest deeper than MAX_NESTING (line, col), if they do.
+
+    Quoted strings and comments are skipped; a cheap pass, done before PyYAML
+    is given the text.
+    """
+    depth, line, line_start = 0, 1, 0
+    for token in _FLOW.finditer(text):
+        found = token.group()
+        if found == "\n":
+            line, line_start = line + 1, token.end()
+        elif found in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                return line, token.start() - line_start + 1
+        elif found in "]}":
+            depth = max(0, depth - 1)
+        else:
+            line += found.count("\n")
+            if "\n" in found:
+                line_start = token.start() + found.rfind("\n") + 1
+    return None
+
+
 class Reader:
     """Converts composed nodes to Python values, collecting located problems.
 
@@ -117,17 +143,35 @@ class Reader:
                 Problem(self.path, line, col, "file is not UTF-8 text (save it as UTF-8)")
             )
             return None
-        loader = _NoAliasLoader(text)
+        deep = _too_deep(text)
+        if deep is not None:
+            self.problems.append(
+                Problem(self.path, *deep, f"nested more than {MAX_NESTING} levels deep")
+            )
+            return None
+        loader = None
         try:
+            loader = _NoAliasLoader(text)  # its reader refuses control characters at once
             node = loader.get_single_node()
         except yaml.MarkedYAMLError as err:
             self.problems.append(self._syntax_problem(err))
             return None
+        except yaml.reader.ReaderError as err:
+            before = text[: max(0, err.position)]
+            line, col = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+            self.problems.append(
+                Problem(self.path, line, col, f"character U+{err.character:04X} is not allowed")
+            )
+            return None
         except yaml.YAMLError as err:
             self.problems.append(Problem(self.path, 1, 1, f"YAML error: {err}"))
             return None
+        except RecursionError:
+            self.problems.append(Problem(self.path, 1, 1, "nested too deeply"))
+            return None
         finally:
-            loader.dispose()
+            if loader is not None:
+                loader.dispose()
         if node is None:
             self.problems.append(Problem(self.path, 1, 1, "file is empty"))
         return node

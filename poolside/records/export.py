@@ -333,6 +333,9 @@ def _row(
     except (ValueError, UnicodeDecodeError):
         problems.add("bad lines", f"{where}: not a JSON record; skipped")
         return None
+    except RecursionError:
+        problems.add("bad lines", f"{where}: nested too deeply to be a record; skipped")
+        return None
     if not isinstance(record, dict) or not isinstance(record.get("id"), str):
         problems.add("bad lines", f"{where}: a record needs an 'id'; skipped")
         return None

@@ -72,7 +72,11 @@ def load_roster(path: str | Path) -> Roster:
 
 def _parse(name: str, text: str) -> Roster:
     problems: list[Problem] = []
-    rows = list(csv.reader(io.StringIO(text)))
+    reader = csv.reader(io.StringIO(text, newline=""))  # csv itself reads CR, LF, CRLF
+    try:
+        rows = list(reader)
+    except csv.Error as err:
+        raise FileProblems([Problem(name, max(1, reader.line_num), 1, f"not CSV: {err}")]) from None
     if not rows or not any(cell.strip() for cell in rows[0]):
         raise FileProblems(
             [Problem(name, 1, 1, "the first line must name the columns: code,name,start")]
