@@ -45,6 +45,10 @@ class _BadInput(Exception):
     """Bad input already explained to the user; exit status 1."""
 
 
+class _MissingConfig(_BadInput):
+    """The config named (--config, $POOLSIDE_CONFIG) is not there."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -434,8 +438,8 @@ def _plan_table(program: Program) -> str:
 
 def _config(args: argparse.Namespace) -> Config:
     path = find_config(args.config)
-    if path is not None and not path.is_file():
-        raise _BadInput(f"config file not found: {path}")
+    if path is not None and not os.path.lexists(path):
+        raise _MissingConfig(f"config file not found: {path}")
     return load_config(path)
 
 
@@ -466,12 +470,14 @@ def _run(args: argparse.Namespace) -> int:
     from poolside.app import run_screen
     from poolside.records.store import Unavailable
 
-    config = _config(args)
-    get_ready = config.get_ready_s if args.get_ready is None else args.get_ready
     if args.headless and not args.start:
         raise _BadInput("--headless has no button to press: add --start")
+    config = Config()  # the defaults, for the error screen when the config itself is bad
+    get_ready = config.get_ready_s if args.get_ready is None else args.get_ready
     with contextlib.ExitStack() as stack:
         try:
+            config = _config(args)
+            get_ready = config.get_ready_s if args.get_ready is None else args.get_ready
             choice = choose_program(args.program, config, date.today())
             if args.headless:
                 return _run_headless(args, config, choice, get_ready)
@@ -482,7 +488,7 @@ def _run(args: argparse.Namespace) -> int:
                 notices = (f"ATTENDANCE NOT SAVED: {err}",)
                 print(f"poolside: {notices[0]}", file=sys.stderr)
                 attendance, checkpoint = None, None
-        except (FileProblems, catalog.UnknownProgram) as err:
+        except (FileProblems, catalog.UnknownProgram, _MissingConfig) as err:
             if args.headless:
                 raise
             # Said on the terminal, and shown on the kiosk's error screen.

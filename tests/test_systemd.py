@@ -271,3 +271,41 @@ def test_the_stick_is_mounted_by_its_own_unit_before_the_sync_sandbox_exists() -
     assert "\nStopWhenUnneeded=yes\n" in mount_unit and "\nRemainAfterExit=yes\n" in mount_unit
     for forbidden in ("ProtectSystem", "PrivateTmp", "PrivateMounts", "PrivateDevices"):
         assert forbidden not in mount_unit, f"{forbidden} would hide the mount from the system"
+
+
+@pytest.mark.parametrize(
+    ("config_text", "roster_text"),
+    [
+        ("buttons:\n  start: 17\n  next: 17\n", None),
+        ("roster: roster.csv\n", "code,name,start\nP001,Ann,not-a-date\n"),
+    ],
+    ids=["bad-config", "bad-roster"],
+)
+def test_a_bad_config_or_roster_reaches_the_kiosks_error_screen(
+    tmp_path: Path, config_text: str, roster_text: str | None
+) -> None:
+    """The kiosk under systemd: READY on the error screen, not a dead process."""
+    config = tmp_path / "config.yaml"
+    config.write_text(config_text)
+    if roster_text is not None:
+        (tmp_path / "roster.csv").write_text(roster_text)
+    notify = NotifySocket(tmp_path)
+    env = dict(_child_env(tmp_path, notify, 400_000), POOLSIDE_CONFIG=str(config))
+    child = subprocess.Popen(
+        [sys.executable, "-m", "poolside", *_exec_start("poolside.service")],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        ready = notify.messages(20.0, until="READY=1")
+        assert ready and ready[-1][1].startswith("READY=1"), ready
+    finally:
+        child.send_signal(signal.SIGTERM)
+        _, err = child.communicate(timeout=30)
+        notify.close()
+    assert "screen error: PROGRAM FILE PROBLEM" in err, err
+    bad = tmp_path / ("roster.csv" if roster_text else "config.yaml")
+    assert re.search(rf"{re.escape(str(bad))}:\d+:\d+: ", err), err
+    assert "Traceback" not in err
