@@ -63,7 +63,7 @@ class FileProblems(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
-class _NoAliasLoader(yaml.SafeLoader):
+class _NoAliasComposer(yaml.composer.Composer):
     """Composes nodes but refuses aliases, which defeats "billion laughs" files.
 
     Program files have ``repeat:`` for repetition, so aliases buy nothing and
@@ -78,6 +78,42 @@ class _NoAliasLoader(yaml.SafeLoader):
                 problem_mark=event.start_mark,
             )
         return super().compose_node(parent, index)
+
+    def compose_scalar_node(self, anchor: str | None) -> ScalarNode:
+        node = super().compose_scalar_node(anchor)
+        if node.style == "":  # libyaml says "" for plain where PyYAML says None
+            node.style = None
+        return node
+
+
+try:  # libyaml's scanner and parser, where PyYAML has them: a 1 MB file in about 1 s
+    from yaml.cyaml import CParser as _FastParser
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    _FastParser = None
+
+if _FastParser is not None:
+
+    class _NoAliasLoader(
+        _NoAliasComposer, _FastParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver
+    ):
+        """C parsing, Python composing (first in line) so that an alias can be refused."""
+
+        def __init__(self, stream: str) -> None:
+            _FastParser.__init__(self, stream)
+            yaml.composer.Composer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+
+else:  # pragma: no cover
+    _NoAliasLoader = None  # type: ignore[assignment,misc]
+
+
+class _PlainLoader(_NoAliasComposer, yaml.SafeLoader):
+    """The same in pure Python: PyYAML's own wording of syntax errors, which the
+    hints below are written for."""
+
+
+EXPLAIN_BELOW = 200_000  # characters: a broken file this small is parsed again for PyYAML's words
 
 
 def _too_deep(text: str) -> tuple[int, int] | None:
@@ -149,14 +185,31 @@ class Reader:
                 Problem(self.path, *deep, f"nested more than {MAX_NESTING} levels deep")
             )
             return None
+        if _NoAliasLoader is not None:
+            try:
+                return self._compose(text, _NoAliasLoader, reraise=len(text) <= EXPLAIN_BELOW)
+            except (yaml.MarkedYAMLError, yaml.reader.ReaderError):
+                pass  # parsed again below, for PyYAML's own words (the hints use them)
+        return self._compose(text, _PlainLoader, reraise=False)
+
+    def _compose(self, text: str, loader_class: type, reraise: bool) -> Node | None:
+        """One document's nodes, or ``None`` with the problem recorded.
+
+        ``reraise``: a syntax error is raised instead, for :meth:`load` to ask
+        the plain loader to word it.
+        """
         loader = None
         try:
-            loader = _NoAliasLoader(text)  # its reader refuses control characters at once
+            loader = loader_class(text)  # its reader refuses control characters at once
             node = loader.get_single_node()
         except yaml.MarkedYAMLError as err:
+            if reraise:
+                raise
             self.problems.append(self._syntax_problem(err))
             return None
         except yaml.reader.ReaderError as err:
+            if reraise:
+                raise
             before = text[: max(0, err.position)]
             line, col = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
             self.problems.append(
