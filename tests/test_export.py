@@ -267,3 +267,33 @@ def test_every_csv_is_safe_to_open_in_a_spreadsheet(tmp_path: Path) -> None:
         sessions = list(csv.DictReader(handle))
     assert {row["participant"] for row in sessions} == {f"'{code}" for code in hostile}
     assert cells > 100
+
+
+def test_well_formed_but_impossible_values_are_reported_not_used(tmp_path: Path) -> None:
+    records = [
+        _record("A", START, 1, completed_s=-5),
+        _record("A", START, 2, completed_s=5000),
+        _record("A", START, 3, mode="aquarobics"),
+        _record("A", START, 4, planned_s=0),
+        _record("A", START, 0),
+        _record("A", START, 2**70),
+        _record("B", START, 7),
+    ]
+    _write(tmp_path / "in", "pool-a-0000001-0000007.jsonl", records)
+    out = tmp_path / "out"
+    result = run_poolside(
+        "export", str(tmp_path / "in"), "--out", str(out), "--start", "2027-01-04"
+    )
+    assert result.returncode == 0, result.stderr
+    problems = (out / "problems.txt").read_text()
+    for said in (
+        "completed_s -5 is not between 0 and planned_s",
+        "completed_s 5000 is not between 0 and planned_s (1200)",
+        "mode 'aquarobics' is not one of class, solo",
+        "planned_s 0 is not a length",
+        "seq 0 is not a whole number from 1",
+        f"seq {2**70} is not a whole number from 1",
+    ):
+        assert said in problems, (said, problems)
+    sessions = _csv(out / "sessions.csv")
+    assert sorted(row["participant"] for row in sessions) == ["A", "A", "B"]

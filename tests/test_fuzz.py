@@ -227,3 +227,24 @@ def test_batch_lines_are_read_or_reported_never_a_traceback(raw: bytes) -> None:
     problems = Problems()
     row = _row(raw, "fuzz.jsonl:1", 1, UTC, problems)
     assert row is not None or sum(problems.counts.values()) >= 1 or not raw.strip()
+
+
+@settings(FUZZ, max_examples=max(50, EXAMPLES // 10))
+@given(lines=st.lists(batch_lines(), min_size=1, max_size=8))
+def test_whole_exports_of_generated_batches_finish_with_their_reports(
+    lines: list[bytes], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Through the scratch database and every report: what SQLite cannot hold is caught."""
+    from datetime import date
+
+    from poolside.records.export import Settings, export
+
+    base = tmp_path_factory.mktemp("fuzz-export")
+    (base / "in").mkdir()
+    (base / "in" / "fuzz.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    settings_ = Settings(
+        start=date(2027, 1, 4), start_from="test", weeks=24, per_week=3, threshold=75.0,
+        zone=UTC, as_of=date(2027, 6, 30),
+    )  # fmt: skip
+    export([base / "in"], base / "out", settings_, None)
+    assert (base / "out" / "problems.txt").exists()

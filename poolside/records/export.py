@@ -37,6 +37,9 @@ RECORD_TYPES = ("session", "headcount")
 _PLAIN = frozenset((str, int, float, bool, type(None)))  # what SQLite holds as it is
 CACHE_KIB = 16 * 1024  # SQLite's page cache: the export's memory, whatever the input
 INSERT_EVERY = 5000
+MAX_SEQ = 2**53  # any real device stays far below; JSON readers stay exact below it
+MAX_PLANNED_S = 24 * 60 * 60
+SESSION_MODES = ("class", "solo")
 MAX_BATCH_BYTES = 64 * 2**20  # a batch holds at most 1000 records: far below this
 MAX_LINE_BYTES = 64 * 2**10  # one record a line; a longer line is not a record
 LISTED = 200  # lines per kind of problem in problems.txt; the rest are counted
@@ -341,7 +344,8 @@ def _row(
         return None
     # Known fields only: what two copies must agree on. Python's hash is stable
     # within one run, which is all the comparison needs.
-    known = [record.get(key) for key in KNOWN]
+    # Integers SQLite cannot hold (beyond 64 bits) are kept as their text.
+    known = [str(v) if _huge(v) else v for v in (record.get(key) for key in KNOWN)]
     try:
         digest = hash(tuple(known))
     except TypeError:  # a list or object where a plain value belongs: keep it as text
@@ -349,7 +353,9 @@ def _row(
         digest = hash(tuple(known))
     kind = record.get("type")
     device, seq = record.get("device"), record.get("seq")
-    if not isinstance(device, str) or not isinstance(seq, int):
+    if not isinstance(device, str) or not _whole(seq, 1, MAX_SEQ):
+        if "seq" in record and not _whole(seq, 1, MAX_SEQ):
+            problems.add("bad values", f"{where}: seq {seq!r} is not a whole number from 1")
         device, seq = None, None
     if kind not in RECORD_TYPES:  # unknown types still count for seq gaps
         return (
@@ -367,14 +373,38 @@ def _row(
         if started.tzinfo is None:
             raise ValueError
         local = started.astimezone(zone).date().isoformat()
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError):
         problems.add("bad lines", f"{where}: started_at is not ISO 8601 with an offset; skipped")
         return None
     if kind == "session" and not _session_ok(record):
         problems.add("bad lines", f"{where}: a session needs participant, planned_s, completed_s")
         return None
+    wrong = _wrong_values(record) if kind == "session" else ""
+    if wrong:
+        problems.add("bad values", f"{where}: {wrong}; skipped")
+        return None
     fields = (known[index] for index in _FIELD_IN_KNOWN)
     return (record["id"], digest, origin, kind, device, seq, local, *fields)
+
+
+def _whole(value: object, low: int, high: int) -> bool:
+    return type(value) is int and low <= value <= high  # not bool, not float
+
+
+def _huge(value: object) -> bool:
+    return type(value) is int and not -(2**63) <= value < 2**63
+
+
+def _wrong_values(record: dict[str, Any]) -> str:
+    """Well-formed but impossible session figures, said; '' when they are plausible."""
+    planned, completed, mode = record["planned_s"], record["completed_s"], record.get("mode")
+    if not _whole(planned, 1, MAX_PLANNED_S):
+        return f"planned_s {planned!r} is not a length from 1 s to {MAX_PLANNED_S} s"
+    if not _whole(completed, 0, planned):
+        return f"completed_s {completed!r} is not between 0 and planned_s ({planned})"
+    if mode not in SESSION_MODES:
+        return f"mode {mode!r} is not one of {', '.join(SESSION_MODES)}"
+    return ""
 
 
 def _session_ok(record: dict[str, Any]) -> bool:
