@@ -30,7 +30,7 @@ from poolside.devices.screen import INVISIBLE_DRIVERS
 from poolside.devices.sound import CuePlayer, Speaker, open_buzzer
 from poolside.devices.voice import Voice
 from poolside.records.store import SYNCED_FLAG
-from poolside.service import ServiceState, last_exit_from_journal
+from poolside.service import ServiceState, journal, last_exit_from_journal
 
 MIN_FREE_BYTES = 100 * 1024 * 1024
 PI_MODEL = Path("/proc/device-tree/model")
@@ -344,19 +344,7 @@ def _kiosk_display(pid: int) -> Iterator[Check]:
     A second SDL program cannot open a KMS display the kiosk is showing; it
     would fall back to ``offscreen`` and report a problem that is not there.
     """
-    import subprocess
-
-    try:
-        journal = subprocess.run(
-            ["journalctl", "-b", "-o", "cat", "--no-pager", f"_PID={pid}"],
-            capture_output=True,
-            text=True,
-            timeout=20,
-            check=False,
-        ).stdout
-    except (OSError, subprocess.TimeoutExpired):
-        journal = ""
-    found = re.findall(r"video driver (\S+), (\d+x\d+)", journal)
+    found = re.findall(r"video driver (\S+), (\d+x\d+)", journal(f"_PID={pid}"))
     if not found:
         yield Check(
             "NOTE",

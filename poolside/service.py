@@ -125,9 +125,14 @@ def last_exit_from_journal(unit: str = UNIT) -> str:
     While a restart is under way systemd has already cleared ExecMain* and
     Result=; its own journal line about the exit stays.
     """
+    return exit_in_log(journal("-u", unit, "-n", "200"))
+
+
+def journal(*filters: str) -> str:
+    """This boot's journal messages matching ``filters`` ('' where it cannot be read)."""
     try:
-        journal = subprocess.run(
-            ["journalctl", "-b", "-u", unit, "-o", "cat", "--no-pager", "-n", "200"],
+        return subprocess.run(
+            ["journalctl", "-b", "-o", "cat", "--no-pager", *filters],
             capture_output=True,
             text=True,
             timeout=20,
@@ -135,7 +140,6 @@ def last_exit_from_journal(unit: str = UNIT) -> str:
         ).stdout
     except (OSError, subprocess.TimeoutExpired):
         return ""
-    return exit_in_log(journal)
 
 
 def exit_in_log(journal: str) -> str:

@@ -135,16 +135,17 @@ def _child_env(tmp_path: Path, notify: NotifySocket, watchdog_usec: int) -> dict
     )
 
 
+def _kiosk(env: dict[str, str]) -> subprocess.Popen[str]:
+    """The kiosk unit's ExecStart, in a child process with stderr kept."""
+    command = [sys.executable, "-m", "poolside", *_exec_start("poolside.service")]
+    return subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+
+
 def test_the_kiosk_execstart_says_ready_and_pings_the_watchdog(tmp_path: Path) -> None:
     notify = NotifySocket(tmp_path)
-    command = [sys.executable, "-m", "poolside", *_exec_start("poolside.service")]
-    child = subprocess.Popen(
-        command,
-        env=_child_env(tmp_path, notify, 400_000),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    child = _kiosk(_child_env(tmp_path, notify, 400_000))
     try:
         ready = notify.messages(20.0, until="READY=1")
         assert ready and ready[-1][1].startswith("READY=1"), ready
@@ -290,14 +291,7 @@ def test_a_bad_config_or_roster_reaches_the_kiosks_error_screen(
     if roster_text is not None:
         (tmp_path / "roster.csv").write_text(roster_text)
     notify = NotifySocket(tmp_path)
-    env = dict(_child_env(tmp_path, notify, 400_000), POOLSIDE_CONFIG=str(config))
-    child = subprocess.Popen(
-        [sys.executable, "-m", "poolside", *_exec_start("poolside.service")],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    child = _kiosk(dict(_child_env(tmp_path, notify, 400_000), POOLSIDE_CONFIG=str(config)))
     try:
         ready = notify.messages(20.0, until="READY=1")
         assert ready and ready[-1][1].startswith("READY=1"), ready
