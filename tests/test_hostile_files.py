@@ -146,8 +146,9 @@ def test_a_batch_line_of_megabytes_is_reported_and_memory_stays_bounded(tmp_path
         (b"name: a\x00b\n", ":1:8: character U+0000 is not allowed"),
         (b"name: x\nphases: " + b"[" * 5000 + b"]" * 5000 + b"\n", ":2:73: nested more than 64"),
         (b"name: x\r\x1b[2Jphases: []\r", ":1:"),
+        (b'name: x\ntitle: "\\ud800"\nphases: []\n', ":2:8: a \\u escape here is half a"),
     ],
-    ids=["nul", "deep", "cr-and-escape"],
+    ids=["nul", "deep", "cr-and-escape", "lone-surrogate"],
 )
 def test_control_characters_and_deep_nesting_are_located_problems(
     tmp_path: Path, content: bytes, located: str

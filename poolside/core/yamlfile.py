@@ -116,6 +116,23 @@ class _PlainLoader(_NoAliasComposer, yaml.SafeLoader):
 EXPLAIN_BELOW = 200_000  # characters: a broken file this small is parsed again for PyYAML's words
 
 
+def _lone_surrogate(node: Node) -> ScalarNode | None:
+    """The first scalar holding half a surrogate pair ("\\ud800"), which is not text."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ScalarNode):
+            try:
+                current.value.encode("utf-8")
+            except UnicodeEncodeError:
+                return current
+        elif isinstance(current, SequenceNode):
+            stack.extend(reversed(current.value))
+        elif isinstance(current, MappingNode):
+            stack.extend(item for pair in reversed(current.value) for item in pair[::-1])
+    return None
+
+
 def _too_deep(text: str) -> tuple[int, int] | None:
     """Where flow brackets first nest deeper than MAX_NESTING (line, col), if they do.
 
@@ -227,6 +244,12 @@ class Reader:
                 loader.dispose()
         if node is None:
             self.problems.append(Problem(self.path, 1, 1, "file is empty"))
+        elif ("\\u" in text or "\\U" in text) and (half := _lone_surrogate(node)) is not None:
+            line, col = half.start_mark.line + 1, half.start_mark.column + 1
+            self.problems.append(
+                Problem(self.path, line, col, "a \\u escape here is half a surrogate pair")
+            )
+            return None
         return node
 
     def _syntax_problem(self, err: yaml.MarkedYAMLError) -> Problem:

@@ -342,6 +342,9 @@ def _row(
     if not isinstance(record, dict) or not isinstance(record.get("id"), str):
         problems.add("bad lines", f"{where}: a record needs an 'id'; skipped")
         return None
+    if b"\\u" in raw and _lone_surrogate(record):  # only an escape can make one
+        problems.add("bad lines", f"{where}: holds a \\uD800-\\uDFFF escape alone (not text)")
+        return None
     # Known fields only: what two copies must agree on. Python's hash is stable
     # within one run, which is all the comparison needs.
     # Integers SQLite cannot hold (beyond 64 bits) are kept as their text.
@@ -385,6 +388,15 @@ def _row(
         return None
     fields = (known[index] for index in _FIELD_IN_KNOWN)
     return (record["id"], digest, origin, kind, device, seq, local, *fields)
+
+
+def _lone_surrogate(record: dict[str, Any]) -> bool:
+    """A string with half a surrogate pair, which no UTF-8 file or database can hold."""
+    try:
+        json.dumps(record, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _whole(value: object, low: int, high: int) -> bool:
