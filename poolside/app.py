@@ -406,11 +406,11 @@ def run_screen(
     try:
         kiosk.tick(clock.now())
         notifier.ready("first frame on screen")
-        error_since: list[float] = []  # when the error screen came up (real time)
+        error_since: float | None = None  # when the error screen came up (real time)
         while True:
             wake = kiosk.tick(clock.now())
-            if kiosk.error is not None and not error_since:
-                error_since.append(time.monotonic())
+            if kiosk.error is not None and error_since is None:
+                error_since = time.monotonic()
             notifier.watchdog()  # from this loop only: a hung loop stops the pings
             timeout = 1.0 if wake is None else (wake - clock.now()) / clock.speed
             soon = earliest([controls.next_deadline(), hardware.player.next_deadline()])
@@ -450,7 +450,7 @@ def run_screen(
         pygame.quit()
 
 
-def leave_error(actions: list, since: list[float], notifier: Notifier, now: float) -> bool:
+def leave_error(actions: list, since: float | None, notifier: Notifier, now: float) -> bool:
     """On the error screen: a deck button (no keyboard on the box) or time ends the kiosk.
 
     Any press of START, NEXT or STOP asks for a fresh start; under systemd an
@@ -459,7 +459,7 @@ def leave_error(actions: list, since: list[float], notifier: Notifier, now: floa
     if any(a in ("toggle", "hold", "next", "back", "stop") for a in actions):
         _say("leaving the error screen: a button was pressed")
         return True
-    if notifier.active and since and now - since[0] >= ERROR_RESTART_S:
+    if notifier.active and since is not None and now - since >= ERROR_RESTART_S:
         _say(f"the error screen stood {ERROR_RESTART_S:.0f} s: exiting for systemd to restart")
         return True
     return False

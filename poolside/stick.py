@@ -1,7 +1,8 @@
 """Mounting a USB stick labelled POOLSIDE for ``poolside-usb-sync@.service``.
 
-The unit runs ``poolside stick mount sda1`` and ``poolside stick unmount
-sda1`` as root (the ``+`` prefix) around the sandboxed ``poolside sync``.
+``poolside-usb-mount@.service`` runs ``poolside stick mount sda1`` as root
+before the sandboxed ``poolside sync`` starts, and ``poolside stick unmount
+sda1`` once the sync no longer needs the stick.
 Each stick gets its own mount point, ``/run/poolside-usb/<kernel name>``, so
 two sticks plugged in at once never share one. The file system type is
 asked of ``blkid`` and passed to ``mount -t``: without it, ``mount`` only

@@ -85,6 +85,13 @@ def test_run_refuses_such_a_program_at_once(tmp_path: Path, kind: str) -> None:
     assert rss < MAX_RSS_MB
 
 
+def _export(source: Path, tmp_path: Path) -> tuple[int, str, str, float, float]:
+    return _run(
+        "export", str(source), "--out", str(tmp_path / "out"), "--start", "2027-01-04",
+        cwd=tmp_path,
+    )  # fmt: skip
+
+
 def _good_batch(folder: Path) -> Path:
     record = {
         "id": "00000000-0000-4000-8000-000000000001",
@@ -112,10 +119,7 @@ def test_export_skips_such_a_batch_or_sidecar_and_reads_the_rest(tmp_path: Path,
     good = _good_batch(source)
     bad = _hostile(source, "bad.jsonl", kind)
     _hostile(source, "good.jsonl.sha256", kind)
-    status, _, err, _, rss = _run(
-        "export", str(source), "--out", str(tmp_path / "out"), "--start", "2027-01-04",
-        cwd=tmp_path,
-    )  # fmt: skip
+    status, _, err, _, rss = _export(source, tmp_path)
     assert status == 0, err
     problems = (tmp_path / "out" / "problems.txt").read_text()
     assert f"{bad}: " in problems, problems
@@ -129,10 +133,7 @@ def test_a_batch_line_of_megabytes_is_reported_and_memory_stays_bounded(tmp_path
     data = good.read_bytes() + b'{"id": "' + b"x" * (20 * 2**20) + b'"}\n' + good.read_bytes()
     good.write_bytes(data)
     (source / "good.jsonl.sha256").write_text(sidecar_text("good.jsonl", data))
-    status, _, err, _, rss = _run(
-        "export", str(source), "--out", str(tmp_path / "out"), "--start", "2027-01-04",
-        cwd=tmp_path,
-    )  # fmt: skip
+    status, _, err, _, rss = _export(source, tmp_path)
     assert status == 0, err
     problems = (tmp_path / "out" / "problems.txt").read_text()
     assert f"{good}:2: longer than" in problems

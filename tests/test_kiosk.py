@@ -343,7 +343,7 @@ def test_the_error_screen_is_left_with_a_deck_button_or_by_time_under_systemd() 
 
     laptop, service = Notifier({}), Notifier({"NOTIFY_SOCKET": "/run/nothing-here"})
     for button in ("toggle", "hold", "next", "stop"):
-        assert leave_error([button], [0.0], laptop, 1.0)
-    assert not leave_error([], [0.0], laptop, ERROR_RESTART_S + 1), "a laptop waits for Q"
-    assert not leave_error([], [0.0], service, ERROR_RESTART_S - 1)
-    assert leave_error([], [0.0], service, ERROR_RESTART_S)
+        assert leave_error([button], 0.0, laptop, 1.0)
+    assert not leave_error([], 0.0, laptop, ERROR_RESTART_S + 1), "a laptop waits for Q"
+    assert not leave_error([], 0.0, service, ERROR_RESTART_S - 1)
+    assert leave_error([], 0.0, service, ERROR_RESTART_S)

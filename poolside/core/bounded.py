@@ -19,21 +19,35 @@ class Unreadable(ValueError):
     """Not a regular file, or larger than the limit; the message says which."""
 
 
-def read_bounded(path: str | Path, limit: int) -> bytes:
-    """The bytes of ``path``; raises :class:`Unreadable` or ``OSError``."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+def read_bounded(path: str | Path, limit: int, follow: bool = True) -> bytes:
+    """The bytes of ``path``; raises :class:`Unreadable` or ``OSError``.
+
+    ``follow=False``: a link is not followed (``OSError`` ELOOP).
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (0 if follow else os.O_NOFOLLOW)
+    fd = os.open(path, flags)
     try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise Unreadable("not a regular file (a device, FIFO or folder?)")
-        if info.st_size > limit:
-            raise Unreadable(f"file is larger than {limit} bytes")
-        chunks, size = [], 0
-        while size <= limit and (chunk := os.read(fd, min(1 << 20, limit + 1 - size))):
-            chunks.append(chunk)
-            size += len(chunk)
-        if size > limit:
-            raise Unreadable(f"file is larger than {limit} bytes")
-        return b"".join(chunks)
+        data = read_regular(fd, limit)
     finally:
         os.close(fd)
+    if len(data) > limit:
+        raise Unreadable(f"file is larger than {limit} bytes")
+    return data
+
+
+def read_regular(fd: int, limit: int) -> bytes:
+    """At most ``limit + 1`` bytes of the open regular file ``fd``.
+
+    A file that is larger (by ``fstat`` first, or as it grows) comes back
+    ``limit + 1`` bytes long, for the caller to refuse or to compare unequal.
+    """
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        raise Unreadable("not a regular file (a device, FIFO or folder?)")
+    if info.st_size > limit:
+        raise Unreadable(f"file is larger than {limit} bytes")
+    chunks, size = [], 0
+    while size <= limit and (chunk := os.read(fd, min(1 << 20, limit + 1 - size))):
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)

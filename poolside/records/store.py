@@ -19,7 +19,6 @@ import fcntl
 import json
 import os
 import sqlite3
-import stat
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from poolside.core.bounded import Unreadable, read_bounded
 from poolside.records.batchname import highest_seq, valid_device_id
 from poolside.records.durable import sync_folder, write_whole
 
@@ -273,10 +273,10 @@ class Store:
         garbled or path-like is kept aside and a new one made.
         """
         try:
-            text = _read_small(path, 256).decode("utf-8").strip()
+            text = read_bounded(path, 256, follow=False).decode("utf-8").strip()
         except FileNotFoundError:
             text = None
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, Unreadable):
             text = ""
         except OSError as err:
             if err.errno != errno.ELOOP:  # a link: never followed, replaced like garbage
@@ -609,15 +609,3 @@ def _lock(path: Path) -> IO[bytes]:
     handle.write(f"{os.getpid()}\n".encode())
     handle.flush()
     return handle
-
-
-def _read_small(path: Path, limit: int) -> bytes:
-    """A small file read whole, refused when it is not a regular file or too big."""
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
-            raise ValueError(f"{path} is not a small regular file")
-        return os.read(fd, limit + 1)
-    finally:
-        os.close(fd)

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from poolside.core.bounded import Unreadable, read_regular
 from poolside.records.batchname import valid_device_id
 from poolside.records.durable import sync_folder
 from poolside.records.outbox import outbox_dir, sidecar_text, waiting
@@ -159,13 +160,11 @@ def _read_entry(folder: int, name: str, where: Path, limit: int) -> bytes | None
             raise SyncError(f"{where / name}: is a link: refused, not followed") from None
         raise
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise SyncError(f"{where / name}: not a regular file: refused")
-        chunks, size = [], 0
-        while size <= limit and (chunk := os.read(fd, min(1 << 20, limit + 1 - size))):
-            chunks.append(chunk)
-            size += len(chunk)
-        return b"".join(chunks)  # at most limit + 1 bytes: a longer file compares unequal
+        return read_regular(fd, limit)
+    except Unreadable:
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            return b""  # larger than the batch: not the same file
+        raise SyncError(f"{where / name}: not a regular file: refused") from None
     finally:
         os.close(fd)
 
