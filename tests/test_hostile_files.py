@@ -24,32 +24,41 @@ MAX_RSS_MB = 150  # a child reading nothing big stays far below this
 LIMIT_S = 30
 
 
+# The child's own peak, VmHWM of its address space, written as it exits. Not
+# wait4's ru_maxrss: that counts the address space the child was forked from,
+# this pytest process, whose size depends on the tests run before.
+PEAK = """
+import atexit, os, runpy, sys
+def peak():
+    with open("/proc/self/status") as status, open(os.environ["PEAK_FILE"], "w") as out:
+        out.write(next(line.split()[1] for line in status if line.startswith("VmHWM:")))
+atexit.register(peak)
+sys.argv[0] = "poolside"
+runpy.run_module("poolside", run_name="__main__")
+"""
+
+
 def _run(*args: str, cwd: Path) -> tuple[int, str, str, float, float]:
     """(exit status, stdout, stderr, seconds, peak RSS in MB) of ``poolside ARGS``."""
-    out, err = cwd / "stdout.txt", cwd / "stderr.txt"
+    out, err, peak = cwd / "stdout.txt", cwd / "stderr.txt", cwd / "peak-kb.txt"
     t0 = time.monotonic()
     with out.open("w") as stdout, err.open("w") as stderr:
         child = subprocess.Popen(
-            [sys.executable, "-m", "poolside", *args], stdout=stdout, stderr=stderr, cwd=cwd
+            [sys.executable, "-c", PEAK, *args],
+            stdout=stdout,
+            stderr=stderr,
+            cwd=cwd,
+            env={**os.environ, "PEAK_FILE": str(peak)},
         )
-        deadline = t0 + LIMIT_S
-        while True:
-            pid, status, usage = os.wait4(child.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > deadline:
-                child.kill()
-                child.wait()
-                pytest.fail(f"poolside {' '.join(args)} still running after {LIMIT_S} s")
-            time.sleep(0.02)
+        try:
+            status = child.wait(timeout=LIMIT_S)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+            pytest.fail(f"poolside {' '.join(args)} still running after {LIMIT_S} s")
     seconds = time.monotonic() - t0
-    return (
-        os.waitstatus_to_exitcode(status),
-        out.read_text(),
-        err.read_text(),
-        seconds,
-        (usage.ru_maxrss / 1024),
-    )
+    peak_mb = int(peak.read_text()) / 1024  # missing: the child did not exit by itself
+    return status, out.read_text(), err.read_text(), seconds, peak_mb
 
 
 def _hostile(folder: Path, name: str, kind: str) -> Path:
@@ -159,6 +168,60 @@ def test_control_characters_and_deep_nesting_are_located_problems(
     status, _, err, seconds, _ = _run("check", str(path), cwd=tmp_path)
     assert status == 1 and f"{path}{located}" in err and "Traceback" not in err, err
     assert seconds < 10
+
+
+def _megabyte_of(unit: str, head: str = "name: big\nphases:\n", tail: str = "") -> bytes:
+    """``head`` + ``unit`` repeated + ``tail``, just under the 1,000,000-byte limit."""
+    room = 999_000 - len(head) - len(tail)
+    return (head + unit * (room // len(unit)) + tail).encode()
+
+
+LADDER = "name: big\nphases:\n" + "".join(" " * i + "- \n" for i in range(80))  # 80 levels
+PHASE = "  - {kind: work, label: JUMP, move: Tuck jumps, duration: 30}\n"
+MEGABYTE_FILES = {
+    # shape: (content, what check must say about it)
+    "many-phases": (_megabyte_of(PHASE), ":1:1: more than 20,000 values in one file"),
+    "flow-list": (_megabyte_of("1, ", "name: big\nphases: [", "1]\n"), ":1:1: more than 20,000"),
+    "block-nesting": (
+        _megabyte_of("# ...\n", LADDER),
+        ":66:64: nested more than 64 levels deep",
+    ),
+    "same-mistake": (
+        _megabyte_of("  - " + "not a phase " * 5 + "\n"),
+        ":103:5: stopped after 100 problems; fix these and check again",
+    ),
+    "one-long-title": (
+        _megabyte_of("x", "name: big\nphases: [{kind: work, duration: 30}]\ntitle: "),
+        ": ok (program big, 0:30)",
+    ),
+    "aliases": (
+        _megabyte_of(PHASE, "name: big\nmoves: &m [a, b]\nphases:\n", "  - *m\n"),
+        ":1:1: more than 20,000 values",
+    ),
+    "one-alias": (
+        b"name: &a big\ntitle: *a\nphases: [{kind: work, duration: 30}]\n",
+        ":2:8: aliases (*name) are not allowed here",
+    ),
+}
+
+
+@pytest.mark.parametrize("shape", MEGABYTE_FILES)
+def test_check_of_any_megabyte_file_answers_at_once_with_a_located_message(
+    tmp_path: Path, shape: str
+) -> None:
+    """Each shape stresses another part of reading: the node count, nesting,
+    the problem list, one huge scalar, and aliases, found from the fast
+    parser's tree.  The limit is ~10x what it takes here (about 0.5 s),
+    loose for a busy machine yet far below the 7 s a flow list took."""
+    content, said = MEGABYTE_FILES[shape]
+    path = tmp_path / "class.yaml"
+    path.write_bytes(content)
+    status, out, err, seconds, rss = _run("check", str(path), cwd=tmp_path)
+    assert "Traceback" not in err
+    assert f"{path}{said}" in out + err, (out + err)[-500:]
+    assert status == (0 if "ok" in said else 1)
+    assert len((out + err).splitlines()) <= 101
+    assert seconds < 5 and rss < MAX_RSS_MB, (seconds, rss)
 
 
 def test_a_roster_with_lone_carriage_returns_is_read_or_located(tmp_path: Path) -> None:

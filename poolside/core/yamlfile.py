@@ -27,7 +27,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from poolside.core.bounded import Unreadable, read_bounded
 
 MAX_FILE_BYTES = 1_000_000
-MAX_NESTING = 64  # [ and { levels: PyYAML slows down steeply (and recurses) with depth
+MAX_NESTING = 64  # levels, flow or block: PyYAML slows down steeply (and recurses) with depth
 _FLOW = re.compile(r"""'(?:[^']|'')*'|"(?:[^"\\]|\\.)*"|#[^\n]*|[\[\]{}\n]""")
 
 _INT_TAG = "tag:yaml.org,2002:int"
@@ -39,6 +39,7 @@ _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _SYNTAX_HINTS = {
     "mapping values are not allowed here": " (text with ': ' in it must be put in quotes)",
     "found character '\\t' that cannot start any token": " (indent with spaces, not tabs)",
+    "exceeded maximum nesting depth": f" (at most {MAX_NESTING} levels are allowed)",
 }
 
 
@@ -63,11 +64,56 @@ class FileProblems(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+MAX_VALUES = 20_000  # nodes per file: 2,000 phases written out (a real one has under 100)
+MAX_PROBLEMS = 100  # per file: reading stops there, and says so
+
+
+class _TooManyValues(Exception):
+    """Raised while composing, as soon as a file holds more than MAX_VALUES nodes."""
+
+
+_NULL_WORD = re.compile(r"~|null|Null|NULL|")
+_YAML11_INT = re.compile(  # PyYAML's int resolver, so that '0x1f' is an int written wrongly
+    r"[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+"
+    r"|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+"
+)
+_STR_TAG = "tag:yaml.org,2002:str"
+_INT_START = frozenset("+-0123456789")
+
+
+class _ReaderResolver(yaml.resolver.Resolver):
+    """Tags for just what :class:`Reader` asks of a scalar: empty, a whole
+    number, or text; and a count of nodes.
+
+    Every node passes through ``resolve``, from the C composer too, so this is
+    where an oversized file is stopped before it is all in memory.  PyYAML's
+    full resolver tries a dozen patterns per scalar for floats, booleans and
+    timestamps that nothing here reads by tag.
+    """
+
+    _nodes = 0  # per loader: the first += makes it the instance's own
+
+    def resolve(self, kind: type, value: object, implicit: object) -> str:
+        self._nodes += 1
+        if self._nodes > MAX_VALUES:
+            raise _TooManyValues
+        if kind is not ScalarNode or not isinstance(value, str):
+            return super().resolve(kind, value, implicit)
+        if isinstance(implicit, tuple) and implicit[0]:  # plain, untagged
+            if _NULL_WORD.fullmatch(value):
+                return _NULL_TAG
+            if value[:1] in _INT_START and _YAML11_INT.fullmatch(value):
+                return _INT_TAG
+        return _STR_TAG
+
+
 class _NoAliasComposer(yaml.composer.Composer):
     """Composes nodes but refuses aliases, which defeats "billion laughs" files.
 
     Program files have ``repeat:`` for repetition, so aliases buy nothing and
-    cost a denial of service when a node tree is walked.
+    cost a denial of service when a node tree is walked.  This composer is
+    pure Python and slow; it is used when the fast one met an alias or a
+    syntax error, for the located message.
     """
 
     def compose_node(self, parent: Node | None, index: object) -> Node | None:
@@ -86,50 +132,66 @@ class _NoAliasComposer(yaml.composer.Composer):
         return node
 
 
-try:  # libyaml's scanner and parser, where PyYAML has them: a 1 MB file in about 1 s
-    from yaml.cyaml import CParser as _FastParser
+try:  # libyaml's scanner, parser and composer, where PyYAML has them: 1 MB in well under 1 s
+    from yaml.cyaml import CParser as _CParser
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    _FastParser = None
+    _CParser = None
 
-if _FastParser is not None:
+if _CParser is not None:
 
-    class _NoAliasLoader(
-        _NoAliasComposer, _FastParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver
-    ):
-        """C parsing, Python composing (first in line) so that an alias can be refused."""
+    class _FastLoader(_CParser, yaml.constructor.SafeConstructor, _ReaderResolver):
+        """All in C but tag resolution.  An alias comes back as a node met twice
+        in the tree, which :func:`_settle` finds."""
 
         def __init__(self, stream: str) -> None:
-            _FastParser.__init__(self, stream)
-            yaml.composer.Composer.__init__(self)
+            _CParser.__init__(self, stream)
             yaml.constructor.SafeConstructor.__init__(self)
             yaml.resolver.Resolver.__init__(self)
 
 else:  # pragma: no cover
-    _NoAliasLoader = None  # type: ignore[assignment,misc]
+    _FastLoader = None  # type: ignore[assignment,misc]
 
 
-class _PlainLoader(_NoAliasComposer, yaml.SafeLoader):
-    """The same in pure Python: PyYAML's own wording of syntax errors, which the
-    hints below are written for."""
+class _PlainLoader(_NoAliasComposer, yaml.SafeLoader, _ReaderResolver):
+    """Pure Python: refuses an alias where it stands, and words syntax errors as
+    PyYAML does, which the hints below are written for."""
 
 
 EXPLAIN_BELOW = 200_000  # characters: a broken file this small is parsed again for PyYAML's words
 
 
-def _lone_surrogate(node: Node) -> ScalarNode | None:
-    """The first scalar holding half a surrogate pair ("\\ud800"), which is not text."""
-    stack = [node]
+class _AliasFound(Exception):
+    """The tree shares a node: the file used an alias."""
+
+
+def _settle(node: Node) -> tuple[Node, str] | None:
+    """Walk the tree once, without recursion: plain style as ``None``, and the
+    first node that cannot be used, with why: nested more than MAX_NESTING
+    levels (block or flow), or half a surrogate pair ("\\ud800", not text).
+    Raises :class:`_AliasFound` for a node met twice."""
+    seen: set[int] = set()
+    stack: list[tuple[Node, int]] = [(node, 0)]
     while stack:
-        current = stack.pop()
+        current, depth = stack.pop()
+        if id(current) in seen:
+            raise _AliasFound
+        seen.add(id(current))
         if isinstance(current, ScalarNode):
-            try:
-                current.value.encode("utf-8")
-            except UnicodeEncodeError:
-                return current
-        elif isinstance(current, SequenceNode):
-            stack.extend(reversed(current.value))
+            if current.style == "":
+                current.style = None
+            if not current.value.isascii():
+                try:
+                    current.value.encode("utf-8")
+                except UnicodeEncodeError:
+                    return current, "a \\u escape here is half a surrogate pair"
+            continue
+        if depth >= MAX_NESTING:
+            return current, f"nested more than {MAX_NESTING} levels deep"
+        if isinstance(current, SequenceNode):
+            stack.extend((item, depth + 1) for item in reversed(current.value))
         elif isinstance(current, MappingNode):
-            stack.extend(item for pair in reversed(current.value) for item in pair[::-1])
+            pairs = reversed(current.value)
+            stack.extend((item, depth + 1) for pair in pairs for item in pair[::-1])
     return None
 
 
@@ -173,6 +235,10 @@ class Reader:
         mark = node.start_mark if node is not None else None
         line = mark.line + 1 if mark else 1
         col = mark.column + 1 if mark else 1
+        if len(self.problems) >= MAX_PROBLEMS:
+            # nobody reads the 330,000th copy of one mistake: stop reading here
+            stop = f"stopped after {MAX_PROBLEMS} problems; fix these and check again"
+            raise FileProblems([*self.problems, Problem(self.path, line, col, stop)])
         self.problems.append(Problem(self.path, line, col, message))
 
     def raise_if_any(self) -> None:
@@ -202,18 +268,24 @@ class Reader:
                 Problem(self.path, *deep, f"nested more than {MAX_NESTING} levels deep")
             )
             return None
-        if _NoAliasLoader is not None:
+        first: yaml.YAMLError | None = None
+        if _FastLoader is not None:
             try:
-                return self._compose(text, _NoAliasLoader, reraise=len(text) <= EXPLAIN_BELOW)
-            except (yaml.MarkedYAMLError, yaml.reader.ReaderError):
-                pass  # parsed again below, for PyYAML's own words (the hints use them)
-        return self._compose(text, _PlainLoader, reraise=False)
+                return self._compose(text, _FastLoader, reraise=len(text) <= EXPLAIN_BELOW)
+            except _AliasFound:
+                pass  # parsed again below, to say where the alias is
+            except (yaml.MarkedYAMLError, yaml.reader.ReaderError) as err:
+                first = err  # parsed again below, for PyYAML's words (the hints use them)
+        return self._compose(text, _PlainLoader, reraise=False, first=first)
 
-    def _compose(self, text: str, loader_class: type, reraise: bool) -> Node | None:
+    def _compose(
+        self, text: str, loader_class: type, reraise: bool, first: yaml.YAMLError | None = None
+    ) -> Node | None:
         """One document's nodes, or ``None`` with the problem recorded.
 
         ``reraise``: a syntax error is raised instead, for :meth:`load` to ask
-        the plain loader to word it.
+        the plain loader to word it.  An alias is always raised.  ``first``:
+        the fast loader's error, used where the plain one runs out of stack.
         """
         loader = None
         try:
@@ -236,19 +308,25 @@ class Reader:
         except yaml.YAMLError as err:
             self.problems.append(Problem(self.path, 1, 1, f"YAML error: {err}"))
             return None
-        except RecursionError:
-            self.problems.append(Problem(self.path, 1, 1, "nested too deeply"))
+        except RecursionError:  # Python's composer recurses; libyaml's did not, and said where
+            if isinstance(first, yaml.MarkedYAMLError):
+                self.problems.append(self._syntax_problem(first))
+            else:
+                self.problems.append(Problem(self.path, 1, 1, "nested too deeply"))
+            return None
+        except _TooManyValues:
+            message = f"more than {MAX_VALUES:,} values in one file; split it or use repeat:"
+            self.problems.append(Problem(self.path, 1, 1, message))
             return None
         finally:
             if loader is not None:
                 loader.dispose()
         if node is None:
             self.problems.append(Problem(self.path, 1, 1, "file is empty"))
-        elif ("\\u" in text or "\\U" in text) and (half := _lone_surrogate(node)) is not None:
-            line, col = half.start_mark.line + 1, half.start_mark.column + 1
-            self.problems.append(
-                Problem(self.path, line, col, "a \\u escape here is half a surrogate pair")
-            )
+        elif (unusable := _settle(node)) is not None:
+            where, message = unusable
+            line, col = where.start_mark.line + 1, where.start_mark.column + 1
+            self.problems.append(Problem(self.path, line, col, message))
             return None
         return node
 

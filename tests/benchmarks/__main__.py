@@ -142,6 +142,19 @@ def main() -> None:
         )
     )
 
+    print("check of 1 MB files ...", file=sys.stderr)
+    checks = _call("check_speed", "measure", 1 if args.quick else 3)
+    check_base = checks.pop("baseline")
+    slowest = max(checks, key=checks.__getitem__)
+    rows.append(
+        (
+            f"`check` of a 1 MB file, slowest of {len(checks)} shapes ({slowest})",
+            f"{checks[slowest]:.2f} s",
+            f"`check` of the bundled program: {check_base:.2f} s",
+            "≤ about 1 s",
+        )
+    )
+
     print(f"export {sizes} ...", file=sys.stderr)
     exports = _call("export_scale", "measure", sizes)
     per_first = exports[0]["seconds"] / exports[0]["records"]
