@@ -12,10 +12,17 @@ import json
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from poolside.core.checkin import Change, Person, Roll
+from poolside.records import reserve
+from poolside.records.attendance import Attendance
 from poolside.records.outbox import make_batches, outbox_dir
 from poolside.records.store import DB_NAME, Busy, Store, Unavailable, clock_facts
 from poolside.records.sync import SyncError, sync
@@ -277,27 +284,83 @@ def test_cleaning_up_removes_links_at_temporary_names_never_their_targets(tmp_pa
     assert (stick / device / "notes.txt").exists() and (stick / device / ".other.part").exists()
 
 
-def test_a_disk_full_to_the_end_of_a_headless_class_is_said_and_not_status_0(tmp_path: Path):
-    """Held writes that never got in: one line on stderr and exit 1, not a quiet success."""
+@contextmanager
+def _full_tmpfs(tmp_path: Path, keep_reserve: bool, open_first: bool = False) -> Iterator[Any]:
+    """A real 8 MiB tmpfs holding a data folder and its 4 MiB reserve, then filled.
+
+    Yields the folder, or with ``open_first`` (folder, the kiosk's store opened
+    before the disk filled)."""
     if os.geteuid() != 0:
         pytest.skip("mounting a tmpfs needs root (CI runs as root)")
     mount = tmp_path / "small"
     mount.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mount)], check=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mount)], check=True)
     try:
-        Store(mount).close()
+        store = Store(mount)
+        if not open_first:
+            store.close()
+        assert (mount / reserve.RESERVE_FILE).stat().st_blocks * 512 >= reserve.RESERVE_BYTES
+        if not keep_reserve:
+            (mount / reserve.RESERVE_FILE).unlink()
         with open(mount / "filler", "wb", buffering=0) as filler:
             try:
                 while True:
                     filler.write(b"\0" * 4096)
             except OSError:
                 pass  # full now
-        result = run_poolside(
-            "run", "jump-and-hop-20", "--headless", "--start", "--speed", "5000",
-            "--participant", "P001", "--data", str(mount), "--events", "/dev/null",
-        )  # fmt: skip
+        yield (mount, store) if open_first else mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def _headless_class(data: Path) -> subprocess.CompletedProcess[str]:
+    return run_poolside(
+        "run", "jump-and-hop-20", "--headless", "--start", "--speed", "5000",
+        "--participant", "P001", "--data", str(data), "--events", "/dev/null",
+    )  # fmt: skip
+
+
+def test_a_disk_full_before_a_class_gives_up_the_reserve_and_keeps_every_record(
+    tmp_path: Path,
+) -> None:
+    """The records are on disk, not in memory: a restart (here a new process) finds them."""
+    with _full_tmpfs(tmp_path, keep_reserve=True) as data:
+        result = _headless_class(data)
+        assert result.returncode == 0, result
+        assert "Traceback" not in result.stderr
+        assert not (data / reserve.RESERVE_FILE).exists()
+        store = Store(data, shared=True)
+        try:
+            (record,) = store.records()
+        finally:
+            store.close()
+        assert record["participant"] == "P001" and record["completed_s"] == 1200
+
+
+def test_a_disk_that_fills_while_the_kiosk_runs_gives_up_the_reserve_for_the_check_in(
+    tmp_path: Path,
+) -> None:
+    """The store was opened with room to spare; the card fills; the next check-in
+    is still confirmed, on disk, and the screen's status says why space is short."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root (CI runs as root)")
+    with _full_tmpfs(tmp_path, keep_reserve=True, open_first=True) as (data, store):
+        attendance = Attendance(store, Roll([Person("P001", "Ann")]))
+        assert attendance.mark(Change("P001", present=True))
+        assert attendance.problem is None
+        assert any("full" in line and "reserve" in line for line in attendance.status())
+        store.close()
+        again = Store(data, shared=True)
+        try:
+            assert again.roll(clock_facts(time.monotonic())) == ["P001"]
+        finally:
+            again.close()
+
+
+def test_a_disk_full_without_a_reserve_is_said_and_not_status_0(tmp_path: Path) -> None:
+    """Held writes that never got in: one line on stderr and exit 1, not a quiet success."""
+    with _full_tmpfs(tmp_path, keep_reserve=False) as data:
+        result = _headless_class(data)
         assert result.returncode == 1, result
         assert "not saved" in result.stderr or "cannot be saved" in result.stderr
         assert "Traceback" not in result.stderr
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from poolside.records import reserve
 from poolside.records.store import CONTRACT, Store, clock_facts
 
 from .conftest import run_poolside
@@ -247,12 +248,15 @@ def test_a_full_disk_holds_writes_and_saves_them_when_space_returns(tmp_path: Pa
     drive(60)  # the class runs to its end while nothing can be written
     assert refusals and not attendance.saving
     assert attendance.problem == "attendance is not being saved (database or disk is full)"
-    assert attendance.status() == (attendance.problem,)
+    reserve_gone = "the SD card filled up: its reserve space is in use; free some space"
+    assert attendance.status() == (attendance.problem, reserve_gone), "given up, tried again"
+    assert not (tmp_path / reserve.RESERVE_FILE).exists()
     assert [r["completed_s"] for r in store.records()] == [0, 0], "what was saved is intact"
     del store.progress, store.close_sessions  # space is back
     assert store.close_sessions == real_close
     attendance.retry()
-    assert attendance.saving and attendance.problem is None and attendance.status() == ()
+    assert attendance.saving and attendance.problem is None
+    assert attendance.status() == (reserve_gone,)
     records = store.records()
     assert [(r["completed_s"], r["blocks_done"], r["stopped_early"]) for r in records] == [
         (60, 1, False),

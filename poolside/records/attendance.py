@@ -6,9 +6,11 @@ screen confirms it; when the run starts, one record per participant present
 and block end saves the time and blocks done so far; the finish or a stop
 closes them; the finished screen may add effort and why it stopped.
 
-A full or failing disk never stops a class: a refused write waits in memory
-with the ones after it, :attr:`Attendance.problem` says so for the screen, and
-the held writes go in, in order, as soon as the disk takes one again.
+A full or failing disk never stops a class. A full disk first gives up the
+store's reserve space and the write goes in at once. A write still refused
+waits in memory with the ones after it, :attr:`Attendance.problem` says so
+for the screen, and the held writes go in, in order, as soon as the disk
+takes one again.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from collections.abc import Callable
 from poolside.core.checkin import Change, Roll
 from poolside.core.engine import Event, Session
 from poolside.records.outbox import make_batches
+from poolside.records.reserve import is_disk_full
 from poolside.records.store import Checkpoint, Run, Store, clock_facts
 
 PARTICIPANT_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")
@@ -143,6 +146,8 @@ class Attendance:
             try:
                 self.unsaved[0]()
             except (sqlite3.OperationalError, OSError) as err:
+                if is_disk_full(err, self.store.folder) and self.store.give_up_reserve():
+                    continue  # the reserve's space is free now: the same write again
                 self.problem = f"attendance is not being saved ({err})"
                 return
             self.unsaved.pop(0)

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from poolside.core.bounded import Unreadable, read_bounded
+from poolside.records import reserve
 from poolside.records.batchname import highest_seq, valid_device_id
 from poolside.records.durable import sync_folder, write_whole
 
@@ -203,10 +204,30 @@ class Store:
         except OSError as err:
             raise Unavailable(f"{folder}: {err.strerror or err}") from None
         try:
-            self.db = self._open()
+            self.db = self._open_with_reserve(shared)
         except Unavailable:
             self._unlock()
             raise
+
+    def _open_with_reserve(self, shared: bool) -> sqlite3.Connection:
+        """:meth:`_open`; then, for the kiosk, the reserve kept, or given up if
+        the disk was too full to open the database (the open is tried again)."""
+        try:
+            db = self._open()
+        except Unavailable as err:
+            if shared or not (reserve.is_disk_full(err, self.folder) and self.give_up_reserve()):
+                raise
+            return self._open()
+        if not shared:
+            reserve.keep(self.folder)
+        return db
+
+    def give_up_reserve(self) -> bool:
+        """The disk is full: free the reserve (see :mod:`poolside.records.reserve`)."""
+        if self._lock is None or not reserve.give_up(self.folder):
+            return False
+        self.notices.append("the SD card filled up: its reserve space is in use; free some space")
+        return True
 
     def _open(self) -> sqlite3.Connection:
         try:
