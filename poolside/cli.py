@@ -607,9 +607,14 @@ def _run_headless(
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return EXIT_BROKEN_PIPE
         if attendance is not None and not attendance.saving:
+            kept = (
+                f"kept in {attendance.spill} until the next start with room"
+                if attendance.spill is not None
+                else "lost when this process ends"
+            )
             print(
                 f"poolside: the run ended with {len(attendance.unsaved)} attendance write(s) "
-                f"not saved: {attendance.problem}; free some space and run again with --resume",
+                f"not saved: {attendance.problem}; {kept}: free some space",
                 file=sys.stderr,
             )
             return EXIT_BAD_INPUT

@@ -19,10 +19,11 @@ import re
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable
+from typing import Any
 
 from poolside.core.checkin import Change, Roll
 from poolside.core.engine import Event, Session
+from poolside.records.held import Write, load, save, spill_path
 from poolside.records.outbox import make_batches
 from poolside.records.reserve import is_disk_full
 from poolside.records.store import Checkpoint, Run, Store, clock_facts
@@ -36,8 +37,10 @@ class Attendance:
         self.roll = roll
         self.week = week
         self.record_ids: list[str] = []  # of the run under way (or just ended)
-        self.unsaved: list[Callable[[], object]] = []  # writes the disk refused, in order
+        self.unsaved: list[Write] = []  # writes the disk refused, in order
         self.problem: str | None = None  # for the screen: why attendance is not saved
+        self.spill = spill_path(store.folder, store.device)  # where they outlive a restart
+        self._spilled = False  # the spill file holds writes
 
     @property
     def saving(self) -> bool:
@@ -55,7 +58,7 @@ class Attendance:
     def mark(self, change: Change) -> bool:
         """Save a check-in (or check-out); true once it is on disk."""
         facts = clock_facts(time.monotonic())
-        self._write(lambda: self.store.mark(change.code, change.present, facts))
+        self._write("mark", change.code, change.present, facts)
         return self.saving
 
     def take_over(self, checkpoint: Checkpoint) -> None:
@@ -64,13 +67,13 @@ class Attendance:
 
     def decline(self) -> None:
         """The interrupted run is not resumed: close its records as interrupted."""
-        self._write(self.store.close_interrupted)
-        self._write(self.store.clear_checkpoint)
+        self._write("close_interrupted")
+        self._write("clear_checkpoint")
 
     def seal_earlier_runs(self) -> None:
         """Runs whose finished screen went with an earlier start-up may be synced."""
-        self._write(self.store.seal)
-        self._write(lambda: make_batches(self.store))
+        self._write("seal")
+        self._write("make_batches")
 
     # -- the run --------------------------------------------------------------
     def __call__(self, events: list[Event], session: Session, now: float) -> None:
@@ -79,12 +82,12 @@ class Attendance:
                 self._open(session)
             elif event.type in ("phase", "block_end"):
                 done, blocks = session.completed_s(now), session.blocks_done(now)
-                self._write(lambda d=done, b=blocks: self.store.progress(self.record_ids, d, b))
+                self._write("progress", list(self.record_ids), done, blocks)
                 if event.type == "phase" and event.phase is not None:
                     self._checkpoint(session.program.name, event.phase.start_s, done)
             elif event.type in ("finish", "stop"):
                 self._close(event, session.blocks_done(now))
-                self._write(self.store.clear_checkpoint)
+                self._write("clear_checkpoint")
 
     def _open(self, session: Session) -> None:
         program = session.program
@@ -100,58 +103,67 @@ class Attendance:
         if not records:
             return
         self.record_ids = [record_id for record_id, _ in records]
-        self._write(lambda: self.store.start_run(run, records, facts, headcount))
+        self._write("start_run", run, records, facts, headcount)
 
     def _checkpoint(self, program: str, position_s: float, done_s: float) -> None:
         facts = clock_facts(time.monotonic())
-        ids = list(self.record_ids)
-        self._write(lambda: self.store.save_checkpoint(program, ids, position_s, done_s, facts))
+        self._write("save_checkpoint", program, list(self.record_ids), position_s, done_s, facts)
 
     def _close(self, event: Event, blocks: int) -> None:
         stopped = event.type == "stop"
         done = event.completed_s or 0.0
-        ids = list(self.record_ids)
-        self._write(
-            lambda: self.store.close_sessions(
-                ids,
-                done,
-                blocks,
-                stopped_early=stopped,
-                stop_reason="stopped" if stopped else None,
-            )
-        )
+        reason = "stopped" if stopped else None
+        self._write("close_sessions", list(self.record_ids), done, blocks, stopped, reason)
 
     # -- after the run ----------------------------------------------------------
     def answer(self, field: str, value: str | int) -> None:
         """An answer from the finished screen, for every record of the run."""
-        ids = list(self.record_ids)
-        self._write(lambda: self.store.answer(ids, field, value))
+        self._write("answer", list(self.record_ids), field, value)
 
     def seal(self) -> None:
         """The finished screen is done with: the run's records go to the outbox."""
         ids, self.record_ids = list(self.record_ids), []
         if ids:
-            self._write(lambda: self.store.seal(ids))
-            self._write(lambda: make_batches(self.store))
+            self._write("seal", ids)
+            self._write("make_batches")
 
     # -- the disk -----------------------------------------------------------------
+    def take_back_held(self) -> None:
+        """The writes an earlier start-up on this folder could not save, first."""
+        kept = load(self.spill) if self.spill is not None else []
+        if kept:
+            self.unsaved[:0] = kept
+            self._spilled = True
+            self._flush()
+
     def retry(self) -> None:
         """Try the held writes again (the loop calls this now and then)."""
-        self._write(None)
+        self._flush()
 
-    def _write(self, operation: Callable[[], object] | None) -> None:
-        if operation is not None:
-            self.unsaved.append(operation)
+    def _write(self, name: str, *args: Any) -> None:
+        """Queue one store write (a :data:`~poolside.records.held.WRITES` name) and flush."""
+        self.unsaved.append((name, args))
+        self._flush()
+
+    def _flush(self) -> None:
         while self.unsaved:
+            name, args = self.unsaved[0]
             try:
-                self.unsaved[0]()
+                if name == "make_batches":
+                    make_batches(self.store)
+                else:
+                    getattr(self.store, name)(*args)
             except (sqlite3.OperationalError, OSError) as err:
                 if is_disk_full(err, self.store.folder) and self.store.give_up_reserve():
                     continue  # the reserve's space is free now: the same write again
                 self.problem = f"attendance is not being saved ({err})"
-                return
+                break
             self.unsaved.pop(0)
-        self.problem = None
+        else:
+            self.problem = None
+        if self.spill is not None and (self.unsaved or self._spilled):
+            save(self.spill, self.unsaved)
+            self._spilled = bool(self.unsaved)
 
 
 def open_attendance(
@@ -165,6 +177,7 @@ def open_attendance(
     ``--resume``); records left open otherwise are closed as interrupted.
     """
     attendance = Attendance(store, roll, week)
+    attendance.take_back_held()
     facts = clock_facts(time.monotonic())
     for code in store.roll(facts):
         person = roll.find(code)

@@ -1,0 +1,94 @@
+"""Held writes kept outside the full disk: what is kept, where, and what is refused."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from poolside.records import held
+from poolside.records.store import Run, Store, clock_facts
+
+
+def _writes() -> list[held.Write]:
+    facts = clock_facts(time.monotonic())
+    run = Run("jump-and-hop-20", 1200, 3, "class", 2)
+    ids = ["00000000-0000-4000-8000-00000000000a"]
+    return [
+        ("mark", ("P001", True, facts)),
+        ("start_run", (run, [(ids[0], "P001")], facts, None)),
+        ("progress", (ids, 120.0, 1)),
+        ("save_checkpoint", ("jump-and-hop-20", ids, 120.0, 120.0, facts)),
+        ("close_sessions", (ids, 1200.0, 3, False, None)),
+        ("answer", (ids, "effort", 15)),
+        ("seal", (ids,)),
+        ("make_batches", ()),
+    ]
+
+
+def test_every_kind_of_write_comes_back_as_it_was_and_replays_into_a_store(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "held.json"
+    writes = _writes()
+    held.save(path, writes)
+    back = held.load(path)
+    assert back == writes  # the clock facts, the run, the (id, code) pairs: same types
+    store = Store(tmp_path / "data")
+    try:
+        for name, args in back[:-1]:
+            getattr(store, name)(*args)
+        (record,) = store.records()
+    finally:
+        store.close()
+    assert (record["participant"], record["completed_s"], record["effort"]) == ("P001", 1200, 15)
+
+
+def test_no_writes_removes_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "held.json"
+    held.save(path, _writes())
+    held.save(path, [])
+    assert not path.exists()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"not json",
+        json.dumps([{"write": "db.execute", "args": ["DROP TABLE records"]}]).encode(),
+        json.dumps([{"write": "mark"}]).encode(),
+        json.dumps({"write": "mark", "args": []}).encode(),
+    ],
+    ids=["garbage", "not-a-store-write", "no-args", "not-a-list"],
+)
+def test_a_file_that_is_not_held_writes_gives_none(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "held.json"
+    path.write_bytes(content)
+    assert held.load(path) == []
+
+
+def test_a_link_or_a_fifo_is_not_read(tmp_path: Path) -> None:
+    target = tmp_path / "elsewhere.json"
+    held.save(target, _writes())
+    link = tmp_path / "held.json"
+    link.symlink_to(target)
+    assert held.load(link) == []
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)
+    assert held.load(fifo) == []
+
+
+def test_the_runtime_folder_is_used_only_when_private(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime = tmp_path / "run"
+    runtime.mkdir(mode=0o700)
+    monkeypatch.setenv("RUNTIME_DIRECTORY", str(runtime))
+    path = held.spill_path(tmp_path / "data", "pool-a")
+    assert path is not None and path.parent == runtime and "pool-a" in path.name
+    assert held.spill_path(tmp_path / "other", "pool-a") != path, "one file per data folder"
+    runtime.chmod(0o777)
+    assert held.spill_path(tmp_path / "data", "pool-a") != path, "a shared folder is passed over"
