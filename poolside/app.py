@@ -35,6 +35,7 @@ from poolside.core.timefmt import clock_text
 from poolside.core.view import Context, View, bad_program_view, build_view, error_view, next_change
 from poolside.devices.screen import INVISIBLE_DRIVERS, Renderer
 from poolside.devices.theme import THEMES
+from poolside.devices.wakeup import Waker
 from poolside.errors import CannotRun
 from poolside.hardware import KEYBOARD_HINT, Controls, Hardware
 from poolside.notify import Notifier
@@ -371,7 +372,8 @@ def run_screen(
             "poolside doctor says what is missing"
         ) from None
     clock = clock_for(args.speed)
-    hardware = Hardware.open(config, program=choice.program if choice else None)
+    waker = Waker(pygame.display.get_driver())
+    hardware = Hardware.open(config, program=choice.program if choice else None, waker=waker)
     status = (*notices, *hardware.notices, KEYBOARD_HINT)
     live = _live_status(attendance) if attendance else tuple
     context = home_context(choice, status, live) if choice else Context
@@ -396,7 +398,9 @@ def run_screen(
         kiosk.error = bad_program_view(problems)
     width, height = window.surface().get_size()
     print(
-        f"poolside: video driver {pygame.display.get_driver()}, {width}x{height}", file=sys.stderr
+        f"poolside: video driver {pygame.display.get_driver()}, {width}x{height}; "
+        f"idle on {waker.how}",
+        file=sys.stderr,
     )
     for notice in hardware.notices:
         print(f"poolside: {notice}", file=sys.stderr)
@@ -418,7 +422,7 @@ def run_screen(
                 timeout = min(timeout, soon - time.monotonic())
             if notifier.ping_every is not None:
                 timeout = min(timeout, notifier.ping_every)
-            events = [pygame.event.wait(max(1, round(timeout * 1000))), *pygame.event.get()]
+            events = waker.wait(timeout)
             hardware.player.update()
             if attendance is not None and not attendance.saving:
                 attendance.retry()  # the disk may have room again
@@ -447,6 +451,7 @@ def run_screen(
     finally:
         notifier.stopping()
         hardware.close()
+        waker.close()
         pygame.quit()
 
 

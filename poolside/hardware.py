@@ -11,6 +11,7 @@ from __future__ import annotations
 import subprocess
 import time
 import warnings
+from collections.abc import Callable
 
 import pygame
 from gpiozero.exc import BadPinFactory
@@ -24,6 +25,7 @@ from poolside.core.scanner import Output, ScanBuffer
 from poolside.devices.buttons import BEGIN_HOLD_S, GpioButtons, classifiers
 from poolside.devices.sound import CuePlayer, Speaker, open_buzzer
 from poolside.devices.voice import Voice, phrase
+from poolside.devices.wakeup import Waker
 
 HOLD_TO_STOP_S = 1.0  # Escape held this long stops a session (real seconds)
 KEYS = {
@@ -75,14 +77,17 @@ class Hardware:
         pin_factory: object | None = None,
         program: Program | None = None,
         voice: Voice | None = None,
+        waker: Waker | None = None,
     ) -> Hardware:
+        """``waker``: the loop's, woken by each button edge (else only queued)."""
         notices: list[str] = []
+        post = _edge_poster(waker)
         buttons = buzzer = speaker = None
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # gpiozero's pin factory fallback chatter
             gpio_here = True
             try:
-                buttons = GpioButtons(config.buttons, _post_edge, pin_factory)
+                buttons = GpioButtons(config.buttons, post, pin_factory)
             except BadPinFactory:
                 gpio_here = False
                 notices.append("no GPIO here: keyboard only, no buzzer")
@@ -140,9 +145,14 @@ def _prepared_voice(
     return voice
 
 
-def _post_edge(role: str, pressed: bool, when: float) -> None:
-    """Called on gpiozero's thread: only post; the main loop does the rest."""
-    pygame.event.post(pygame.event.Event(BUTTON_EDGE, role=role, pressed=pressed, when=when))
+def _edge_poster(waker: Waker | None) -> Callable[[str, bool, float], None]:
+    """What gpiozero's thread calls: only post (and wake the loop); the loop does the rest."""
+    post = waker.post if waker is not None else pygame.event.post
+
+    def edge(role: str, pressed: bool, when: float) -> None:
+        post(pygame.event.Event(BUTTON_EDGE, role=role, pressed=pressed, when=when))
+
+    return edge
 
 
 class Controls:

@@ -233,7 +233,9 @@ def test_the_window_runs_and_stops_on_sigterm() -> None:
     child = _window("jump-and-hop-20", "--start", "--size", "800x480")
     assert child.stderr is not None
     first = child.stderr.readline()
-    assert first.strip() == "poolside: video driver dummy, 800x480"
+    assert (
+        first.strip() == "poolside: video driver dummy, 800x480; idle on select() on a wake-up pipe"
+    )
     time.sleep(0.5)
     assert child.poll() is None, "the kiosk keeps running"
     code, err = _stop(child)

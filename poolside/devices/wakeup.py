@@ -1,0 +1,177 @@
+"""Sleeping until the kiosk has something to do, on any SDL video driver.
+
+``pygame.event.wait(timeout)`` does not sleep: it looks at SDL's queue
+every millisecond, about 900 wake-ups a second (measured with pygame 2.6 and
+SDL 2.28 on the dummy and the x11 drivers alike), which keeps a Pi's core
+awake all day for a screen that changes once a second. So the kiosk's loop
+blocks in ``select()`` instead, until the next deadline or until one of
+these is readable:
+
+- a wake-up pipe, written by :meth:`Waker.post` after it puts an event on
+  SDL's queue (the GPIO buttons' callbacks, on gpiozero's thread);
+- the keyboards SDL reads itself: on KMSDRM (a Pi with no desktop) the
+  ``/dev/input/event*`` devices, opened read-only beside SDL (each reader
+  gets its own copy of the events; nothing is grabbed), looked for again
+  when a device comes or goes;
+- on x11, the X server's connection.
+
+Then SDL is pumped (``pygame.event.get()``) and reads its own copies. On a
+driver with none of these (wayland, say) the wait is cut to POLL_S, which
+is still far from a millisecond.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import os
+import select
+from pathlib import Path
+
+import pygame
+
+INPUT_DIR = Path("/dev/input")
+POLL_S = 0.05  # where no input can wake the loop: 20 looks a second, not 1,000
+NO_INPUT_DRIVERS = frozenset({"dummy", "offscreen"})  # nothing to read but posted events
+
+
+class Waker:
+    """The loop's one way to sleep: :meth:`wait`; and other threads' way to wake it."""
+
+    def __init__(self, driver: str, input_dir: Path = INPUT_DIR) -> None:
+        self._read, self._write = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        self._poll_s: float | None = None
+        self._x11: int | None = None
+        self._inputs: _InputDevices | None = None
+        if driver == "kmsdrm":
+            self._inputs = _InputDevices(input_dir)
+        elif driver == "x11":
+            self._x11 = _x11_connection()
+        if driver not in NO_INPUT_DRIVERS and self._inputs is None and self._x11 is None:
+            self._poll_s = POLL_S
+        self.driver = driver
+
+    @property
+    def how(self) -> str:
+        """For the journal: what the loop sleeps on."""
+        if self._inputs is not None:
+            return f"select() on {len(self._inputs.fds)} input device(s) and a wake-up pipe"
+        if self._x11 is not None:
+            return "select() on the X connection and a wake-up pipe"
+        if self._poll_s is not None:
+            return f"a look every {self._poll_s * 1000:.0f} ms ({self.driver} cannot wake it)"
+        return "select() on a wake-up pipe"
+
+    def post(self, event: pygame.event.Event) -> None:
+        """Put ``event`` on SDL's queue and wake the loop; safe from any thread."""
+        pygame.event.post(event)
+        self.wake()
+
+    def wake(self) -> None:
+        with contextlib.suppress(OSError):  # full: a wake-up is pending anyway; closed: ending
+            os.write(self._write, b"!")
+
+    def wait(self, timeout_s: float) -> list[pygame.event.Event]:
+        """Events as soon as there are any, else after ``timeout_s`` (maybe none)."""
+        events = pygame.event.get()
+        if events:
+            return events
+        if self._poll_s is not None:
+            timeout_s = min(timeout_s, self._poll_s)
+        sources = [self._read]
+        if self._inputs is not None:
+            sources += self._inputs.fds
+        if self._x11 is not None:
+            sources.append(self._x11)
+        ready, _, _ = select.select(sources, [], [], max(0.0, timeout_s))
+        for fd in ready:
+            if fd != self._x11:  # X's own bytes are for SDL to read
+                self._drain(fd)
+        if self._inputs is not None:
+            self._inputs.refresh()  # a keyboard or code reader plugged in since (one stat)
+        return pygame.event.get()
+
+    def _drain(self, fd: int) -> None:
+        try:
+            while os.read(fd, 4096):
+                pass
+        except BlockingIOError:
+            return
+        except OSError:
+            pass
+        if fd != self._read and self._inputs is not None:
+            self._inputs.drop(fd)  # end of file or an error: the device went away
+
+    def close(self) -> None:
+        for fd in (self._read, self._write):
+            os.close(fd)
+        if self._inputs is not None:
+            self._inputs.close()
+
+
+class _InputDevices:
+    """The ``event*`` nodes of an input folder, open for reading, kept up to date."""
+
+    def __init__(self, folder: Path) -> None:
+        self._folder = folder
+        self._open: dict[str, int] = {}
+        self._seen: int | None = None
+        self.refresh()
+
+    @property
+    def fds(self) -> list[int]:
+        return list(self._open.values())
+
+    def refresh(self) -> None:
+        """Open new devices, if the folder changed since the last look."""
+        try:
+            changed = self._folder.stat().st_mtime_ns
+            if changed == self._seen:
+                return
+            self._seen = changed
+            names = {p.name for p in self._folder.iterdir() if p.name.startswith("event")}
+        except OSError:
+            return
+        for name in names - self._open.keys():
+            try:
+                flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC
+                self._open[name] = os.open(self._folder / name, flags)
+            except OSError:
+                pass  # not ours to read: SDL will not read it either
+        for name in self._open.keys() - names:
+            os.close(self._open.pop(name))
+
+    def drop(self, fd: int) -> None:
+        for name, open_fd in list(self._open.items()):
+            if open_fd == fd:
+                os.close(self._open.pop(name))
+        self._seen = None  # look again at the next timeout
+
+    def close(self) -> None:
+        for fd in self._open.values():
+            os.close(fd)
+        self._open.clear()
+
+
+def _x11_connection() -> int | None:
+    """The X server connection's descriptor, from the Display SDL opened, if it can be had."""
+    try:
+        capsule = pygame.display.get_wm_info().get("display")
+        library = ctypes.util.find_library("X11")
+        if capsule is None or library is None:
+            return None
+        get_pointer = ctypes.pythonapi.PyCapsule_GetPointer
+        get_pointer.restype = ctypes.c_void_p
+        get_pointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
+        name = ctypes.pythonapi.PyCapsule_GetName
+        name.restype = ctypes.c_char_p
+        name.argtypes = [ctypes.py_object]
+        display = get_pointer(capsule, name(capsule))
+        x11 = ctypes.CDLL(library)
+        x11.XConnectionNumber.restype = ctypes.c_int
+        x11.XConnectionNumber.argtypes = [ctypes.c_void_p]
+        fd = int(x11.XConnectionNumber(display))
+    except (OSError, ValueError, TypeError, AttributeError, pygame.error):
+        return None
+    return fd if fd >= 0 else None
