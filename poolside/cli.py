@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from poolside import __version__
+from poolside import __version__, import_pygame_quickly
 from poolside.config import CONFIG_KEYS, Config, data_dir, find_config, load_config
 from poolside.core import catalog
 from poolside.core.bounded import Unreadable, read_bounded
@@ -467,6 +467,7 @@ def _today(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    import_pygame_quickly()
     from poolside.app import run_screen
     from poolside.records.store import Unavailable
 

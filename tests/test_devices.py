@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from gpiozero.pins.mock import MockFactory, MockPWMPin
 
@@ -11,7 +13,7 @@ from poolside.core.cues import PATTERNS, POOL_SAFE_MAX_HZ, cue_name, duration, p
 from poolside.core.engine import Event
 from poolside.core.presses import PressClassifier
 from poolside.devices.buttons import GpioButtons, classifiers
-from poolside.devices.sound import CuePlayer, Speaker, open_buzzer, synthesise
+from poolside.devices.sound import AMPLITUDE, CuePlayer, Speaker, open_buzzer, synthesise
 
 from .conftest import program_from
 
@@ -228,6 +230,23 @@ def test_a_new_cue_cuts_the_old_one_short() -> None:
 
 def test_no_buzzer_configured_means_none() -> None:
     assert open_buzzer(Buzzer(kind="none")) is None
+
+
+@pytest.mark.parametrize("rate", [8000, 22050, 44100, 48000])
+def test_tones_repeated_by_cycle_are_the_sine_with_its_fades_to_the_last_bit(rate: int) -> None:
+    """Every sample of every cue against the formula worked sample by sample."""
+    fade = max(1, int(0.005 * rate))
+    for profile in ("standard", "pool-safe"):
+        for name in PATTERNS:
+            tones, samples, at = pattern(name, profile), synthesise(pattern(name, profile), rate), 0
+            for tone in tones:
+                count = int(tone.seconds * rate)
+                for i in range(count):
+                    envelope = min(1.0, i / fade, (count - i) / fade)
+                    exact = AMPLITUDE * envelope * math.sin(2 * math.pi * tone.hz * i / rate)
+                    assert abs(samples[at + i] - exact) < 1.001, (name, rate, i)  # int() truncates
+                at += count
+            assert at == len(samples)
 
 
 def test_speaker_tones_are_generated_and_capped() -> None:
