@@ -169,8 +169,7 @@ class Kiosk:
             answer = self.debrief.answer()
             if answer is not None and self.records is not None:
                 self.records.answer(*answer)
-            if self.debrief.current is not None:
-                return
+            return  # the next question, or what was saved, until the next START
         self._home()
 
     def _home(self) -> None:
@@ -289,7 +288,7 @@ class Kiosk:
             present = len(self.roll.participants()) or self.roll.headcount
             context = replace(context, present=present)
         view = build_view(session, now, context)
-        if view.screen == "finished" and self.debrief.current is not None:
+        if view.screen == "finished" and self.debrief.lines():
             view = replace(view, lines=(view.lines[0], *self.debrief.lines()))
         return view
 

@@ -229,7 +229,10 @@ def test_a_stopped_class_can_say_why(tmp_path, choice) -> None:
     pool.press("toggle")
     (record,) = pool.store.records()
     assert record["stopped_early"] and record["stop_reason"] == "pain or injury"
-    assert pool.kiosk.state(pool.clock.now()) is State.IDLE, "the last answer goes home"
+    assert "Saved: pain or injury" in pool.texts() and "START: next class" in pool.texts()
+    pool.press("toggle")
+    assert pool.kiosk.state(pool.clock.now()) is State.IDLE, "the START after it goes home"
+    assert pool.roll.present == [], "and checks nobody in"
 
 
 def test_a_drop_in_class_records_its_headcount(tmp_path, choice) -> None:
@@ -254,6 +257,8 @@ def test_a_solo_swimmer_picks_a_code_starts_and_rates_the_effort(tmp_path, choic
     pool.press("next", "toggle")
     (record,) = pool.store.records()
     assert (record["participant"], record["mode"], record["effort"]) == ("P002", "solo", 14)
+    assert "Saved: 14" in pool.texts()
+    pool.press("toggle")
     assert pool.kiosk.state(pool.clock.now()) is State.IDLE
 
 

@@ -73,6 +73,25 @@ def board():
     board.buttons.close()
 
 
+def test_a_tap_shorter_than_the_debounce_is_a_tap_read_from_the_level(board: Board) -> None:
+    """3 ms down: the release edge is dropped as chatter, so the loop is asked to
+    look at the pin once the debounce is over, and sees a tap, not a hold."""
+    classifier = board.classify["start"]
+    pin = board.pin("start")
+    pin.drive_low()
+    board.clock.advance(0.003)
+    pin.drive_high()
+    assert board.actions == [] and classifier.is_pressed
+    look = classifier.next_deadline()
+    assert look == pytest.approx(100.0 + Buttons().bounce_s)
+    board.clock.advance(look - board.clock.now() + 1e-9)  # the loop wakes at, or just after, it
+    board.poll()
+    assert board.actions == ["toggle"] and classifier.next_deadline() is None
+    board.clock.advance(5.0)
+    board.poll()
+    assert board.actions == ["toggle"], "no hold: no empty class begun"
+
+
 def test_short_and_long_presses_are_told_apart(board: Board) -> None:
     board.press("start", 0.2)
     board.press("next", 0.3)
@@ -133,6 +152,8 @@ def test_next_deadline_is_when_a_hold_completes() -> None:
     c = PressClassifier("next", "back", hold_s=1.0)
     assert c.next_deadline() is None
     c.edge(True, 5.0)
+    assert c.next_deadline() == 5.02, "first a look at the level, once the debounce is over"
+    assert c.poll(5.02, still_pressed=True) is None
     assert c.next_deadline() == 6.0
     assert c.poll(6.0) == "back" and c.next_deadline() is None
 

@@ -4,6 +4,7 @@ After a stopped run: why it stopped (if the instructor wants to say). After
 a solo swim: how hard it felt, on the Borg 6-20 scale the study uses (work
 should feel 15-17). NEXT steps through the answers (held: back), START saves
 the answer shown and goes on; START with nothing chosen skips the question.
+After the last one the screen says what was saved until START goes home.
 A class is not asked for effort: one rating for a whole class would be the
 instructor's guess, not the swimmers' answer.
 """
@@ -63,6 +64,8 @@ class Debrief:
     def __init__(self, questions: list[Question]) -> None:
         self.questions = list(questions)
         self.chosen: int | None = None
+        self.asked = bool(questions)  # then the screen confirms the answers before going home
+        self.saved: list[str] = []  # the answers given, as shown
 
     @property
     def current(self) -> Question | None:
@@ -86,13 +89,22 @@ class Debrief:
         self.chosen = None
         if chosen is None:
             return None
+        self.saved.append(question.label(chosen))
         if question is EFFORT:
             return question.key, 6 + chosen
         return question.key, question.answers[chosen]
 
     def lines(self) -> tuple[str, ...]:
+        """The question and the answer shown; once all are done, what was saved.
+
+        The confirmation stays until START, so the press that saves the last
+        answer is not followed by one that checks the next person in.
+        """
         question = self.current
-        if question is None:
+        if question is None and not self.asked:
             return ()
+        if question is None:
+            saved = f"Saved: {', '.join(self.saved)}" if self.saved else "Nothing saved (skipped)"
+            return (saved, "START: next class")
         shown = "-" if self.chosen is None else question.label(self.chosen)
         return (f"{question.prompt} {shown}", "NEXT choose · START save (or skip)")

@@ -33,6 +33,7 @@ class PressClassifier:
     _pressed_at: float | None = None
     _held: bool = False
     _last_edge: float | None = None
+    _look_at: float | None = None  # when a release lost in chatter can be read from the level
 
     @property
     def is_pressed(self) -> bool:
@@ -47,6 +48,7 @@ class PressClassifier:
         self._last_edge = when
         if pressed:
             self._pressed_at, self._held = when, False
+            self._look_at = when + self.bounce_s if self.bounce_s > 0 else None
             return None
         action = None if self._held else self.short
         self._pressed_at, self._held = None, False
@@ -58,10 +60,12 @@ class PressClassifier:
         ``still_pressed`` is the input's level now, where it can be read: it
         ends a press whose release edge was lost in chatter.
         """
+        if self._look_at is not None and now >= self._look_at:
+            self._look_at = None
         if self._pressed_at is None:
             return None
         if still_pressed is False and (
-            self._last_edge is None or now - self._last_edge >= self.bounce_s
+            self._last_edge is None or now >= self._last_edge + self.bounce_s
         ):
             return self.edge(False, now)
         if self.long is not None and not self._held and now - self._pressed_at >= self.hold_s:
@@ -70,10 +74,13 @@ class PressClassifier:
         return None
 
     def next_deadline(self) -> float | None:
-        """When a hold in progress completes; ``None`` if none is."""
-        if self._pressed_at is None or self._held or self.long is None:
+        """When the loop must poll: a tap shorter than ``bounce_s`` (a few ms,
+        as a USB button box sends) had its release dropped as chatter and is
+        read from the level then; else when a hold in progress completes."""
+        if self._pressed_at is None:
             return None
-        return self._pressed_at + self.hold_s
+        hold = None if self._held or self.long is None else self._pressed_at + self.hold_s
+        return earliest([self._look_at, hold])
 
 
 def earliest(deadlines: list[float | None]) -> float | None:
