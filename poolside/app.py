@@ -56,6 +56,8 @@ BACK_HOME_AFTER_S = 10 * 60  # a finished screen nobody answers goes home by its
 # Something that reacts to the events a poll returned: (events, session, now).
 Observer = Callable[[list[Event], Session, float], None]
 DEFAULT_WINDOW = (1280, 720)
+HINT_S = 4.0  # how long a refused key's explanation stays up
+QUIT_REFUSED = "Q does not quit during a class: hold STOP (Esc) to end it first"
 
 
 class Kiosk:
@@ -108,6 +110,7 @@ class Kiosk:
         self._ended_at: float | None = None
         self._screen_log = screen_log
         self._logged: tuple[str, str] | None = None
+        self._hint: tuple[str, float] | None = None  # a word for a refused key, until when
 
     # -- input ----------------------------------------------------------------
     def act(self, action: Output, now: float) -> None:
@@ -128,6 +131,8 @@ class Kiosk:
             session.back(now)
         elif action == "stop" or (action == "hold" and self.hold_stops):
             session.stop(now)
+        elif action == "quit":  # the window's Q: refused during a class, and said so
+            self._hint = (QUIT_REFUSED, now + HINT_S)
 
     def _act_home(self, action: Output, now: float) -> None:
         if self.offer is not None:  # START resumes the cut-off run, NEXT starts afresh
@@ -273,7 +278,9 @@ class Kiosk:
             return None
         home = now + HOME_REFRESH_S if session.state(now) is State.IDLE else None
         back_home = self._ended_at + BACK_HOME_AFTER_S if self._ended_at is not None else None
-        return earliest([session.next_deadline(), next_change(session, now), home, back_home])
+        hint_ends = self._hint[1] if self._hint is not None and self._hint[1] > now else None
+        changes = [session.next_deadline(), next_change(session, now), home, back_home, hint_ends]
+        return earliest(changes)
 
     def _view(self, now: float) -> View:
         session = self.session
@@ -290,6 +297,11 @@ class Kiosk:
         view = build_view(session, now, context)
         if view.screen == "finished" and self.debrief.lines():
             view = replace(view, lines=(view.lines[0], *self.debrief.lines()))
+        if self._hint is not None and now < self._hint[1]:
+            if view.screen in ("running", "get-ready"):  # in the next phase's inverted band
+                view = replace(view, next=self._hint[0], next_soon=True)
+            else:
+                view = replace(view, lines=(self._hint[0], *view.lines[1:]))
         return view
 
 

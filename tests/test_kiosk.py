@@ -349,3 +349,24 @@ def test_the_error_screen_is_left_with_a_deck_button_or_by_time_under_systemd() 
     assert not leave_error([], 0.0, laptop, ERROR_RESTART_S + 1), "a laptop waits for Q"
     assert not leave_error([], 0.0, service, ERROR_RESTART_S - 1)
     assert leave_error([], 0.0, service, ERROR_RESTART_S)
+
+
+def test_q_during_a_class_is_refused_with_a_word_on_screen_for_a_few_seconds(choice) -> None:
+    from poolside.app import HINT_S, QUIT_REFUSED
+
+    clock = ManualClock(0.0)
+    renderer = RecordingRenderer(clock)
+    surface = pygame.Surface((800, 480))
+    kiosk = Kiosk(lambda: surface, renderer, choice, 10)
+    kiosk.act("toggle", clock.now())
+    clock.advance(30.0)
+    kiosk.tick(clock.now())
+    kiosk.act("quit", clock.now())
+    wake = kiosk.tick(clock.now())
+    assert renderer.frames[-1][1].next == QUIT_REFUSED and kiosk.state(clock.now()) is State.RUNNING
+    assert QUIT_REFUSED in [d.text for d in renderer.drawn]
+    while clock.now() < 30.0 + HINT_S:
+        assert wake is not None
+        clock.advance(wake - clock.now())
+        wake = kiosk.tick(clock.now())
+    assert renderer.frames[-1][1].next.startswith("NEXT:"), "gone again by itself"

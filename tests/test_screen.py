@@ -97,10 +97,24 @@ def test_the_digits_are_huge(choice, size, at) -> None:
     (big,) = [d for d in renderer.drawn if d.role == "big"]
     height = _ink_height(surface, big.rect, big.colour)
     width, full = size
-    if width > full or len(view.big) <= 2:  # landscape: at least 40 % of the screen height
+    if width > full:  # landscape: at least 40 % of the screen height
         assert height >= 0.4 * full, (view.big, height)
+    elif len(view.big) <= 2:  # portrait: a third, leaving room for a larger word and hints
+        assert height >= 0.33 * full, (view.big, height)
     else:  # portrait "M:SS" is bound by the width: at least 35 % of it
         assert height >= 0.35 * width, (view.big, height)
+
+
+@pytest.mark.parametrize("size", [(1080, 1920), (480, 800)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_in_portrait_the_phase_word_and_the_next_phase_are_read_from_afar(choice, size) -> None:
+    """The word gets the screen's width (it had 0.04 of the height); the next
+    phase goes on two lines where that is larger (it had 0.03)."""
+    surface, renderer, view = _render(choice, "running", 195, size)
+    word = next(d for d in renderer.drawn if d.role == "word")
+    nexts = [d for d in renderer.drawn if d.role == "next"]
+    assert word.text == "JUMP" and word.rect.h >= 0.08 * size[1], word
+    assert " ".join(d.text for d in nexts) == view.next.replace(" · ", " ")
+    assert len(nexts) == 2 and all(d.rect.h >= 0.045 * size[1] for d in nexts), nexts
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -148,6 +162,15 @@ def test_paused_screen_is_unmistakable(choice) -> None:
     assert any("resume" in t for t in texts)
     edge = Counter(tuple(surface.get_at((x, 5)))[:3] for x in range(0, 1280, 3))
     assert set(edge) >= {(0, 0, 0), (240, 228, 66)}, "yellow and black stripes"
+
+
+def test_the_home_screen_shows_the_class_length_largest_and_labels_the_wall_clock(choice):
+    from poolside.core.engine import Session
+    from poolside.core.view import Context, build_view
+
+    view = build_view(Session(choice.program, 10), 0.0, Context(wall_clock="09:41"))
+    assert view.screen == "home" and view.big == "20:00", "what the class counts down from"
+    assert "time now 09:41" in view.lines and "09:41" != view.big
 
 
 def test_finished_screen_sums_up_the_class(choice) -> None:

@@ -115,17 +115,23 @@ def next_change(session: Session, now: float) -> float | None:
 
 
 def _home(session: Session, context: Context) -> View:
+    """The program and how long it lasts, large; the wall clock only as a labelled line.
+
+    The biggest figure on the screen is what the class is about to count
+    down from: a bare "09:41" there reads as a timer.
+    """
     program = session.program
     return View(
         screen="home",
         word=context.title or program.title,
-        big=context.wall_clock,
+        big=clock_text(program.duration_s),
         lines=tuple(
             line
             for line in (
                 context.week,
-                f"{program.name} · {clock_text(program.duration_s)}",
+                f"{program.name} · {clock_text(program.duration_s)} class",
                 context.start_hint,
+                f"time now {context.wall_clock}" if context.wall_clock else "",
             )
             if line
         ),

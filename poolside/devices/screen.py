@@ -25,6 +25,24 @@ INVISIBLE_DRIVERS = ("offscreen", "dummy")
 
 
 @dataclass(frozen=True)
+class Layout:
+    """Where the running screen's parts go, in fractions of its height (top, height)."""
+
+    header: float  # the phase word's row
+    word_right: float | None  # where the word's box ends (fraction of width); None: the margin
+    digits: tuple[float, float]
+    move: tuple[float, float]
+    coach: tuple[float, float]
+    next: tuple[float, float]
+
+
+LANDSCAPE = Layout(0.13, 0.6, (0.16, 0.5), (0.67, 0.085), (0.765, 0.05), (0.825, 0.085))
+# Portrait: the word gets the whole width and the digits less height, so the
+# word and the hints (on two lines where that is larger) are read from afar.
+PORTRAIT = Layout(0.1, None, (0.19, 0.36), (0.57, 0.08), (0.66, 0.06), (0.74, 0.15))
+
+
+@dataclass(frozen=True)
 class Drawn:
     role: str
     text: str
@@ -65,29 +83,37 @@ class Renderer:
         bg, fg = style.background, style.text
         surface.fill(bg)
         m = _margin(surface)
-        header = pygame.Rect(m, m, width - 2 * m, round(0.13 * height))
+        layout = PORTRAIT if height > width * 1.1 else LANDSCAPE
+        header = pygame.Rect(m, m, width - 2 * m, round(layout.header * height))
         icon = pygame.Rect(header.left, header.top, header.height, header.height)
         _shape(surface, style.shape, icon, fg)
         word_left = icon.right + m if style.shape != "none" else header.left
-        word_box = pygame.Rect(word_left, header.top, round(0.6 * width) - word_left, header.h)
+        word_right = round(layout.word_right * width) if layout.word_right else header.right
+        word_box = pygame.Rect(word_left, header.top, word_right - word_left, header.h)
         self._text(surface, "word", view.word, word_box, fg, bg, align="left")
-        side = pygame.Rect(round(0.62 * width), header.top, width - m - round(0.62 * width), 0)
-        side.height = header.height // 2
-        self._text(surface, "where", view.where, side, fg, bg, align="right")
-        side.top += side.height
-        self._text(surface, "left", view.left, side, fg, bg, align="right")
+        if layout is LANDSCAPE:  # beside the word, one above the other
+            side = pygame.Rect(round(0.62 * width), header.top, width - m - round(0.62 * width), 0)
+            side.height = header.height // 2
+            self._text(surface, "where", view.where, side, fg, bg, align="right")
+            side.top += side.height
+            self._text(surface, "left", view.left, side, fg, bg, align="right")
+        else:  # under the word, side by side
+            row = pygame.Rect(m, header.bottom + m // 2, (width - 3 * m) // 2, round(0.04 * height))
+            self._text(surface, "where", view.where, row, fg, bg, align="left")
+            row.left = row.right + m
+            self._text(surface, "left", view.left, row, fg, bg, align="right")
 
-        digits = pygame.Rect(m, round(0.16 * height), width - 2 * m, round(0.5 * height))
+        digits = _band(surface, *layout.digits)
         self._text(surface, "big", view.big, digits, fg, bg, ink=True)
-        self._text(surface, "move", view.move, _band(surface, 0.67, 0.085), fg, bg)
-        self._text(surface, "coach", view.coach, _band(surface, 0.765, 0.05), fg, bg)
+        self._lines(surface, "move", view.move, _band(surface, *layout.move), fg, bg)
+        self._lines(surface, "coach", view.coach, _band(surface, *layout.coach), fg, bg)
 
-        band = _band(surface, 0.825, 0.085)
+        band = _band(surface, *layout.next)
         if view.next_soon:  # T-10 s: the next phase in a band of inverted colour
             pygame.draw.rect(surface, fg, band.inflate(m, m // 2), border_radius=m // 2)
-            self._text(surface, "next", view.next, band, bg, fg)
+            self._lines(surface, "next", view.next, band, bg, fg)
         else:
-            self._text(surface, "next", view.next, band.inflate(0, -band.h // 4), fg, bg)
+            self._lines(surface, "next", view.next, band.inflate(0, -band.h // 4), fg, bg)
         _progress(surface, view.progress, fg)
 
     def _paused(self, surface: pygame.Surface, view: View) -> None:
@@ -161,6 +187,41 @@ class Renderer:
             self._text(surface, f"corner{index}", line, box, fg, bg, align="left")
 
     # -- text ---------------------------------------------------------------
+    def _lines(
+        self,
+        surface: pygame.Surface,
+        role: str,
+        text: str,
+        box: pygame.Rect,
+        colour: RGB,
+        background: RGB,
+    ) -> None:
+        """``text`` on one line, or on two where that lets it be drawn larger
+        (a narrow, portrait screen): split at its " · ", else at the space
+        nearest the middle."""
+        one = self._size_for(text, box.w, box.h)
+        spaces = [i for i, char in enumerate(text) if char == " "]
+        if not spaces or one >= box.h * 0.9:
+            self._text(surface, role, text, box, colour, background)
+            return
+        if " · " in text:  # "NEXT: REST · Jog on the spot": the label, then the move
+            first, second = text.split(" · ", 1)
+            halves = (first, second)
+        else:
+            cut = min(spaces, key=lambda i: abs(i - len(text) / 2))
+            halves = (text[:cut], text[cut + 1 :])
+        two = min(self._size_for(half, box.w, box.h // 2) for half in halves)
+        if two <= one:
+            self._text(surface, role, text, box, colour, background)
+            return
+        top, bottom = _rows(box, (1, 1))
+        for half, row in zip(halves, (top, bottom), strict=True):
+            self._text(surface, role, half, row, colour, background, size=two)
+
+    def _size_for(self, text: str, width: int, height: int) -> int:
+        """The font size :meth:`_fit` would choose for ``text`` in a box."""
+        return self._fitted_size(text, width, height, ink=False)
+
     def _font(self, size: int) -> pygame.font.Font:
         font = self._fonts.get(size)
         if font is None:
@@ -177,11 +238,16 @@ class Renderer:
         background: RGB,
         align: str = "centre",
         ink: bool = False,
+        size: int | None = None,
     ) -> None:
-        """Draw ``text`` as large as fits ``box`` (its glyphs' ink, if ``ink``)."""
+        """Draw ``text`` as large as fits ``box`` (its glyphs' ink, if ``ink``),
+        or at ``size``, so that lines of one text match."""
         if not text or box.w < 4 or box.h < 4:
             return
-        image = self._fit(text, box.w, box.h, colour, ink)
+        if size is None:
+            image = self._fit(text, box.w, box.h, colour, ink)
+        else:
+            image = self._font(size).render(text, True, colour)
         rect = image.get_rect()
         rect.centery = box.centery
         if align == "left":
@@ -194,7 +260,16 @@ class Renderer:
         self.drawn.append(Drawn(role, text, rect, colour, background))
 
     def _fit(self, text: str, width: int, height: int, colour: RGB, ink: bool) -> pygame.Surface:
-        """Render ``text`` once, at the largest size whose box fits.
+        """Render ``text`` once, at the largest size whose box fits."""
+        font = self._font(self._fitted_size(text, width, height, ink))
+        image = font.render(text, True, colour)
+        if ink:
+            box = _ink_box(font, text).clip(image.get_rect())
+            image = image.subsurface(box)
+        return image
+
+    def _fitted_size(self, text: str, width: int, height: int, ink: bool) -> int:
+        """The largest font size at which ``text`` fits the box.
 
         Sizes are found from font metrics, not by rendering and scanning
         pixels: that keeps a full-HD redraw to a few milliseconds.
@@ -214,12 +289,7 @@ class Renderer:
         while size > 6 and (w > width or h > height):
             size -= max(1, size // 20)
             w, h = measure(size)
-        font = self._font(size)
-        image = font.render(text, True, colour)
-        if ink:
-            box = _ink_box(font, text).clip(image.get_rect())
-            image = image.subsurface(box)
-        return image
+        return size
 
 
 def _ink_box(font: pygame.font.Font, text: str) -> pygame.Rect:
