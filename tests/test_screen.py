@@ -109,7 +109,7 @@ def test_the_digits_are_huge(choice, size, at) -> None:
 def test_in_portrait_the_phase_word_and_the_next_phase_are_read_from_afar(choice, size) -> None:
     """The word gets the screen's width (it had 0.04 of the height); the next
     phase goes on two lines where that is larger (it had 0.03)."""
-    surface, renderer, view = _render(choice, "running", 195, size)
+    _, renderer, view = _render(choice, "running", 195, size)
     word = next(d for d in renderer.drawn if d.role == "word")
     nexts = [d for d in renderer.drawn if d.role == "next"]
     assert word.text == "JUMP" and word.rect.h >= 0.08 * size[1], word
@@ -170,7 +170,7 @@ def test_the_home_screen_shows_the_class_length_largest_and_labels_the_wall_cloc
 
     view = build_view(Session(choice.program, 10), 0.0, Context(wall_clock="09:41"))
     assert view.screen == "home" and view.big == "20:00", "what the class counts down from"
-    assert "time now 09:41" in view.lines and "09:41" != view.big
+    assert "time now 09:41" in view.lines and view.big != "09:41"
 
 
 def test_finished_screen_sums_up_the_class(choice) -> None:

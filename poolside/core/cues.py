@@ -69,15 +69,19 @@ def cue_name(events: Iterable[Event]) -> str | None:
 def pattern(name: str, profile: str = "standard") -> Pattern:
     tones = PATTERNS[name]
     if profile == "pool-safe":
-        tones = tuple(_pool_safe(tone) for tone in tones)
+        tones = _pool_safe(tones)
     return tones
 
 
-def _pool_safe(tone: Tone) -> Tone:
-    hz = tone.hz
-    while hz > POOL_SAFE_MAX_HZ:
-        hz //= 2  # an octave down keeps the tune
-    return Tone(hz, max(tone.seconds, POOL_SAFE_MIN_S))
+def _pool_safe(tones: Pattern) -> Pattern:
+    """The whole pattern an octave (or more) down until its highest tone is at
+    most POOL_SAFE_MAX_HZ, so that its tune keeps its shape: rest still falls,
+    the block-end chime still steps down. Lowering each tone on its own
+    turned rest's 1000-700 into a rising 500-700."""
+    octaves = 0
+    while max(tone.hz for tone in tones) >> octaves > POOL_SAFE_MAX_HZ:
+        octaves += 1
+    return tuple(Tone(tone.hz >> octaves, max(tone.seconds, POOL_SAFE_MIN_S)) for tone in tones)
 
 
 def duration(tones: Pattern) -> float:
