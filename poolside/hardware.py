@@ -114,12 +114,13 @@ class Hardware:
     def cue(self, events: list[Event], session: object = None, now: float = 0.0) -> None:
         """An observer of the kiosk: the one cue for these events, heard at once."""
         name = cue_name(events)
-        if name is not None:
-            self.player.play(name)
+        wav = None
         if self.voice is not None and self.player.speaker is not None:
             wav = self.voice.ready.get(phrase(events) or "")
-            if wav is not None:
-                self.player.speaker.say(wav)
+        if name is not None:
+            self.player.play(name, then_say=wav)  # the word right after its tone, not under it
+        elif wav is not None and self.player.speaker is not None:
+            self.player.speaker.say(wav)
 
     def close(self) -> None:
         self.player.close()

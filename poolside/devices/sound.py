@@ -27,7 +27,7 @@ from poolside.core.cues import PATTERNS, Pattern, pattern
 _MID_HZ = 880
 _OCTAVES = 2
 _FADE_S = 0.005  # ramps on each tone so the speaker does not click
-AMPLITUDE = 26000  # of 32767: headroom for the mixer
+AMPLITUDE = 16000  # of 32767: room for speech, levelled to the same RMS, to peak above it
 
 
 class ToneOutput(Protocol):
@@ -116,10 +116,17 @@ class Speaker:
         sound.set_volume(self.volume)
         return sound
 
-    def play(self, name: str) -> None:
+    def play(self, name: str, then_say: Path | None = None) -> None:
+        """Cue ``name`` now, cutting the last one short; then, on the same
+        channel, the spoken word, queued to start as the tone ends: said at
+        the same moment, a 1 kHz tone 0.8 s long masked "Jump" completely."""
         if self._channel is not None:
             self._channel.stop()  # type: ignore[attr-defined]
+            self._voice_channel.stop()  # type: ignore[attr-defined]
         self._channel = self._sounds[name].play()  # type: ignore[attr-defined]
+        if then_say is not None and self._channel is not None:
+            self._channel.queue(self._spoken[then_say])  # type: ignore[attr-defined]
+            self.said = then_say
 
     def preload(self, wavs: Iterable[Path]) -> None:
         """Load spoken cues before the class, so saying one reads no file."""
@@ -181,11 +188,12 @@ class CuePlayer:
         self._clock = clock
         self._steps: list[tuple[float, int]] = []  # (when, hz), still to come
 
-    def play(self, name: str) -> None:
-        """Start cue ``name`` now, cutting short whatever was playing."""
+    def play(self, name: str, then_say: Path | None = None) -> None:
+        """Start cue ``name`` now, cutting short whatever was playing; the
+        speaker says ``then_say`` (a preloaded WAV) as its tone ends."""
         now = self._clock()
         if self.speaker is not None:
-            self.speaker.play(name)
+            self.speaker.play(name, then_say)
         self._steps = []
         at = now
         for tone in pattern(name, self.profile):

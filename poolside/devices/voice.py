@@ -9,18 +9,29 @@ the voice is simply off: tones, buzzer and screen carry every cue anyway.
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import shutil
 import subprocess
+import sys
+import wave
+from array import array
 from collections.abc import Iterable
 from pathlib import Path
 
 from poolside.core.cues import most_important
 from poolside.core.engine import Event, schedule
 from poolside.core.program import Program
+from poolside.devices.sound import AMPLITUDE
 
 ESPEAK = "espeak-ng"
 WORDS_PER_MINUTE = 150
+# espeak-ng spoke some 13 dB under the cue tones (measured from what SDL's
+# disk audio driver wrote); each file is brought up to the tones' loudness
+# (the RMS of their sine), as far as its peaks allow, when it is rendered.
+SPEECH_RMS = AMPLITUDE / math.sqrt(2)
+SPEECH_PEAK = 32000
+LEVELLED = "levelled-2"  # in the cache key: files levelled otherwise are rendered again
 _COUNTS = {3: "Three", 2: "Two", 1: "One"}
 _PRIORITY = ("finish", "phase", "countdown", "halfway", "next")
 
@@ -50,6 +61,28 @@ def phrase(events: Iterable[Event]) -> str | None:
     return f"Next: {event.phase.move or word}" if event.type == "next" else word
 
 
+def level(wav: Path) -> float:
+    """Scale a 16-bit mono WAV to SPEECH_RMS, without its peaks passing
+    SPEECH_PEAK; returns the gain applied."""
+    with wave.open(str(wav), "rb") as source:
+        params = source.getparams()
+        samples = array("h", source.readframes(params.nframes))
+    if params.sampwidth != 2 or not samples:
+        return 1.0
+    if sys.byteorder == "big":
+        samples.byteswap()
+    rms = math.sqrt(sum(x * x for x in samples) / len(samples)) or 1.0
+    peak = max(abs(x) for x in samples) or 1
+    gain = min(SPEECH_RMS / rms, SPEECH_PEAK / peak)
+    levelled = array("h", (round(x * gain) for x in samples))
+    if sys.byteorder == "big":
+        levelled.byteswap()
+    with wave.open(str(wav), "wb") as target:
+        target.setparams(params)
+        target.writeframes(levelled.tobytes())
+    return gain
+
+
 class Voice:
     """espeak-ng speech for a program's cues, rendered ahead into WAV files."""
 
@@ -63,7 +96,8 @@ class Voice:
         return self.espeak is not None
 
     def file(self, words: str) -> Path:
-        key = hashlib.sha256(f"{WORDS_PER_MINUTE}|{words}".encode()).hexdigest()[:20]
+        key = f"{WORDS_PER_MINUTE}|{LEVELLED}|{words}"
+        key = hashlib.sha256(key.encode()).hexdigest()[:20]
         return self.folder / f"{key}.wav"
 
     def prepare(self, program: Program) -> int:
@@ -89,6 +123,7 @@ class Voice:
                 capture_output=True,
                 timeout=30,
             )
+            level(partial)
             partial.replace(target)
             rendered += 1
         return rendered
