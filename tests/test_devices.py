@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
@@ -184,14 +185,14 @@ def test_one_cue_for_events_that_come_together(types, kind, cue) -> None:
 def _contour(tones) -> list[int]:
     """Up (1), same (0) or down (-1) from each sounding tone to the next."""
     heard = [t.hz for t in tones if t.hz]
-    return [(b > a) - (b < a) for a, b in zip(heard, heard[1:])]
+    return [(b > a) - (b < a) for a, b in itertools.pairwise(heard)]
 
 
 @pytest.mark.parametrize("name", PATTERNS)
 def test_pool_safe_keeps_each_cue_s_tune_and_the_ratios_between_its_tones(name: str) -> None:
     standard, safe = pattern(name, "standard"), pattern(name, "pool-safe")
     assert _contour(safe) == _contour(standard), "rest still falls, the chime still steps down"
-    ratios = {t.hz / s.hz for t, s in zip(standard, safe) if t.hz}
+    ratios = {t.hz / s.hz for t, s in zip(standard, safe, strict=True) if t.hz}
     assert len(ratios) == 1 and ratios.pop() in (1, 2, 4), "the whole cue moved by octaves"
 
 

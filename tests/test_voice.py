@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
 from pathlib import Path
 
@@ -138,7 +139,7 @@ def _levels_db(raw: bytes, rate: int, window_s: float) -> list[tuple[float, floa
     for k in range(len(data) // win):
         part = data[k * win : (k + 1) * win]
         rms = math.sqrt(sum(x * x for x in part) / len(part)) or 1.0
-        crossings = sum(1 for a, b in zip(part, part[1:]) if (a < 0) != (b < 0))
+        crossings = sum(1 for a, b in itertools.pairwise(part) if (a < 0) != (b < 0))
         rows.append((k * window_s, 20 * math.log10(rms / 32767), round(crossings / window_s)))
     return rows
 
