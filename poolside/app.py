@@ -366,11 +366,13 @@ def run_screen(
     resume: Checkpoint | None = None,
     offer: Checkpoint | None = None,
     notices: tuple[str, ...] = (),
+    events: Callable[[Event], None] | None = None,
 ) -> int:
     """``poolside run``: the full-screen (or windowed) kiosk with its hardware.
 
     ``resume`` is continued at once (``--resume``); ``offer`` is put to the
-    instructor on the home screen.
+    instructor on the home screen; ``events`` gets each event as it falls
+    due (``--events``), after the cues and the records.
     """
     _open_display()
     pygame.font.init()
@@ -397,7 +399,11 @@ def run_screen(
         get_ready_s=get_ready_s,
         present=pygame.display.flip,
         context=context,
-        observers=[hardware.cue, *([attendance] if attendance else [])],
+        observers=[
+            hardware.cue,
+            *([attendance] if attendance else []),
+            *([each_event(events)] if events else []),
+        ],
         roll=attendance.roll if attendance else None,
         records=attendance,
         offer=offer,
@@ -460,6 +466,8 @@ def run_screen(
     except KeyboardInterrupt:
         return 130
     finally:
+        for ending in (signal.SIGINT, signal.SIGTERM):  # a second Ctrl-C cannot cut the cleanup
+            signal.signal(ending, signal.SIG_IGN)
         notifier.stopping()
         hardware.close()
         waker.close()

@@ -13,7 +13,7 @@ import os
 import re
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,7 +24,7 @@ from poolside.core import catalog
 from poolside.core.bounded import Unreadable, read_bounded
 from poolside.core.checkin import MODES, Person, Roll
 from poolside.core.clock import clock_for
-from poolside.core.engine import State
+from poolside.core.engine import Event, State
 from poolside.core.plan import load_plan
 from poolside.core.program import Program, load_program
 from poolside.core.timefmt import clock_text
@@ -124,7 +124,9 @@ def _parser() -> argparse.ArgumentParser:
         "--speed", type=_positive, default=1.0, metavar="N", help="run N times faster (demos)"
     )
     run.add_argument(
-        "--events", metavar="FILE", help="write every event as a JSON line to FILE (- for stdout)"
+        "--events",
+        metavar="FILE",
+        help="write every event as a JSON line to FILE (- for stdout), window or --headless",
     )
     run.add_argument(
         "--get-ready",
@@ -259,9 +261,9 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument(
         "--at",
         type=float,
-        default=125.0,
         metavar="SECONDS",
-        help="program second to show (negative: in the get-ready countdown)",
+        help="program second to show: 0 to its length for running and paused (default 125),"
+        " -10 to 0 for get-ready (default -7); not for the other screens",
     )
     render.add_argument("--screen", choices=SCREENS, default="running")
     render.add_argument("--out", required=True, metavar="FILE.png")
@@ -510,7 +512,17 @@ def _run(args: argparse.Namespace) -> int:
             resume=resume,
             offer=offer,
             notices=notices,
+            events=_event_lines(args.events, stack) if args.events else None,
         )
+
+
+def _event_lines(target: str, stack: contextlib.ExitStack) -> Callable[[Event], None]:
+    """``--events FILE`` (``-``: stdout): one JSON line per event, for the window too."""
+    from poolside.headless import json_lines
+
+    if target == "-":
+        return json_lines(sys.stdout)
+    return json_lines(stack.enter_context(open(target, "w", encoding="utf-8")))
 
 
 def _problem_lines(err: Exception) -> tuple[str, ...]:
@@ -585,17 +597,15 @@ def _run_headless(
     args: argparse.Namespace, config: Config, choice: Choice, get_ready: float
 ) -> int:
     from poolside.devices.theme import THEMES
-    from poolside.headless import json_lines, offscreen_kiosk, readable_lines, run_offscreen
+    from poolside.headless import offscreen_kiosk, readable_lines, run_offscreen
     from poolside.notify import Notifier
 
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop cleanly, like Ctrl-C
     with contextlib.ExitStack() as stack:
         if args.events is None:
             emit = readable_lines(sys.stdout)
-        elif args.events == "-":
-            emit = json_lines(sys.stdout)
         else:
-            emit = json_lines(stack.enter_context(open(args.events, "w", encoding="utf-8")))
+            emit = _event_lines(args.events, stack)
         size = args.size or (1280, 720)
         attendance, resume = _recording(args, config, choice, stack, headless=True)
         observers = [attendance] if attendance else []
@@ -693,9 +703,12 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _render(args: argparse.Namespace) -> int:
-    from poolside.render import render_png
+    from poolside.render import ImpossibleMoment, render_png
 
     choice = choose_program(args.program, _config(args), date.today())
-    render_png(choice, args.screen, args.at, args.size or (1280, 720), args.theme, args.out)
+    try:
+        render_png(choice, args.screen, args.at, args.size or (1280, 720), args.theme, args.out)
+    except ImpossibleMoment as err:
+        raise _BadInput(f"render: {err}") from None
     print(args.out)
     return EXIT_OK

@@ -7,12 +7,15 @@ the real renderer draws it off-screen.
 
 from __future__ import annotations
 
+import math
+
 import pygame
 
 from poolside.core.checkin import Person, Roll
 from poolside.core.clock import ManualClock
 from poolside.core.engine import Session
 from poolside.core.program import parse_program
+from poolside.core.timefmt import clock_text
 from poolside.core.view import Context, View, bad_program_view, build_view
 from poolside.core.yamlfile import FileProblems
 from poolside.devices.screen import Renderer
@@ -22,6 +25,38 @@ from poolside.selection import Choice
 
 GET_READY_S = 10.0
 PAUSED_FOR_S = 83.0
+
+
+TIMED = ("get-ready", "running", "paused")  # the screens --at places in time
+DEFAULT_AT = {"get-ready": -7.0, "running": 125.0, "paused": 125.0}
+
+
+class ImpossibleMoment(ValueError):
+    """An --at the screen cannot be at; the message says what would do."""
+
+
+def moment(choice: Choice, screen: str, at: float | None) -> float:
+    """The program second to draw ``screen`` at: ``at`` if it is one that
+    screen can be at, a default if not given; else :class:`ImpossibleMoment`."""
+    duration = choice.program.duration_s
+    if screen not in TIMED:
+        if at is not None:
+            raise ImpossibleMoment(f"--at has no meaning for the {screen} screen; leave it out")
+        return 0.0
+    if at is None:
+        return min(DEFAULT_AT[screen], duration - 1.0)
+    if not math.isfinite(at):
+        raise ImpossibleMoment(f"--at must be a number of seconds, got {at}")
+    if screen == "get-ready" and not -GET_READY_S <= at < 0:
+        raise ImpossibleMoment(
+            f"the get-ready countdown is from -{GET_READY_S:g} to 0 s; --at {at:g} is not in it"
+        )
+    if screen != "get-ready" and not 0 <= at < duration:
+        raise ImpossibleMoment(
+            f"{choice.program.name} runs from 0 to {duration} s ({clock_text(duration)}); "
+            f"--at {at:g} is not in it (the finished screen is --screen finished)"
+        )
+    return at
 
 
 def view_at(choice: Choice, screen: str, at: float) -> View:
@@ -52,10 +87,12 @@ def view_at(choice: Choice, screen: str, at: float) -> View:
 
 
 def render_png(
-    choice: Choice, screen: str, at: float, size: tuple[int, int], theme: str, out: str
+    choice: Choice, screen: str, at: float | None, size: tuple[int, int], theme: str, out: str
 ) -> None:
+    """Raises :class:`ImpossibleMoment` for an ``at`` the screen cannot be at."""
+    when = moment(choice, screen, at)
     surface = pygame.Surface(size)
-    Renderer(THEMES[theme]).draw(surface, view_at(choice, screen, at))
+    Renderer(THEMES[theme]).draw(surface, view_at(choice, screen, when))
     pygame.image.save(surface, out)
 
 

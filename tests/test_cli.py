@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from .conftest import PROGRAMS, run_poolside
 
 BAD = Path(__file__).parent / "bad_programs"
@@ -245,3 +247,28 @@ def test_run_with_no_display_says_so_instead_of_an_invisible_window(tmp_path: Pa
     assert result.returncode == 1
     assert "no display" in result.stderr and "--headless" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--screen", "running", "--at", "5000"], "runs from 0 to 1200 s (20:00); --at 5000"),
+        (["--screen", "running", "--at", "-3"], "--at -3 is not in it"),
+        (["--screen", "paused", "--at", "nan"], "--at must be a number of seconds, got nan"),
+        (["--screen", "get-ready", "--at", "4"], "countdown is from -10 to 0 s; --at 4"),
+        (["--screen", "home", "--at", "30"], "--at has no meaning for the home screen"),
+    ],
+)
+def test_render_refuses_a_moment_its_screen_cannot_be_at(tmp_path, args, said) -> None:
+    out = tmp_path / "screen.png"
+    result = run_poolside("render", "jump-and-hop-20", "--out", str(out), *args)
+    assert result.returncode == 1 and said in result.stderr, result.stderr
+    assert result.stderr.count("\n") == 1 and not out.exists()
+
+
+@pytest.mark.parametrize("screen", ["running", "get-ready", "home", "finished"])
+def test_render_draws_each_screen_at_its_default_moment(tmp_path, screen) -> None:
+    out = tmp_path / f"{screen}.png"
+    result = run_poolside("render", "jump-and-hop-20", "--screen", screen, "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes().startswith(b"\x89PNG")

@@ -370,3 +370,23 @@ def test_q_during_a_class_is_refused_with_a_word_on_screen_for_a_few_seconds(cho
         clock.advance(wake - clock.now())
         wake = kiosk.tick(clock.now())
     assert renderer.frames[-1][1].next.startswith("NEXT:"), "gone again by itself"
+
+
+def test_events_are_written_by_the_window_too(tmp_path: Path) -> None:
+    """``--events -`` was read only with --headless: the window now writes them, live."""
+    import json
+
+    program = tmp_path / "short.yaml"
+    program.write_text(
+        "name: short\nphases:\n  - {kind: work, duration: 2}\n  - {kind: rest, duration: 2}\n"
+    )
+    child = _window(str(program), "--start", "--get-ready", "0", "--speed", "10", "--events", "-")
+    assert child.stdout is not None
+    types = []
+    for line in child.stdout:  # each line as the kiosk writes it; no guessing how long
+        types.append(json.loads(line)["type"])
+        if types[-1] == "finish":
+            break
+    code, err = _stop(child)
+    assert types[0] == "start" and types.count("phase") == 2 and types[-1] == "finish", types
+    assert code == 130 and "Traceback" not in err
