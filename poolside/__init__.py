@@ -22,7 +22,7 @@ def import_pygame_quickly() -> None:
 
     if "pygame" in sys.modules or "pkg_resources" in sys.modules:
         return
-    sys.modules["pkg_resources"] = None  # type: ignore[assignment]  (import fails)
+    sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # the import fails
     try:
         import pygame  # noqa: F401
     finally:

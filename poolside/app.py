@@ -366,13 +366,13 @@ def run_screen(
     resume: Checkpoint | None = None,
     offer: Checkpoint | None = None,
     notices: tuple[str, ...] = (),
-    events: Callable[[Event], None] | None = None,
+    emit_event: Callable[[Event], None] | None = None,
 ) -> int:
     """``poolside run``: the full-screen (or windowed) kiosk with its hardware.
 
     ``resume`` is continued at once (``--resume``); ``offer`` is put to the
     instructor on the home screen; ``events`` gets each event as it falls
-    due (``--events``), after the cues and the records.
+    due (``emit_event``, for ``--events``), after the cues and the records.
     """
     _open_display()
     pygame.font.init()
@@ -402,7 +402,7 @@ def run_screen(
         observers=[
             hardware.cue,
             *([attendance] if attendance else []),
-            *([each_event(events)] if events else []),
+            *([each_event(emit_event)] if emit_event else []),
         ],
         roll=attendance.roll if attendance else None,
         records=attendance,
@@ -474,7 +474,7 @@ def run_screen(
         pygame.quit()
 
 
-def leave_error(actions: list, since: float | None, notifier: Notifier, now: float) -> bool:
+def leave_error(actions: list[Output], since: float | None, notifier: Notifier, now: float) -> bool:
     """On the error screen: a deck button (no keyboard on the box) or time ends the kiosk.
 
     Any press of START, NEXT or STOP asks for a fresh start; under systemd an

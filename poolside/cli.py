@@ -512,7 +512,7 @@ def _run(args: argparse.Namespace) -> int:
             resume=resume,
             offer=offer,
             notices=notices,
-            events=_event_lines(args.events, stack) if args.events else None,
+            emit_event=_event_lines(args.events, stack) if args.events else None,
         )
 
 

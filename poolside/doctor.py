@@ -78,8 +78,8 @@ def run_checks(
     for step in (_pin_factory, _buttons, _buzzer, _speaker):
         for check in step(config, interactive):
             said(check)
-    running = service is not None and service.running
-    for check in _kiosk_display(service.pid) if running else _display(config, interactive):
+    kiosk = service if service is not None and service.running else None
+    for check in _kiosk_display(kiosk.pid) if kiosk else _display(config, interactive):
         said(check)
     folder = data_dir(data)
     user = service.user if service is not None else ""
@@ -440,8 +440,8 @@ def _as_user(user: str, probe: Callable[[], str]) -> str:
         os.write(write, answer.encode()[:4000])
         os._exit(0)
     os.close(write)
-    with os.fdopen(read, "rb") as answer:
-        said = answer.read().decode(errors="replace")
+    with os.fdopen(read, "rb") as reply:
+        said = reply.read().decode(errors="replace")
     os.waitpid(pid, 0)
     return said
 

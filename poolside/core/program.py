@@ -339,8 +339,9 @@ def _read_cues(reader: Reader, node: Node | None, kind: str | None) -> Cues | No
     fields = reader.fields(node, _CUE_KEYS, what="cues")
     if fields is None:
         return None
-    values = {key: reader.flag(value, f"cues.{key}") for key, value in fields.items()}
-    if any(v is None for v in values.values()):
+    read = {key: reader.flag(value, f"cues.{key}") for key, value in fields.items()}
+    values = {key: flag for key, flag in read.items() if flag is not None}
+    if len(values) < len(read):
         return None
     return replace(default, **values)
 

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import yaml
 from yaml.events import AliasEvent
@@ -93,12 +94,12 @@ class _ReaderResolver(yaml.resolver.Resolver):
 
     _nodes = 0  # per loader: the first += makes it the instance's own
 
-    def resolve(self, kind: type, value: object, implicit: object) -> str:
+    def resolve(self, kind: type[Node], value: Any, implicit: Any) -> str:
         self._nodes += 1
         if self._nodes > MAX_VALUES:
             raise _TooManyValues
         if kind is not ScalarNode or not isinstance(value, str):
-            return super().resolve(kind, value, implicit)
+            return str(super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
         if isinstance(implicit, tuple) and implicit[0]:  # plain, untagged
             if _NULL_WORD.fullmatch(value):
                 return _NULL_TAG
@@ -107,54 +108,36 @@ class _ReaderResolver(yaml.resolver.Resolver):
         return _STR_TAG
 
 
-class _NoAliasComposer(yaml.composer.Composer):
-    """Composes nodes but refuses aliases, which defeats "billion laughs" files.
+_FastLoader: type | None = None
+if yaml.__with_libyaml__:  # libyaml's scanner, parser and composer: 1 MB in well under 1 s
+    from yaml._yaml import CParser
 
-    Program files have ``repeat:`` for repetition, so aliases buy nothing and
-    cost a denial of service when a node tree is walked.  This composer is
-    pure Python and slow; it is used when the fast one met an alias or a
-    syntax error, for the located message.
-    """
+    class _CLoader(CParser, yaml.constructor.SafeConstructor, _ReaderResolver):
+        """All in C but tag resolution.  An alias comes back as a node met twice
+        in the tree, which :func:`_settle` finds."""
 
-    def compose_node(self, parent: Node | None, index: object) -> Node | None:
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+
+    _FastLoader = _CLoader
+
+
+class _PlainLoader(yaml.SafeLoader, _ReaderResolver):
+    """Pure Python: refuses an alias where it stands (which defeats "billion
+    laughs" files: programs have ``repeat:`` for repetition), and words syntax
+    errors as PyYAML does, which the hints below are written for. Slow; used
+    when the fast loader met an alias or a syntax error, for the message."""
+
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
         if self.check_event(AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]  # untyped in the stubs
             raise yaml.MarkedYAMLError(
                 problem="aliases (*name) are not allowed here; write the value out or use repeat:",
                 problem_mark=event.start_mark,
             )
         return super().compose_node(parent, index)
-
-    def compose_scalar_node(self, anchor: str | None) -> ScalarNode:
-        node = super().compose_scalar_node(anchor)
-        if node.style == "":  # libyaml says "" for plain where PyYAML says None
-            node.style = None
-        return node
-
-
-try:  # libyaml's scanner, parser and composer, where PyYAML has them: 1 MB in well under 1 s
-    from yaml.cyaml import CParser as _CParser
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    _CParser = None
-
-if _CParser is not None:
-
-    class _FastLoader(_CParser, yaml.constructor.SafeConstructor, _ReaderResolver):
-        """All in C but tag resolution.  An alias comes back as a node met twice
-        in the tree, which :func:`_settle` finds."""
-
-        def __init__(self, stream: str) -> None:
-            _CParser.__init__(self, stream)
-            yaml.constructor.SafeConstructor.__init__(self)
-            yaml.resolver.Resolver.__init__(self)
-
-else:  # pragma: no cover
-    _FastLoader = None  # type: ignore[assignment,misc]
-
-
-class _PlainLoader(_NoAliasComposer, yaml.SafeLoader, _ReaderResolver):
-    """Pure Python: refuses an alias where it stands, and words syntax errors as
-    PyYAML does, which the hints below are written for."""
 
 
 EXPLAIN_BELOW = 200_000  # characters: a broken file this small is parsed again for PyYAML's words
@@ -328,7 +311,7 @@ class Reader:
             line, col = where.start_mark.line + 1, where.start_mark.column + 1
             self.problems.append(Problem(self.path, line, col, message))
             return None
-        return node
+        return node if isinstance(node, Node) else None
 
     def _syntax_problem(self, err: yaml.MarkedYAMLError) -> Problem:
         """PyYAML's message, located, with the start of what was left open."""
@@ -410,7 +393,7 @@ class Reader:
         scalar = self._scalar(node, what)
         if scalar is None:
             return None
-        value = scalar.value.strip()
+        value = str(scalar.value).strip()
         if not value:
             self.problem(node, f"{what} is empty")
             return None
@@ -496,7 +479,7 @@ class Reader:
         if scalar is None:
             return None
         if scalar.style is None and scalar.value in ("true", "false"):
-            return scalar.value == "true"
+            return bool(scalar.value == "true")
         self.problem(node, f"{what} must be true or false, got '{scalar.value}'")
         return None
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from poolside.config import Buttons
 from poolside.core.presses import PressClassifier
@@ -45,7 +46,7 @@ class GpioButtons:
         pin_factory: object | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.devices = {}
+        self.devices: dict[str, Any] = {}  # gpiozero Buttons (gpiozero has no type hints)
         try:
             for role in ("start", "next", "stop"):
                 pin = getattr(config, role)
@@ -68,7 +69,7 @@ class GpioButtons:
         self.devices = {}
 
 
-def make_button(pin: int, config: Buttons, pin_factory: object | None = None) -> object:
+def make_button(pin: int, config: Buttons, pin_factory: object | None = None) -> Any:
     """A gpiozero Button wired as the config says; no gpiozero bounce (ours is used)."""
     from gpiozero import Button
 

@@ -17,11 +17,14 @@ import time
 from array import array
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from poolside.config import Buzzer as BuzzerConfig
 from poolside.config import Sound as SoundConfig
 from poolside.core.cues import PATTERNS, Pattern, pattern
+
+if TYPE_CHECKING:  # pygame is imported where a speaker is opened, not by every command
+    import pygame
 
 # TonalBuzzer: A5 (880 Hz) in the middle, two octaves either way (220-3520 Hz).
 _MID_HZ = 880
@@ -102,13 +105,13 @@ class Speaker:
         self._sounds = {
             name: self._sound(pattern(name, config.profile), rate, channels) for name in PATTERNS
         }
-        self._channel: object | None = None
+        self._channel: pygame.mixer.Channel | None = None
         pygame.mixer.set_reserved(1)  # channel 0 is the voice's alone
         self._voice_channel = pygame.mixer.Channel(0)
-        self._spoken: dict[Path, object] = {}
+        self._spoken: dict[Path, pygame.mixer.Sound] = {}
         self.said: Path | None = None  # the last spoken cue
 
-    def _sound(self, tones: Pattern, rate: int, channels: int) -> object:
+    def _sound(self, tones: Pattern, rate: int, channels: int) -> pygame.mixer.Sound:
         samples = synthesise(tones, rate)
         if channels > 1:
             samples = array("h", (s for s in samples for _ in range(channels)))
@@ -121,11 +124,11 @@ class Speaker:
         channel, the spoken word, queued to start as the tone ends: said at
         the same moment, a 1 kHz tone 0.8 s long masked "Jump" completely."""
         if self._channel is not None:
-            self._channel.stop()  # type: ignore[attr-defined]
-            self._voice_channel.stop()  # type: ignore[attr-defined]
-        self._channel = self._sounds[name].play()  # type: ignore[attr-defined]
+            self._channel.stop()
+            self._voice_channel.stop()
+        self._channel = self._sounds[name].play()
         if then_say is not None and self._channel is not None:
-            self._channel.queue(self._spoken[then_say])  # type: ignore[attr-defined]
+            self._channel.queue(self._spoken[then_say])
             self.said = then_say
 
     def preload(self, wavs: Iterable[Path]) -> None:
@@ -133,12 +136,12 @@ class Speaker:
         for wav in wavs:
             if wav not in self._spoken:
                 sound = self._spoken[wav] = self._pygame.mixer.Sound(str(wav))
-                sound.set_volume(self.volume)  # type: ignore[attr-defined]
+                sound.set_volume(self.volume)
 
     def say(self, wav: Path) -> None:
         """Play a preloaded spoken cue on its own channel, cutting off the last one."""
-        self._voice_channel.stop()  # type: ignore[attr-defined]
-        self._voice_channel.play(self._spoken[wav])  # type: ignore[attr-defined]
+        self._voice_channel.stop()
+        self._voice_channel.play(self._spoken[wav])
         self.said = wav
 
     def close(self) -> None:

@@ -249,7 +249,7 @@ def _load(
         expected = _sidecar(path, problems)
         db.execute("BEGIN")  # one transaction a batch: all of it, or none
         hasher = hashlib.sha256()
-        rows: list[tuple] = []
+        rows: list[tuple[Any, ...]] = []
         try:
             with _open_batch(path) as handle:
                 for number, raw in enumerate(_lines(handle, hasher), start=1):
@@ -327,7 +327,7 @@ def _sidecar(path: Path, problems: Problems) -> str | None:
 
 def _row(
     raw: bytes, where: str, origin: int, zone: tzinfo | None, problems: Problems
-) -> tuple | None:
+) -> tuple[Any, ...] | None:
     """One line as a scratch-table row, or ``None`` (and a problem) if unusable."""
     if not raw.strip():
         return None
@@ -617,7 +617,7 @@ def _missed_runs(slots: list[bool]) -> list[int]:
     return runs
 
 
-def _risk(person: Participant) -> tuple:
+def _risk(person: Participant) -> tuple[float, int, str]:
     """Most at risk first: lowest adherence, then the longest run of missed sessions."""
     return (float(person.row["adherence_pct"]), -person.row["longest_missed_run"], person.code)
 

@@ -17,6 +17,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from poolside.records.batchname import batch_name, seqs
 from poolside.records.durable import sync_folder, write_whole
@@ -58,7 +59,7 @@ def make_batches(store: Store) -> list[str]:
     return made
 
 
-def _lines(records: Iterable[dict]) -> bytes:
+def _lines(records: Iterable[dict[str, Any]]) -> bytes:
     return b"".join(
         json.dumps(r, ensure_ascii=False, separators=(",", ":")).encode() + b"\n" for r in records
     )
