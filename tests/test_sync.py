@@ -231,6 +231,18 @@ def _rsync_child(pid: int, within_s: float = 5.0) -> int | None:
     return None
 
 
+def _writing(dest: Path, child: subprocess.Popen[bytes], within_s: float = 30.0) -> None:
+    """Return once ``child`` has written a file below ``dest`` (a ``.part`` or a
+    batch), or has ended: the moment the sync is transferring, whatever its
+    start-up took."""
+    before = {p for p in dest.rglob("*") if p.is_file()}
+    deadline = time.monotonic() + within_s
+    while child.poll() is None and time.monotonic() < deadline:
+        if any(p.is_file() and p not in before for p in dest.rglob("*")):
+            return
+        time.sleep(0.001)
+
+
 def _kill_loop(data: Path, args: list[str], kill_rsync: bool, seed: int) -> list[Path]:
     """KILLS rounds: the Pi makes new batches, a sync starts and is killed mid-way.
 
@@ -238,6 +250,7 @@ def _kill_loop(data: Path, args: list[str], kill_rsync: bool, seed: int) -> list
     process, or (``kill_rsync``) of the rsync it runs, while it transfers.
     """
     rng = random.Random(seed)
+    dest = Path(args[args.index("--to") + 1]) if "--to" in args else data
     store = Store(data)
     counts = {"rounds": 0, "part_synced": 0, "rsync_killed": 0}
     try:
@@ -258,7 +271,8 @@ def _kill_loop(data: Path, args: list[str], kill_rsync: bool, seed: int) -> list
                     os.kill(rsync, signal.SIGKILL)  # rsync dies mid-transfer
                     counts["rsync_killed"] += 1
             else:
-                time.sleep(rng.uniform(0.1, 0.3))  # start-up takes about 0.12 s
+                _writing(dest, child)  # the child's own signal: its first file appeared
+                time.sleep(rng.uniform(0, 0.02))
                 child.kill()
             child.wait(timeout=60)
             counts["rounds"] += 1

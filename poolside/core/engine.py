@@ -1,4 +1,4 @@
-"""The interval engine: a session state machine driven by an injected clock.
+r"""The interval engine: a session state machine driven by an injected clock.
 
 Everything is computed from one number, the *origin*: the monotonic time at
 which program second 0 falls. The position in the program is ``now - origin``;
@@ -10,11 +10,18 @@ is called.
 The get-ready countdown is simply the negative part of the timeline: the
 session starts at ``-get_ready_s``, and phase 0 starts at 0.
 
-    >>> session = Session(program)
+    >>> from poolside.core.program import parse_program
+    >>> phases = b"phases: [{kind: work, duration: 30}, {kind: rest, duration: 30}]"
+    >>> program = parse_program(b"name: demo\n" + phases)
+    >>> session = Session(program, get_ready_s=10)
     >>> session.start(now=100.0)
-    >>> session.poll(now=110.0)          # events due by then, in order
-    [Event(type='start', ...), Event(type='next', ...), ..., Event(type='phase', ...)]
-    >>> session.next_deadline()          # when the next event falls due
+    >>> [event.type for event in session.poll(now=110.0)]  # due by then, in order
+    ['start', 'next', 'countdown', 'countdown', 'countdown', 'phase']
+    >>> session.next_deadline()  # the work's halfway cue, 15 s in
+    125.0
+    >>> session.pause(now=125.0)
+    >>> session.state(now=200.0), session.position(now=200.0)  # a pause stops the clock
+    (<State.PAUSED: 'paused'>, 15.0)
 """
 
 from __future__ import annotations
