@@ -1,4 +1,4 @@
-"""``poolside export``: adherence by DESIGN.md's definitions, from messy collections."""
+"""``poolside export``: adherence by docs/attendance.md's definitions, from messy collections."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ de-duplicated by ``id``; the same ``id`` with other content is a conflict,
 reported. Gaps in a device's ``seq`` mean a batch is missing.
 
 The definitions (attended day, week n, prescribed, adherence, runs of missed
-sessions, interruptions) are DESIGN.md's "Attendance: definitions".
+sessions, interruptions) are docs/attendance.md's.
 """
 
 from __future__ import annotations
@@ -569,7 +569,7 @@ def _blank(value: object) -> object:
 
 
 def _finish(person: Participant, settings: Settings) -> Participant:
-    """The participant's row of participants.csv, by DESIGN.md's definitions."""
+    """The participant's row of participants.csv, by docs/attendance.md's definitions."""
     per_week, weeks = settings.per_week, settings.weeks
     person.weekly = [0] * weeks
     for day in person.days:

@@ -1,6 +1,6 @@
 """Closed batch files of sealed records, waiting in ``DATA/outbox`` to be synced.
 
-The format is DESIGN.md's batch contract: UTF-8 JSON Lines, one record a
+The format is the batch contract (docs/batch-format.md): UTF-8 JSON Lines, one record a
 line, with ``NAME.jsonl.sha256`` beside it in ``sha256sum`` format. A batch
 is written to a temporary name, fsynced, renamed and its folder fsynced, so
 after a power cut it is either whole or absent, and it is never edited.

@@ -8,7 +8,7 @@ confirms a check-in only after it. The main loop is the one writer.
 Each record gets the next per-device ``seq`` (1, 2, 3 ... with no gaps) in
 the same transaction that inserts it (a new database continues after the
 outbox's last batch), and carries the fields of the batch
-contract in DESIGN.md, plus what was known about the clock when it was
+contract in docs/batch-format.md, plus what was known about the clock when it was
 written (wall time may be days wrong on a Pi without RTC).
 """
 
@@ -99,7 +99,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)
 RESUME_WITHIN_S = 15 * 60
 ROLL_WITHIN_S = 3 * 60 * 60  # check-ins older than this belong to an earlier class
 
-# The fields of the batch contract (DESIGN.md), in order, then the study's extras.
+# The fields of the batch contract (docs/batch-format.md), in order, then the study's extras.
 CONTRACT = (
     "id",
     "type",
