@@ -86,3 +86,12 @@ def test_the_readme_pi_install_is_the_installer_and_its_steps_parse() -> None:
     assert subprocess.run(["sh", "-n", str(installer)]).returncode == 0
     for example in ("config.example.yaml", "roster.example.csv"):
         assert example in installer.read_text()
+
+
+def test_the_batch_format_document_names_every_field_a_batch_carries() -> None:
+    """docs/batch-format.md is the contract outside readers go by: no field unnamed."""
+    from poolside.records.store import CONTRACT, EXTRAS
+
+    text = (REPO / "docs" / "batch-format.md").read_text(encoding="utf-8")
+    missing = [f for f in (*CONTRACT, *EXTRAS, "boot_id", "monotonic_s") if f"`{f}`" not in text]
+    assert missing == []
