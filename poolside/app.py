@@ -12,33 +12,33 @@ drawing code.
 
 from __future__ import annotations
 
-import argparse
 import os
 import signal
 import sys
 import time
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import pygame
 
 from poolside.config import Config
 from poolside.core.checkin import Roll
-from poolside.core.clock import clock_for
+from poolside.core.clock import Clock, clock_for
 from poolside.core.debrief import Debrief, questions_for
 from poolside.core.engine import Event, Session, State
 from poolside.core.presses import earliest
-from poolside.core.scanner import Output, Scan
-from poolside.core.timefmt import clock_text
-from poolside.core.view import Context, View, bad_program_view, build_view, error_view, next_change
+from poolside.core.scanner import Output
+from poolside.core.view import Context, View, bad_program_view, error_view, next_change
 from poolside.devices.screen import INVISIBLE_DRIVERS, Renderer
 from poolside.devices.theme import THEMES
 from poolside.devices.wakeup import Waker
 from poolside.errors import CannotRun
 from poolside.hardware import KEYBOARD_HINT, Controls, Hardware
+from poolside.loop import Loop
 from poolside.notify import Notifier
+from poolside.screens import CheckIn, InClass, Screens
 from poolside.selection import Choice
 
 if TYPE_CHECKING:
@@ -57,7 +57,6 @@ BACK_HOME_AFTER_S = 10 * 60  # a finished screen nobody answers goes home by its
 Observer = Callable[[list[Event], Session, float], None]
 DEFAULT_WINDOW = (1280, 720)
 HINT_S = 4.0  # how long a refused key's explanation stays up
-QUIT_REFUSED = "Q does not quit during a class: hold STOP (Esc) to end it first"
 
 
 class Kiosk:
@@ -105,79 +104,26 @@ class Kiosk:
         self.records = records
         self.offer = offer
         self.hold_stops = hold_stops  # no STOP button: holding START stops a class
-        self._typed = typed  # a code being typed, to show on the check-in screen
+        self.typed = typed  # a code being typed, to show on the check-in screen
         self.debrief = Debrief([])
         self._ended_at: float | None = None
         self._screen_log = screen_log
         self._logged: tuple[str, str] | None = None
         self._hint: tuple[str, float] | None = None  # a word for a refused key, until when
+        self.screens = Screens(self)
 
     # -- input ----------------------------------------------------------------
     def act(self, action: Output, now: float) -> None:
-        """A button, key or scan: toggle, hold, next, back, stop, or a code."""
-        session = self.session
-        if session is None or self.error is not None:
-            return
-        state = session.state(now)
-        if state is State.IDLE:
-            self._act_home(action, now)
-        elif state in (State.FINISHED, State.STOPPED):
-            self._act_finished(action, now)
-        elif action == "toggle":
-            session.toggle(now)
-        elif action == "next":
-            session.skip(now)
-        elif action == "back":
-            session.back(now)
-        elif action == "stop" or (action == "hold" and self.hold_stops):
-            session.stop(now)
-        elif action == "quit":  # the window's Q: refused during a class, and said so
-            self._hint = (QUIT_REFUSED, now + HINT_S)
+        """A button, key or scan, for the screen that is up (see :mod:`poolside.screens`)."""
+        screen = self.screens.current(now)
+        if screen is not None:
+            screen.act(action, now)
 
-    def _act_home(self, action: Output, now: float) -> None:
-        if self.offer is not None:  # START resumes the cut-off run, NEXT starts afresh
-            if action == "toggle":
-                offer, self.offer = self.offer, None
-                if self.records is not None:
-                    self.records.take_over(offer)
-                self.begin(now, offer)
-            elif action == "next":
-                self.offer = None
-                if self.records is not None:
-                    self.records.decline()
-            return
-        roll = self.roll
-        if roll is None or (roll.mode == "solo" and action == "toggle") or action == "hold":
-            if action in ("toggle", "hold"):
-                self.begin(now)
-            return
-        if isinstance(action, Scan):
-            change = roll.scan(action.code)
-        elif action in ("next", "back"):
-            roll.move(1 if action == "next" else -1)
-            change = None
-        elif action == "toggle":
-            change = roll.toggle()
-        else:
-            return
-        if change is not None:
-            saved = self.records.mark(change) if self.records is not None else False
-            roll.confirm(change, saved)
+    def hint(self, text: str, now: float) -> None:
+        """A word for a refused key, shown for HINT_S."""
+        self._hint = (text, now + HINT_S)
 
-    def _act_finished(self, action: Output, now: float) -> None:
-        if action in ("next", "back"):
-            self.debrief.move(1 if action == "next" else -1)
-            return
-        if action != "toggle":
-            return
-        if self.debrief.current is not None:
-            answer = self.debrief.answer()
-            if answer is not None and self.records is not None:
-                self.records.answer(*answer)
-            return  # the next question, or what was saved, until the next START
-        self._home()
-
-    def _home(self) -> None:
+    def home(self) -> None:
         """Back to the home screen with a new session and an empty roll."""
         assert self.session is not None
         self.session = Session(self.session.program, self.get_ready_s)
@@ -191,12 +137,7 @@ class Kiosk:
 
     def accepts_codes(self, now: float) -> bool:
         """Codes typed by a reader are taken on the check-in screen only."""
-        return (
-            self.roll is not None
-            and self.offer is None
-            and self.error is None
-            and self.state(now) is State.IDLE
-        )
+        return isinstance(self.screens.current(now), CheckIn)
 
     def begin(self, now: float, checkpoint: Checkpoint | None = None) -> None:
         """Start the session, or continue an interrupted one from its checkpoint."""
@@ -220,7 +161,7 @@ class Kiosk:
 
     def in_class(self, now: float) -> bool:
         """A session is under way, so quitting by key is refused."""
-        return self.state(now) in (State.GET_READY, State.RUNNING, State.PAUSED)
+        return isinstance(self.screens.current(now), InClass)
 
     # -- the step -------------------------------------------------------------
     def tick(self, now: float) -> float | None:
@@ -255,7 +196,7 @@ class Kiosk:
                     )
                 )
             elif self._ended_at is not None and now >= self._ended_at + BACK_HOME_AFTER_S:
-                self._home()
+                self.home()
         self._show(self.error or self._view(now))
 
     def _show(self, view: View | None) -> None:
@@ -283,43 +224,15 @@ class Kiosk:
         return earliest(changes)
 
     def _view(self, now: float) -> View:
-        session = self.session
-        assert session is not None
-        context = self._context()
-        state = session.state(now)
-        if state is State.IDLE and self.offer is not None:
-            return _offer_view(self.offer, context)
-        if state is State.IDLE and self.roll is not None:
-            return self.roll.view(context.status, self._typed())
-        if self.roll is not None:
-            present = len(self.roll.participants()) or self.roll.headcount
-            context = replace(context, present=present)
-        view = build_view(session, now, context)
-        if view.screen == "finished" and self.debrief.lines():
-            view = replace(view, lines=(view.lines[0], *self.debrief.lines()))
+        screen = self.screens.current(now)
+        assert screen is not None
+        view = screen.view(now, self._context())
         if self._hint is not None and now < self._hint[1]:
             if view.screen in ("running", "get-ready"):  # in the next phase's inverted band
                 view = replace(view, next=self._hint[0], next_soon=True)
             else:
                 view = replace(view, lines=(self._hint[0], *view.lines[1:]))
         return view
-
-
-def _offer_view(offer: Checkpoint, context: Context) -> View:
-    """The home screen after a power cut or crash cut a run off."""
-    minutes = max(1, round(offer.age_s / 60))
-    return View(
-        screen="home",
-        word="RESUME THE CLASS?",
-        big=clock_text(offer.position_s),
-        lines=(
-            f"cut off {minutes} min ago at {clock_text(offer.position_s)}",
-            f"{len(offer.record_ids)} people's records continue",
-            "START: resume where it stopped",
-            "NEXT: start a new class instead",
-        ),
-        corner=context.status,
-    )
 
 
 def each_event(emit: Callable[[Event], None]) -> Observer:
@@ -356,8 +269,20 @@ def home_context(
 
 
 # -- running it -------------------------------------------------------------------
+@dataclass(frozen=True)
+class WindowOptions:
+    """How ``poolside run`` shows the kiosk: what its flags asked for."""
+
+    speed: float = 1.0  # --speed: the program runs this many times faster (demos)
+    theme: str = "colour"
+    start: bool = False  # --start: begin at once
+    size: tuple[int, int] | None = None  # of a window; full screen takes the display's
+    fullscreen: bool = False
+    windowed: bool = False  # neither: full screen unless there is a desktop
+
+
 def run_screen(
-    args: argparse.Namespace,
+    options: WindowOptions,
     config: Config,
     choice: Choice | None,
     get_ready_s: float,
@@ -378,13 +303,13 @@ def run_screen(
     pygame.font.init()
     pygame.display.set_caption("poolside")
     try:
-        window = _Window(args)
+        window = _Window(options)
     except pygame.error as err:  # e.g. KMSDRM without EGL: "EGL not initialized"
         raise CannotRun(
             f"the screen could not be opened ({pygame.display.get_driver()}: {err}); "
             "poolside doctor says what is missing"
         ) from None
-    clock = clock_for(args.speed)
+    clock = clock_for(options.speed)
     waker = Waker(pygame.display.get_driver())
     hardware = Hardware.open(config, program=choice.program if choice else None, waker=waker)
     status = (*notices, *hardware.notices, KEYBOARD_HINT)
@@ -394,7 +319,7 @@ def run_screen(
     notifier = Notifier()
     kiosk = Kiosk(
         surface_source=window.surface,
-        renderer=Renderer(THEMES[args.theme]),
+        renderer=Renderer(THEMES[options.theme]),
         choice=choice,
         get_ready_s=get_ready_s,
         present=pygame.display.flip,
@@ -421,48 +346,20 @@ def run_screen(
     )
     for notice in hardware.notices:
         print(f"poolside: {notice}", file=sys.stderr)
-    if resume is not None or args.start:
+    if resume is not None or options.start:
         kiosk.begin(clock.now(), resume)
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop like Ctrl-C
+    window_inputs = _WindowInputs(kiosk, clock, controls, hardware, attendance, window, notifier)
+    loop = Loop(
+        kiosk,
+        clock,
+        notifier,
+        sleep=waker.wait,
+        handle=window_inputs.handle,
+        soon=lambda: earliest([controls.next_deadline(), hardware.player.next_deadline()]),
+    )
     try:
-        kiosk.tick(clock.now())
-        notifier.ready("first frame on screen")
-        error_since: float | None = None  # when the error screen came up (real time)
-        while True:
-            wake = kiosk.tick(clock.now())
-            if kiosk.error is not None and error_since is None:
-                error_since = time.monotonic()
-            notifier.watchdog()  # from this loop only: a hung loop stops the pings
-            timeout = 1.0 if wake is None else (wake - clock.now()) / clock.speed
-            soon = earliest([controls.next_deadline(), hardware.player.next_deadline()])
-            if soon is not None:
-                timeout = min(timeout, soon - time.monotonic())
-            if notifier.ping_every is not None:
-                timeout = min(timeout, notifier.ping_every)
-            events = waker.wait(timeout)
-            hardware.player.update()
-            if attendance is not None and not attendance.saving:
-                attendance.retry()  # the disk may have room again
-            scanning = kiosk.accepts_codes(clock.now())
-            actions = [a for event in events for a in controls.action(event, scanning=scanning)]
-            actions += controls.poll(time.monotonic())
-            if kiosk.error is not None and leave_error(
-                actions, error_since, notifier, time.monotonic()
-            ):
-                return EXIT_AFTER_ERROR  # systemd (Restart=always) starts a fresh kiosk
-            for action in actions:
-                now = clock.now()
-                if action == "close" or (
-                    action == "quit" and (kiosk.error is not None or not kiosk.in_class(now))
-                ):
-                    return 0
-                if action == "fullscreen":
-                    window.toggle()
-                    kiosk.redraw()
-                elif action == "redraw":
-                    kiosk.redraw()
-                else:
-                    kiosk.act(action, now)
+        return loop.run() or 0
     except KeyboardInterrupt:
         return 130
     finally:
@@ -472,6 +369,51 @@ def run_screen(
         hardware.close()
         waker.close()
         pygame.quit()
+
+
+@dataclass
+class _WindowInputs:
+    """What the window's inputs do, once the loop has woken: keys, buttons and
+    codes to the screen that is up; Q, F, a closed window; the error screen
+    left by a deck button; and the buzzer's steps and held writes seen to."""
+
+    kiosk: Kiosk
+    clock: Clock
+    controls: Controls
+    hardware: Hardware
+    attendance: Attendance | None
+    window: _Window
+    notifier: Notifier
+    error_since: float | None = None  # when the error screen came up (real time)
+
+    def handle(self, events: Sequence[pygame.event.Event]) -> int | None:
+        kiosk, clock, controls = self.kiosk, self.clock, self.controls
+        self.hardware.player.update()
+        if self.attendance is not None and not self.attendance.saving:
+            self.attendance.retry()  # the disk may have room again
+        if kiosk.error is not None and self.error_since is None:
+            self.error_since = time.monotonic()
+        scanning = kiosk.accepts_codes(clock.now())
+        actions = [a for event in events for a in controls.action(event, scanning=scanning)]
+        actions += controls.poll(time.monotonic())
+        if kiosk.error is not None and leave_error(
+            actions, self.error_since, self.notifier, time.monotonic()
+        ):
+            return EXIT_AFTER_ERROR  # systemd (Restart=always) starts a fresh kiosk
+        for action in actions:
+            now = clock.now()
+            if action == "close" or (
+                action == "quit" and (kiosk.error is not None or not kiosk.in_class(now))
+            ):
+                return 0
+            if action == "fullscreen":
+                self.window.toggle()
+                kiosk.redraw()
+            elif action == "redraw":
+                kiosk.redraw()
+            else:
+                kiosk.act(action, now)
+        return None
 
 
 def leave_error(actions: list[Output], since: float | None, notifier: Notifier, now: float) -> bool:
@@ -534,10 +476,10 @@ def _live_status(attendance: Attendance) -> Callable[[], tuple[str, ...]]:
 class _Window:
     """The display surface, full screen or windowed, and the switch between."""
 
-    def __init__(self, args: argparse.Namespace) -> None:
-        self._size = args.size or DEFAULT_WINDOW
+    def __init__(self, options: WindowOptions) -> None:
+        self._size = options.size or DEFAULT_WINDOW
         desktop = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-        self.fullscreen = args.fullscreen or not (args.windowed or desktop)
+        self.fullscreen = options.fullscreen or not (options.windowed or desktop)
         self._open()
 
     def _open(self) -> None:

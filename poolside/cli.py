@@ -33,6 +33,7 @@ from poolside.errors import CannotRun
 from poolside.selection import Choice, choose_program
 
 if TYPE_CHECKING:
+    from poolside.app import WindowOptions
     from poolside.records.attendance import Attendance
     from poolside.records.store import Checkpoint
 
@@ -497,14 +498,14 @@ def _run(args: argparse.Namespace) -> int:
             # Said on the terminal, and shown on the kiosk's error screen.
             lines = _problem_lines(err)
             print("\n".join(lines), file=sys.stderr)
-            run_screen(args, config, None, get_ready, problems=lines)
+            run_screen(_window_options(args), config, None, get_ready, problems=lines)
             return EXIT_BAD_INPUT
         if args.resume:
             resume, offer = checkpoint, None
         else:
             resume, offer = None, checkpoint
         return run_screen(
-            args,
+            _window_options(args),
             config,
             choice,
             get_ready,
@@ -514,6 +515,19 @@ def _run(args: argparse.Namespace) -> int:
             notices=notices,
             emit_event=_event_lines(args.events, stack) if args.events else None,
         )
+
+
+def _window_options(args: argparse.Namespace) -> WindowOptions:
+    from poolside.app import WindowOptions
+
+    return WindowOptions(
+        speed=args.speed,
+        theme=args.theme,
+        start=args.start,
+        size=args.size,
+        fullscreen=args.fullscreen,
+        windowed=args.windowed,
+    )
 
 
 def _event_lines(target: str, stack: contextlib.ExitStack) -> Callable[[Event], None]:

@@ -21,6 +21,7 @@ from poolside.core.engine import Event, State
 from poolside.core.timefmt import clock_text
 from poolside.devices.screen import Renderer
 from poolside.devices.theme import COLOUR, Theme
+from poolside.loop import Loop
 from poolside.notify import Notifier
 from poolside.records.store import Checkpoint
 from poolside.selection import Choice
@@ -52,31 +53,36 @@ def run_offscreen(
     sleep: Callable[[float], None] = time.sleep,
     notifier: Notifier | None = None,
 ) -> State | None:
-    """Start (or resume) at once and run to the end; Ctrl-C stops it cleanly.
+    """Start (or resume) at once and run to the end in the kiosk's one
+    :class:`~poolside.loop.Loop`; Ctrl-C stops it cleanly.
 
     Under systemd (``notifier``) it says READY after the first frame and
-    pings the watchdog from this loop, like the windowed kiosk.
+    pings the watchdog from the loop, like the windowed kiosk.
     """
-    notifier = notifier or Notifier({})
     kiosk.begin(clock.now(), checkpoint)
+
+    def nothing_comes_in(seconds: float) -> tuple[()]:
+        if seconds > 0:
+            sleep(seconds)
+        return ()
+
+    def ended(wake: float | None) -> bool:
+        return wake is None or kiosk.state(clock.now()) in (State.FINISHED, State.STOPPED)
+
+    loop = Loop(
+        kiosk,
+        clock,
+        notifier or Notifier({}),
+        sleep=nothing_comes_in,
+        done=ended,
+        ready_says="first frame drawn",
+    )
     try:
-        kiosk.tick(clock.now())
-        notifier.ready("first frame drawn")
-        while True:
-            now = clock.now()
-            wake = kiosk.tick(now)
-            notifier.watchdog()
-            if kiosk.state(now) in (State.FINISHED, State.STOPPED) or wake is None:
-                return kiosk.state(now)
-            wait = (wake - clock.now()) / clock.speed
-            if notifier.ping_every is not None:
-                wait = min(wait, notifier.ping_every)
-            if wait > 0:
-                sleep(wait)
+        loop.run()
     except KeyboardInterrupt:
         kiosk.act("stop", clock.now())
         kiosk.tick(clock.now())
-        return kiosk.state(clock.now())
+    return kiosk.state(clock.now())
 
 
 def json_lines(stream: IO[str]) -> Callable[[Event], None]:

@@ -352,7 +352,8 @@ def test_the_error_screen_is_left_with_a_deck_button_or_by_time_under_systemd() 
 
 
 def test_q_during_a_class_is_refused_with_a_word_on_screen_for_a_few_seconds(choice) -> None:
-    from poolside.app import HINT_S, QUIT_REFUSED
+    from poolside.app import HINT_S
+    from poolside.screens import QUIT_REFUSED
 
     clock = ManualClock(0.0)
     renderer = RecordingRenderer(clock)

@@ -19,10 +19,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 from poolside.core.view import View
 
-MODES = ("class", "solo", "headcount")
+
+class Mode(StrEnum):
+    """How a run is recorded; ``class`` and ``solo`` are the batch's ``mode``."""
+
+    CLASS = "class"  # an instructor's class from a roster: a record per person checked in
+    SOLO = "solo"  # one swimmer alone
+    HEADCOUNT = "headcount"  # a drop-in class: one record of how many came
+
+
+MODES = tuple(mode.value for mode in Mode)
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,7 @@ POOL_SAFE_MIN_S = 0.15
 
 def most_important(events: Iterable[Event], priority: Sequence[str]) -> Event | None:
     """Of events due together, the first in ``priority`` order, if any."""
-    by_type = {event.type: event for event in events}
+    by_type: dict[str, Event] = {event.type: event for event in events}
     return next((by_type[kind] for kind in priority if kind in by_type), None)
 
 

@@ -12,6 +12,7 @@ instructor's guess, not the swimmers' answer.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 BORG = {
     6: "no exertion",
@@ -25,7 +26,25 @@ BORG = {
     20: "maximal",
 }
 BORG_FIRST = 13  # the first NEXT press lands mid-scale, two presses from the target
-STOP_REASONS = ("tired", "pain or injury", "feeling unwell", "pool or weather", "out of time")
+
+
+class StopReason(StrEnum):
+    """A record's ``stop_reason``: how a run ended early, in the batch's words."""
+
+    STOPPED = "stopped"  # STOP held; replaced by the instructor's answer, if given
+    INTERRUPTED = "interrupted"  # a power cut or crash, not resumed
+    TIRED = "tired"
+    PAIN = "pain or injury"
+    UNWELL = "feeling unwell"
+    POOL = "pool or weather"
+    TIME = "out of time"
+
+
+STOP_REASONS = tuple(  # the answers the finished screen offers
+    reason.value
+    for reason in StopReason
+    if reason not in (StopReason.STOPPED, StopReason.INTERRUPTED)
+)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ session starts at ``-get_ready_s``, and phase 0 starts at 0.
     >>> program = parse_program(b"name: demo\n" + phases)
     >>> session = Session(program, get_ready_s=10)
     >>> session.start(now=100.0)
-    >>> [event.type for event in session.poll(now=110.0)]  # due by then, in order
+    >>> [str(event.type) for event in session.poll(now=110.0)]  # due by then, in order
     ['start', 'next', 'countdown', 'countdown', 'countdown', 'phase']
     >>> session.next_deadline()  # the work's halfway cue, 15 s in
     125.0
@@ -57,6 +57,23 @@ class State(StrEnum):
     STOPPED = "stopped"
 
 
+class EventType(StrEnum):
+    """What happened; the value is the ``type`` of an ``--events`` line."""
+
+    START = "start"  # the get-ready countdown began
+    NEXT = "next"  # the next phase announced, NEXT_LEAD_S before it
+    COUNTDOWN = "countdown"  # 3, 2, 1 before a phase
+    PHASE = "phase"  # a phase began
+    HALFWAY = "halfway"
+    BLOCK_END = "block_end"
+    PAUSE = "pause"
+    RESUME = "resume"
+    SKIP = "skip"  # NEXT: on to the next phase
+    BACK = "back"  # NEXT held: back to this phase's start, or the one before
+    FINISH = "finish"
+    STOP = "stop"
+
+
 @dataclass(frozen=True)
 class Event:
     """Something the screen, the buzzer and the records react to.
@@ -66,7 +83,7 @@ class Event:
     starting, announced, counted down to, or half done.
     """
 
-    type: str
+    type: EventType
     at_s: float
     phase: Phase | None = None
     count: int | None = None
@@ -74,7 +91,7 @@ class Event:
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data: the ``--events`` line format."""
-        data: dict[str, Any] = {"type": self.type, "t": round(self.at_s, 3)}
+        data: dict[str, Any] = {"type": str(self.type), "t": round(self.at_s, 3)}
         if self.phase is not None:
             phase = self.phase
             data.update(
@@ -100,26 +117,26 @@ def schedule(program: Program, get_ready_s: float = DEFAULT_GET_READY_S) -> list
     events: list[Event] = []
     for phase in phases:
         previous_start = phases[phase.index - 1].start_s if phase.index else -get_ready_s
-        events.append(Event("phase", phase.start_s, phase))
+        events.append(Event(EventType.PHASE, phase.start_s, phase))
         announce_at = max(phase.start_s - NEXT_LEAD_S, previous_start)
         if phase.cues.next and announce_at < phase.start_s:
-            events.append(Event("next", announce_at, phase))
+            events.append(Event(EventType.NEXT, announce_at, phase))
         if phase.cues.countdown:
             events.extend(_countdown(phase.start_s, previous_start, phase))
         if phase.cues.halfway:
-            events.append(Event("halfway", phase.start_s + phase.duration_s / 2, phase))
+            events.append(Event(EventType.HALFWAY, phase.start_s + phase.duration_s / 2, phase))
         if phase.ends_block:
-            events.append(Event("block_end", phase.end_s, phase))
+            events.append(Event(EventType.BLOCK_END, phase.end_s, phase))
     end = program.duration_s
     events.extend(_countdown(end, phases[-1].start_s, None))
-    events.append(Event("finish", end))
+    events.append(Event(EventType.FINISH, end))
     events.sort(key=lambda e: (e.at_s, _ORDER[e.type]))
     return events
 
 
 def _countdown(target: float, not_before: float, phase: Phase | None) -> list[Event]:
     return [
-        Event("countdown", target - n, phase, count=n)
+        Event(EventType.COUNTDOWN, target - n, phase, count=n)
         for n in range(COUNTDOWN_FROM, 0, -1)
         if target - n > not_before
     ]
@@ -223,7 +240,7 @@ class Session:
                 self._done_s += self._overlap(self._counted_to, end)
                 self._ended = State.FINISHED
                 self._counted_to = end
-                event = Event("finish", event.at_s, completed_s=self._done_s)
+                event = Event(EventType.FINISH, event.at_s, completed_s=self._done_s)
             due.append(event)
         return due
 
@@ -232,7 +249,7 @@ class Session:
         if self._origin is not None:
             return
         self._origin = now + self.get_ready_s
-        self._pending.append(Event("start", -self.get_ready_s))
+        self._pending.append(Event(EventType.START, -self.get_ready_s))
 
     def resume_from(self, now: float, position_s: float, done_s: float) -> None:
         """Start where an interrupted run left off (after a crash or power cut).
@@ -247,20 +264,24 @@ class Session:
         self._origin = now - target
         self._counted_to, self._done_s = target, done_s
         self._cursor = bisect.bisect_left(self._keys, (target, _ORDER["phase"]))
-        self._pending.append(Event("resume", target, self.current_phase(now)))
+        self._pending.append(Event(EventType.RESUME, target, self.current_phase(now)))
 
     def pause(self, now: float) -> None:
         if self._running():
             self._count(now)
             self._paused_at = now
-            self._pending.append(Event("pause", self.position(now), self.current_phase(now)))
+            self._pending.append(
+                Event(EventType.PAUSE, self.position(now), self.current_phase(now))
+            )
 
     def resume(self, now: float) -> None:
         if self._origin is not None and self._ended is None and self._paused_at is not None:
             assert self._origin is not None
             self._origin += now - self._paused_at
             self._paused_at = None
-            self._pending.append(Event("resume", self.position(now), self.current_phase(now)))
+            self._pending.append(
+                Event(EventType.RESUME, self.position(now), self.current_phase(now))
+            )
 
     def toggle(self, now: float) -> None:
         """The START/PAUSE button: start, pause or resume as fits."""
@@ -278,7 +299,7 @@ class Session:
         index = self.phase_index(now)
         nxt = 0 if index is None else index + 1
         target = self._starts[nxt] if nxt < len(self._starts) else self.program.duration_s
-        self._jump(now, float(target), "skip")
+        self._jump(now, float(target), EventType.SKIP)
 
     def back(self, now: float) -> None:
         """Restart the current phase, or go to the previous one near its start."""
@@ -288,7 +309,7 @@ class Session:
         into = self.position(now) - self._starts[index]
         if into <= BACK_RESTARTS_AFTER_S and index > 0:
             index -= 1
-        self._jump(now, float(self._starts[index]), "back")
+        self._jump(now, float(self._starts[index]), EventType.BACK)
 
     def stop(self, now: float) -> None:
         """End the session early; completed time so far is kept."""
@@ -299,7 +320,7 @@ class Session:
         self._ended = State.STOPPED
         self._counted_to = position
         phase = self.current_phase(now)
-        self._pending.append(Event("stop", position, phase, completed_s=self._done_s))
+        self._pending.append(Event(EventType.STOP, position, phase, completed_s=self._done_s))
 
     # -- internals ----------------------------------------------------------
     def _active(self) -> bool:
@@ -320,7 +341,7 @@ class Session:
             self._done_s += self._overlap(self._counted_to, position)
             self._counted_to = position
 
-    def _jump(self, now: float, target: float, kind: str) -> None:
+    def _jump(self, now: float, target: float, kind: EventType) -> None:
         self._count(now)
         ref = self._paused_at if self._paused_at is not None else now
         assert self._origin is not None

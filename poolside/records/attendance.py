@@ -22,6 +22,7 @@ import uuid
 from typing import Any
 
 from poolside.core.checkin import Change, Roll
+from poolside.core.debrief import StopReason
 from poolside.core.engine import Event, Session
 from poolside.records.held import Write, load, save, spill_path
 from poolside.records.outbox import make_batches
@@ -112,7 +113,7 @@ class Attendance:
     def _close(self, event: Event, blocks: int) -> None:
         stopped = event.type == "stop"
         done = event.completed_s or 0.0
-        reason = "stopped" if stopped else None
+        reason = StopReason.STOPPED.value if stopped else None
         self._write("close_sessions", list(self.record_ids), done, blocks, stopped, reason)
 
     # -- after the run ----------------------------------------------------------

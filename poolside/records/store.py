@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from poolside.core.bounded import Unreadable, read_bounded
+from poolside.core.debrief import StopReason
 from poolside.records import reserve
 from poolside.records.batchname import highest_seq, valid_device_id
 from poolside.records.durable import sync_folder, write_whole
@@ -443,7 +444,8 @@ class Store:
         with self._transaction():
             cursor = self.db.execute(
                 "UPDATE records SET closed = 1, sealed = 1, stopped_early = 1,"
-                " stop_reason = 'interrupted' WHERE closed = 0"
+                " stop_reason = ? WHERE closed = 0",
+                (StopReason.INTERRUPTED.value,),
             )
         return cursor.rowcount
 

@@ -66,13 +66,9 @@ def _latencies(released: list[float], frames: list[float]) -> list[float]:
 
 
 def ours(presses: int) -> list[float]:
-    import argparse as ap
-
     _Timed.frames = []
     released: list[float] = []
-    args = ap.Namespace(
-        speed=1.0, fullscreen=False, windowed=True, size=(800, 480), theme="colour", start=False
-    )
+    args = app.WindowOptions(windowed=True, size=(800, 480))
     config = Config(sound=Sound(speaker=False))
     choice = choose_program("jump-and-hop-20", config, date.today())
     app.Renderer = _Timed  # type: ignore[misc]  (the kiosk draws with the timed renderer)

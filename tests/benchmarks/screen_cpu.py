@@ -22,7 +22,6 @@ import threading
 import time
 from datetime import date
 from pathlib import Path
-from types import SimpleNamespace
 
 import poolside  # noqa: F401  (quiets pygame's banner)
 
@@ -66,10 +65,7 @@ def ours(seconds: float, size: tuple[int, int], state: str = "running") -> dict[
     """The real loop in ``state``: a class running, paused, or the home screen (idle)."""
     config = Config(sound=Sound(speaker=False))
     choice = choose_program("jump-and-hop-20", config, date.today())
-    args = SimpleNamespace(
-        speed=1.0, fullscreen=False, windowed=True, size=size, theme="colour",
-        start=state != "idle",
-    )  # fmt: skip
+    args = app.WindowOptions(windowed=True, size=size, start=state != "idle")
     loop_tid, result = threading.get_native_id(), {}
 
     def measure() -> None:
@@ -87,7 +83,7 @@ def ours(seconds: float, size: tuple[int, int], state: str = "running") -> dict[
 
     meter = threading.Thread(target=measure)
     meter.start()
-    app.run_screen(args, config, choice, GET_READY_S)  # type: ignore[arg-type]
+    app.run_screen(args, config, choice, GET_READY_S)
     meter.join()
     return result
 

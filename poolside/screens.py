@@ -1,0 +1,258 @@
+"""The kiosk's screens: each shows one thing and gives the deck's buttons one meaning.
+
+Which screen is up follows from the kiosk's state, worked out in one place
+(:meth:`Screens.current`): an error first; before a run the resume offer,
+the check-in or the home screen; then get-ready, running, paused; after it
+the finished screen with its questions. Each screen has its own input
+handling (:meth:`Screen.act`) and view (:meth:`Screen.view`); moving to
+another screen is a change of that state (a run begun, paused, ended, the
+kiosk sent home), made through the :class:`Kiosk` it belongs to.
+
+The buttons, as an instructor meets them: START starts, pauses and resumes,
+checks the person shown in or out, saves an answer and then goes home; held,
+it begins the class from the check-in. NEXT moves on (held: back). STOP, held,
+ends a class; where no STOP is fitted, holding START does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from poolside.core.engine import State
+from poolside.core.scanner import Output, Scan
+from poolside.core.timefmt import clock_text
+from poolside.core.view import Context, View, build_view
+
+if TYPE_CHECKING:
+    from poolside.app import Kiosk
+    from poolside.records.store import Checkpoint
+
+
+class ScreenName(StrEnum):
+    HOME = "home"
+    RESUME_OFFER = "resume-offer"
+    CHECKIN = "checkin"
+    GET_READY = "get-ready"
+    RUNNING = "running"
+    PAUSED = "paused"
+    FINISHED = "finished"
+    ERROR = "error"
+
+
+class Action(StrEnum):
+    """What the deck, the keys and a code reader ask of a screen (a :class:`Scan` too)."""
+
+    TOGGLE = "toggle"  # START: a short press
+    HOLD = "hold"  # START held
+    NEXT = "next"
+    BACK = "back"  # NEXT held
+    STOP = "stop"  # STOP held (or Escape)
+    QUIT = "quit"  # Q, in a window
+
+
+class Screen:
+    """One screen; shares the kiosk's session, roll and records."""
+
+    name: ScreenName
+
+    def __init__(self, kiosk: Kiosk) -> None:
+        self.kiosk = kiosk
+
+    def act(self, action: Output, now: float) -> None:
+        """What a button, key or scan does here (nothing, by default)."""
+
+    def view(self, now: float, context: Context) -> View:
+        assert self.kiosk.session is not None
+        return build_view(self.kiosk.session, now, context)
+
+
+class Home(Screen):
+    """The program and its length; START begins (no roll to take)."""
+
+    name = ScreenName.HOME
+
+    def act(self, action: Output, now: float) -> None:
+        if action in (Action.TOGGLE, Action.HOLD):
+            self.kiosk.begin(now)
+
+
+class ResumeOffer(Screen):
+    """After a power cut or crash cut a run off: START resumes it, NEXT starts afresh."""
+
+    name = ScreenName.RESUME_OFFER
+
+    def act(self, action: Output, now: float) -> None:
+        kiosk, offer = self.kiosk, self.kiosk.offer
+        if offer is None:
+            return
+        if action == Action.TOGGLE:
+            kiosk.offer = None
+            if kiosk.records is not None:
+                kiosk.records.take_over(offer)
+            kiosk.begin(now, offer)
+        elif action == Action.NEXT:
+            kiosk.offer = None
+            if kiosk.records is not None:
+                kiosk.records.decline()
+
+    def view(self, now: float, context: Context) -> View:
+        assert self.kiosk.offer is not None
+        return offer_view(self.kiosk.offer, context)
+
+
+class CheckIn(Screen):
+    """The roll: NEXT walks it, START checks the person shown in or out, a scan
+    checks that person in; START held begins the class. Solo: START begins."""
+
+    name = ScreenName.CHECKIN
+
+    def act(self, action: Output, now: float) -> None:
+        kiosk, roll = self.kiosk, self.kiosk.roll
+        assert roll is not None
+        if action == Action.HOLD or (roll.mode == "solo" and action == Action.TOGGLE):
+            kiosk.begin(now)
+            return
+        if isinstance(action, Scan):
+            change = roll.scan(action.code)
+        elif action in (Action.NEXT, Action.BACK):
+            roll.move(1 if action == Action.NEXT else -1)
+            change = None
+        elif action == Action.TOGGLE:
+            change = roll.toggle()
+        else:
+            return
+        if change is not None:
+            saved = kiosk.records.mark(change) if kiosk.records is not None else False
+            roll.confirm(change, saved)
+
+    def view(self, now: float, context: Context) -> View:
+        assert self.kiosk.roll is not None
+        return self.kiosk.roll.view(context.status, self.kiosk.typed())
+
+
+class InClass(Screen):
+    """Get-ready, running and paused share their buttons: START pauses and
+    resumes, NEXT skips, held NEXT goes back, STOP held ends the class; Q is
+    refused, and the screen says so for a moment."""
+
+    def act(self, action: Output, now: float) -> None:
+        kiosk = self.kiosk
+        session = kiosk.session
+        assert session is not None
+        if action == Action.TOGGLE:
+            session.toggle(now)
+        elif action == Action.NEXT:
+            session.skip(now)
+        elif action == Action.BACK:
+            session.back(now)
+        elif action == Action.STOP or (action == Action.HOLD and kiosk.hold_stops):
+            session.stop(now)
+        elif action == Action.QUIT:
+            kiosk.hint(QUIT_REFUSED, now)
+
+    def view(self, now: float, context: Context) -> View:
+        return super().view(now, _with_present(self.kiosk, context))
+
+
+def _with_present(kiosk: Kiosk, context: Context) -> Context:
+    """The number of people in the class, for the screens that show it."""
+    roll = kiosk.roll
+    if roll is None:
+        return context
+    return replace(context, present=len(roll.participants()) or roll.headcount)
+
+
+class GetReady(InClass):
+    name = ScreenName.GET_READY
+
+
+class Running(InClass):
+    name = ScreenName.RUNNING
+
+
+class Paused(InClass):
+    name = ScreenName.PAUSED
+
+
+class Finished(Screen):
+    """The sums of the run, then its questions (NEXT chooses, START saves or
+    skips), then what was saved until START goes home."""
+
+    name = ScreenName.FINISHED
+
+    def act(self, action: Output, now: float) -> None:
+        kiosk, debrief = self.kiosk, self.kiosk.debrief
+        if action in (Action.NEXT, Action.BACK):
+            debrief.move(1 if action == Action.NEXT else -1)
+        elif action == Action.TOGGLE and debrief.current is not None:
+            answer = debrief.answer()
+            if answer is not None and kiosk.records is not None:
+                kiosk.records.answer(*answer)
+        elif action == Action.TOGGLE:
+            kiosk.home()
+
+    def view(self, now: float, context: Context) -> View:
+        shown = super().view(now, _with_present(self.kiosk, context))
+        asked = self.kiosk.debrief.lines()
+        return replace(shown, lines=(shown.lines[0], *asked)) if asked else shown
+
+
+class Error(Screen):
+    """What went wrong and what to do. The loop leaves it on a deck button
+    (the box has no keyboard) for a fresh start; see ``app.leave_error``."""
+
+    name = ScreenName.ERROR
+
+    def view(self, now: float, context: Context) -> View:
+        assert self.kiosk.error is not None
+        return self.kiosk.error
+
+
+QUIT_REFUSED = "Q does not quit during a class: hold STOP (Esc) to end it first"
+
+
+class Screens:
+    """One of each screen for a kiosk, and which one is up."""
+
+    def __init__(self, kiosk: Kiosk) -> None:
+        self.kiosk = kiosk
+        self.home, self.offer, self.checkin = Home(kiosk), ResumeOffer(kiosk), CheckIn(kiosk)
+        self.get_ready, self.running, self.paused = GetReady(kiosk), Running(kiosk), Paused(kiosk)
+        self.finished, self.error = Finished(kiosk), Error(kiosk)
+
+    def current(self, now: float) -> Screen | None:
+        """The screen showing at ``now``; ``None`` before there is a program."""
+        kiosk = self.kiosk
+        if kiosk.error is not None:
+            return self.error
+        if kiosk.session is None:
+            return None
+        state = kiosk.session.state(now)
+        if state is State.IDLE:
+            if kiosk.offer is not None:
+                return self.offer
+            return self.checkin if kiosk.roll is not None else self.home
+        return {
+            State.GET_READY: self.get_ready,
+            State.RUNNING: self.running,
+            State.PAUSED: self.paused,
+        }.get(state, self.finished)
+
+
+def offer_view(offer: Checkpoint, context: Context) -> View:
+    """The home screen after a power cut or crash cut a run off."""
+    minutes = max(1, round(offer.age_s / 60))
+    return View(
+        screen="home",
+        word="RESUME THE CLASS?",
+        big=clock_text(offer.position_s),
+        lines=(
+            f"cut off {minutes} min ago at {clock_text(offer.position_s)}",
+            f"{len(offer.record_ids)} people's records continue",
+            "START: resume where it stopped",
+            "NEXT: start a new class instead",
+        ),
+        corner=context.status,
+    )
