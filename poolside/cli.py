@@ -452,7 +452,7 @@ def _today(args: argparse.Namespace) -> int:
     if start is None:
         raise _BadInput("no program start date: give --start YYYY-MM-DD or set program_start")
     day = args.date or date.today()
-    plan = load_plan(catalog.resolve(args.plan or config.plan))
+    plan = load_plan(catalog.resolve(args.plan) if args.plan else config.plan_file())
     week = plan.week_of(start, day)
     if week is None:
         when = "before the program starts" if day < start else "after the program's last week"

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from yaml.nodes import Node
 
+from poolside.core import catalog
 from poolside.core.catalog import DEFAULT_PLAN, is_file
 from poolside.core.checkin import MODES
 from poolside.core.engine import DEFAULT_GET_READY_S
@@ -108,6 +109,19 @@ class Config:
     sound: Sound = Sound()
     sync: Sync = Sync()
     source: Path | None = None
+
+    def resolve(self, ref: str) -> Path:
+        """A program or plan this config names: a bundled name, or a path taken
+        from the config file's folder (as ``roster:`` is), wherever poolside is
+        started from. The one place ``run``, ``plan`` and ``doctor`` look."""
+        return catalog.resolve(ref, self.source.parent if self.source else None)
+
+    def program_file(self) -> Path:
+        """The ``program:`` in force: the config's, else the default 20-minute core."""
+        return self.resolve(self.program or catalog.DEFAULT_PROGRAM)
+
+    def plan_file(self) -> Path:
+        return self.resolve(self.plan)
 
 
 def data_dir(explicit: str | None = None) -> Path:

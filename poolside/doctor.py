@@ -17,19 +17,20 @@ import time
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from poolside.config import Config, data_dir, find_config, load_config
 from poolside.core import catalog
 from poolside.core.cues import duration, pattern
 from poolside.core.plan import load_plan
-from poolside.core.program import load_program
 from poolside.core.yamlfile import FileProblems
 from poolside.devices.buttons import make_button
 from poolside.devices.screen import INVISIBLE_DRIVERS
 from poolside.devices.sound import CuePlayer, Speaker, open_buzzer
 from poolside.devices.voice import Voice
 from poolside.records.store import SYNCED_FLAG
+from poolside.selection import choose_program
 from poolside.service import ServiceState, journal, last_exit_from_journal
 
 MIN_FREE_BYTES = 100 * 1024 * 1024
@@ -154,12 +155,17 @@ def _config_and_programs(config_path: str | None) -> tuple[Config, list[Check]]:
         except FileProblems as err:
             checks.append(Check("PROBLEM", "config", f"{err.problems[0]} (poolside check)"))
     try:
-        program = load_program(catalog.resolve(config.program or catalog.DEFAULT_PROGRAM))
-        checks.append(Check("OK", "program", f"{program.name} ({len(program.phases)} phases)"))
+        choice = choose_program(None, config, date.today())  # what the kiosk runs today
+        program = choice.program
+        checks.append(
+            Check(
+                "OK", "program", f"{program.name} ({len(program.phases)} phases, {choice.reason})"
+            )
+        )
     except (FileProblems, catalog.UnknownProgram) as err:
         checks.append(Check("PROBLEM", "program", f"{err}".splitlines()[0]))
     try:
-        plan = load_plan(catalog.resolve(config.plan))
+        plan = load_plan(config.plan_file())
         start = config.program_start
         when = f", week 1 from {start}" if start else " (no program_start set: see README)"
         checks.append(Check("OK", "plan", f"{plan.name}, {plan.weeks} weeks{when}"))

@@ -29,10 +29,9 @@ def choose_program(ref: str | None, config: Config, today: date) -> Choice:
     if ref is not None:
         return Choice(load_program(catalog.resolve(ref)), reason="as asked")
     if config.program is not None:
-        folder = config.source.parent if config.source else None
-        return Choice(load_program(catalog.resolve(config.program, folder)), reason="from config")
+        return Choice(load_program(config.program_file()), reason="from config")
     if config.program_start is not None:
-        plan = load_plan(catalog.resolve(config.plan))
+        plan = load_plan(config.plan_file())
         week = plan.week_of(config.program_start, today)
         if week is not None:
             entry = plan.for_week(week)

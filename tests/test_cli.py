@@ -272,3 +272,40 @@ def test_render_draws_each_screen_at_its_default_moment(tmp_path, screen) -> Non
     result = run_poolside("render", "jump-and-hop-20", "--screen", screen, "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert out.read_bytes().startswith(b"\x89PNG")
+
+
+def test_the_config_s_program_and_plan_are_found_from_its_folder_by_run_and_doctor(
+    tmp_path: Path,
+) -> None:
+    """``program:`` and ``plan:`` are paths from the config file's folder, as
+    ``roster:`` is, wherever poolside is started from (the plan was looked
+    for in the current folder, the doctor's program too)."""
+    setup = tmp_path / "setup"
+    setup.mkdir()
+    (setup / "mine.yaml").write_text(
+        "name: mine\nphases:\n  - {kind: work, label: JUMP, duration: 5}\n"
+    )
+    (setup / "myplan.yaml").write_text(
+        "name: myplan\nweeks: 2\nsessions_per_week: 3\n"
+        "schedule:\n  - {weeks: 1-2, program: mine.yaml}\n"
+    )
+    config = setup / "config.yaml"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    data = str(tmp_path / "data")
+    today = time.strftime("%Y-%m-%d")
+    for body, name in [
+        ("program: mine.yaml\n", "mine"),
+        (f"plan: myplan.yaml\nprogram_start: {today}\n", "mine"),
+    ]:
+        config.write_text(body)
+        run = run_poolside(
+            "run", "--config", str(config), "--headless", "--start", "--get-ready", "0",
+            "--speed", "100", "--data", data, cwd=elsewhere,
+        )  # fmt: skip
+        assert run.returncode == 0 and "JUMP" in run.stdout, (body, run.stdout, run.stderr)
+        doctor = run_poolside(
+            "doctor", "--config", str(config), "--data", data, "--non-interactive", cwd=elsewhere
+        )
+        said = doctor.stdout + doctor.stderr
+        assert f"program: {name}" in said and "PROBLEM  plan" not in said, said
