@@ -8,9 +8,11 @@ at all means the defaults, so a laptop runs the timer with no set-up.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import Field, dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from yaml.nodes import Node
 
@@ -21,94 +23,140 @@ from poolside.core.engine import DEFAULT_GET_READY_S
 from poolside.core.yamlfile import Reader
 
 SYSTEM_CONFIG = Path("/etc/poolside/config.yaml")
-CONFIG_KEYS = (
-    "program",
-    "plan",
-    "program_start",
-    "get_ready",
-    "roster",
-    "mode",
-    "buttons",
-    "buzzer",
-    "sound",
-    "sync",
-)
-_BUTTON_KEYS = (
-    "start",
-    "next",
-    "stop",
-    "pull_up",
-    "active_state",
-    "bounce_ms",
-    "stop_hold",
-    "back_hold",
-)
-_BUZZER_KEYS = ("kind", "pin")
-_SOUND_KEYS = ("speaker", "volume", "max_volume", "profile", "voice")
-_SYNC_KEYS = ("to",)
 BUZZER_KINDS = ("active", "passive", "none")
 SOUND_PROFILES = ("standard", "pool-safe")
 GPIO_PINS = range(2, 28)  # BCM numbers on the 40-pin header
 _PINS = ("start", "next", "stop")
 
+# -- how a value is read ---------------------------------------------------------
+# Each takes (reader, node, where) and returns the value, or None with a located
+# problem recorded; "where" is the key as the user wrote it ("sound.volume").
+Read = Callable[[Reader, Node, str], Any]
 
+
+def _pin(reader: Reader, node: Node, where: str) -> int | None:
+    """A BCM pin number, or the word ``none`` for a part that is not fitted."""
+    if getattr(node, "value", None) == "none":
+        return None
+    pin = reader.whole(node, where)
+    if pin is not None and pin not in GPIO_PINS:
+        reader.problem(node, f"{where} must be a BCM GPIO number from 2 to 27, got {pin}")
+    return pin
+
+
+def _number(low: float, high: float, scale: float = 1.0) -> Read:
+    def read(reader: Reader, node: Node, where: str) -> float | None:
+        value = reader.number(node, where, low, high)
+        return None if value is None else value * scale
+
+    return read
+
+
+def _choice(options: tuple[str, ...]) -> Read:
+    return lambda reader, node, where: reader.choice(node, where, options)
+
+
+def _text(reader: Reader, node: Node, where: str) -> str | None:
+    return reader.text(node, where)
+
+
+def _flag(reader: Reader, node: Node, where: str) -> bool | None:
+    return reader.flag(node, where)
+
+
+def _pull_up(reader: Reader, node: Node, where: str) -> bool | None:
+    """true, false, or ``none`` (an external resistor: then active_state says how)."""
+    return None if getattr(node, "value", None) == "none" else reader.flag(node, where)
+
+
+def _high(reader: Reader, node: Node, where: str) -> bool | None:
+    state = reader.choice(node, where, ("high", "low"))
+    return None if state is None else state == "high"
+
+
+def setting(default: Any, read: Read, doc: str, key: str | None = None) -> Any:
+    """A field of a config section: its default, how it is read, what it is for,
+    and its key in config.yaml when that is not the field's name. The section's
+    dataclass is its schema: keys, reading, defaults and docs in one table."""
+    return field(default=default, metadata={"read": read, "doc": doc, "key": key})
+
+
+# -- the sections ------------------------------------------------------------------
 @dataclass(frozen=True)
 class Buttons:
-    """BCM pins of the buttons (``None``: not fitted) and how they are read.
+    """BCM pins of the buttons (``none``: not fitted) and how they are read.
 
     Buttons connect the pin to GND and use the internal pull-up. With no
-    STOP button, holding START for ``stop_hold_s`` stops a session. With an
+    STOP button, holding START for ``stop_hold`` stops a session. With an
     external resistor instead (``pull_up: none``), ``active_state`` says
     whether a pressed button reads high or low.
     """
 
-    start: int | None = 17
-    next: int | None = 27
-    stop: int | None = 22
-    pull_up: bool | None = True
-    active_high: bool | None = None
-    bounce_s: float = 0.02
-    stop_hold_s: float = 2.0
-    back_hold_s: float = 1.0
+    start: int | None = setting(17, _pin, "START/PAUSE button")
+    next: int | None = setting(27, _pin, "NEXT button (held: back)")
+    stop: int | None = setting(22, _pin, "STOP button, held to stop; none: hold START")
+    pull_up: bool | None = setting(True, _pull_up, "internal pull-up; none: external resistor")
+    active_high: bool | None = setting(
+        None, _high, "with pull_up: none, high or low when pressed", key="active_state"
+    )
+    bounce_s: float = setting(0.02, _number(0, 200, 0.001), "debounce, ms", key="bounce_ms")
+    stop_hold_s: float = setting(2.0, _number(0.3, 10), "seconds STOP is held", key="stop_hold")
+    back_hold_s: float = setting(1.0, _number(0.3, 10), "seconds NEXT is held", key="back_hold")
 
 
 @dataclass(frozen=True)
 class Buzzer:
-    kind: str = "active"  # active (on/off, own oscillator), passive (PWM piezo), none
-    pin: int = 18
+    kind: str = setting(
+        "active", _choice(BUZZER_KINDS), "active (own oscillator), passive (PWM piezo) or none"
+    )
+    pin: int = setting(18, _pin, "BCM pin of the buzzer's transistor")
 
 
 @dataclass(frozen=True)
 class Sound:
-    speaker: bool = True
-    volume: float = 0.7
-    max_volume: float = 1.0  # a cap the volume setting cannot pass
-    profile: str = "standard"  # pool-safe: nothing that sounds like a whistle
-    voice: bool = True  # spoken cues, when espeak-ng is installed
+    speaker: bool = setting(True, _flag, "tones (and voice) through the sound card")
+    volume: float = setting(0.7, _number(0, 1), "0 to 1")
+    max_volume: float = setting(1.0, _number(0, 1), "a cap the volume cannot pass")
+    profile: str = setting("standard", _choice(SOUND_PROFILES), "pool-safe: nothing whistle-like")
+    voice: bool = setting(True, _flag, "spoken cues, when espeak-ng is installed")
 
 
 @dataclass(frozen=True)
 class Sync:
     """Where ``poolside sync`` copies batches: a folder, ``host:path`` or ``rsync://``."""
 
-    to: str | None = None
+    to: str | None = setting(None, _text, "a folder, user@host:path or rsync://host/module")
+
+
+def _roster(reader: Reader, node: Node, where: str) -> Path | None:
+    """A path from the config file's folder (the reader's path)."""
+    text = reader.text(node, where)
+    return Path(reader.path).parent / text if text else None
+
+
+def _section(kind: type) -> Read:
+    return lambda reader, node, where: _read_section(reader, node, kind, where)
 
 
 @dataclass(frozen=True)
 class Config:
     """Settings with their defaults; ``program`` overrides the plan's choice."""
 
-    program: str | None = None
-    plan: str = DEFAULT_PLAN
-    program_start: date | None = None
-    get_ready_s: float = DEFAULT_GET_READY_S
-    roster: Path | None = None  # the roster CSV; codes not on it are refused
-    mode: str = "class"  # how the roll is taken: class, solo or headcount (drop-in)
-    buttons: Buttons = Buttons()
-    buzzer: Buzzer = Buzzer()
-    sound: Sound = Sound()
-    sync: Sync = Sync()
-    source: Path | None = None
+    program: str | None = setting(None, _text, "always run this program (a file or a name)")
+    plan: str = setting(DEFAULT_PLAN, _text, "the 24-week plan (a file or a name)")
+    program_start: date | None = setting(
+        None, lambda r, n, w: r.day(n, w), "week 1 starts here; the plan picks the program"
+    )
+    get_ready_s: float = setting(
+        DEFAULT_GET_READY_S, lambda r, n, w: r.seconds(n, w), "countdown, s", key="get_ready"
+    )
+    roster: Path | None = setting(None, _roster, "who may be checked in (a CSV)")
+    mode: str = setting("class", _choice(MODES), "how the roll is taken: class, solo, headcount")
+    buttons: Buttons = setting(Buttons(), _section(Buttons), "the deck's buttons")
+    buzzer: Buzzer = setting(Buzzer(), _section(Buzzer), "the buzzer")
+    sound: Sound = setting(Sound(), _section(Sound), "the speaker")
+    sync: Sync = setting(Sync(), _section(Sync), "where batches go")
+    source: Path | None = None  # the file read, if any
 
     def resolve(self, ref: str) -> Path:
         """A program or plan this config names: a bundled name, or a path taken
@@ -122,6 +170,18 @@ class Config:
 
     def plan_file(self) -> Path:
         return self.resolve(self.plan)
+
+
+def keys(section: type) -> tuple[str, ...]:
+    """The keys a section takes in config.yaml, from its schema."""
+    return tuple(key for key, _ in _schema(section))
+
+
+def _schema(section: type) -> list[tuple[str, Field[Any]]]:
+    return [(f.metadata["key"] or f.name, f) for f in fields(section) if "read" in f.metadata]
+
+
+CONFIG_KEYS = keys(Config)
 
 
 def data_dir(explicit: str | None = None) -> Path:
@@ -156,119 +216,43 @@ def load_config(path: Path | None) -> Config:
         return Config()
     reader = Reader(path)
     node = reader.load_file(path)
-    config = _read_config(reader, node, path) if node is not None else None
+    config: Config | None = None
+    if node is not None and (config := _read_section(reader, node, Config, "")) is not None:
+        config = replace(config, source=path)
+        _check_pins_differ(reader, config, node)
     reader.raise_if_any()
     assert config is not None
     return config
 
 
-def _read_config(reader: Reader, node: Node, path: Path) -> Config | None:
-    fields = reader.fields(node, CONFIG_KEYS, what="the config")
-    if fields is None:
-        return None
-    values: dict[str, object] = {}
-    if "program" in fields:
-        values["program"] = reader.text(fields["program"], "program")
-    if "plan" in fields:
-        values["plan"] = reader.text(fields["plan"], "plan")
-    if "program_start" in fields:
-        values["program_start"] = reader.day(fields["program_start"], "program_start")
-    if "get_ready" in fields:
-        values["get_ready_s"] = reader.seconds(fields["get_ready"], "get_ready")
-    if "roster" in fields:
-        roster = reader.text(fields["roster"], "roster")
-        values["roster"] = path.parent / roster if roster else None
-    if "mode" in fields:
-        values["mode"] = reader.choice(fields["mode"], "mode", MODES)
-    if "buttons" in fields:
-        values["buttons"] = _read_buttons(reader, fields["buttons"])
-    if "buzzer" in fields:
-        values["buzzer"] = _read_buzzer(reader, fields["buzzer"])
-    if "sound" in fields:
-        values["sound"] = _read_sound(reader, fields["sound"])
-    if "sync" in fields:
-        values["sync"] = _read_sync(reader, fields["sync"])
-    if reader.problems:
-        return None
-    config = Config(source=path, **values)  # type: ignore[arg-type]
-    _check_pins_differ(reader, config, fields)
-    return None if reader.problems else config
-
-
-def _read_pin(reader: Reader, node: Node, what: str) -> int | None:
-    """A BCM pin number, or the word ``none`` for a part that is not fitted."""
-    if getattr(node, "value", None) == "none":
-        return None
-    pin = reader.whole(node, what)
-    if pin is not None and pin not in GPIO_PINS:
-        reader.problem(node, f"{what} must be a BCM GPIO number from 2 to 27, got {pin}")
-    return pin
-
-
-def _read_buttons(reader: Reader, node: Node) -> Buttons | None:
+def _read_section(reader: Reader, node: Node, section: type, where: str) -> Any:
+    """One section from its schema: each key read as its field says; ``None``
+    (with every problem recorded) if any is wrong."""
+    what = where or "the config"
     before = len(reader.problems)
-    fields = reader.fields(node, _BUTTON_KEYS, what="buttons") or {}
-    values: dict[str, object] = {}
-    for role in _PINS:
-        if role in fields:
-            values[role] = _read_pin(reader, fields[role], f"buttons.{role}")
-    if "pull_up" in fields:
-        node = fields["pull_up"]
-        none = getattr(node, "value", None) == "none"
-        values["pull_up"] = None if none else reader.flag(node, "buttons.pull_up")
-    if "active_state" in fields:
-        state = reader.choice(fields["active_state"], "buttons.active_state", ("high", "low"))
-        values["active_high"] = state == "high"
-    if values.get("pull_up", True) is None and "active_high" not in values:
-        reader.problem(fields["pull_up"], "with pull_up: none, say active_state: high or low")
-    elif "active_high" in values and values.get("pull_up", True) is not None:
-        reader.problem(fields["active_state"], "active_state goes with pull_up: none only")
-    if "bounce_ms" in fields:
-        bounce = reader.number(fields["bounce_ms"], "buttons.bounce_ms", 0, 200)
-        values["bounce_s"] = (bounce or 0) / 1000
-    for key in ("stop_hold", "back_hold"):
-        if key in fields:
-            values[f"{key}_s"] = reader.number(fields[key], f"buttons.{key}", 0.3, 10)
-    return Buttons(**values) if len(reader.problems) == before else None  # type: ignore[arg-type]
+    found = reader.fields(node, keys(section), what=what) or {}
+    values: dict[str, Any] = {}
+    for key, spec in _schema(section):
+        if key in found:
+            values[spec.name] = spec.metadata["read"](
+                reader, found[key], f"{where}.{key}".lstrip(".")
+            )
+    if section is Buttons:
+        _check_pull_up(reader, values, found)
+    return section(**values) if len(reader.problems) == before else None
 
 
-def _read_buzzer(reader: Reader, node: Node) -> Buzzer | None:
-    before = len(reader.problems)
-    fields = reader.fields(node, _BUZZER_KEYS, what="buzzer") or {}
-    values: dict[str, object] = {}
-    if "kind" in fields:
-        values["kind"] = reader.choice(fields["kind"], "buzzer.kind", BUZZER_KINDS)
-    if "pin" in fields:
-        values["pin"] = _read_pin(reader, fields["pin"], "buzzer.pin")
-    return Buzzer(**values) if len(reader.problems) == before else None  # type: ignore[arg-type]
+def _check_pull_up(reader: Reader, values: dict[str, Any], found: dict[str, Node]) -> None:
+    """``active_state`` goes with ``pull_up: none``, and that needs it."""
+    external = "pull_up" in found and getattr(found["pull_up"], "value", None) == "none"
+    if external and "active_high" not in values:
+        reader.problem(found["pull_up"], "with pull_up: none, say active_state: high or low")
+    elif "active_state" in found and values.get("pull_up", True) is not None:
+        reader.problem(found["active_state"], "active_state goes with pull_up: none only")
 
 
-def _read_sound(reader: Reader, node: Node) -> Sound | None:
-    before = len(reader.problems)
-    fields = reader.fields(node, _SOUND_KEYS, what="sound") or {}
-    values: dict[str, object] = {}
-    for key in ("speaker", "voice"):
-        if key in fields:
-            values[key] = reader.flag(fields[key], f"sound.{key}")
-    for key in ("volume", "max_volume"):
-        if key in fields:
-            values[key] = reader.number(fields[key], f"sound.{key}", 0, 1)
-    if "profile" in fields:
-        values["profile"] = reader.choice(fields["profile"], "sound.profile", SOUND_PROFILES)
-    return Sound(**values) if len(reader.problems) == before else None  # type: ignore[arg-type]
-
-
-def _read_sync(reader: Reader, node: Node) -> Sync | None:
-    before = len(reader.problems)
-    fields = reader.fields(node, _SYNC_KEYS, what="sync") or {}
-    values: dict[str, object] = {}
-    for key in _SYNC_KEYS:
-        if key in fields:
-            values[key] = reader.text(fields[key], f"sync.{key}")
-    return Sync(**values) if len(reader.problems) == before else None  # type: ignore[arg-type]
-
-
-def _check_pins_differ(reader: Reader, config: Config, fields: dict[str, Node]) -> None:
+def _check_pins_differ(reader: Reader, config: Config, node: Node) -> None:
+    sections = reader.fields(node, CONFIG_KEYS) or {}
     used: dict[int, str] = {}
     parts = [(f"buttons.{role}", getattr(config.buttons, role)) for role in _PINS]
     if config.buzzer.kind != "none":
@@ -277,6 +261,7 @@ def _check_pins_differ(reader: Reader, config: Config, fields: dict[str, Node]) 
         if pin is None:
             continue
         if pin in used:
-            section = fields.get(name.split(".")[0])
-            reader.problem(section, f"{name} and {used[pin]} are both on GPIO {pin}")
+            reader.problem(
+                sections.get(name.split(".")[0]), f"{name} and {used[pin]} are both on GPIO {pin}"
+            )
         used[pin] = name

@@ -95,3 +95,17 @@ def test_the_batch_format_document_names_every_field_a_batch_carries() -> None:
     text = (REPO / "docs" / "batch-format.md").read_text(encoding="utf-8")
     missing = [f for f in (*CONTRACT, *EXTRAS, "boot_id", "monotonic_s") if f"`{f}`" not in text]
     assert missing == []
+
+
+def test_every_config_key_in_the_schema_is_shown_in_the_readme_with_a_doc() -> None:
+    """The section dataclasses are the config's schema; the README shows each key."""
+    from dataclasses import fields
+
+    from poolside.config import Buttons, Buzzer, Config, Sound, Sync, keys
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme[readme.index("## Config") :].split("```yaml", 1)[1].split("```", 1)[0]
+    shown = {line.split(":")[0].strip(" #") for line in block.splitlines() if ":" in line}
+    for section in (Config, Buttons, Buzzer, Sound, Sync):
+        assert set(keys(section)) <= shown, section.__name__
+        assert all(f.metadata["doc"] for f in fields(section) if "read" in f.metadata)
