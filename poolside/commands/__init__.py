@@ -1,0 +1,1 @@
+"""The ``poolside`` subcommands, a module per kind of work; ``poolside.cli`` assembles them."""

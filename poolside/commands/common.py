@@ -1,0 +1,102 @@
+"""What every ``poolside`` command shares: exit statuses, argument types, the
+config in force, and how bad input is said.
+
+Exit status is a contract for scripts: 0 success, 1 bad input (every problem
+printed as ``file:line:col: message``), 2 usage errors (argparse's own).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from datetime import date
+
+from poolside.config import Config, find_config, load_config
+from poolside.core.yamlfile import FileProblems
+
+EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as the shell reports a reader gone away
+SCREENS = ("home", "checkin", "get-ready", "running", "paused", "finished", "error")
+
+
+class BadInput(Exception):
+    """Bad input already explained to the user; exit status 1."""
+
+
+class MissingConfig(BadInput):
+    """The config named (--config, $POOLSIDE_CONFIG) is not there."""
+
+
+def screen_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--size", type=size, metavar="WxH", help="screen or window size")
+    parser.add_argument(
+        "--theme",
+        choices=("colour", "plain"),
+        default="colour",
+        help="plain: black and white, for bright sun",
+    )
+
+
+def positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number: {text}")
+    return value
+
+
+def whole(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more, got {text!r}")
+    return value
+
+
+def non_negative(text: str) -> float:
+    return 0.0 if text.strip() in ("0", "0.0") else positive(text)
+
+
+def participant(text: str) -> str:
+    from poolside.records.attendance import PARTICIPANT_CODE  # sqlite3 only where needed
+
+    if not PARTICIPANT_CODE.fullmatch(text):
+        raise argparse.ArgumentTypeError(
+            f"participant codes are letters, digits, - and _ (e.g. P001), got {text!r}"
+        )
+    return text
+
+
+def size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a size (WxH, e.g. 1920x1080): {text}") from None
+    if not (64 <= width <= 16384 and 64 <= height <= 16384):
+        raise argparse.ArgumentTypeError(f"size out of range: {text}")
+    return width, height
+
+
+def day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text}") from None
+
+
+def config_for(args: argparse.Namespace) -> Config:
+    path = find_config(args.config)
+    if path is not None and not os.path.lexists(path):
+        raise MissingConfig(f"config file not found: {path}")
+    return load_config(path)
+
+
+def problem_lines(err: Exception) -> tuple[str, ...]:
+    """Bad input as the user reads it: located file problems, else one line."""
+    if isinstance(err, FileProblems):
+        return tuple(str(p) for p in err.problems)
+    return (f"poolside: {err}",)

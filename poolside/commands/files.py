@@ -1,0 +1,225 @@
+"""``poolside check``, ``plan``, ``today`` and ``render``: looking at programs, plans and config."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from poolside.commands.common import (
+    EXIT_BAD_INPUT,
+    EXIT_OK,
+    SCREENS,
+    BadInput,
+    config_for,
+    day,
+    screen_options,
+)
+from poolside.config import CONFIG_KEYS, load_config
+from poolside.core import catalog
+from poolside.core.bounded import Unreadable, read_bounded
+from poolside.core.plan import load_plan
+from poolside.core.program import Program, load_program
+from poolside.core.timefmt import clock_text
+from poolside.core.yamlfile import MAX_FILE_BYTES, FileProblems, Problem
+from poolside.selection import choose_program
+
+if TYPE_CHECKING:
+    pass
+
+
+def add_parsers(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    config_option: argparse.ArgumentParser,
+) -> None:
+    check = commands.add_parser(
+        "check",
+        help="validate program, plan and config files",
+        description="Validate program, plan, config and roster (.csv) files (a folder: every "
+        "*.yaml and *.csv in it). "
+        "Prints every problem as FILE:LINE:COL: message; exit 1 if there is any.",
+    )
+    check.add_argument("paths", nargs="+", metavar="PATH")
+    check.set_defaults(handler=_check)
+    plan = commands.add_parser(
+        "plan",
+        help="print a program's timeline",
+        description="Print the timeline of PROGRAM (a file, or a bundled name such as "
+        f"{catalog.DEFAULT_PROGRAM}).",
+    )
+    plan.add_argument("program", metavar="PROGRAM")
+    plan.add_argument("--json", action="store_true", help="print one JSON object")
+    plan.set_defaults(handler=_plan)
+    today = commands.add_parser(
+        "today",
+        parents=[config_option],
+        help="which week of the plan it is and which program runs",
+        description="Show the plan week and program for a day, from the program start date "
+        "(program_start in the config, or --start).",
+    )
+    today.add_argument("--start", type=day, metavar="YYYY-MM-DD", help="program start date")
+    today.add_argument("--date", type=day, metavar="YYYY-MM-DD", help="the day (default: today)")
+    today.add_argument("--plan", metavar="PLAN", help="plan file or bundled name")
+    today.set_defaults(handler=_today)
+    render = commands.add_parser(
+        "render",
+        parents=[config_option],
+        help="save a screen as a PNG",
+        description="Render the screen as it looks at second --at of PROGRAM (default: "
+        "the one 'poolside run' would run) into a PNG, or another --screen.",
+    )
+    render.add_argument("program", nargs="?", metavar="PROGRAM")
+    render.add_argument(
+        "--at",
+        type=float,
+        metavar="SECONDS",
+        help="program second to show: 0 to its length for running and paused (default 125),"
+        " -10 to 0 for get-ready (default -7); not for the other screens",
+    )
+    render.add_argument("--screen", choices=SCREENS, default="running")
+    render.add_argument("--out", required=True, metavar="FILE.png")
+    screen_options(render)
+    render.set_defaults(handler=_render)
+
+
+def _check(args: argparse.Namespace) -> int:
+    problems: list[Problem] = []
+    for path in _expand(args.paths):
+        try:
+            summary = _check_one(path)
+        except FileProblems as err:
+            problems.extend(err.problems)
+        else:
+            print(f"{path}: ok ({summary})")
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    return EXIT_BAD_INPUT if problems else EXIT_OK
+
+
+def _expand(paths: Sequence[str]) -> list[Path]:
+    expanded: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            expanded.extend(sorted([*path.glob("*.yaml"), *path.glob("*.csv")]))
+        else:
+            expanded.append(path)
+    return expanded
+
+
+def _check_one(path: Path) -> str:
+    kind = _kind_of(path)
+    if kind == "config":
+        load_config(path)
+        return "config"
+    if kind == "roster":
+        from poolside.records.roster import load_roster
+
+        return f"roster, {len(load_roster(path).members)} participants"
+    if kind == "plan":
+        plan = load_plan(path)
+        return f"plan {plan.name}, {plan.weeks} weeks x {plan.sessions_per_week}"
+    program = load_program(path)
+    return f"program {program.name}, {clock_text(program.duration_s)}"
+
+
+def _kind_of(path: Path) -> str:
+    """Roster (.csv), plan, program or config (by top-level keys or a config* name)."""
+    if path.suffix.lower() == ".csv":
+        return "roster"
+    try:
+        head = read_bounded(path, MAX_FILE_BYTES)[:100_000].decode("utf-8", "replace")
+    except (OSError, Unreadable):
+        return "program"  # its loader says what is wrong, with the file's name
+    keys = set(re.findall(r"^([A-Za-z_]+)\s*:", head, flags=re.MULTILINE))
+    if "schedule" in keys:
+        return "plan"
+    if "phases" in keys:
+        return "program"
+    if path.name.startswith("config") or keys & set(CONFIG_KEYS):
+        return "config"
+    return "program"
+
+
+def _plan(args: argparse.Namespace) -> int:
+    program = load_program(catalog.resolve(args.program))
+    if args.json:
+        print(json.dumps(_plan_json(program), ensure_ascii=False))
+    else:
+        print(_plan_table(program))
+    return EXIT_OK
+
+
+def _plan_json(program: Program) -> dict[str, object]:
+    return {
+        "name": program.name,
+        "duration_s": program.duration_s,
+        "phases": [
+            {
+                "index": p.index,
+                "start_s": p.start_s,
+                "duration_s": p.duration_s,
+                "kind": p.kind,
+                "label": p.label,
+                "move": p.move,
+            }
+            for p in program.phases
+        ],
+    }
+
+
+def _plan_table(program: Program) -> str:
+    width = max([len(p.move or "") for p in program.phases] + [4])
+    lines = [
+        f"{program.name}: {program.title} ({clock_text(program.duration_s)})",
+        "",
+        f"{'clock':>6}  {'phase':<10} {'move':<{width}}  {'length':>6}  {'total':>6}",
+    ]
+    for p in program.phases:
+        where = f"  block {p.block} · {p.round}/{p.rounds}" if p.block else ""
+        lines.append(
+            f"{clock_text(p.start_s):>6}  {p.label:<10} {p.move or '':<{width}}  "
+            f"{clock_text(p.duration_s):>6}  {clock_text(p.end_s):>6}{where}"
+        )
+    lines.append(f"{clock_text(program.duration_s):>6}  END")
+    return "\n".join(lines)
+
+
+def _today(args: argparse.Namespace) -> int:
+    config = config_for(args)
+    start = args.start or config.program_start
+    if start is None:
+        raise BadInput("no program start date: give --start YYYY-MM-DD or set program_start")
+    day = args.date or date.today()
+    plan = load_plan(catalog.resolve(args.plan) if args.plan else config.plan_file())
+    week = plan.week_of(start, day)
+    if week is None:
+        when = "before the program starts" if day < start else "after the program's last week"
+        print(f"{day}: {when} (start {start}, {plan.weeks} weeks)")
+        return EXIT_OK
+    entry = plan.for_week(week)
+    program = entry.load()
+    blocks = f", {entry.blocks} block(s)" if entry.blocks else ""
+    note = f" · {entry.note}" if entry.note else ""
+    print(
+        f"{day}: week {week} of {plan.weeks} · {program.name}{blocks} "
+        f"({clock_text(program.duration_s)}){note}"
+    )
+    return EXIT_OK
+
+
+def _render(args: argparse.Namespace) -> int:
+    from poolside.render import ImpossibleMoment, render_png
+
+    choice = choose_program(args.program, config_for(args), date.today())
+    try:
+        render_png(choice, args.screen, args.at, args.size or (1280, 720), args.theme, args.out)
+    except ImpossibleMoment as err:
+        raise BadInput(f"render: {err}") from None
+    print(args.out)
+    return EXIT_OK
