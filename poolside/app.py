@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import pygame
 
 from poolside.config import Config
+from poolside.core.actions import DECK, Action
 from poolside.core.checkin import Roll
 from poolside.core.clock import Clock, clock_for
 from poolside.core.debrief import Debrief, questions_for
@@ -402,14 +403,14 @@ class _WindowInputs:
             return EXIT_AFTER_ERROR  # systemd (Restart=always) starts a fresh kiosk
         for action in actions:
             now = clock.now()
-            if action == "close" or (
-                action == "quit" and (kiosk.error is not None or not kiosk.in_class(now))
+            if action == Action.CLOSE or (
+                action == Action.QUIT and (kiosk.error is not None or not kiosk.in_class(now))
             ):
                 return 0
-            if action == "fullscreen":
+            if action == Action.FULLSCREEN:
                 self.window.toggle()
                 kiosk.redraw()
-            elif action == "redraw":
+            elif action == Action.REDRAW:
                 kiosk.redraw()
             else:
                 kiosk.act(action, now)
@@ -422,7 +423,7 @@ def leave_error(actions: list[Output], since: float | None, notifier: Notifier, 
     Any press of START, NEXT or STOP asks for a fresh start; under systemd an
     error left standing for ERROR_RESTART_S does too.
     """
-    if any(a in ("toggle", "hold", "next", "back", "stop") for a in actions):
+    if any(a in DECK for a in actions):
         _say("leaving the error screen: a button was pressed")
         return True
     if notifier.active and since is not None and now - since >= ERROR_RESTART_S:

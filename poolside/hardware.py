@@ -17,6 +17,7 @@ import pygame
 from gpiozero.exc import BadPinFactory
 
 from poolside.config import Config
+from poolside.core.actions import Action
 from poolside.core.cues import cue_name
 from poolside.core.engine import Event
 from poolside.core.presses import PressClassifier, earliest
@@ -29,13 +30,13 @@ from poolside.devices.wakeup import Waker
 
 HOLD_TO_STOP_S = 1.0  # Escape held this long stops a session (real seconds)
 KEYS = {
-    pygame.K_RIGHT: "next",
-    pygame.K_n: "next",
-    pygame.K_LEFT: "back",
-    pygame.K_b: "back",
-    pygame.K_s: "stop",
-    pygame.K_f: "fullscreen",
-    pygame.K_q: "quit",
+    pygame.K_RIGHT: Action.NEXT,
+    pygame.K_n: Action.NEXT,
+    pygame.K_LEFT: Action.BACK,
+    pygame.K_b: Action.BACK,
+    pygame.K_s: Action.STOP,
+    pygame.K_f: Action.FULLSCREEN,
+    pygame.K_q: Action.QUIT,
 }
 KEYBOARD_HINT = (
     "Space start/pause (hold: begin class) · Right next · Left back · hold Esc stop"
@@ -174,8 +175,10 @@ class Controls:
         # whose press and release are read in one batch has both edges at the
         # same instant: with a debounce window the release would be dropped as
         # chatter and the tap would turn into a hold (an empty class begun).
-        self.classify["escape"] = PressClassifier(None, "stop", HOLD_TO_STOP_S, bounce_s=0.0)
-        self.classify["space"] = PressClassifier("toggle", "hold", BEGIN_HOLD_S, bounce_s=0.0)
+        self.classify["escape"] = PressClassifier(None, Action.STOP, HOLD_TO_STOP_S, bounce_s=0.0)
+        self.classify["space"] = PressClassifier(
+            Action.TOGGLE, Action.HOLD, BEGIN_HOLD_S, bounce_s=0.0
+        )
         self.scans = ScanBuffer()
 
     def action(
@@ -184,7 +187,7 @@ class Controls:
         """What one input event asks for (often nothing, or not yet)."""
         when = time.monotonic() if now is None else now
         if event.type == pygame.QUIT:
-            return ["close"]
+            return [Action.CLOSE]
         if event.type == BUTTON_EDGE and event.role in self.classify:
             return _some(self.classify[event.role].edge(event.pressed, event.when))
         if event.type in (pygame.KEYDOWN, pygame.KEYUP):
@@ -204,7 +207,7 @@ class Controls:
             pygame.WINDOWSIZECHANGED,
             pygame.WINDOWEXPOSED,
         ):
-            return ["redraw"]
+            return [Action.REDRAW]
         return []
 
     def poll(self, now: float) -> list[Output]:

@@ -16,6 +16,7 @@ from typing import IO
 import pygame
 
 from poolside.app import Kiosk, Observer, each_event
+from poolside.core.actions import Action
 from poolside.core.clock import Clock
 from poolside.core.engine import Event, State
 from poolside.core.timefmt import clock_text
@@ -80,7 +81,7 @@ def run_offscreen(
     try:
         loop.run()
     except KeyboardInterrupt:
-        kiosk.act("stop", clock.now())
+        kiosk.act(Action.STOP, clock.now())
         kiosk.tick(clock.now())
     return kiosk.state(clock.now())
 

@@ -20,6 +20,7 @@ from dataclasses import replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from poolside.core.actions import Action
 from poolside.core.engine import State
 from poolside.core.scanner import Output, Scan
 from poolside.core.timefmt import clock_text
@@ -39,17 +40,6 @@ class ScreenName(StrEnum):
     PAUSED = "paused"
     FINISHED = "finished"
     ERROR = "error"
-
-
-class Action(StrEnum):
-    """What the deck, the keys and a code reader ask of a screen (a :class:`Scan` too)."""
-
-    TOGGLE = "toggle"  # START: a short press
-    HOLD = "hold"  # START held
-    NEXT = "next"
-    BACK = "back"  # NEXT held
-    STOP = "stop"  # STOP held (or Escape)
-    QUIT = "quit"  # Q, in a window
 
 
 class Screen:

@@ -10,6 +10,7 @@ import pytest
 
 from poolside.app import Kiosk
 from poolside.config import Config
+from poolside.core.actions import Action
 from poolside.core.checkin import Person, Roll
 from poolside.core.clock import ManualClock
 from poolside.core.engine import State
@@ -17,7 +18,7 @@ from poolside.devices.screen import Renderer
 from poolside.headless import offscreen_kiosk
 from poolside.loop import Loop
 from poolside.notify import Notifier
-from poolside.screens import Action, ScreenName
+from poolside.screens import ScreenName
 from poolside.selection import choose_program
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from poolside.config import Buttons
+from poolside.core.actions import Action
 from poolside.core.presses import PressClassifier
 
 Post = Callable[[str, bool, float], None]
@@ -29,9 +30,9 @@ def classifiers(config: Buttons) -> dict[str, PressClassifier]:
     """
     start_hold_s = BEGIN_HOLD_S if config.stop is not None else config.stop_hold_s
     result = {
-        "start": PressClassifier("toggle", "hold", start_hold_s, config.bounce_s),
-        "next": PressClassifier("next", "back", config.back_hold_s, config.bounce_s),
-        "stop": PressClassifier(None, "stop", config.stop_hold_s, config.bounce_s),
+        "start": PressClassifier(Action.TOGGLE, Action.HOLD, start_hold_s, config.bounce_s),
+        "next": PressClassifier(Action.NEXT, Action.BACK, config.back_hold_s, config.bounce_s),
+        "stop": PressClassifier(None, Action.STOP, config.stop_hold_s, config.bounce_s),
     }
     return {role: c for role, c in result.items() if getattr(config, role) is not None}
 
