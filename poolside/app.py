@@ -1,13 +1,15 @@
-"""The kiosk: the main loop that wires the engine, the view and the screen.
+"""The kiosk: its state, its screens, and the window it runs in.
 
-One thread owns pygame, the engine and (later) the store. The loop sleeps
-until the next engine deadline, the next visible change (a digit, a 3-2-1
-pulse) or input, and redraws only when the view has changed: about once a
-second, not sixty times.
+One thread owns pygame, the engine and the store. :class:`Kiosk` is the
+state (the session, the roll, the records, an error) and its one step,
+``tick``; :mod:`poolside.screens` says what each screen shows and what the
+buttons do there; :mod:`poolside.loop` turns the step until the next
+deadline or input, and the kiosk redraws only when the view has changed:
+about once a second, not sixty times.
 
-The same :class:`Kiosk` runs in a window (``poolside run``) and off-screen
-(``poolside run --headless``), so tests and benchmarks exercise the real
-drawing code.
+The same :class:`Kiosk` runs in a window (``poolside run``, here) and
+off-screen (``poolside run --headless``), so tests and benchmarks exercise
+the real drawing code.
 """
 
 from __future__ import annotations

@@ -25,9 +25,12 @@ PROGRAMS = REPO / "programs"
 
 @pytest.fixture(autouse=True)
 def _no_user_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
-    """Keep the developer's own ~/.config and ~/.cache out of every test."""
+    """Keep the developer's own ~/.config, ~/.cache and runtime folder out of every test."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+    runtime = tmp_path_factory.mktemp("runtime")  # where held writes are kept, not /dev/shm
+    runtime.chmod(0o700)
+    monkeypatch.setenv("RUNTIME_DIRECTORY", str(runtime))
     monkeypatch.delenv("POOLSIDE_CONFIG", raising=False)
 
 

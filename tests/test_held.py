@@ -92,3 +92,24 @@ def test_the_runtime_folder_is_used_only_when_private(
     assert held.spill_path(tmp_path / "other", "pool-a") != path, "one file per data folder"
     runtime.chmod(0o777)
     assert held.spill_path(tmp_path / "data", "pool-a") != path, "a shared folder is passed over"
+
+
+def test_kept_writes_put_in_twice_are_in_once(tmp_path: Path) -> None:
+    """A start-up that put the kept writes in and died before removing the file:
+    the next one meets records already there, and neither crashes nor doubles them."""
+    from poolside.core.checkin import Person, Roll
+    from poolside.records.attendance import Attendance
+
+    store = Store(tmp_path / "data")
+    try:
+        writes = _writes()
+        for name, args in writes[:-1]:
+            getattr(store, name)(*args)
+        attendance = Attendance(store, Roll([Person("P001", "Ann")]))
+        assert attendance.spill is not None
+        held.save(attendance.spill, writes)
+        attendance.take_back_held()
+        assert attendance.saving and not attendance.spill.exists()
+        assert len(store.records()) == 1
+    finally:
+        store.close()

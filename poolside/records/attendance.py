@@ -154,6 +154,8 @@ class Attendance:
                     make_batches(self.store)
                 else:
                     getattr(self.store, name)(*args)
+            except sqlite3.IntegrityError:
+                pass  # already in: a kept write put in by a start-up that then died
             except (sqlite3.OperationalError, OSError) as err:
                 if is_disk_full(err, self.store.folder) and self.store.give_up_reserve():
                     continue  # the reserve's space is free now: the same write again
