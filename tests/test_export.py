@@ -81,14 +81,58 @@ def _fixture() -> list[dict]:
     return records
 
 
-EXPECTED = """\
-participant,start,attended,prescribed,adherence_pct,completed_pct,first_session,last_session,longest_missed_run,interruptions,early_terminations,sessions,meets_threshold
-D,2027-01-04,0,72,0.0,0.0,,,72,1,0,0,no
-B,2027-01-04,36,72,50.0,100.0,2027-01-04,2027-03-26,36,1,0,37,no
-C,2027-01-04,48,72,66.7,99.0,2027-01-04,2027-06-16,1,0,1,48,no
-E,2027-01-04,67,72,93.1,100.0,2027-01-04,2027-06-18,9,1,0,67,yes
-A,2027-01-04,72,72,100.0,100.0,2027-01-04,2027-06-18,0,0,0,72,yes
+HEADER = (
+    "participant,start,attended,prescribed,adherence_pct,completed_pct,first_session,"
+    "last_session,longest_missed_run,interruptions,early_terminations,sessions,"
+    "meets_threshold,weeks_due,prescribed_to_date,attended_to_date,adherence_to_date_pct,"
+    "meets_threshold_to_date"
+)
+EXPECTED = f"""\
+{HEADER}
+D,2027-01-04,0,72,0.0,0.0,,,72,1,0,0,no,24,72,0,0.0,no
+B,2027-01-04,36,72,50.0,100.0,2027-01-04,2027-03-26,36,1,0,37,no,24,72,36,50.0,no
+C,2027-01-04,48,72,66.7,99.0,2027-01-04,2027-06-16,1,0,1,48,no,24,72,48,66.7,no
+E,2027-01-04,67,72,93.1,100.0,2027-01-04,2027-06-18,9,1,0,67,yes,24,72,67,93.1,yes
+A,2027-01-04,72,72,100.0,100.0,2027-01-04,2027-06-18,0,0,0,72,yes,24,72,72,100.0,yes
 """
+# Week 6 under way (Wednesday 2027-02-10): the records so far, worked out by hand.
+# Five weeks are due (15 sessions); week 6's days count at the end, not yet to date.
+# E's four days a week make up for week 5 to date; A, B and E tie at 100 %, E's
+# run of 3 missed in week 5 puts it first among them.
+EXPECTED_WEEK_6 = f"""\
+{HEADER}
+D,2027-01-04,0,72,0.0,0.0,,,15,1,0,0,no,5,15,0,0.0,no
+C,2027-01-04,12,72,16.7,95.8,2027-01-04,2027-02-10,1,0,1,12,no,5,15,10,66.7,no
+E,2027-01-04,16,72,22.2,100.0,2027-01-04,2027-01-30,3,1,0,16,no,5,15,16,100.0,yes
+A,2027-01-04,17,72,23.6,100.0,2027-01-04,2027-02-10,0,0,0,17,no,5,15,15,100.0,yes
+B,2027-01-04,17,72,23.6,100.0,2027-01-04,2027-02-10,0,0,0,18,no,5,15,15,100.0,yes
+"""
+
+
+def test_at_week_6_the_figures_to_date_and_the_weeks_not_yet_due_are_right(
+    tmp_path: Path,
+) -> None:
+    """A coordinator reading the export mid-program: a participant at every
+    session so far is at 100 % to date, not 24 %, and weeks to come are blank."""
+    as_of = "2027-02-10"
+    records = [r for r in _fixture() if r["started_at"][:10] <= as_of]
+    _write(tmp_path / "pi", "pool-a-0000001-0000400.jsonl", records)
+    roster = tmp_path / "roster.csv"
+    roster.write_text("code,name\nA,\nB,\nC,\nD,\nE,\n")
+    out = tmp_path / "out"
+    result = run_poolside(
+        "export", str(tmp_path / "pi"), "--out", str(out), "--start", "2027-01-04",
+        "--tz", "UTC", "--as-of", as_of, "--roster", str(roster),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert f"as of {as_of}" in result.stdout
+    assert (out / "participants.csv").read_text().replace("\r\n", "\n") == EXPECTED_WEEK_6
+    weekly = {row["participant"]: row for row in _csv(out / "weekly.csv")}
+    assert [weekly["A"][f"week_{n}"] for n in range(1, 9)] == ["3"] * 5 + ["2", "", ""]
+    assert [weekly["E"][f"week_{n}"] for n in range(1, 8)] == ["4"] * 4 + ["0", "0", ""]
+    report = (out / "report.html").read_text()
+    assert "week 7: not yet" in report and "so far (week under way)" in report
+    assert "not yet</text>" in report and "week under way</text>" in report, "the legend"
 
 
 def test_adherence_matches_the_hand_computed_figures(tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from poolside.core.bounded import Unreadable, read_bounded
+from poolside.records import adherence
 from poolside.records.csvsafe import SafeWriter
 from poolside.records.store import CONTRACT, EXTRAS
 
@@ -43,7 +44,6 @@ SESSION_MODES = ("class", "solo")
 MAX_BATCH_BYTES = 64 * 2**20  # a batch holds at most 1000 records: far below this
 MAX_LINE_BYTES = 64 * 2**10  # one record a line; a longer line is not a record
 LISTED = 200  # lines per kind of problem in problems.txt; the rest are counted
-INTERRUPTION_RUN = 3  # consecutive missed sessions that make an interruption
 # The scratch table: how each copy was found, then the record's own fields
 # (the batch contract and the study's extras) with its local calendar day.
 _KEYS = ("id", "digest", "origin", "type", "device", "seq", "local_date")
@@ -76,6 +76,11 @@ PARTICIPANT_COLUMNS = (
     "early_terminations",
     "sessions",
     "meets_threshold",
+    "weeks_due",
+    "prescribed_to_date",
+    "attended_to_date",
+    "adherence_to_date_pct",
+    "meets_threshold_to_date",
 )
 SESSION_COLUMNS = (
     "id",
@@ -176,7 +181,8 @@ class Participant:
     planned_s: int = 0
     completed_s: int = 0
     early: int = 0
-    weekly: list[int] = field(default_factory=list)
+    weekly: list[int] = field(default_factory=list)  # attended days, week by week
+    started: int = 0  # weeks begun by the as-of day; the later ones are not yet
     row: dict[str, Any] = field(default_factory=dict)
 
 
@@ -224,7 +230,8 @@ def export(
     _write_report(out, ranked, settings, start, totals, problems)
     return (
         f"week 1 starts {start} ({said}); {len(files)} files, {unique} unique records, "
-        f"{len(participants)} participants, {totals['problems']} problem(s); written to {out}"
+        f"{len(participants)} participants, {totals['problems']} problem(s); "
+        f"figures as of {settings.as_of or date.today()}; written to {out}"
     )
 
 
@@ -569,57 +576,54 @@ def _blank(value: object) -> object:
 
 
 def _finish(person: Participant, settings: Settings) -> Participant:
-    """The participant's row of participants.csv, by docs/attendance.md's definitions."""
+    """The participant's row of participants.csv, by :mod:`poolside.records.adherence`."""
     per_week, weeks = settings.per_week, settings.weeks
     person.weekly = [0] * weeks
     for day in person.days:
         person.weekly[(day - person.start).days // 7] += 1
     as_of = settings.as_of or date.today()
-    ended = [w for w in range(weeks) if person.start + timedelta(days=7 * w + 6) <= as_of]
-    slots: list[bool] = []  # each prescribed session of the weeks ended: attended or missed
-    for w in ended:
-        done = min(person.weekly[w], per_week)
-        slots += [True] * done + [False] * (per_week - done)
-    runs = _missed_runs(slots)
-    attended = len(person.days)
-    prescribed = settings.prescribed
-    adherence = 100 * min(attended, prescribed) / prescribed
+    due = adherence.weeks_due(person.start, weeks, as_of)
+    person.started = adherence.weeks_started(person.start, weeks, as_of)
+    runs = adherence.missed_runs(person.weekly, per_week, due)
+    attended, attended_to_date = len(person.days), sum(person.weekly[:due])
+    prescribed, prescribed_to_date = settings.prescribed, per_week * due
+    at_end = adherence.adherence_pct(attended, prescribed) or 0.0
+    to_date = adherence.adherence_pct(attended_to_date, prescribed_to_date)
     completed = 100 * person.completed_s / person.planned_s if person.planned_s else 0.0
     person.row = {
         "participant": person.code,
         "start": person.start.isoformat(),
         "attended": attended,
         "prescribed": prescribed,
-        "adherence_pct": f"{adherence:.1f}",
+        "adherence_pct": f"{at_end:.1f}",
         "completed_pct": f"{completed:.1f}",
         "first_session": min(person.days).isoformat() if person.days else "",
         "last_session": max(person.days).isoformat() if person.days else "",
         "longest_missed_run": max(runs, default=0),
-        "interruptions": sum(1 for run in runs if run >= INTERRUPTION_RUN),
+        "interruptions": sum(1 for run in runs if run >= adherence.INTERRUPTION_RUN),
         "early_terminations": person.early,
         "sessions": person.sessions,
-        "meets_threshold": "yes" if adherence >= settings.threshold else "no",
+        "meets_threshold": "yes" if at_end >= settings.threshold else "no",
+        "weeks_due": due,
+        "prescribed_to_date": prescribed_to_date,
+        "attended_to_date": attended_to_date,
+        "adherence_to_date_pct": "" if to_date is None else f"{to_date:.1f}",
+        "meets_threshold_to_date": ""
+        if to_date is None
+        else _yes_no(to_date >= settings.threshold),
     }
     return person
 
 
-def _missed_runs(slots: list[bool]) -> list[int]:
-    runs, run = [], 0
-    for attended in slots:
-        if attended:
-            if run:
-                runs.append(run)
-            run = 0
-        else:
-            run += 1
-    if run:
-        runs.append(run)
-    return runs
+def _yes_no(flag: bool) -> str:
+    return "yes" if flag else "no"
 
 
 def _risk(person: Participant) -> tuple[float, int, str]:
-    """Most at risk first: lowest adherence, then the longest run of missed sessions."""
-    return (float(person.row["adherence_pct"]), -person.row["longest_missed_run"], person.code)
+    """Most at risk first: lowest adherence so far (none due yet: last), then the
+    longest run of missed sessions."""
+    so_far = person.row["adherence_to_date_pct"]
+    return (float(so_far) if so_far else 101.0, -person.row["longest_missed_run"], person.code)
 
 
 def _write_participants(out: Path, participants: list[Participant]) -> None:
@@ -633,7 +637,9 @@ def _write_weekly(out: Path, participants: list[Participant], weeks: int) -> Non
     with open(out / "weekly.csv", "w", newline="", encoding="utf-8") as handle:
         writer = SafeWriter(handle)
         writer.writerow(["participant", *(f"week_{n}" for n in range(1, weeks + 1))])
-        writer.writerows([p.code, *p.weekly] for p in participants)
+        writer.writerows(  # weeks not begun by the as-of day are blank: not yet, not missed
+            [p.code, *p.weekly[: p.started], *[""] * (weeks - p.started)] for p in participants
+        )
 
 
 # -- the report --------------------------------------------------------------------------
@@ -683,12 +689,19 @@ Counted as of {settings.as_of or date.today()}.</p>
     (out / "report.html").write_text(page, encoding="utf-8")
 
 
+NOT_YET = "#e0e0e0"  # a week not begun by the as-of day: grey, no number
+UNDER_WAY = 'stroke="#d95f02" stroke-width="2" stroke-dasharray="3 2"'  # the week not yet due
+
+
 def _heatmap(ranked: list[Participant], settings: Settings) -> str:
+    """Attended days per participant and week: blues by days; the week under way
+    outlined (it is not due yet); weeks not begun grey and empty, not missed."""
     cell, label_w, top = 22, 90, 30
     width = label_w + cell * settings.weeks + 10
-    height = top + cell * len(ranked) + 10
+    legend_y = top + cell * len(ranked) + 12
+    height = legend_y + cell + 10
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{max(width, 520)}" height="{height}" '
         f'font-family="sans-serif" font-size="11" role="img" '
         f'aria-label="attended days per participant and week">'
     ]
@@ -697,20 +710,53 @@ def _heatmap(ranked: list[Participant], settings: Settings) -> str:
         parts.append(f'<text x="{x}" y="{top - 8}" text-anchor="middle">{w + 1}</text>')
     for r, person in enumerate(ranked):
         y = top + r * cell
-        parts.append(
-            f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end">'
-            f"{html.escape(person.code)}</text>"
-        )
+        code = html.escape(person.code)
+        parts.append(f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end">{code}</text>')
         for w, days in enumerate(person.weekly):
+            x = label_w + w * cell
+            if w >= person.started:
+                parts.append(
+                    f'<rect x="{x}" y="{y}" width="{cell - 1}" height="{cell - 1}" '
+                    f'fill="{NOT_YET}"><title>{code} week {w + 1}: not yet</title></rect>'
+                )
+                continue
+            under_way = w == person.started - 1 and w >= int(person.row["weeks_due"])
             shade = min(len(_BLUES) - 1, round(days / settings.per_week * (len(_BLUES) - 1)))
             ink = "#fff" if shade >= 3 else "#111"
-            x = label_w + w * cell
+            outline = (
+                ' stroke="#d95f02" stroke-width="2" stroke-dasharray="3 2"' if under_way else ""
+            )
+            note = " so far (week under way)" if under_way else ""
             parts.append(
                 f'<rect x="{x}" y="{y}" width="{cell - 1}" height="{cell - 1}" '
-                f'fill="{_BLUES[shade]}"><title>{html.escape(person.code)} week {w + 1}: '
-                f"{days} days</title></rect>"
+                f'fill="{_BLUES[shade]}"{outline}><title>{code} week {w + 1}: '
+                f"{days} days{note}</title></rect>"
                 f'<text x="{x + cell / 2}" y="{y + 15}" text-anchor="middle" '
                 f'fill="{ink}">{days}</text>'
             )
+    parts.append(_legend(label_w, legend_y, cell, settings.per_week))
     parts.append("</svg>")
+    return "".join(parts)
+
+
+def _legend(x: int, y: int, cell: int, per_week: int) -> str:
+    """What the cells mean: days attended, the week under way, not yet."""
+    items = []
+    for days in range(per_week + 1):
+        shade = min(len(_BLUES) - 1, round(days / per_week * (len(_BLUES) - 1)))
+        items.append((f'fill="{_BLUES[shade]}"', f"{days} day{'s' if days != 1 else ''}"))
+    items.append(
+        (
+            f'fill="{_BLUES[0]}" stroke="#d95f02" stroke-width="2" stroke-dasharray="3 2"',
+            "week under way",
+        )
+    )
+    items.append((f'fill="{NOT_YET}"', "not yet"))
+    parts = []
+    for style, label in items:
+        parts.append(
+            f'<rect x="{x}" y="{y}" width="{cell - 1}" height="{cell - 1}" {style}/>'
+            f'<text x="{x + cell + 4}" y="{y + 15}">{label}</text>'
+        )
+        x += cell + 8 + 7 * len(label)
     return "".join(parts)
