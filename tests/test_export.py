@@ -341,3 +341,71 @@ def test_well_formed_but_impossible_values_are_reported_not_used(tmp_path: Path)
         assert said in problems, (said, problems)
     sessions = _csv(out / "sessions.csv")
     assert sorted(row["participant"] for row in sessions) == ["A", "A", "B"]
+
+
+def _valid(field: dict[str, str], value: str) -> bool:
+    """Would REDCap's import take ``value`` for this dictionary field? Its own checks."""
+    from datetime import datetime
+
+    kind = field["Field Type"]
+    check = field["Text Validation Type OR Show Slider Number"]
+    if value == "":
+        return True  # nothing is required
+    if kind == "yesno":
+        return value in ("0", "1")
+    if kind in ("radio", "dropdown"):
+        codes = [
+            c.split(",")[0].strip()
+            for c in field["Choices, Calculations, OR Slider Labels"].split("|")
+        ]
+        return value in codes
+    if check == "integer":
+        low, high = field["Text Validation Min"], field["Text Validation Max"]
+        return (
+            value.lstrip("-").isdigit()
+            and (not low or int(value) >= int(low))
+            and (not high or int(value) <= int(high))
+        )
+    if check == "date_ymd":
+        return len(value) == 10 and date.fromisoformat(value) is not None
+    if check == "datetime_seconds_ymd":
+        return datetime.strptime(value, "%Y-%m-%d %H:%M:%S") is not None
+    return kind == "text" and check == ""
+
+
+def test_every_redcap_column_is_in_the_dictionary_and_every_value_fits_its_field(
+    tmp_path: Path,
+) -> None:
+    """REDCap cannot run here: each column of redcap.csv is held against the
+    dictionary the export writes beside it, value by value, with REDCap's rules
+    (integer bounds, date_ymd, datetime_seconds_ymd, yes/no 1/0, choice codes)."""
+    records = _fixture()
+    records[5].update(stopped_early=True, stop_reason="pain or injury", completed_s=300)
+    records[9].update(effort=15, blocks_done=2, blocks_planned=3, week=2, mode="solo")
+    _write(tmp_path / "pi", "pool-a-0000001-0000400.jsonl", records)
+    out = tmp_path / "out"
+    result = run_poolside(
+        "export", str(tmp_path / "pi"), "--out", str(out), "--start", "2027-01-04",
+        "--tz", "Europe/Oslo", "--as-of", "2027-07-01",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    dictionary = _csv(out / "redcap-dictionary.csv")
+    rows = _csv(out / "redcap.csv")
+    columns = list(rows[0])
+    system = ["redcap_repeat_instrument", "redcap_repeat_instance"]
+    assert columns[0] == "record_id" and columns[1:3] == system
+    assert [f["Variable / Field Name"] for f in dictionary] == [
+        c for c in columns if c not in system
+    ]
+    assert {f["Form Name"] for f in dictionary[1:]} == {"session"}
+    by_name = {f["Variable / Field Name"]: f for f in dictionary}
+    bad = [
+        (row["session_id"], name, value)
+        for row in rows
+        for name, value in row.items()
+        if name not in system and not _valid(by_name[name], value)
+    ]
+    assert bad == [] and len(rows) == len(records), "every session, inside the window or not"
+    starts = {row["session_start"] for row in rows}
+    assert "2027-01-04 10:00:00" in starts, "09:00 UTC as Oslo's local time"
+    assert {row["stop_reason"] for row in rows} >= {"pain_or_injury", ""}

@@ -31,6 +31,8 @@ from typing import IO, Any
 from poolside.core.bounded import Unreadable, read_bounded
 from poolside.records import adherence
 from poolside.records.csvsafe import SafeWriter
+from poolside.records.redcap import DICTIONARY_COLUMNS, local_start, stop_reason_code
+from poolside.records.redcap import fields as redcap_fields
 from poolside.records.store import CONTRACT, EXTRAS
 
 KNOWN = (*CONTRACT, *EXTRAS, "boot_id", "monotonic_s")
@@ -217,6 +219,7 @@ def export(
     ranked = sorted(participants, key=_risk)
     _write_participants(out, ranked)
     _write_weekly(out, participants, settings.weeks)
+    _write_redcap_dictionary(out, settings.weeks)
     with open(out / "problems.txt", "w", encoding="utf-8") as stream:
         problems.write(stream)
     totals = {
@@ -514,6 +517,7 @@ def _write_sessions(
         redcap = SafeWriter(redcap_file)
         sessions.writerow(SESSION_COLUMNS)
         redcap.writerow(REDCAP_COLUMNS)
+        zone = settings.zone
         for row in db.execute(query):
             (rid, code, local, started, synced, device, seq, program, week, mode) = row[:10]
             planned, completed, b_planned, b_done, early, reason, effort, origin = row[10:]
@@ -549,11 +553,12 @@ def _write_sessions(
                     *(_blank(reason), _blank(effort), names[origin >> 32]),
                 ]
             )
-            redcap.writerow(
+            redcap.writerow(  # in the forms redcap-dictionary.csv validates
                 [
-                    *(code, REDCAP_INSTRUMENT, instance, rid, local, started, week_text),
-                    *(program, mode, planned, completed, _blank(b_done), _blank(b_planned)),
-                    *(int(bool(early)), _blank(reason), _blank(effort), int(bool(synced)), device),
+                    *(code, REDCAP_INSTRUMENT, instance, rid, local, local_start(started, zone)),
+                    *(week_text, program, mode, planned, completed, _blank(b_done)),
+                    *(_blank(b_planned), int(bool(early)), stop_reason_code(reason or "")),
+                    *(_blank(effort), int(bool(synced)), device),
                 ]
             )
         if current is not None:
@@ -640,6 +645,13 @@ def _write_weekly(out: Path, participants: list[Participant], weeks: int) -> Non
         writer.writerows(  # weeks not begun by the as-of day are blank: not yet, not missed
             [p.code, *p.weekly[: p.started], *[""] * (weeks - p.started)] for p in participants
         )
+
+
+def _write_redcap_dictionary(out: Path, weeks: int) -> None:
+    with open(out / "redcap-dictionary.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = SafeWriter(handle)
+        writer.writerow(DICTIONARY_COLUMNS)
+        writer.writerows(field.row() for field in redcap_fields(weeks))
 
 
 # -- the report --------------------------------------------------------------------------
