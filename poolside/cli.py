@@ -7,12 +7,13 @@ printed as ``file:line:col: message``), 2 usage errors (argparse's own).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 from poolside import __version__
 from poolside.commands import data, files, run
-from poolside.commands.common import EXIT_BAD_INPUT, BadInput, problem_lines
+from poolside.commands.common import EXIT_BAD_INPUT, EXIT_BROKEN_PIPE, BadInput, problem_lines
 from poolside.core import catalog
 from poolside.core.yamlfile import FileProblems
 from poolside.errors import CannotRun
@@ -26,6 +27,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (FileProblems, catalog.UnknownProgram, BadInput, CannotRun) as err:
         print("\n".join(problem_lines(err)), file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:  # the reader went away (`poolside plan six-month | head`): quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except OSError as err:  # permission, missing, full, read-only: one line, never a traceback
         where = f": {err.filename}" if err.filename else ""
         print(f"poolside: {err.strerror or err}{where}", file=sys.stderr)

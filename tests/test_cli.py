@@ -309,3 +309,18 @@ def test_the_config_s_program_and_plan_are_found_from_its_folder_by_run_and_doct
         )
         said = doctor.stdout + doctor.stderr
         assert f"program: {name}" in said and "PROBLEM  plan" not in said, said
+
+
+def test_plan_prints_the_six_month_plan_week_by_week_with_its_dates() -> None:
+    table = run_poolside("plan", "six-month", "--start", "2027-01-04")
+    assert table.returncode == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert "24 weeks x 3 sessions = 72, week 1 from 2027-01-04" in lines[0]
+    week_8 = next(line for line in lines if line.startswith("   8  "))
+    assert "2027-02-22 to 2027-02-28" in week_8 and "Lighter week" in week_8
+    assert len([line for line in lines if line[:4].strip().isdigit()]) == 24
+    as_json = json.loads(run_poolside("plan", "six-month", "--json").stdout)
+    weeks = as_json["weeks"]
+    assert len(weeks) == 24 and weeks[0]["from"] is None, "no start: no dates"
+    assert [w["week"] for w in weeks if w["note"] == "Lighter week"] == [8, 12, 16, 20]
+    assert weeks[0]["blocks"] == 1 and weeks[4]["duration_s"] == 1200

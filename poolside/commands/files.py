@@ -7,7 +7,7 @@ import json
 import re
 import sys
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,7 +23,7 @@ from poolside.commands.common import (
 from poolside.config import CONFIG_KEYS, load_config
 from poolside.core import catalog
 from poolside.core.bounded import Unreadable, read_bounded
-from poolside.core.plan import load_plan
+from poolside.core.plan import Plan, load_plan
 from poolside.core.program import Program, load_program
 from poolside.core.timefmt import clock_text
 from poolside.core.yamlfile import MAX_FILE_BYTES, FileProblems, Problem
@@ -48,12 +48,16 @@ def add_parsers(
     check.set_defaults(handler=_check)
     plan = commands.add_parser(
         "plan",
-        help="print a program's timeline",
+        help="print a program's timeline, or a plan's weeks",
         description="Print the timeline of PROGRAM (a file, or a bundled name such as "
-        f"{catalog.DEFAULT_PROGRAM}).",
+        f"{catalog.DEFAULT_PROGRAM}), or, for a plan such as six-month, its weeks: dates "
+        "from --start, program, blocks, length and the lighter weeks.",
     )
-    plan.add_argument("program", metavar="PROGRAM")
+    plan.add_argument("program", metavar="PROGRAM|PLAN")
     plan.add_argument("--json", action="store_true", help="print one JSON object")
+    plan.add_argument(
+        "--start", type=day, metavar="YYYY-MM-DD", help="a plan's week 1 (dates in the table)"
+    )
     plan.set_defaults(handler=_plan)
     today = commands.add_parser(
         "today",
@@ -147,11 +151,50 @@ def _kind_of(path: Path) -> str:
 
 
 def _plan(args: argparse.Namespace) -> int:
-    program = load_program(catalog.resolve(args.program))
+    path = catalog.resolve(args.program)
+    if _kind_of(path) == "plan":
+        return _plan_weeks(load_plan(path), args.start, args.json)
+    program = load_program(path)
     if args.json:
         print(json.dumps(_plan_json(program), ensure_ascii=False))
     else:
         print(_plan_table(program))
+    return EXIT_OK
+
+
+def _plan_weeks(plan: Plan, start: date | None, as_json: bool) -> int:
+    """A plan week by week: its dates (given a start), program, blocks, length, note."""
+    rows = []
+    for entry in plan.schedule:
+        program = entry.load()
+        first = start + timedelta(days=7 * (entry.week - 1)) if start else None
+        rows.append(
+            {
+                "week": entry.week,
+                "from": first.isoformat() if first else None,
+                "to": (first + timedelta(days=6)).isoformat() if first else None,
+                "program": program.name,
+                "blocks": program.block_count,
+                "duration_s": program.duration_s,
+                "sessions": plan.sessions_per_week,
+                "note": entry.note,
+            }
+        )
+    if as_json:
+        print(json.dumps({"name": plan.name, "weeks": rows}, ensure_ascii=False))
+        return EXIT_OK
+    print(
+        f"{plan.title or plan.name}: {plan.weeks} weeks x {plan.sessions_per_week} sessions"
+        f" = {plan.prescribed}" + (f", week 1 from {start}" if start else " (--start for dates)")
+    )
+    dates = f"{'dates':<26}" if start else ""
+    print(f"{'week':>4}  {dates}{'program':<28} {'blocks':>6}  {'length':>6}  note")
+    for row in rows:
+        when = f"{row['from']} to {row['to']}  " if start else ""
+        print(
+            f"{row['week']:>4}  {when}{row['program']:<28} {row['blocks']:>6}  "
+            f"{clock_text(int(str(row['duration_s']))):>6}  {row['note']}".rstrip()
+        )
     return EXIT_OK
 
 
