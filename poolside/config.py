@@ -151,6 +151,12 @@ class Config:
         DEFAULT_GET_READY_S, lambda r, n, w: r.seconds(n, w), "countdown, s", key="get_ready"
     )
     roster: Path | None = setting(None, _roster, "who may be checked in (a CSV)")
+    resume_within_s: float = setting(
+        30 * 60.0,
+        lambda r, n, w: r.seconds(n, w),
+        "how long a cut-off or paused class can be resumed",
+        key="resume_within",
+    )
     mode: str = setting("class", _choice(MODES), "how the roll is taken: class, solo, headcount")
     buttons: Buttons = setting(Buttons(), _section(Buttons), "the deck's buttons")
     buzzer: Buzzer = setting(Buzzer(), _section(Buzzer), "the buzzer")

@@ -348,10 +348,57 @@ def test_a_checkpoint_is_offered_only_while_it_is_fresh(tmp_path: Path) -> None:
     store.save_checkpoint("jump-and-hop-20", ["a"], 480.0, 480.0, now)
     same_boot = ClockFacts(now.wall, now.synced, now.boot_id, 1000.0 + 14 * 60)
     assert store.checkpoint(same_boot).position_s == 480.0
-    assert store.checkpoint(ClockFacts(now.wall, False, now.boot_id, 1000.0 + 16 * 60)) is None
+    lightning_hold = ClockFacts(now.wall, False, now.boot_id, 1000.0 + 29 * 60)
+    assert store.checkpoint(lightning_hold) is not None, "30 minutes by default"
+    assert store.checkpoint(lightning_hold, within_s=15 * 60) is None, "resume_within: 15:00"
+    assert store.checkpoint(ClockFacts(now.wall, False, now.boot_id, 1000.0 + 31 * 60)) is None
     rebooted = ClockFacts(now.wall + timedelta(minutes=3), False, "another-boot", 5.0)
     assert store.checkpoint(rebooted).age_s == 180.0
     back_in_time = ClockFacts(now.wall - timedelta(days=2), False, "another-boot", 5.0)
     assert store.checkpoint(back_in_time) is None, "an impossible age offers nothing"
     store.clear_checkpoint()
     assert store.checkpoint(same_boot) is None
+
+
+def test_a_pause_checkpoints_the_class_so_a_long_hold_counts_from_the_pause(
+    tmp_path: Path,
+) -> None:
+    """Paused 20 minutes into a class, then a power cut: the offer is there, from
+    the phase it was paused in, with the time done so far."""
+    from datetime import date
+
+    from poolside.config import Config
+    from poolside.core.checkin import Person, Roll
+    from poolside.core.engine import Session
+    from poolside.records.attendance import Attendance
+    from poolside.selection import choose_program
+
+    choice = choose_program("jump-and-hop-20", Config(), date(2027, 1, 4))
+    store = Store(tmp_path)
+    try:
+        attendance = Attendance(store, Roll([Person("P001", "Ann")], "solo", ["P001"]))
+        session = Session(choice.program, 0)
+        session.start(0.0)
+        attendance(session.poll(0.0), session, 0.0)
+        events = session.poll(200.0)  # into block 1
+        attendance(events, session, 200.0)
+        session.pause(200.0)
+        attendance(session.poll(200.0), session, 200.0)
+        offer = store.checkpoint(clock_facts(time.monotonic()))
+        assert offer is not None and offer.record_ids == tuple(attendance.record_ids)
+        phase = session.current_phase(200.0)
+        assert phase is not None and offer.position_s == phase.start_s
+        assert offer.done_s == session.completed_s(200.0) == 200.0
+    finally:
+        store.close()
+
+
+def test_resume_within_is_read_from_the_config_in_the_forms_durations_take(
+    tmp_path: Path,
+) -> None:
+    from poolside.config import Config, load_config
+
+    path = tmp_path / "config.yaml"
+    path.write_text('resume_within: "45:00"\n')
+    assert load_config(path).resume_within_s == 45 * 60
+    assert Config().resume_within_s == 30 * 60

@@ -92,8 +92,8 @@ def add_parsers(
     run.add_argument(
         "--resume",
         action="store_true",
-        help="continue a run cut off in the last 15 minutes "
-        "(crash, power cut), with the same session records",
+        help="continue a run cut off (crash, power cut) within resume_within of the config "
+        "(default 30 minutes), with the same session records",
     )
     shown = run.add_mutually_exclusive_group()
     shown.add_argument(
@@ -225,7 +225,9 @@ def _recording(
     for notice in store.notices:
         print(f"poolside: {notice}", file=sys.stderr)
     roll = Roll(people, mode, args.participant)
-    attendance, offer = open_attendance(store, roll, choice.program.name, choice.week)
+    attendance, offer = open_attendance(
+        store, roll, choice.program.name, choice.week, config.resume_within_s
+    )
     if args.resume and offer is None:
         print("poolside: nothing to resume: starting afresh", file=sys.stderr)
     if offer is not None and (args.resume or not (headless or args.start)):

@@ -27,7 +27,7 @@ from poolside.core.engine import Event, Session
 from poolside.records.held import Write, load, save, spill_path
 from poolside.records.outbox import make_batches
 from poolside.records.reserve import is_disk_full
-from poolside.records.store import Checkpoint, Run, Store, clock_facts
+from poolside.records.store import RESUME_WITHIN_S, Checkpoint, Run, Store, clock_facts
 
 PARTICIPANT_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")
 
@@ -86,6 +86,10 @@ class Attendance:
                 self._write("progress", list(self.record_ids), done, blocks)
                 if event.type == "phase" and event.phase is not None:
                     self._checkpoint(session.program.name, event.phase.start_s, done)
+            elif event.type == "pause" and event.phase is not None and self.record_ids:
+                # a long hold (lightning, a first-aid call): the window counts from here
+                done = session.completed_s(now)
+                self._checkpoint(session.program.name, event.phase.start_s, done)
             elif event.type in ("finish", "stop"):
                 self._close(event, session.blocks_done(now))
                 self._write("clear_checkpoint")
@@ -170,7 +174,11 @@ class Attendance:
 
 
 def open_attendance(
-    store: Store, roll: Roll, program: str, week: int | None
+    store: Store,
+    roll: Roll,
+    program: str,
+    week: int | None,
+    resume_within_s: float = RESUME_WITHIN_S,
 ) -> tuple[Attendance, Checkpoint | None]:
     """The recorder for this start-up, and the interrupted run it may continue.
 
@@ -186,7 +194,7 @@ def open_attendance(
         person = roll.find(code)
         if person is not None and person.code not in roll.present:
             roll.present.append(person.code)
-    checkpoint = store.checkpoint(facts)
+    checkpoint = store.checkpoint(facts, resume_within_s)
     if checkpoint is not None and checkpoint.program != program:
         checkpoint = None
     if checkpoint is None:

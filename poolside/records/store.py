@@ -97,7 +97,7 @@ CREATE TABLE IF NOT EXISTS checkpoint (
 _META = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)
 """
-RESUME_WITHIN_S = 15 * 60
+RESUME_WITHIN_S = 30 * 60  # a cut-off class may be resumed this long: the usual lightning rule
 ROLL_WITHIN_S = 3 * 60 * 60  # check-ins older than this belong to an earlier class
 
 # The fields of the batch contract (docs/batch-format.md), in order, then the study's extras.
