@@ -409,3 +409,20 @@ def test_every_redcap_column_is_in_the_dictionary_and_every_value_fits_its_field
     starts = {row["session_start"] for row in rows}
     assert "2027-01-04 10:00:00" in starts, "09:00 UTC as Oslo's local time"
     assert {row["stop_reason"] for row in rows} >= {"pain_or_injury", ""}
+
+
+def test_the_report_says_how_many_sessions_had_no_synced_clock_and_from_which_devices(
+    tmp_path: Path,
+) -> None:
+    records = _fixture()[:30]
+    for record in records[:3]:
+        record["clock_synced"] = False
+    records[2]["device"] = "pool-b"
+    _write(tmp_path / "pi", "pool-a-0000001-0000030.jsonl", records)
+    out = tmp_path / "out"
+    result = run_poolside(
+        "export", str(tmp_path / "pi"), "--out", str(out), "--start", "2027-01-04", "--tz", "UTC"
+    )
+    assert result.returncode == 0, result.stderr
+    report = (out / "report.html").read_text()
+    assert "Clock not synchronised when written: 3 session(s) (pool-a 2, pool-b 1)" in report

@@ -214,6 +214,10 @@ def export(
                 "SELECT COUNT(*), COALESCE(SUM(headcount), 0) FROM rec WHERE type = 'headcount'"
             ).fetchone()
             (unique,) = db.execute("SELECT COUNT(*) FROM rec").fetchone()
+            unsynced = db.execute(
+                "SELECT device, COUNT(*) FROM rec WHERE type = 'session' AND NOT clock_synced"
+                " GROUP BY device ORDER BY device"
+            ).fetchall()
         finally:
             db.close()
     ranked = sorted(participants, key=_risk)
@@ -230,7 +234,7 @@ def export(
         "drop_in_people": drop_ins[1],
         "problems": sum(problems.counts.values()),
     }
-    _write_report(out, ranked, settings, start, totals, problems)
+    _write_report(out, ranked, settings, start, totals, problems, unsynced)
     return (
         f"week 1 starts {start} ({said}); {len(files)} files, {unique} unique records, "
         f"{len(participants)} participants, {totals['problems']} problem(s); "
@@ -647,6 +651,18 @@ def _write_weekly(out: Path, participants: list[Participant], weeks: int) -> Non
         )
 
 
+def _unsynced_text(unsynced: list[tuple[str, int]]) -> str:
+    """ "Clock not synchronised: 12 sessions (pool-a 10, pool-b 2)", or that all were."""
+    if not unsynced:
+        return "Every session was written with the clock synchronised."
+    count = sum(n for _, n in unsynced)
+    devices = ", ".join(f"{html.escape(str(device))} {n}" for device, n in unsynced)
+    return (
+        f"Clock not synchronised when written: {count} session(s) ({devices}); their dates"
+        " may be off, see problems.txt."
+    )
+
+
 def _write_redcap_dictionary(out: Path, weeks: int) -> None:
     with open(out / "redcap-dictionary.csv", "w", newline="", encoding="utf-8") as handle:
         writer = SafeWriter(handle)
@@ -665,8 +681,13 @@ def _write_report(
     start: date,
     totals: dict[str, int],
     problems: Problems,
+    unsynced: list[tuple[str, int]],
 ) -> None:
-    """One self-contained page: totals, the table by risk, an inline-SVG heatmap."""
+    """One self-contained page: totals, the table by risk, an inline-SVG heatmap.
+
+    ``unsynced``: (device, sessions) written while its clock was not yet
+    synchronised, whose dates may be wrong; problems.txt lists each.
+    """
     meeting = sum(1 for p in ranked if p.row["meets_threshold"] == "yes")
     esc = html.escape
     head = "".join(f"<th>{esc(c)}</th>" for c in PARTICIPANT_COLUMNS)
@@ -690,6 +711,7 @@ th {{ background: #eee; }}
 <p>{totals["participants"]} participants, {meeting} at or above {settings.threshold:g} %.
 {totals["records"]} unique records from {totals["files"]} files.
 Drop-in classes: {totals["drop_in_classes"]} ({totals["drop_in_people"]} people counted).
+{_unsynced_text(unsynced)}
 Counted as of {settings.as_of or date.today()}.</p>
 <h2>Problems (details in problems.txt)</h2><ul>{kinds}</ul>
 <h2>Participants, most at risk first</h2>
