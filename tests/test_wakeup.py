@@ -101,3 +101,17 @@ def test_a_driver_that_cannot_wake_it_is_looked_at_often_not_every_millisecond(
         assert time.monotonic() - t0 < 1.0
     finally:
         waker.close()
+
+
+def test_on_kmsdrm_with_no_readable_input_device_it_looks_often_instead(
+    display: None, tmp_path: Path
+) -> None:
+    """No /dev/input access (a missing group): keys still reach the loop within 50 ms."""
+    waker = Waker("kmsdrm", input_dir=tmp_path)  # an empty folder: no event devices
+    try:
+        assert waker.how.startswith("a look every 50 ms")
+        t0 = time.monotonic()
+        waker.wait(LONG_S)
+        assert time.monotonic() - t0 < 1.0
+    finally:
+        waker.close()

@@ -55,6 +55,8 @@ class Waker:
     @property
     def how(self) -> str:
         """For the journal: what the loop sleeps on."""
+        if self._inputs is not None and not self._inputs.fds:
+            return f"a look every {POLL_S * 1000:.0f} ms (no input device could be opened)"
         if self._inputs is not None:
             return f"select() on {len(self._inputs.fds)} input device(s) and a wake-up pipe"
         if self._x11 is not None:
@@ -77,8 +79,8 @@ class Waker:
         events = pygame.event.get()
         if events:
             return events
-        if self._poll_s is not None:
-            timeout_s = min(timeout_s, self._poll_s)
+        if self._poll_s is not None or (self._inputs is not None and not self._inputs.fds):
+            timeout_s = min(timeout_s, POLL_S)  # nothing to wake it: look often instead
         sources = [self._read]
         if self._inputs is not None:
             sources += self._inputs.fds
