@@ -8,7 +8,6 @@ import argparse
 import sys
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from poolside.commands.common import (
     EXIT_BAD_INPUT,
@@ -20,9 +19,6 @@ from poolside.commands.common import (
     whole,
 )
 from poolside.config import data_dir
-
-if TYPE_CHECKING:
-    pass
 
 
 def add_parsers(

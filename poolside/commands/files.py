@@ -9,7 +9,6 @@ import sys
 from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from poolside.commands.common import (
     EXIT_BAD_INPUT,
@@ -28,9 +27,6 @@ from poolside.core.program import Program, load_program
 from poolside.core.timefmt import clock_text
 from poolside.core.yamlfile import MAX_FILE_BYTES, FileProblems, Problem
 from poolside.selection import choose_program
-
-if TYPE_CHECKING:
-    pass
 
 
 def add_parsers(
