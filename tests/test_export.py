@@ -85,15 +85,15 @@ HEADER = (
     "participant,start,attended,prescribed,adherence_pct,completed_pct,first_session,"
     "last_session,longest_missed_run,interruptions,early_terminations,sessions,"
     "meets_threshold,weeks_due,prescribed_to_date,attended_to_date,adherence_to_date_pct,"
-    "meets_threshold_to_date"
+    "meets_threshold_to_date,excused"
 )
 EXPECTED = f"""\
 {HEADER}
-D,2027-01-04,0,72,0.0,0.0,,,72,1,0,0,no,24,72,0,0.0,no
-B,2027-01-04,36,72,50.0,100.0,2027-01-04,2027-03-26,36,1,0,37,no,24,72,36,50.0,no
-C,2027-01-04,48,72,66.7,99.0,2027-01-04,2027-06-16,1,0,1,48,no,24,72,48,66.7,no
-E,2027-01-04,67,72,93.1,100.0,2027-01-04,2027-06-18,9,1,0,67,yes,24,72,67,93.1,yes
-A,2027-01-04,72,72,100.0,100.0,2027-01-04,2027-06-18,0,0,0,72,yes,24,72,72,100.0,yes
+D,2027-01-04,0,72,0.0,0.0,,,72,1,0,0,no,24,72,0,0.0,no,0
+B,2027-01-04,36,72,50.0,100.0,2027-01-04,2027-03-26,36,1,0,37,no,24,72,36,50.0,no,0
+C,2027-01-04,48,72,66.7,99.0,2027-01-04,2027-06-16,1,0,1,48,no,24,72,48,66.7,no,0
+E,2027-01-04,67,72,93.1,100.0,2027-01-04,2027-06-18,9,1,0,67,yes,24,72,67,93.1,yes,0
+A,2027-01-04,72,72,100.0,100.0,2027-01-04,2027-06-18,0,0,0,72,yes,24,72,72,100.0,yes,0
 """
 # Week 6 under way (Wednesday 2027-02-10): the records so far, worked out by hand.
 # Five weeks are due (15 sessions); week 6's days count at the end, not yet to date.
@@ -101,11 +101,11 @@ A,2027-01-04,72,72,100.0,100.0,2027-01-04,2027-06-18,0,0,0,72,yes,24,72,72,100.0
 # run of 3 missed in week 5 puts it first among them.
 EXPECTED_WEEK_6 = f"""\
 {HEADER}
-D,2027-01-04,0,72,0.0,0.0,,,15,1,0,0,no,5,15,0,0.0,no
-C,2027-01-04,12,72,16.7,95.8,2027-01-04,2027-02-10,1,0,1,12,no,5,15,10,66.7,no
-E,2027-01-04,16,72,22.2,100.0,2027-01-04,2027-01-30,3,1,0,16,no,5,15,16,100.0,yes
-A,2027-01-04,17,72,23.6,100.0,2027-01-04,2027-02-10,0,0,0,17,no,5,15,15,100.0,yes
-B,2027-01-04,17,72,23.6,100.0,2027-01-04,2027-02-10,0,0,0,18,no,5,15,15,100.0,yes
+D,2027-01-04,0,72,0.0,0.0,,,15,1,0,0,no,5,15,0,0.0,no,0
+C,2027-01-04,12,72,16.7,95.8,2027-01-04,2027-02-10,1,0,1,12,no,5,15,10,66.7,no,0
+E,2027-01-04,16,72,22.2,100.0,2027-01-04,2027-01-30,3,1,0,16,no,5,15,16,100.0,yes,0
+A,2027-01-04,17,72,23.6,100.0,2027-01-04,2027-02-10,0,0,0,17,no,5,15,15,100.0,yes,0
+B,2027-01-04,17,72,23.6,100.0,2027-01-04,2027-02-10,0,0,0,18,no,5,15,15,100.0,yes,0
 """
 
 
@@ -426,3 +426,40 @@ def test_the_report_says_how_many_sessions_had_no_synced_clock_and_from_which_de
     assert result.returncode == 0, result.stderr
     report = (out / "report.html").read_text()
     assert "Clock not synchronised when written: 3 session(s) (pool-a 2, pool-b 1)" in report
+
+
+EXPECTED_CLOSED = f"""\
+{HEADER}
+D,2027-01-04,0,71,0.0,0.0,,,14,1,0,0,no,5,14,0,0.0,no,1
+C,2027-01-04,12,70,17.1,95.8,2027-01-04,2027-02-10,1,0,1,12,no,5,13,10,76.9,yes,2
+E,2027-01-04,16,71,22.5,100.0,2027-01-04,2027-01-30,3,1,0,16,no,5,14,16,100.0,yes,1
+A,2027-01-04,17,71,23.9,100.0,2027-01-04,2027-02-10,0,0,0,17,no,5,14,15,100.0,yes,1
+B,2027-01-04,17,71,23.9,100.0,2027-01-04,2027-02-10,0,0,0,18,no,5,14,15,100.0,yes,1
+"""
+
+
+def test_a_closure_and_an_excused_absence_leave_what_is_prescribed(tmp_path: Path) -> None:
+    """Week 6 again, with the pool closed on Wednesday of week 3 (everyone's week 3
+    prescribes 2), a closure on another Pi (nobody here), and C excused on Friday
+    of week 5: C's 10 of 13 is 76.9 % to date, over the threshold. By hand."""
+    as_of = "2027-02-10"
+    records = [r for r in _fixture() if r["started_at"][:10] <= as_of]
+    _write(tmp_path / "pi", "pool-a-0000001-0000400.jsonl", records)
+    (tmp_path / "roster.csv").write_text("code,name\nA,\nB,\nC,\nD,\nE,\n")
+    closures = tmp_path / "closures.csv"
+    closures.write_text(
+        "date,device,reason\n2027-01-20,,pool closed\n2027-01-11,pool-b,lightning\n"
+        "2027-13-01,,typo\n"
+    )
+    excused = tmp_path / "excused.csv"
+    excused.write_text("participant,date,reason\nC,2027-02-05,illness\n")
+    out = tmp_path / "out"
+    result = run_poolside(
+        "export", str(tmp_path / "pi"), "--out", str(out), "--start", "2027-01-04",
+        "--tz", "UTC", "--as-of", as_of, "--roster", str(tmp_path / "roster.csv"),
+        "--closures", str(closures), "--excused", str(excused),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert (out / "participants.csv").read_text().replace("\r\n", "\n") == EXPECTED_CLOSED
+    problems = (out / "problems.txt").read_text()
+    assert f"{closures}:4: date '2027-13-01' is not YYYY-MM-DD" in problems

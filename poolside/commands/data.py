@@ -100,6 +100,16 @@ def add_parsers(
         metavar="YYYY-MM-DD",
         help="weeks after this day are not counted as missed (default: today)",
     )
+    export.add_argument(
+        "--closures",
+        metavar="FILE",
+        help="CSV date,device,reason: pool closures and cancelled classes (not missed)",
+    )
+    export.add_argument(
+        "--excused",
+        metavar="FILE",
+        help="CSV participant,date,reason: absences the study team excuses (not missed)",
+    )
     export.set_defaults(handler=_export)
 
 
@@ -164,6 +174,8 @@ def _export(args: argparse.Namespace) -> int:
         threshold=args.threshold,
         zone=zone,
         as_of=args.as_of or date.today(),
+        closures=args.closures,
+        excused=args.excused,
     )
     try:
         summary = export([Path(s) for s in args.sources], Path(args.out), settings, args.roster)

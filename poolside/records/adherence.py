@@ -10,8 +10,10 @@ Pure: dates and counts in, figures out; the export writes them to files.
   as-of day). The week under way is not due yet: its sessions are neither
   prescribed nor missed so far, and the days attended in it count once it
   ends (and in the end-of-program figures at once).
-- **Prescribed to date** = per week x weeks due; **attended to date** = the
-  attended days in the weeks due.
+- **Prescribed** per week = sessions per week, one fewer for each excused day
+  in it (a pool closure, a cancelled class, an excused absence).
+- **Prescribed to date** = the prescribed sessions of the weeks due;
+  **attended to date** = the attended days in the weeks due.
 - **Adherence** = 100 x min(attended, prescribed) / prescribed, to date and
   at the end (prescribed = per week x all weeks); to date it is blank (None)
   while no week is due.
@@ -53,16 +55,27 @@ def adherence_pct(attended: int, prescribed: int) -> float | None:
     return round(100 * min(attended, prescribed) / prescribed, 1)
 
 
-def missed_runs(weekly: Sequence[int], per_week: int, due: int) -> list[int]:
+def prescribed_weeks(per_week: int, weeks: int, start: date, excused: Sequence[date]) -> list[int]:
+    """Sessions prescribed week by week: ``per_week``, one fewer for each excused
+    day (a closure, a cancelled class, an excused absence) in that week."""
+    prescribed = [per_week] * weeks
+    for day in excused:
+        week = (day - start).days // 7
+        if 0 <= week < weeks:
+            prescribed[week] = max(0, prescribed[week] - 1)
+    return prescribed
+
+
+def missed_runs(weekly: Sequence[int], prescribed: Sequence[int], due: int) -> list[int]:
     """The runs of missed sessions, in order, over the first ``due`` weeks.
 
     A week's attended days fill its prescribed sessions first; the ones short
     are missed, so two weeks of 1 of 3 make runs of 2 and 2 ... in sequence.
     """
     runs, run = [], 0
-    for days in weekly[:due]:
-        done = min(days, per_week)
-        for attended in [True] * done + [False] * (per_week - done):
+    for days, wanted in zip(weekly[:due], prescribed[:due], strict=True):
+        done = min(days, wanted)
+        for attended in [True] * done + [False] * (wanted - done):
             if attended:
                 if run:
                     runs.append(run)

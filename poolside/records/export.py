@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from poolside.core.bounded import Unreadable, read_bounded
-from poolside.records import adherence
+from poolside.records import adherence, excused
 from poolside.records.csvsafe import SafeWriter
 from poolside.records.redcap import DICTIONARY_COLUMNS, local_start, stop_reason_code
 from poolside.records.redcap import fields as redcap_fields
@@ -83,6 +83,7 @@ PARTICIPANT_COLUMNS = (
     "attended_to_date",
     "adherence_to_date_pct",
     "meets_threshold_to_date",
+    "excused",
 )
 SESSION_COLUMNS = (
     "id",
@@ -142,6 +143,8 @@ class Settings:
     threshold: float = 75.0
     zone: tzinfo | None = None  # calendar days in this zone; None: this computer's
     as_of: date | None = None  # weeks ending after this are not missed yet
+    closures: str | None = None  # --closures: CSV date,device,reason
+    excused: str | None = None  # --excused: CSV participant,date,reason
 
     @property
     def prescribed(self) -> int:
@@ -183,6 +186,7 @@ class Participant:
     planned_s: int = 0
     completed_s: int = 0
     early: int = 0
+    devices: set[str] = field(default_factory=set)  # the Pis their sessions came from
     weekly: list[int] = field(default_factory=list)  # attended days, week by week
     started: int = 0  # weeks begun by the as-of day; the later ones are not yet
     row: dict[str, Any] = field(default_factory=dict)
@@ -198,6 +202,10 @@ def export(
     roster = _roster(roster_path)
     out.mkdir(parents=True, exist_ok=True)
     problems = Problems()
+    unusable: list[str] = []
+    not_held = excused.read(settings.closures, settings.excused, unusable)
+    for line in unusable:
+        problems.add("closures and excused absences", line)
     with tempfile.TemporaryDirectory(prefix="poolside-export-") as scratch:
         db = sqlite3.connect(Path(scratch) / "records.sqlite3", isolation_level=None)
         try:
@@ -209,7 +217,9 @@ def export(
             db.executescript(_DEDUPLICATE)
             _check_devices(db, problems, files)
             start, said = _start(db, settings)
-            participants = _write_sessions(db, out, settings, start, roster, problems, files)
+            participants = _write_sessions(
+                db, out, settings, start, roster, problems, files, not_held
+            )
             drop_ins = db.execute(
                 "SELECT COUNT(*), COALESCE(SUM(headcount), 0) FROM rec WHERE type = 'headcount'"
             ).fetchone()
@@ -501,6 +511,7 @@ def _write_sessions(
     roster: dict[str, date | None],
     problems: Problems,
     files: list[Path],
+    not_held: excused.Excused,
 ) -> list[Participant]:
     """sessions.csv and redcap.csv in one pass by participant; their figures."""
     figures: list[Participant] = []
@@ -527,7 +538,7 @@ def _write_sessions(
             planned, completed, b_planned, b_done, early, reason, effort, origin = row[10:]
             if current is None or current.code != code:
                 if current is not None:
-                    figures.append(_finish(current, settings))
+                    figures.append(_finish(current, settings, not_held))
                 current = Participant(code, roster.get(code) or start)
                 instance = 0
             day = _day(local)
@@ -539,6 +550,7 @@ def _write_sessions(
                 )
             else:
                 current.days.add(day)
+                current.devices.add(device)
                 current.sessions += 1
                 current.planned_s += planned
                 current.completed_s += completed
@@ -566,11 +578,11 @@ def _write_sessions(
                 ]
             )
         if current is not None:
-            figures.append(_finish(current, settings))
+            figures.append(_finish(current, settings, not_held))
     seen = {p.code for p in figures}
     for code, own_start in roster.items():
         if code not in seen:
-            figures.append(_finish(Participant(code, own_start or start), settings))
+            figures.append(_finish(Participant(code, own_start or start), settings, not_held))
     return sorted(figures, key=lambda p: p.code)
 
 
@@ -584,18 +596,20 @@ def _blank(value: object) -> object:
     return "" if value is None else value
 
 
-def _finish(person: Participant, settings: Settings) -> Participant:
+def _finish(person: Participant, settings: Settings, not_held: excused.Excused) -> Participant:
     """The participant's row of participants.csv, by :mod:`poolside.records.adherence`."""
     per_week, weeks = settings.per_week, settings.weeks
+    days_off = not_held.days_for(person.code, person.devices)
+    wanted = adherence.prescribed_weeks(per_week, weeks, person.start, days_off)
     person.weekly = [0] * weeks
     for day in person.days:
         person.weekly[(day - person.start).days // 7] += 1
     as_of = settings.as_of or date.today()
     due = adherence.weeks_due(person.start, weeks, as_of)
     person.started = adherence.weeks_started(person.start, weeks, as_of)
-    runs = adherence.missed_runs(person.weekly, per_week, due)
+    runs = adherence.missed_runs(person.weekly, wanted, due)
     attended, attended_to_date = len(person.days), sum(person.weekly[:due])
-    prescribed, prescribed_to_date = settings.prescribed, per_week * due
+    prescribed, prescribed_to_date = sum(wanted), sum(wanted[:due])
     at_end = adherence.adherence_pct(attended, prescribed) or 0.0
     to_date = adherence.adherence_pct(attended_to_date, prescribed_to_date)
     completed = 100 * person.completed_s / person.planned_s if person.planned_s else 0.0
@@ -620,6 +634,7 @@ def _finish(person: Participant, settings: Settings) -> Participant:
         "meets_threshold_to_date": ""
         if to_date is None
         else _yes_no(to_date >= settings.threshold),
+        "excused": settings.prescribed - prescribed,
     }
     return person
 

@@ -1,0 +1,87 @@
+"""Sessions that were not to be had: pool closures and excused absences, from the team's files.
+
+A pool closed for a day, a class cancelled for weather or a lightning hold,
+or an absence the study team excuses (an illness reported to them) is not a
+missed session: each takes one session out of what is prescribed for the
+week it falls in (see docs/attendance.md).
+
+- ``--closures FILE``: CSV ``date,device,reason``; ``device`` empty means every
+  pool, else only the participants with a session on that Pi.
+- ``--excused FILE``: CSV ``participant,date,reason``.
+
+Both are read whole (at most 1 MB, checked before reading); a row that
+cannot be used is a line in problems.txt with its place, and the rest is used.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from poolside.core.bounded import Unreadable, read_bounded
+
+MAX_BYTES = 1_000_000
+
+
+@dataclass
+class Excused:
+    """Days on which a session was not to be had: for all, for a Pi's people, for one person."""
+
+    everyone: list[date] = field(default_factory=list)
+    by_device: dict[str, list[date]] = field(default_factory=dict)
+    by_participant: dict[str, list[date]] = field(default_factory=dict)
+
+    def days_for(self, participant: str, devices: set[str]) -> list[date]:
+        """The days one participant's prescribed sessions are each one fewer."""
+        days = list(self.everyone) + list(self.by_participant.get(participant, ()))
+        for device in sorted(devices):
+            days += self.by_device.get(device, [])
+        return days
+
+
+def read(closures: str | None, excused: str | None, problem: list[str]) -> Excused:
+    """Both files into one :class:`Excused`; each unusable row appended to ``problem``."""
+    found = Excused()
+    for row, where in _rows(closures, ("date", "device", "reason"), problem):
+        day = _day(row.get("date", ""), where, problem)
+        if day is None:
+            continue
+        device = (row.get("device") or "").strip()
+        (found.by_device.setdefault(device, []) if device else found.everyone).append(day)
+    for row, where in _rows(excused, ("participant", "date", "reason"), problem):
+        code = (row.get("participant") or "").strip()
+        day = _day(row.get("date", ""), where, problem)
+        if not code:
+            problem.append(f"{where}: no participant; row not used")
+        elif day is not None:
+            found.by_participant.setdefault(code, []).append(day)
+    return found
+
+
+def _rows(
+    path: str | None, columns: tuple[str, ...], problem: list[str]
+) -> list[tuple[dict[str, str], str]]:
+    if path is None:
+        return []
+    try:
+        text = read_bounded(path, MAX_BYTES).decode("utf-8-sig")
+    except (OSError, Unreadable, UnicodeDecodeError) as err:
+        problem.append(f"{path}: cannot be read ({err}); not used")
+        return []
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    missing = [c for c in columns[:2] if c not in (reader.fieldnames or [])]
+    if missing:
+        problem.append(f"{path}:1: needs the columns {', '.join(columns)}; not used")
+        return []
+    return [(row, f"{Path(path)}:{reader.line_num}") for row in reader]
+
+
+def _day(text: str | None, where: str, problem: list[str]) -> date | None:
+    try:
+        return date.fromisoformat((text or "").strip())
+    except ValueError:
+        problem.append(f"{where}: date {text!r} is not YYYY-MM-DD; row not used")
+        return None
