@@ -2,4 +2,5 @@
 
 from poolside.cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # not when a worker process imports it (export's second core)
+    raise SystemExit(main())

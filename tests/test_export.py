@@ -15,6 +15,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from poolside.records import elsewhere, scratch
 from poolside.records.export import Settings, export
 from poolside.records.outbox import sidecar_text
 
@@ -463,3 +464,72 @@ def test_a_closure_and_an_excused_absence_leave_what_is_prescribed(tmp_path: Pat
     assert (out / "participants.csv").read_text().replace("\r\n", "\n") == EXPECTED_CLOSED
     problems = (out / "problems.txt").read_text()
     assert f"{closures}:4: date '2027-13-01' is not YYYY-MM-DD" in problems
+
+
+def _messy_collection(folder: Path) -> list[Path]:
+    """Twelve batches with something wrong in most: duplicates across files, a
+    conflict, a tampered batch, a torn line, a gap, a formula-like code."""
+    random.seed(12)
+    records = [_record(f"P{n % 5}", START + timedelta(n % 40), n) for n in range(1, 121)]
+    records[7]["participant"] = "=SUM(A1)"
+    for index in range(12):
+        chunk = records[index * 10 : index * 10 + 10]
+        if index % 4 == 1:
+            chunk = [*chunk, records[index]]  # a copy of a record from an earlier batch
+        if index == 5:
+            chunk = [*chunk, dict(records[3], completed_s=30)]  # a conflict
+        if index == 9:
+            chunk = chunk[:-1]  # a gap: seq 100 is never collected
+        path = _write(folder / ("pi" if index < 6 else "usb"), f"b{index:02d}.jsonl", chunk)
+        if index == 3:
+            path.write_bytes(path.read_bytes().replace(b'"P1"', b'"P9"'))  # tampered
+        if index == 10:
+            with path.open("a") as handle:
+                handle.write('{"id": "torn", "type": "sess')
+    return [folder / "pi", folder / "usb"]
+
+
+def _outputs(out: Path) -> dict[str, str]:
+    return {path.name: path.read_text() for path in sorted(out.iterdir())}
+
+
+def test_two_cores_export_exactly_what_one_does(tmp_path: Path, monkeypatch) -> None:
+    """A large collection is read on two cores and redcap.csv written on the
+    second: every file, problems.txt's order included, is what one core writes."""
+    sources = _messy_collection(tmp_path)
+    as_of = Settings(START, as_of=START + timedelta(60))
+    export(sources, tmp_path / "one", as_of)
+    monkeypatch.setattr(scratch, "PARALLEL_BYTES", 0)  # every collection counts as large
+    started: list[str] = []
+    real_start = elsewhere.start
+    monkeypatch.setattr(elsewhere, "start", lambda f, *a: started.append(f) or real_start(f, *a))
+    export(sources, tmp_path / "two", as_of)
+    assert started == [
+        "poolside.records.scratch:read_second_half",
+        "poolside.records.export:write_redcap_from",
+    ]
+    one, two = _outputs(tmp_path / "one"), _outputs(tmp_path / "two")
+    assert one == two
+    problems = one["problems.txt"]
+    for said in ("b03.jsonl: does not match", "differ; kept the first", "b10.jsonl:11: not a"):
+        assert said in problems
+    assert "'=SUM(A1)" in one["sessions.csv"] and "'=SUM(A1)" in one["redcap.csv"]
+
+
+def test_when_the_second_core_fails_this_one_does_its_work(tmp_path: Path, monkeypatch) -> None:
+    """The second process killed as it starts (out of memory, say): the export
+    reads and writes that half itself, and nothing is missing."""
+    sources = _messy_collection(tmp_path)
+    as_of = Settings(START, as_of=START + timedelta(60))
+    export(sources, tmp_path / "one", as_of)
+    monkeypatch.setattr(scratch, "PARALLEL_BYTES", 0)
+    real_start = elsewhere.start
+
+    def killed(function: str, *args):
+        child = real_start(function, *args)
+        child.kill()
+        return child
+
+    monkeypatch.setattr(elsewhere, "start", killed)
+    export(sources, tmp_path / "two", as_of)
+    assert _outputs(tmp_path / "one") == _outputs(tmp_path / "two")

@@ -25,8 +25,9 @@ from poolside.config import load_config
 from poolside.core.plan import load_plan
 from poolside.core.program import load_program
 from poolside.core.yamlfile import FileProblems
-from poolside.records.export import Problems, _row
+from poolside.records.problems import Problems
 from poolside.records.roster import load_roster
+from poolside.records.scratch import read_line
 
 from .conftest import PROGRAMS
 
@@ -225,7 +226,7 @@ def batch_lines(draw: st.DrawFn) -> bytes:
 @given(raw=batch_lines())
 def test_batch_lines_are_read_or_reported_never_a_traceback(raw: bytes) -> None:
     problems = Problems()
-    row = _row(raw, "fuzz.jsonl:1", 1, UTC, problems)
+    row = read_line(raw, "fuzz.jsonl:1", 1, UTC, problems)
     assert row is not None or sum(problems.counts.values()) >= 1 or not raw.strip()
 
 

@@ -1,69 +1,35 @@
 """``poolside export``: per-participant adherence from batches collected from every Pi.
 
-Runs on the coordinator's computer. Every ``*.jsonl`` below each source is
-read once, line by line, into a scratch SQLite file on disk, so memory does
-not grow with the input: a million records take the same few megabytes as
-a thousand. A batch whose ``.sha256`` sidecar does not match is skipped
-whole (its inserts are rolled back). Records are
-de-duplicated by ``id``; the same ``id`` with other content is a conflict,
-reported. Gaps in a device's ``seq`` mean a batch is missing.
+Runs on the coordinator's computer. :mod:`poolside.records.scratch` reads
+every batch once into a scratch SQLite file (memory does not grow with the
+input); this module writes the six outputs from it: sessions.csv and
+redcap.csv in one pass, then participants.csv, weekly.csv, problems.txt and
+report.html from each participant's figures.
 
 The definitions (attended day, week n, prescribed, adherence, runs of missed
-sessions, interruptions) are docs/attendance.md's.
+sessions, interruptions) are docs/attendance.md's, in code in
+:mod:`poolside.records.adherence`.
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
+import csv
 import html
-import json
-import os
+import itertools
 import sqlite3
-import stat
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, timedelta, tzinfo
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from poolside.core.bounded import Unreadable, read_bounded
-from poolside.records import adherence, excused
-from poolside.records.csvsafe import SafeWriter
-from poolside.records.redcap import DICTIONARY_COLUMNS, local_start, stop_reason_code
+from poolside.records import adherence, elsewhere, excused, scratch
+from poolside.records.csvsafe import SafeWriter, neutral
+from poolside.records.problems import Problems
+from poolside.records.redcap import DICTIONARY_COLUMNS
 from poolside.records.redcap import fields as redcap_fields
-from poolside.records.store import CONTRACT, EXTRAS
+from poolside.records.scratch import where
 
-KNOWN = (*CONTRACT, *EXTRAS, "boot_id", "monotonic_s")
-RECORD_TYPES = ("session", "headcount")
-_PLAIN = frozenset((str, int, float, bool, type(None)))  # what SQLite holds as it is
-CACHE_KIB = 16 * 1024  # SQLite's page cache: the export's memory, whatever the input
-INSERT_EVERY = 5000
-MAX_SEQ = 2**53  # any real device stays far below; JSON readers stay exact below it
-MAX_PLANNED_S = 24 * 60 * 60
-SESSION_MODES = ("class", "solo")
-MAX_BATCH_BYTES = 64 * 2**20  # a batch holds at most 1000 records: far below this
-MAX_LINE_BYTES = 64 * 2**10  # one record a line; a longer line is not a record
-LISTED = 200  # lines per kind of problem in problems.txt; the rest are counted
-# The scratch table: how each copy was found, then the record's own fields
-# (the batch contract and the study's extras) with its local calendar day.
-_KEYS = ("id", "digest", "origin", "type", "device", "seq", "local_date")
-_FIELDS = tuple(f for f in (*CONTRACT, *EXTRAS) if f not in _KEYS)
-COLUMNS = (*_KEYS, *_FIELDS)
-_FIELD_IN_KNOWN = [KNOWN.index(f) for f in _FIELDS]
-# Every copy read goes into ``copy`` as it comes (appending is cheap); one sort
-# by id afterwards finds the duplicates and conflicts, and ``rec`` keeps the
-# first copy of each record. Inserting into a unique index record by record
-# instead costs a random B-tree walk each, which made a million records slow.
-_SCHEMA = f"CREATE TABLE copy ({', '.join(COLUMNS)})"
-_INSERT = f"INSERT INTO copy VALUES ({', '.join('?' for _ in COLUMNS)})"
-_DEDUPLICATE = """
-CREATE INDEX copy_by_id ON copy (id, digest);
-CREATE TABLE rec AS SELECT * FROM copy
-    WHERE rowid IN (SELECT MIN(rowid) FROM copy GROUP BY id);
-CREATE INDEX rec_by_participant ON rec (type, participant, started_at, id);
-"""
 PARTICIPANT_COLUMNS = (
     "participant",
     "start",
@@ -152,30 +118,6 @@ class Settings:
 
 
 @dataclass
-class Problems:
-    """What went wrong, by kind; each kind lists LISTED lines and counts the rest."""
-
-    kinds: dict[str, list[str]] = field(default_factory=dict)
-    counts: dict[str, int] = field(default_factory=dict)
-
-    def add(self, kind: str, line: str) -> None:
-        self.counts[kind] = self.counts.get(kind, 0) + 1
-        listed = self.kinds.setdefault(kind, [])
-        if len(listed) < LISTED:
-            listed.append(line)
-
-    def write(self, stream: IO[str]) -> None:
-        if not self.counts:
-            stream.write("no problems found\n")
-        for kind, listed in self.kinds.items():
-            stream.write(f"## {kind}: {self.counts[kind]}\n")
-            stream.writelines(f"{line}\n" for line in listed)
-            if self.counts[kind] > len(listed):
-                stream.write(f"... and {self.counts[kind] - len(listed)} more\n")
-            stream.write("\n")
-
-
-@dataclass
 class Participant:
     """One participant's figures, from their session records in order."""
 
@@ -206,19 +148,14 @@ def export(
     not_held = excused.read(settings.closures, settings.excused, unusable)
     for line in unusable:
         problems.add("closures and excused absences", line)
-    with tempfile.TemporaryDirectory(prefix="poolside-export-") as scratch:
-        db = sqlite3.connect(Path(scratch) / "records.sqlite3", isolation_level=None)
+    with tempfile.TemporaryDirectory(prefix="poolside-export-") as folder:
+        db_path = Path(folder) / "records.sqlite3"
+        db = scratch.open_scratch(db_path)
         try:
-            db.execute("PRAGMA journal_mode=MEMORY")  # small: batches only append
-            db.execute("PRAGMA synchronous=OFF")
-            db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
-            db.execute(_SCHEMA)
-            files = _load(db, sources, settings.zone, problems)
-            db.executescript(_DEDUPLICATE)
-            _check_devices(db, problems, files)
+            files = scratch.load(db, Path(folder), sources, settings.zone, problems)
             start, said = _start(db, settings)
             participants = _write_sessions(
-                db, out, settings, start, roster, problems, files, not_held
+                db, db_path, out, settings, start, roster, problems, files, not_held
             )
             drop_ins = db.execute(
                 "SELECT COUNT(*), COALESCE(SUM(headcount), 0) FROM rec WHERE type = 'headcount'"
@@ -252,244 +189,12 @@ def export(
     )
 
 
-# -- reading ---------------------------------------------------------------------------
-def _batches(sources: list[Path]) -> Iterator[Path]:
-    """Every ``*.jsonl`` below the sources; one that is not a regular file is opened
-    (without blocking) only to be refused and reported."""
-    for source in sources:
-        if not source.is_dir():
-            yield source
-        else:
-            yield from sorted(p for p in source.rglob("*.jsonl") if not p.is_dir())
-
-
-def _load(
-    db: sqlite3.Connection, sources: list[Path], zone: tzinfo | None, problems: Problems
-) -> list[Path]:
-    """Every batch into the scratch table; the files read, in order."""
-    files: list[Path] = []
-    for path in _batches(sources):
-        files.append(path)
-        expected = _sidecar(path, problems)
-        db.execute("BEGIN")  # one transaction a batch: all of it, or none
-        hasher = hashlib.sha256()
-        rows: list[tuple[Any, ...]] = []
-        try:
-            with _open_batch(path) as handle:
-                for number, raw in enumerate(_lines(handle, hasher), start=1):
-                    if len(raw) > MAX_LINE_BYTES:
-                        problems.add(
-                            "bad lines", f"{path}:{number}: longer than {MAX_LINE_BYTES} bytes"
-                        )
-                        continue
-                    origin = ((len(files) - 1) << 32) | number
-                    row = _row(raw, f"{path}:{number}", origin, zone, problems)
-                    if row is not None:
-                        rows.append(row)
-                    if len(rows) >= INSERT_EVERY:
-                        db.executemany(_INSERT, rows)
-                        rows.clear()
-        except Unreadable as err:
-            problems.add("bad files", f"{path}: {err}; skipped")
-            db.execute("ROLLBACK")
-            continue
-        except OSError as err:
-            problems.add("bad files", f"{path}: cannot read ({err.strerror}); skipped")
-            db.execute("ROLLBACK")
-            continue
-        db.executemany(_INSERT, rows)
-        if expected is not None and hasher.hexdigest() != expected:
-            problems.add("bad files", f"{path}: does not match its .sha256; skipped whole")
-            db.execute("ROLLBACK")
-        else:
-            db.execute("COMMIT")
-    return files
-
-
-def _open_batch(path: Path) -> IO[bytes]:
-    """A batch opened without blocking, refused unless a regular file within the limit."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_BATCH_BYTES:
-        os.close(fd)
-        what = "not a regular file" if not stat.S_ISREG(info.st_mode) else "too large"
-        raise Unreadable(f"{what} (a batch is a file of at most {MAX_BATCH_BYTES} bytes)")
-    return os.fdopen(fd, "rb")
-
-
-def _lines(handle: IO[bytes], hasher: Any) -> Iterator[bytes]:
-    """The file's lines, each read at most MAX_LINE_BYTES + 1 at a time, every byte hashed.
-
-    A longer line yields only its first piece (longer than the limit, so the
-    caller reports it); the rest of it is read in pieces and passed over, so
-    memory stays bounded however long the line.
-    """
-    while raw := handle.readline(MAX_LINE_BYTES + 1):
-        hasher.update(raw)
-        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
-            while rest := handle.readline(MAX_LINE_BYTES + 1):
-                hasher.update(rest)
-                if rest.endswith(b"\n"):
-                    break
-        yield raw
-
-
-def _sidecar(path: Path, problems: Problems) -> str | None:
-    sidecar = path.with_name(f"{path.name}.sha256")
-    try:
-        text = read_bounded(sidecar, 4096).decode("utf-8")
-    except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError, Unreadable):
-        text = ""
-    digest = text.split(maxsplit=1)[0].lower() if text.strip() else ""
-    if len(digest) != 64:
-        problems.add("bad files", f"{sidecar}: not a sha256sum line; batch read unverified")
-        return None
-    return digest
-
-
-def _row(
-    raw: bytes, where: str, origin: int, zone: tzinfo | None, problems: Problems
-) -> tuple[Any, ...] | None:
-    """One line as a scratch-table row, or ``None`` (and a problem) if unusable."""
-    if not raw.strip():
-        return None
-    try:
-        record = json.loads(raw.decode())  # str: json need not guess the encoding
-    except (ValueError, UnicodeDecodeError):
-        problems.add("bad lines", f"{where}: not a JSON record; skipped")
-        return None
-    except RecursionError:
-        problems.add("bad lines", f"{where}: nested too deeply to be a record; skipped")
-        return None
-    if not isinstance(record, dict) or not isinstance(record.get("id"), str):
-        problems.add("bad lines", f"{where}: a record needs an 'id'; skipped")
-        return None
-    if b"\\u" in raw and _lone_surrogate(record):  # only an escape can make one
-        problems.add("bad lines", f"{where}: holds a \\uD800-\\uDFFF escape alone (not text)")
-        return None
-    # Known fields only: what two copies must agree on. Python's hash is stable
-    # within one run, which is all the comparison needs.
-    # Integers SQLite cannot hold (beyond 64 bits) are kept as their text.
-    known = [str(v) if _huge(v) else v for v in (record.get(key) for key in KNOWN)]
-    try:
-        digest = hash(tuple(known))
-    except TypeError:  # a list or object where a plain value belongs: keep it as text
-        known = [v if type(v) in _PLAIN else json.dumps(v, sort_keys=True) for v in known]
-        digest = hash(tuple(known))
-    kind = record.get("type")
-    device, seq = record.get("device"), record.get("seq")
-    if not isinstance(device, str) or not _whole(seq, 1, MAX_SEQ):
-        if "seq" in record and not _whole(seq, 1, MAX_SEQ):
-            problems.add("bad values", f"{where}: seq {seq!r} is not a whole number from 1")
-        device, seq = None, None
-    if kind not in RECORD_TYPES:  # unknown types still count for seq gaps
-        return (
-            record["id"],
-            digest,
-            origin,
-            str(kind),
-            device,
-            seq,
-            None,
-            *([None] * len(_FIELDS)),
-        )
-    try:
-        started = datetime.fromisoformat(record["started_at"])
-        if started.tzinfo is None:
-            raise ValueError
-        local = started.astimezone(zone).date().isoformat()
-    except (KeyError, TypeError, ValueError, OverflowError):
-        problems.add("bad lines", f"{where}: started_at is not ISO 8601 with an offset; skipped")
-        return None
-    if kind == "session" and not _session_ok(record):
-        problems.add("bad lines", f"{where}: a session needs participant, planned_s, completed_s")
-        return None
-    wrong = _wrong_values(record) if kind == "session" else ""
-    if wrong:
-        problems.add("bad values", f"{where}: {wrong}; skipped")
-        return None
-    fields = (known[index] for index in _FIELD_IN_KNOWN)
-    return (record["id"], digest, origin, kind, device, seq, local, *fields)
-
-
-def _lone_surrogate(record: dict[str, Any]) -> bool:
-    """A string with half a surrogate pair, which no UTF-8 file or database can hold."""
-    try:
-        json.dumps(record, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
-def _whole(value: object, low: int, high: int) -> bool:
-    return type(value) is int and low <= value <= high  # not bool, not float
-
-
-def _huge(value: object) -> bool:
-    return type(value) is int and not -(2**63) <= value < 2**63
-
-
-def _wrong_values(record: dict[str, Any]) -> str:
-    """Well-formed but impossible session figures, said; '' when they are plausible."""
-    planned, completed, mode = record["planned_s"], record["completed_s"], record.get("mode")
-    if not _whole(planned, 1, MAX_PLANNED_S):
-        return f"planned_s {planned!r} is not a length from 1 s to {MAX_PLANNED_S} s"
-    if not _whole(completed, 0, planned):
-        return f"completed_s {completed!r} is not between 0 and planned_s ({planned})"
-    if mode not in SESSION_MODES:
-        return f"mode {mode!r} is not one of {', '.join(SESSION_MODES)}"
-    return ""
-
-
-def _session_ok(record: dict[str, Any]) -> bool:
-    return (
-        isinstance(record.get("participant"), str)
-        and bool(record["participant"])
-        and isinstance(record.get("planned_s"), int)
-        and isinstance(record.get("completed_s"), int)
-    )
-
-
-def _where(files: list[Path], origin: int) -> str:
-    """``file:line`` of a record, from the compact origin kept in the scratch table."""
-    return f"{files[origin >> 32]}:{origin & 0xFFFFFFFF}"
-
-
-def _check_devices(db: sqlite3.Connection, problems: Problems, files: list[Path]) -> None:
-    """Conflicts by id, and gaps in each device's seq (a missing batch)."""
-    conflicts = db.execute(
-        "SELECT rec.id, rec.origin, MIN(copy.origin) FROM rec"
-        " JOIN copy ON copy.id = rec.id AND copy.digest != rec.digest"
-        " GROUP BY rec.id ORDER BY rec.id"
-    )
-    for record_id, first, other in conflicts:
-        problems.add(
-            "conflicts",
-            f"id {record_id}: {_where(files, first)} and {_where(files, other)} differ;"
-            " kept the first",
-        )
-    device, expected = None, 1
-    rows = db.execute(
-        "SELECT device, seq, COUNT(*) FROM rec WHERE device IS NOT NULL"
-        " GROUP BY device, seq ORDER BY device, seq"
-    )
-    for row_device, seq, claims in rows:
-        if row_device != device:
-            device, expected = row_device, 1
-        if claims > 1:
-            problems.add("conflicts", f"device {device}: {claims} different records with seq {seq}")
-        if seq > expected:
-            missing = f"{expected}" if seq == expected + 1 else f"{expected}-{seq - 1}"
-            problems.add("gaps", f"device {device}: seq {missing} missing (a batch not collected?)")
-        expected = max(expected, seq + 1)
-
-
 def _start(db: sqlite3.Connection, settings: Settings) -> tuple[date, str]:
     if settings.start is not None:
         return settings.start, settings.start_from
-    (first,) = db.execute("SELECT MIN(local_date) FROM rec WHERE type = 'session'").fetchone()
+    (first,) = db.execute(
+        "SELECT substr(MIN(local_start), 1, 10) FROM rec WHERE type = 'session'"
+    ).fetchone()
     day = date.fromisoformat(first) if first else (settings.as_of or date.today())
     return day - timedelta(days=day.weekday()), "the Monday of the earliest session"
 
@@ -503,8 +208,44 @@ def _roster(path: str | None) -> dict[str, date | None]:
 
 
 # -- writing ---------------------------------------------------------------------------
+_SESSION_CELLS = (
+    *("id", "participant", "substr(local_start, 1, 10)", "week_n", "week_n IS NOT NULL"),
+    *("started_at", "clock_synced", "device", "seq", "program", "week", "mode", "planned_s"),
+    *("completed_s", "blocks_planned", "blocks_done", "stopped_early", "stop_reason"),
+    *("effort", "source"),
+)
+_REDCAP_CELLS = (  # from session_id on; the record and its repeat instance come first
+    *("id", "substr(local_start, 1, 10)", "local_start", "week_n", "program", "mode"),
+    *("planned_s", "completed_s", "blocks_done", "blocks_planned", "stopped_early"),
+    *("replace(stop_reason, ' ', '_')", "effort", "clock_synced", "device"),
+)
+# Sessions with their program week (week_n: none outside the participant's window).
+_SESSIONS = """
+    SELECT r.*, CASE WHEN r.day - COALESCE(s.start, :start) BETWEEN 0 AND :last
+        THEN (r.day - COALESCE(s.start, :start)) / 7 + 1 END AS week_n
+    FROM rec AS r LEFT JOIN starts AS s ON s.participant = r.participant
+    WHERE r.type = 'session'
+"""
+# Each session in order, as its sessions.csv cells, and apart as its redcap.csv
+# cells, each followed by whether a cell may need csvsafe's quote (and for
+# sessions.csv, its origin). SQLite works out every cell, so the pass in
+# Python only hands rows to the csv writer.
+_SESSIONS_CSV = f"""
+    SELECT {", ".join(_SESSION_CELLS)}, risky, origin
+    FROM (SELECT t.*, f.name AS source FROM ({_SESSIONS}) AS t
+          LEFT JOIN files AS f ON f.n = t.origin >> 32)
+"""
+_REDCAP_CSV = f"SELECT participant, {', '.join(_REDCAP_CELLS)}, risky FROM ({_SESSIONS})"
+_BY_DAY = f"""
+    SELECT participant, day, device, COUNT(*), SUM(planned_s), SUM(completed_s),
+        SUM(stopped_early)
+    FROM ({_SESSIONS}) WHERE week_n IS NOT NULL GROUP BY participant, day, device
+"""
+
+
 def _write_sessions(
     db: sqlite3.Connection,
+    db_path: Path,
     out: Path,
     settings: Settings,
     start: date,
@@ -513,87 +254,90 @@ def _write_sessions(
     files: list[Path],
     not_held: excused.Excused,
 ) -> list[Participant]:
-    """sessions.csv and redcap.csv in one pass by participant; their figures."""
-    figures: list[Participant] = []
-    names = [str(path) for path in files]
-    current: Participant | None = None
-    instance = 0
-    query = (
-        "SELECT id, participant, local_date, started_at, clock_synced, device, seq, program,"
-        " week, mode, planned_s, completed_s, blocks_planned, blocks_done, stopped_early,"
-        " stop_reason, effort, origin FROM rec WHERE type = 'session'"
-        " ORDER BY participant, started_at, id"
+    """sessions.csv and redcap.csv (a large one on the second core), then each
+    participant's figures."""
+    db.execute("CREATE TABLE starts (participant TEXT PRIMARY KEY, start INTEGER)")
+    db.executemany(
+        "INSERT INTO starts VALUES (?, ?)",
+        [(code, day.toordinal()) for code, day in roster.items() if day is not None],
     )
-    with (
-        open(out / "sessions.csv", "w", newline="", encoding="utf-8") as sessions_file,
-        open(out / "redcap.csv", "w", newline="", encoding="utf-8") as redcap_file,
-    ):
-        sessions = SafeWriter(sessions_file)
-        redcap = SafeWriter(redcap_file)
-        sessions.writerow(SESSION_COLUMNS)
-        redcap.writerow(REDCAP_COLUMNS)
-        zone = settings.zone
-        for row in db.execute(query):
-            (rid, code, local, started, synced, device, seq, program, week, mode) = row[:10]
-            planned, completed, b_planned, b_done, early, reason, effort, origin = row[10:]
-            if current is None or current.code != code:
-                if current is not None:
-                    figures.append(_finish(current, settings, not_held))
-                current = Participant(code, roster.get(code) or start)
-                instance = 0
-            day = _day(local)
-            offset = (day - current.start).days
-            program_week = offset // 7 + 1 if 0 <= offset < 7 * settings.weeks else None
-            if program_week is None:
-                problems.add(
-                    "outside the window", f"{code} {local}: session {rid} ({_where(files, origin)})"
-                )
-            else:
-                current.days.add(day)
-                current.devices.add(device)
-                current.sessions += 1
-                current.planned_s += planned
-                current.completed_s += completed
-                current.early += bool(early)
-            if not synced:
-                problems.add(
-                    "clock not synced", f"{code} {started}: session {rid} ({_where(files, origin)})"
-                )
-            instance += 1
-            week_text = program_week or ""
-            sessions.writerow(
-                [
-                    *(rid, code, local, week_text, int(program_week is not None), started),
-                    *(int(bool(synced)), device, seq, program, _blank(week), mode, planned),
-                    *(completed, _blank(b_planned), _blank(b_done), int(bool(early))),
-                    *(_blank(reason), _blank(effort), names[origin >> 32]),
-                ]
-            )
-            redcap.writerow(  # in the forms redcap-dictionary.csv validates
-                [
-                    *(code, REDCAP_INSTRUMENT, instance, rid, local, local_start(started, zone)),
-                    *(week_text, program, mode, planned, completed, _blank(b_done)),
-                    *(_blank(b_planned), int(bool(early)), stop_reason_code(reason or "")),
-                    *(_blank(effort), int(bool(synced)), device),
-                ]
-            )
-        if current is not None:
-            figures.append(_finish(current, settings, not_held))
-    seen = {p.code for p in figures}
-    for code, own_start in roster.items():
-        if code not in seen:
-            figures.append(_finish(Participant(code, own_start or start), settings, not_held))
-    return sorted(figures, key=lambda p: p.code)
+    db.execute("CREATE TABLE files (n INTEGER PRIMARY KEY, name TEXT)")
+    names = [neutral(str(path)) for path in files]
+    db.executemany("INSERT INTO files VALUES (?, ?)", enumerate(names))
+    params = {"start": start.toordinal(), "last": 7 * settings.weeks - 1}
+    redcap = None
+    if db_path.stat().st_size >= scratch.PARALLEL_BYTES:
+        redcap = elsewhere.start(f"{__name__}:write_redcap_from", db_path, out, params)
+    with open(out / "sessions.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(SESSION_COLUMNS)
+        for row in db.execute(_SESSIONS_CSV, params):
+            if row[-2]:  # a cell may start like a formula
+                row = tuple(map(neutral, row))
+            writer.writerow(row[:-2])
+            if row[3] is None:
+                found = where(files, row[-1])
+                problems.add("outside the window", f"{row[1]} {row[2]}: session {row[0]} ({found})")
+            if not row[6]:
+                found = where(files, row[-1])
+                problems.add("clock not synced", f"{row[1]} {row[5]}: session {row[0]} ({found})")
+    if elsewhere.result(redcap) is not True:  # small, or the second core failed: here
+        write_redcap(db, out, params)
+    return _figures(db, settings, start, roster, not_held, params)
 
 
-@functools.lru_cache(maxsize=4096)
-def _day(text: str) -> date:
-    """A calendar day from its ISO text; a program has a few hundred, read again and again."""
-    return date.fromisoformat(text)
+def write_redcap(db: sqlite3.Connection, out: Path, params: dict[str, Any]) -> bool:
+    """redcap.csv: each session as a repeat instance of its participant's record, in
+    the forms redcap-dictionary.csv validates."""
+    with open(out / "redcap.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(REDCAP_COLUMNS)
+        code, instance = None, 0
+        for row in db.execute(_REDCAP_CSV, params):
+            if row[-1]:  # a cell may start like a formula
+                row = tuple(map(neutral, row))
+            if row[0] != code:
+                code, instance = row[0], 0
+            instance += 1  # the participant's sessions in order
+            writer.writerow((code, REDCAP_INSTRUMENT, instance, *row[1:-1]))
+    return True
 
 
-def _blank(value: object) -> object:
-    return "" if value is None else value
+def write_redcap_from(db_path: Path, out: Path, params: dict[str, Any]) -> bool:
+    """:func:`write_redcap` on the second core, from the scratch file opened read-only."""
+    db = sqlite3.connect(f"{db_path.as_uri()}?mode=ro", uri=True)
+    try:
+        db.execute(f"PRAGMA cache_size=-{scratch.CACHE_KIB}")
+        return write_redcap(db, out, params)
+    finally:
+        db.close()
+
+
+def _figures(
+    db: sqlite3.Connection,
+    settings: Settings,
+    start: date,
+    roster: dict[str, date | None],
+    not_held: excused.Excused,
+    params: dict[str, Any],
+) -> list[Participant]:
+    """Every participant's figures, from their sessions in the window summed by day."""
+    people: dict[str, Participant] = {}
+    for code, day, device, sessions, planned, completed, early in db.execute(_BY_DAY, params):
+        person = people.get(code)
+        if person is None:
+            person = people[code] = Participant(code, roster.get(code) or start)
+        person.days.add(date.fromordinal(day))
+        person.devices.add(device)
+        person.sessions += sessions
+        person.planned_s += planned
+        person.completed_s += completed
+        person.early += early
+    everyone = db.execute("SELECT DISTINCT participant FROM rec WHERE type = 'session'")
+    for (code,) in itertools.chain(everyone, ((c,) for c in roster)):
+        if code not in people:  # no session in the window: still a row
+            people[code] = Participant(code, roster.get(code) or start)
+    return [_finish(people[code], settings, not_held) for code in sorted(people)]
 
 
 def _finish(person: Participant, settings: Settings, not_held: excused.Excused) -> Participant:

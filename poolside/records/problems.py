@@ -1,0 +1,39 @@
+"""What went wrong in an export, by kind, for problems.txt and the report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import IO
+
+LISTED = 200  # lines per kind of problem in problems.txt; the rest are counted
+
+
+@dataclass
+class Problems:
+    """What went wrong, by kind; each kind lists LISTED lines and counts the rest."""
+
+    kinds: dict[str, list[str]] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, kind: str, line: str) -> None:
+        self.counts[kind] = self.counts.get(kind, 0) + 1
+        listed = self.kinds.setdefault(kind, [])
+        if len(listed) < LISTED:
+            listed.append(line)
+
+    def write(self, stream: IO[str]) -> None:
+        if not self.counts:
+            stream.write("no problems found\n")
+        for kind, listed in self.kinds.items():
+            stream.write(f"## {kind}: {self.counts[kind]}\n")
+            stream.writelines(f"{line}\n" for line in listed)
+            if self.counts[kind] > len(listed):
+                stream.write(f"... and {self.counts[kind] - len(listed)} more\n")
+            stream.write("\n")
+
+    def extend(self, other: Problems) -> None:
+        """``other``'s problems after these (what a second reader found, in its order)."""
+        for kind, listed in other.kinds.items():
+            self.counts[kind] = self.counts.get(kind, 0) + other.counts[kind]
+            mine = self.kinds.setdefault(kind, [])
+            mine.extend(listed[: LISTED - len(mine)])
