@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from poolside.records import adherence, elsewhere, excused, scratch
-from poolside.records.csvsafe import SafeWriter, neutral
+from poolside.records.csvsafe import FORMULA_STARTS, SafeWriter, neutral
 from poolside.records.problems import Problems
 from poolside.records.redcap import DICTIONARY_COLUMNS
 from poolside.records.redcap import fields as redcap_fields
@@ -208,34 +208,56 @@ def _roster(path: str | None) -> dict[str, date | None]:
 
 
 # -- writing ---------------------------------------------------------------------------
+def _safe(expr: str) -> str:
+    """SQL for a cell that may hold text: csvsafe's leading quote where it starts like a
+    formula. Looked at only on rows whose line had such a start (``risky``)."""
+    starts = ", ".join(f"char({ord(c)})" for c in FORMULA_STARTS)
+    return (
+        f"CASE WHEN risky AND typeof({expr}) = 'text' AND substr({expr}, 1, 1) IN ({starts})"
+        f" THEN char(39) || {expr} ELSE {expr} END"
+    )
+
+
+# The cells of each CSV, worked out by SQLite, so that csv.writer writes every
+# row with no Python in between. Cells that are the export's own (dates, weeks,
+# checked figures, mode) cannot start like a formula; the file name is made
+# safe once in the files table.
 _SESSION_CELLS = (
-    *("id", "participant", "substr(local_start, 1, 10)", "week_n", "week_n IS NOT NULL"),
-    *("started_at", "clock_synced", "device", "seq", "program", "week", "mode", "planned_s"),
-    *("completed_s", "blocks_planned", "blocks_done", "stopped_early", "stop_reason"),
-    *("effort", "source"),
+    *(_safe("id"), _safe("participant"), "substr(local_start, 1, 10)", "week_n"),
+    *("week_n IS NOT NULL", "started_at", "clock_synced", _safe("device"), "seq"),
+    *(_safe("program"), _safe("week"), "mode", "planned_s", "completed_s"),
+    *(_safe("blocks_planned"), _safe("blocks_done"), "stopped_early", _safe("stop_reason")),
+    *(_safe("effort"), "f.name"),
 )
-_REDCAP_CELLS = (  # from session_id on; the record and its repeat instance come first
-    *("id", "substr(local_start, 1, 10)", "local_start", "week_n", "program", "mode"),
-    *("planned_s", "completed_s", "blocks_done", "blocks_planned", "stopped_early"),
-    *("replace(stop_reason, ' ', '_')", "effort", "clock_synced", "device"),
+_REDCAP_CELLS = (
+    *(_safe("s.participant"), ":instrument", "n - first + 1", _safe("id")),
+    *("substr(local_start, 1, 10)", "local_start", "week_n", _safe("program"), "mode"),
+    *("planned_s", "completed_s", _safe("blocks_done"), _safe("blocks_planned")),
+    *("stopped_early", _safe("replace(stop_reason, ' ', '_')"), _safe("effort")),
+    *("clock_synced", _safe("device")),
 )
-# Sessions with their program week (week_n: none outside the participant's window).
+# Sessions in order with their program week (week_n: none outside the window).
 _SESSIONS = """
-    SELECT r.*, CASE WHEN r.day - COALESCE(s.start, :start) BETWEEN 0 AND :last
+    SELECT r.rowid AS n, r.*, CASE WHEN r.day - COALESCE(s.start, :start) BETWEEN 0 AND :last
         THEN (r.day - COALESCE(s.start, :start)) / 7 + 1 END AS week_n
     FROM rec AS r LEFT JOIN starts AS s ON s.participant = r.participant
     WHERE r.type = 'session'
 """
-# Each session in order, as its sessions.csv cells, and apart as its redcap.csv
-# cells, each followed by whether a cell may need csvsafe's quote (and for
-# sessions.csv, its origin). SQLite works out every cell, so the pass in
-# Python only hands rows to the csv writer.
 _SESSIONS_CSV = f"""
-    SELECT {", ".join(_SESSION_CELLS)}, risky, origin
-    FROM (SELECT t.*, f.name AS source FROM ({_SESSIONS}) AS t
-          LEFT JOIN files AS f ON f.n = t.origin >> 32)
+    SELECT {", ".join(_SESSION_CELLS)}
+    FROM ({_SESSIONS}) LEFT JOIN files AS f ON f.n = origin >> 32
 """
-_REDCAP_CSV = f"SELECT participant, {', '.join(_REDCAP_CELLS)}, risky FROM ({_SESSIONS})"
+# REDCap's repeat instance: the session's place among its participant's, from
+# the first one's row (rec is written in order).
+_REDCAP_CSV = f"""
+    SELECT {", ".join(_REDCAP_CELLS)}
+    FROM ({_SESSIONS}) AS s JOIN firsts AS f ON f.participant = s.participant
+"""
+_UNSURE = f"""
+    SELECT participant, substr(local_start, 1, 10), started_at, id, origin,
+        week_n IS NULL, NOT clock_synced
+    FROM ({_SESSIONS}) WHERE week_n IS NULL OR NOT clock_synced
+"""
 _BY_DAY = f"""
     SELECT participant, day, device, COUNT(*), SUM(planned_s), SUM(completed_s),
         SUM(stopped_early)
@@ -264,6 +286,10 @@ def _write_sessions(
     db.execute("CREATE TABLE files (n INTEGER PRIMARY KEY, name TEXT)")
     names = [neutral(str(path)) for path in files]
     db.executemany("INSERT INTO files VALUES (?, ?)", enumerate(names))
+    db.execute(
+        "CREATE TABLE firsts AS SELECT participant, MIN(rowid) AS first FROM rec"
+        " WHERE type = 'session' GROUP BY participant"
+    )
     params = {"start": start.toordinal(), "last": 7 * settings.weeks - 1}
     redcap = None
     if db_path.stat().st_size >= scratch.PARALLEL_BYTES:
@@ -271,16 +297,13 @@ def _write_sessions(
     with open(out / "sessions.csv", "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(SESSION_COLUMNS)
-        for row in db.execute(_SESSIONS_CSV, params):
-            if row[-2]:  # a cell may start like a formula
-                row = tuple(map(neutral, row))
-            writer.writerow(row[:-2])
-            if row[3] is None:
-                found = where(files, row[-1])
-                problems.add("outside the window", f"{row[1]} {row[2]}: session {row[0]} ({found})")
-            if not row[6]:
-                found = where(files, row[-1])
-                problems.add("clock not synced", f"{row[1]} {row[5]}: session {row[0]} ({found})")
+        writer.writerows(db.execute(_SESSIONS_CSV, params))
+    for code, day, started, rid, origin, outside, unsynced in db.execute(_UNSURE, params):
+        found = where(files, origin)
+        if outside:
+            problems.add("outside the window", f"{code} {day}: session {rid} ({found})")
+        if unsynced:
+            problems.add("clock not synced", f"{code} {started}: session {rid} ({found})")
     if elsewhere.result(redcap) is not True:  # small, or the second core failed: here
         write_redcap(db, out, params)
     return _figures(db, settings, start, roster, not_held, params)
@@ -292,14 +315,7 @@ def write_redcap(db: sqlite3.Connection, out: Path, params: dict[str, Any]) -> b
     with open(out / "redcap.csv", "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(REDCAP_COLUMNS)
-        code, instance = None, 0
-        for row in db.execute(_REDCAP_CSV, params):
-            if row[-1]:  # a cell may start like a formula
-                row = tuple(map(neutral, row))
-            if row[0] != code:
-                code, instance = row[0], 0
-            instance += 1  # the participant's sessions in order
-            writer.writerow((code, REDCAP_INSTRUMENT, instance, *row[1:-1]))
+        writer.writerows(db.execute(_REDCAP_CSV, {**params, "instrument": REDCAP_INSTRUMENT}))
     return True
 
 
