@@ -9,7 +9,7 @@ import itertools
 import json
 import random
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -533,3 +533,55 @@ def test_when_the_second_core_fails_this_one_does_its_work(tmp_path: Path, monke
     monkeypatch.setattr(elsewhere, "start", killed)
     export(sources, tmp_path / "two", as_of)
     assert _outputs(tmp_path / "one") == _outputs(tmp_path / "two")
+
+
+def test_times_written_before_the_clock_was_set_are_corrected_from_the_same_boot(
+    tmp_path: Path,
+) -> None:
+    """A Pi without a real-time clock booted with a January 2026 date; once the
+    network set its clock, a later record of that boot gives the offset between
+    wall and monotonic time. Records of a boot with nothing synchronised, or
+    whose synchronised records disagree, are kept as written and said so."""
+    random.seed(15)
+
+    def at(code: str, seq: int, started: str, synced: bool, boot: str, mono: float) -> dict:
+        record = _record(code, START, seq, clock_synced=synced, boot_id=boot, monotonic_s=mono)
+        return dict(record, started_at=started)
+
+    records = [
+        at("A", 1, "2026-01-01T00:05:00+00:00", False, "boot-1", 300.0),  # 4 700 s before
+        at("B", 2, "2026-01-01T00:05:00+00:00", False, "boot-1", 300.0),
+        at("C", 3, "2027-01-13T10:00:00+01:00", True, "boot-1", 5000.0),  # 09:00 UTC
+        at("D", 4, "2026-01-02T00:00:00+00:00", False, "boot-2", 60.0),  # no sync that boot
+        at("E", 5, "2027-01-20T09:00:00+00:00", True, "boot-3", 1000.0),
+        at("E", 6, "2027-01-20T10:01:00+00:00", True, "boot-3", 4600.0),  # stepped 60 s
+        at("F", 7, "2026-01-03T00:00:00+00:00", False, "boot-3", 50.0),
+    ]
+    _write(tmp_path / "in", "pool-a-0000001-0000007.jsonl", records)
+    out = tmp_path / "out"
+    export([tmp_path / "in"], out, Settings(START, zone=UTC, as_of=date(2027, 2, 1)))
+    rows = {row["participant"]: row for row in _csv(out / "sessions.csv")}
+    for code in ("A", "B"):  # 09:00 UTC less 4 700 s
+        assert rows[code]["started_at"] == "2027-01-13T07:41:40+00:00"
+        assert rows[code]["local_date"] == "2027-01-13" and rows[code]["program_week"] == "2"
+        assert rows[code]["clock_corrected"] == "1" and rows[code]["clock_synced"] == "0"
+        assert rows[code]["started_at_as_written"] == "2026-01-01T00:05:00+00:00"
+    for code in ("D", "F"):
+        assert rows[code]["clock_corrected"] == "0" and rows[code]["started_at_as_written"] == ""
+        assert rows[code]["program_week"] == "", "kept as written: outside the window"
+    assert rows["C"]["clock_corrected"] == "0"
+    redcap = {row["record_id"]: row for row in _csv(out / "redcap.csv")}
+    assert redcap["A"]["session_start"] == "2027-01-13 07:41:40"
+    attended = {row["participant"]: row["attended"] for row in _csv(out / "participants.csv")}
+    assert attended["A"] == attended["B"] == "1" and attended["D"] == attended["F"] == "0"
+    problems = (out / "problems.txt").read_text()
+    assert "## clock corrected: 2" in problems
+    written = "written as 2026-01-01T00:05:00+00:00"
+    assert f"{written}, corrected to 2027-01-13T07:41:40+00:00" in problems
+    assert "## clock not synced: 2" in problems
+    assert "D 2026-01-02T00:00:00+00:00: session" in problems
+    assert "no synchronised record of the same boot" in problems
+    assert "F 2026-01-03T00:00:00+00:00: session" in problems
+    assert "its boot's synchronised records disagree by 60 s" in problems
+    report = (out / "report.html").read_text()
+    assert "4 session(s) (pool-a 4); 2 corrected from later records of the same boot" in report

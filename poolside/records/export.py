@@ -25,10 +25,9 @@ from typing import Any
 
 from poolside.records import adherence, elsewhere, excused, scratch
 from poolside.records.csvsafe import FORMULA_STARTS, SafeWriter, neutral
-from poolside.records.problems import Problems
+from poolside.records.problems import Problems, where
 from poolside.records.redcap import DICTIONARY_COLUMNS
 from poolside.records.redcap import fields as redcap_fields
-from poolside.records.scratch import where
 
 PARTICIPANT_COLUMNS = (
     "participant",
@@ -72,6 +71,8 @@ SESSION_COLUMNS = (
     "stop_reason",
     "effort",
     "source",
+    "clock_corrected",
+    "started_at_as_written",
 )
 REDCAP_COLUMNS = (
     "record_id",
@@ -162,8 +163,9 @@ def export(
             ).fetchone()
             (unique,) = db.execute("SELECT COUNT(*) FROM rec").fetchone()
             unsynced = db.execute(
-                "SELECT device, COUNT(*) FROM rec WHERE type = 'session' AND NOT clock_synced"
-                " GROUP BY device ORDER BY device"
+                "SELECT device, COUNT(*), COUNT(c.written) FROM rec"
+                " LEFT JOIN clock AS c ON c.origin = rec.origin"
+                " WHERE type = 'session' AND NOT clock_synced GROUP BY device ORDER BY device"
             ).fetchall()
         finally:
             db.close()
@@ -227,7 +229,7 @@ _SESSION_CELLS = (
     *("week_n IS NOT NULL", "started_at", "clock_synced", _safe("device"), "seq"),
     *(_safe("program"), _safe("week"), "mode", "planned_s", "completed_s"),
     *(_safe("blocks_planned"), _safe("blocks_done"), "stopped_early", _safe("stop_reason")),
-    *(_safe("effort"), "f.name"),
+    *(_safe("effort"), "f.name", "c.written IS NOT NULL", "c.written"),
 )
 _REDCAP_CELLS = (
     *(_safe("s.participant"), ":instrument", "n - first + 1", _safe("id")),
@@ -245,7 +247,8 @@ _SESSIONS = """
 """
 _SESSIONS_CSV = f"""
     SELECT {", ".join(_SESSION_CELLS)}
-    FROM ({_SESSIONS}) LEFT JOIN files AS f ON f.n = origin >> 32
+    FROM ({_SESSIONS}) AS s LEFT JOIN files AS f ON f.n = s.origin >> 32
+        LEFT JOIN clock AS c ON c.origin = s.origin
 """
 # REDCap's repeat instance: the session's place among its participant's, from
 # the first one's row (rec is written in order).
@@ -253,10 +256,14 @@ _REDCAP_CSV = f"""
     SELECT {", ".join(_REDCAP_CELLS)}
     FROM ({_SESSIONS}) AS s JOIN firsts AS f ON f.participant = s.participant
 """
+# Sessions outside the window, and those written with the clock unset: corrected
+# (clocks.py) or kept as written, and why.
 _UNSURE = f"""
-    SELECT participant, substr(local_start, 1, 10), started_at, id, origin,
-        week_n IS NULL, NOT clock_synced
-    FROM ({_SESSIONS}) WHERE week_n IS NULL OR NOT clock_synced
+    SELECT participant, substr(local_start, 1, 10), started_at, id, s.origin,
+        week_n IS NULL, NOT clock_synced, c.written,
+        COALESCE(c.why, 'no synchronised record of the same boot')
+    FROM ({_SESSIONS}) AS s LEFT JOIN clock AS c ON c.origin = s.origin
+    WHERE week_n IS NULL OR NOT clock_synced
 """
 _BY_DAY = f"""
     SELECT participant, day, device, COUNT(*), SUM(planned_s), SUM(completed_s),
@@ -298,12 +305,20 @@ def _write_sessions(
         writer = csv.writer(handle)
         writer.writerow(SESSION_COLUMNS)
         writer.writerows(db.execute(_SESSIONS_CSV, params))
-    for code, day, started, rid, origin, outside, unsynced in db.execute(_UNSURE, params):
-        found = where(files, origin)
+    for code, day, started, rid, origin, outside, unsynced, written, why in db.execute(
+        _UNSURE, params
+    ):
+        found = f"session {rid} ({where(files, origin)})"
         if outside:
-            problems.add("outside the window", f"{code} {day}: session {rid} ({found})")
-        if unsynced:
-            problems.add("clock not synced", f"{code} {started}: session {rid} ({found})")
+            problems.add("outside the window", f"{code} {day}: {found}")
+        if unsynced and written is not None:
+            problems.add(
+                "clock corrected",
+                f"{code} {found}: written as {written}, corrected to {started} from"
+                " its Pi's synchronised records of the same boot",
+            )
+        elif unsynced:
+            problems.add("clock not synced", f"{code} {started}: {found}; kept as written: {why}")
     if elsewhere.result(redcap) is not True:  # small, or the second core failed: here
         write_redcap(db, out, params)
     return _figures(db, settings, start, roster, not_held, params)
@@ -426,15 +441,18 @@ def _write_weekly(out: Path, participants: list[Participant], weeks: int) -> Non
         )
 
 
-def _unsynced_text(unsynced: list[tuple[str, int]]) -> str:
-    """ "Clock not synchronised: 12 sessions (pool-a 10, pool-b 2)", or that all were."""
+def _unsynced_text(unsynced: list[tuple[str, int, int]]) -> str:
+    """ "Clock not synchronised: 12 sessions (pool-a 10, pool-b 2); 10 corrected...",
+    or that all were synchronised."""
     if not unsynced:
         return "Every session was written with the clock synchronised."
-    count = sum(n for _, n in unsynced)
-    devices = ", ".join(f"{html.escape(str(device))} {n}" for device, n in unsynced)
+    count = sum(n for _, n, _ in unsynced)
+    corrected = sum(c for _, _, c in unsynced)
+    devices = ", ".join(f"{html.escape(str(device))} {n}" for device, n, _ in unsynced)
     return (
-        f"Clock not synchronised when written: {count} session(s) ({devices}); their dates"
-        " may be off, see problems.txt."
+        f"Clock not synchronised when written: {count} session(s) ({devices});"
+        f" {corrected} corrected from later records of the same boot,"
+        f" {count - corrected} kept as written (their dates may be off); see problems.txt."
     )
 
 
@@ -456,12 +474,12 @@ def _write_report(
     start: date,
     totals: dict[str, int],
     problems: Problems,
-    unsynced: list[tuple[str, int]],
+    unsynced: list[tuple[str, int, int]],
 ) -> None:
     """One self-contained page: totals, the table by risk, an inline-SVG heatmap.
 
-    ``unsynced``: (device, sessions) written while its clock was not yet
-    synchronised, whose dates may be wrong; problems.txt lists each.
+    ``unsynced``: (device, sessions, of them corrected) written while its clock
+    was not yet synchronised; problems.txt lists each.
     """
     meeting = sum(1 for p in ranked if p.row["meets_threshold"] == "yes")
     esc = html.escape

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO
 
 LISTED = 200  # lines per kind of problem in problems.txt; the rest are counted
@@ -37,3 +38,9 @@ class Problems:
             self.counts[kind] = self.counts.get(kind, 0) + other.counts[kind]
             mine = self.kinds.setdefault(kind, [])
             mine.extend(listed[: LISTED - len(mine)])
+
+
+def where(files: list[Path], origin: int) -> str:
+    """``file:line`` of a record, from the compact origin the export keeps for it
+    (the file's index in ``files``, then the line number, in one integer)."""
+    return f"{files[origin >> 32]}:{origin & 0xFFFFFFFF}"

@@ -30,8 +30,8 @@ from typing import IO, Any
 import orjson
 
 from poolside.core.bounded import Unreadable, read_bounded
-from poolside.records import elsewhere
-from poolside.records.problems import Problems
+from poolside.records import clocks, elsewhere
+from poolside.records.problems import Problems, where
 from poolside.records.store import CONTRACT, EXTRAS
 
 KNOWN = (*CONTRACT, *EXTRAS, "boot_id", "monotonic_s")
@@ -116,6 +116,7 @@ def load(
         db.execute("ATTACH ? AS part", (str(part),))
         db.execute("INSERT INTO copy SELECT * FROM part.copy")  # its origins come after
         db.execute("DETACH part")
+    clocks.correct(db, zone)
     db.executescript(_DEDUPLICATE)
     _check_devices(db, problems, files)
     return files
@@ -398,11 +399,6 @@ def _wrong_session(record: dict[str, Any]) -> tuple[str, str] | None:
     else:
         return None
     return "bad values", f"{wrong}; skipped"
-
-
-def where(files: list[Path], origin: int) -> str:
-    """``file:line`` of a record, from the compact origin kept in the scratch table."""
-    return f"{files[origin >> 32]}:{origin & 0xFFFFFFFF}"
 
 
 def _check_devices(db: sqlite3.Connection, problems: Problems, files: list[Path]) -> None:
