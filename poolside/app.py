@@ -27,6 +27,7 @@ import pygame
 
 from poolside.config import Config
 from poolside.core.actions import DECK, Action
+from poolside.core.cancel import Cancelling, CancelReason
 from poolside.core.checkin import Roll
 from poolside.core.clock import Clock, clock_for
 from poolside.core.debrief import Debrief, questions_for
@@ -113,6 +114,7 @@ class Kiosk:
         self._screen_log = screen_log
         self._logged: tuple[str, str] | None = None
         self._hint: tuple[str, float] | None = None  # a word for a refused key, until when
+        self.cancelling: Cancelling | None = None  # the class being called off, and why
         self.screens = Screens(self)
 
     # -- input ----------------------------------------------------------------
@@ -137,6 +139,24 @@ class Kiosk:
             self.roll.present.clear()
             self.roll.headcount = 0
             self.roll.notice = ""
+
+    def start_cancelling(self) -> None:
+        """The cancel screen, where a class can be called off: only where it is
+        recorded (a store) and led (not a solo swimmer's kiosk)."""
+        solo = self.roll is not None and self.roll.mode == "solo"
+        if self.records is not None and not solo and self.session is not None:
+            self.cancelling = Cancelling()
+
+    def cancel_class(self, reason: CancelReason, now: float) -> None:
+        """Record the class as called off, then home, saying what was saved."""
+        assert self.records is not None and self.session is not None
+        saved = self.records.cancel(self.session.program, reason.value)
+        self.cancelling = None
+        if self.roll is not None:
+            self.roll.present.clear()
+            self.roll.headcount = 0
+        note = "" if saved else " (NOT SAVED YET)"
+        self.hint(f"Class cancelled ({reason.value}): recorded{note}", now)
 
     def accepts_codes(self, now: float) -> bool:
         """Codes typed by a reader are taken on the check-in screen only."""

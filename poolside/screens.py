@@ -11,7 +11,8 @@ kiosk sent home), made through the :class:`Kiosk` it belongs to.
 The buttons, as an instructor meets them: START starts, pauses and resumes,
 checks the person shown in or out, saves an answer and then goes home; held,
 it begins the class from the check-in. NEXT moves on (held: back). STOP, held,
-ends a class; where no STOP is fitted, holding START does.
+ends a class; where no STOP is fitted, holding START does. Before a class,
+STOP held (or NEXT held on the home screen) calls it off, with a reason.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class ScreenName(StrEnum):
     HOME = "home"
     RESUME_OFFER = "resume-offer"
     CHECKIN = "checkin"
+    CANCEL = "cancel"
     GET_READY = "get-ready"
     RUNNING = "running"
     PAUSED = "paused"
@@ -59,13 +61,40 @@ class Screen:
 
 
 class Home(Screen):
-    """The program and its length; START begins (no roll to take)."""
+    """The program and its length; START begins (no roll to take). STOP held, or
+    NEXT held (a deck without STOP), calls the class off."""
 
     name = ScreenName.HOME
 
     def act(self, action: Output, now: float) -> None:
         if action in (Action.TOGGLE, Action.HOLD):
             self.kiosk.begin(now)
+        elif action in (Action.STOP, Action.BACK):
+            self.kiosk.start_cancelling()
+
+
+class Cancel(Screen):
+    """Calling the class off (:mod:`poolside.core.cancel`): NEXT chooses why, START
+    records it and goes home, STOP or NEXT held goes back with nothing recorded."""
+
+    name = ScreenName.CANCEL
+
+    def act(self, action: Output, now: float) -> None:
+        kiosk, choice = self.kiosk, self.kiosk.cancelling
+        assert choice is not None
+        reason = choice.reason
+        if action == Action.NEXT:
+            choice.move(1)
+        elif action in (Action.STOP, Action.BACK):
+            kiosk.cancelling = None
+        elif action == Action.TOGGLE and reason is None:
+            choice.notice = "choose why with NEXT first"
+        elif action == Action.TOGGLE and reason is not None:
+            kiosk.cancel_class(reason, now)
+
+    def view(self, now: float, context: Context) -> View:
+        assert self.kiosk.cancelling is not None
+        return self.kiosk.cancelling.view(context.status)
 
 
 class ResumeOffer(Screen):
@@ -103,6 +132,9 @@ class CheckIn(Screen):
         assert roll is not None
         if action == Action.HOLD or (roll.mode == "solo" and action == Action.TOGGLE):
             kiosk.begin(now)
+            return
+        if action == Action.STOP:
+            kiosk.start_cancelling()
             return
         if isinstance(action, Scan):
             change = roll.scan(action.code)
@@ -209,6 +241,7 @@ class Screens:
     def __init__(self, kiosk: Kiosk) -> None:
         self.kiosk = kiosk
         self.home, self.offer, self.checkin = Home(kiosk), ResumeOffer(kiosk), CheckIn(kiosk)
+        self.cancel = Cancel(kiosk)
         self.get_ready, self.running, self.paused = GetReady(kiosk), Running(kiosk), Paused(kiosk)
         self.finished, self.error = Finished(kiosk), Error(kiosk)
 
@@ -223,6 +256,8 @@ class Screens:
         if state is State.IDLE:
             if kiosk.offer is not None:
                 return self.offer
+            if kiosk.cancelling is not None:
+                return self.cancel
             return self.checkin if kiosk.roll is not None else self.home
         return {
             State.GET_READY: self.get_ready,

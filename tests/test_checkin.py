@@ -6,6 +6,7 @@ to a real SQLite store; the clock is a manual one.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from poolside.core.scanner import Scan, ScanBuffer
 from poolside.devices.screen import Renderer
 from poolside.hardware import Controls
 from poolside.records.attendance import open_attendance
+from poolside.records.outbox import outbox_dir
 from poolside.records.store import Store
 from poolside.selection import choose_program
 
@@ -345,3 +347,44 @@ def test_the_mode_is_checked_in_the_config_and_on_the_command_line(tmp_path: Pat
     assert drop_in.stderr.strip() == (
         "poolside: --mode headcount counts heads with the buttons: run the kiosk"
     )
+
+
+# -- calling a class off ---------------------------------------------------------------
+def test_a_class_called_off_is_recorded_with_its_reason_and_goes_to_the_outbox(
+    tmp_path, choice
+) -> None:
+    pool = Pool(tmp_path, choice)
+    pool.press(Scan("P001"), "stop")  # STOP held (Esc) before the class: call it off
+    assert "CANCEL TODAY'S CLASS?" in pool.texts() and "WHY?" in pool.texts()
+    pool.press("toggle")
+    assert "choose why with NEXT first" in pool.texts(), "nothing is recorded without a reason"
+    assert pool.store.records() == []
+    pool.press("next", "next")
+    assert "WEATHER HOLD" in pool.texts()
+    pool.press("toggle")
+    assert "Class cancelled (weather hold): recorded" in pool.texts()
+    assert pool.texts()[0] == "CHECK-IN · 0 present", "back home, the roll cleared"
+    (record,) = pool.store.records()
+    assert (record["type"], record["participant"], record["stop_reason"]) == (
+        "cancelled",
+        "",
+        "weather hold",
+    )
+    assert pool.roll_in_store() == [], "the day's check-ins went with the class"
+    (batch,) = outbox_dir(tmp_path).glob("*.jsonl")
+    (line,) = batch.read_text().splitlines()
+    assert json.loads(line)["type"] == "cancelled" and json.loads(line)["seq"] == 1
+
+
+def test_backing_out_of_calling_off_records_nothing(tmp_path, choice) -> None:
+    pool = Pool(tmp_path, choice)
+    pool.press("stop", "next", "back")  # NEXT held: back, nothing recorded
+    assert pool.texts()[0] == "CHECK-IN · 0 present"
+    pool.press("stop", "stop")
+    assert pool.texts()[0] == "CHECK-IN · 0 present" and pool.store.records() == []
+
+
+def test_a_solo_swimmers_kiosk_has_no_class_to_call_off(tmp_path, choice) -> None:
+    pool = Pool(tmp_path, choice, mode="solo")
+    pool.press("stop")
+    assert "CANCEL TODAY'S CLASS?" not in pool.texts() and pool.kiosk.cancelling is None

@@ -585,3 +585,37 @@ def test_times_written_before_the_clock_was_set_are_corrected_from_the_same_boot
     assert "its boot's synchronised records disagree by 60 s" in problems
     report = (out / "report.html").read_text()
     assert "4 session(s) (pool-a 4); 2 corrected from later records of the same boot" in report
+
+
+def test_a_class_cancelled_on_the_kiosk_is_not_a_missed_session(tmp_path: Path) -> None:
+    """pool-a's instructor called Wednesday of week 1 off (weather); the team's
+    closures file names the same day too. A, who trains on pool-a, has 2 sessions
+    prescribed that week, not 1; B, on pool-b, still has 3."""
+    random.seed(6)
+    wednesday = START + timedelta(WED)
+    called_off = {
+        **_record("", wednesday, 3),
+        "type": "cancelled",
+        "stop_reason": "weather hold",
+        "completed_s": 0,
+    }
+    pool_a = [_record("A", START, 1), _record("A", START + timedelta(FRI), 2), called_off]
+    pool_b = [_record("B", START, 1, device="pool-b"), _record("B", wednesday, 2, device="pool-b")]
+    _write(tmp_path / "in", "pool-a-0000001-0000003.jsonl", pool_a)
+    _write(tmp_path / "in", "pool-b-0000001-0000002.jsonl", pool_b)
+    closures = tmp_path / "closures.csv"
+    closures.write_text(f"date,device,reason\n{wednesday},pool-a,thunder\n")
+    out = tmp_path / "out"
+    settings = Settings(START, weeks=1, as_of=START + timedelta(8), closures=str(closures))
+    export([tmp_path / "in"], out, settings)
+    rows = {row["participant"]: row for row in _csv(out / "participants.csv")}
+    assert (rows["A"]["prescribed"], rows["A"]["adherence_pct"], rows["A"]["excused"]) == (
+        "2",
+        "100.0",
+        "1",
+    )
+    assert (rows["B"]["prescribed"], rows["B"]["adherence_pct"]) == ("3", "66.7")
+    assert set(rows) == {"A", "B"}, "a cancelled class is nobody's session"
+    report = (out / "report.html").read_text()
+    assert f"<tr><td>{wednesday}</td><td>pool-a</td><td>weather hold</td><td>kiosk</td>" in report
+    assert f"<td>{wednesday}</td><td>pool-a</td><td>thunder</td><td>closures.csv</td>" in report

@@ -69,6 +69,7 @@ class Renderer:
             "paused": self._paused,
             "home": self._neutral,
             "checkin": self._neutral,
+            "cancel": self._neutral,
             "finished": self._neutral,
             "error": self._error,
         }

@@ -24,6 +24,7 @@ from typing import Any
 from poolside.core.checkin import Change, Roll
 from poolside.core.debrief import StopReason
 from poolside.core.engine import Event, Session
+from poolside.core.program import Program
 from poolside.records.held import Write, load, save, spill_path
 from poolside.records.outbox import make_batches
 from poolside.records.reserve import is_disk_full
@@ -70,6 +71,16 @@ class Attendance:
         """The interrupted run is not resumed: close its records as interrupted."""
         self._write("close_interrupted")
         self._write("clear_checkpoint")
+
+    def cancel(self, program: Program, reason: str) -> bool:
+        """The class called off, with why (a :class:`CancelReason`); true once on disk.
+        Its record goes straight to the outbox: nothing more will be added."""
+        mode = "class"
+        run = Run(program.name, program.duration_s, program.block_count, mode, self.week)
+        facts = clock_facts(time.monotonic())
+        self._write("cancel_class", run, reason, facts, str(uuid.uuid4()))
+        self._write("make_batches")
+        return self.saving
 
     def seal_earlier_runs(self) -> None:
         """Runs whose finished screen went with an earlier start-up may be synced."""

@@ -33,13 +33,21 @@ class Excused:
     everyone: list[date] = field(default_factory=list)
     by_device: dict[str, list[date]] = field(default_factory=dict)
     by_participant: dict[str, list[date]] = field(default_factory=dict)
+    listed: list[tuple[date, str, str, str]] = field(default_factory=list)  # for the report
+
+    def close(self, day: date, device: str, reason: str, source: str) -> None:
+        """A closure or cancelled class on ``day``: at one Pi, or every pool if ``device``
+        is empty; ``source`` says where it was recorded."""
+        (self.by_device.setdefault(device, []) if device else self.everyone).append(day)
+        self.listed.append((day, device or "every pool", reason, source))
 
     def days_for(self, participant: str, devices: set[str]) -> list[date]:
-        """The days one participant's prescribed sessions are each one fewer."""
-        days = list(self.everyone) + list(self.by_participant.get(participant, ()))
-        for device in sorted(devices):
-            days += self.by_device.get(device, [])
-        return days
+        """The days one participant's prescribed sessions are each one fewer: each day
+        once, however many closures name it (the kiosk's and the team's file)."""
+        days = {*self.everyone, *self.by_participant.get(participant, ())}
+        for device in devices:
+            days.update(self.by_device.get(device, ()))
+        return sorted(days)
 
 
 def read(closures: str | None, excused: str | None, problem: list[str]) -> Excused:
@@ -50,7 +58,7 @@ def read(closures: str | None, excused: str | None, problem: list[str]) -> Excus
         if day is None:
             continue
         device = (row.get("device") or "").strip()
-        (found.by_device.setdefault(device, []) if device else found.everyone).append(day)
+        found.close(day, device, (row.get("reason") or "").strip(), Path(closures or "").name)
     for row, where in _rows(excused, ("participant", "date", "reason"), problem):
         code = (row.get("participant") or "").strip()
         day = _day(row.get("date", ""), where, problem)
@@ -58,6 +66,7 @@ def read(closures: str | None, excused: str | None, problem: list[str]) -> Excus
             problem.append(f"{where}: no participant; row not used")
         elif day is not None:
             found.by_participant.setdefault(code, []).append(day)
+            found.listed.append((day, code, (row.get("reason") or "").strip(), "excused"))
     return found
 
 

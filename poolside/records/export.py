@@ -155,6 +155,12 @@ def export(
         try:
             files = scratch.load(db, Path(folder), sources, settings.zone, problems)
             start, said = _start(db, settings)
+            called_off = db.execute(
+                "SELECT substr(local_start, 1, 10), device, stop_reason FROM rec"
+                " WHERE type = 'cancelled' AND device IS NOT NULL ORDER BY local_start"
+            )
+            for day, device, reason in called_off:  # the instructor's, from the kiosk
+                not_held.close(date.fromisoformat(day), device, str(reason or ""), "kiosk")
             participants = _write_sessions(
                 db, db_path, out, settings, start, roster, problems, files, not_held
             )
@@ -183,7 +189,7 @@ def export(
         "drop_in_people": drop_ins[1],
         "problems": sum(problems.counts.values()),
     }
-    _write_report(out, ranked, settings, start, totals, problems, unsynced)
+    _write_report(out, ranked, settings, start, totals, problems, unsynced, not_held.listed)
     return (
         f"week 1 starts {start} ({said}); {len(files)} files, {unique} unique records, "
         f"{len(participants)} participants, {totals['problems']} problem(s); "
@@ -475,8 +481,10 @@ def _write_report(
     totals: dict[str, int],
     problems: Problems,
     unsynced: list[tuple[str, int, int]],
+    not_held: list[tuple[date, str, str, str]],
 ) -> None:
-    """One self-contained page: totals, the table by risk, an inline-SVG heatmap.
+    """One self-contained page: totals, the table by risk, the sessions not held
+    (closures, cancelled classes, excused absences), an inline-SVG heatmap.
 
     ``unsynced``: (device, sessions, of them corrected) written while its clock
     was not yet synchronised; problems.txt lists each.
@@ -507,6 +515,8 @@ Drop-in classes: {totals["drop_in_classes"]} ({totals["drop_in_people"]} people 
 {_unsynced_text(unsynced)}
 Counted as of {settings.as_of or date.today()}.</p>
 <h2>Problems (details in problems.txt)</h2><ul>{kinds}</ul>
+<h2>Not held: closures, cancelled classes, excused absences</h2>
+{_not_held_table(not_held)}
 <h2>Participants, most at risk first</h2>
 <table><tr>{head}</tr>{body}</table>
 <h2>Attended days per week</h2>
@@ -514,6 +524,22 @@ Counted as of {settings.as_of or date.today()}.</p>
 </body></html>
 """
     (out / "report.html").write_text(page, encoding="utf-8")
+
+
+def _not_held_table(listed: list[tuple[date, str, str, str]]) -> str:
+    """Each day taken out of what is prescribed, by date: where (a Pi, every pool, or a
+    participant), why, and who recorded it (the kiosk or the team's file)."""
+    if not listed:
+        return "<p>None: every session was to be held.</p>"
+    esc = html.escape
+    rows = "".join(
+        f"<tr><td>{day}</td><td>{esc(who)}</td><td>{esc(why)}</td><td>{esc(source)}</td></tr>"
+        for day, who, why, source in sorted(listed)
+    )
+    return (
+        "<table><tr><th>date</th><th>pool or participant</th><th>reason</th>"
+        f"<th>recorded by</th></tr>{rows}</table>"
+    )
 
 
 NOT_YET = "#e0e0e0"  # a week not begun by the as-of day: grey, no number

@@ -31,6 +31,7 @@ WRITES = frozenset(
     {
         "mark",
         "start_run",
+        "cancel_class",
         "progress",
         "save_checkpoint",
         "clear_checkpoint",

@@ -35,7 +35,7 @@ from poolside.records.problems import Problems, where
 from poolside.records.store import CONTRACT, EXTRAS
 
 KNOWN = (*CONTRACT, *EXTRAS, "boot_id", "monotonic_s")
-RECORD_TYPES = ("session", "headcount")
+RECORD_TYPES = ("session", "headcount", "cancelled")
 _PLAIN = frozenset((str, int, float, bool, type(None)))  # what SQLite holds as it is
 CACHE_KIB = 16 * 1024  # SQLite's page cache: the export's memory, whatever the input
 INSERT_EVERY = 5000

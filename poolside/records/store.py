@@ -387,6 +387,39 @@ class Store:
             )
             self.db.execute("DELETE FROM roll")
 
+    def cancel_class(self, run: Run, reason: str, clock: ClockFacts, record_id: str) -> None:
+        """A class the instructor called off (a closed pool, a weather hold): one
+        ``cancelled`` record, final at once, and the day's check-ins cleared.
+
+        The export takes the day out of what is prescribed for the people who
+        train on this Pi: it is not a missed session.
+        """
+        with self._transaction():
+            (seq,) = self.db.execute(
+                "SELECT MAX(COALESCE(MAX(seq), 0), ?) FROM records", (self.seq_floor,)
+            ).fetchone()
+            self.db.execute(
+                "INSERT INTO records (seq, id, type, device, participant, started_at,"
+                " clock_synced, boot_id, monotonic_s, program, week, mode, planned_s,"
+                " blocks_planned, closed, stop_reason, sealed)"
+                " VALUES (?, ?, 'cancelled', ?, '', ?, ?, ?, ?, ?, ?, 'class', ?, ?, 1, ?, 1)",
+                (
+                    seq + 1,
+                    record_id,
+                    self.device,
+                    clock.wall.isoformat(timespec="seconds"),
+                    int(clock.synced),
+                    clock.boot_id,
+                    clock.monotonic_s,
+                    run.program,
+                    run.week,
+                    run.planned_s,
+                    run.blocks_planned,
+                    reason,
+                ),
+            )
+            self.db.execute("DELETE FROM roll")
+
     def progress(self, record_ids: list[str], completed_s: float, blocks_done: int) -> None:
         """Time and blocks done so far, for records still open."""
         with self._transaction():

@@ -1,0 +1,72 @@
+"""Calling a class off from the deck: why, from a short list.
+
+A class that does not happen because the pool is closed, a storm is near or
+no instructor came is not a session anyone missed. The instructor says so
+on the kiosk (STOP held, or Esc, on the home or check-in screen; NEXT held
+on the home screen of a deck without STOP): NEXT steps through the reasons
+(held: back), START records the one shown, STOP or NEXT held goes back with
+nothing recorded. The export then takes the day out of what is prescribed
+for the people who train on that Pi.
+
+Pure: the kiosk saves the choice and shows the screen.
+
+    >>> choice = Cancelling()
+    >>> choice.reason is None
+    True
+    >>> choice.move(1); choice.move(1)
+    >>> choice.reason
+    <CancelReason.WEATHER: 'weather hold'>
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from poolside.core.view import View
+
+
+class CancelReason(StrEnum):
+    """A ``cancelled`` record's ``stop_reason``, in the batch's words."""
+
+    POOL = "pool closed"
+    WEATHER = "weather hold"  # thunder and lightning, the usual 30-minute rule and longer
+    INSTRUCTOR = "no instructor"
+    FEW = "too few swimmers"
+    OTHER = "other reason"
+
+
+REASONS = tuple(CancelReason)
+
+
+class Cancelling:
+    """The cancel screen's choice: nothing chosen until the first NEXT."""
+
+    def __init__(self) -> None:
+        self.chosen: int | None = None
+        self.notice = ""
+
+    def move(self, step: int) -> None:
+        self.notice = ""
+        if self.chosen is None:
+            self.chosen = 0 if step > 0 else len(REASONS) - 1
+        else:
+            self.chosen = (self.chosen + step) % len(REASONS)
+
+    @property
+    def reason(self) -> CancelReason | None:
+        return None if self.chosen is None else REASONS[self.chosen]
+
+    def view(self, status: tuple[str, ...] = ()) -> View:
+        shown = self.reason.upper() if self.reason else "WHY?"
+        lines = (
+            self.notice,
+            "NEXT: choose why" if self.reason is None else "START: record it · NEXT: another",
+            "hold STOP (Esc) or NEXT: back, nothing recorded",
+        )
+        return View(
+            screen="cancel",
+            word="CANCEL TODAY'S CLASS?",
+            big=shown,
+            lines=tuple(line for line in lines if line),
+            corner=status,
+        )
