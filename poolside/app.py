@@ -34,6 +34,7 @@ from poolside.core.debrief import Debrief, questions_for
 from poolside.core.engine import Event, Session, State
 from poolside.core.presses import earliest
 from poolside.core.scanner import Output
+from poolside.core.timefmt import clock_text
 from poolside.core.view import Context, View, bad_program_view, error_view, next_change
 from poolside.devices.screen import INVISIBLE_DRIVERS, Renderer
 from poolside.devices.theme import THEMES
@@ -42,7 +43,7 @@ from poolside.errors import CannotRun
 from poolside.hardware import KEYBOARD_HINT, Controls, Hardware
 from poolside.loop import Loop
 from poolside.notify import Notifier
-from poolside.screens import CheckIn, InClass, Screens
+from poolside.screens import CheckIn, ClassRoll, InClass, Screens
 from poolside.selection import Choice
 
 if TYPE_CHECKING:
@@ -61,6 +62,7 @@ BACK_HOME_AFTER_S = 10 * 60  # a finished screen nobody answers goes home by its
 Observer = Callable[[list[Event], Session, float], None]
 DEFAULT_WINDOW = (1280, 720)
 HINT_S = 4.0  # how long a refused key's explanation stays up
+CLASS_ROLL_S = 20.0  # the roll on the paused screen closes after this long untouched
 
 
 class Kiosk:
@@ -115,6 +117,7 @@ class Kiosk:
         self._logged: tuple[str, str] | None = None
         self._hint: tuple[str, float] | None = None  # a word for a refused key, until when
         self.cancelling: Cancelling | None = None  # the class being called off, and why
+        self._class_roll_until: float | None = None  # the roll open on the paused screen
         self.screens = Screens(self)
 
     # -- input ----------------------------------------------------------------
@@ -125,14 +128,15 @@ class Kiosk:
             screen.act(action, now)
 
     def hint(self, text: str, now: float) -> None:
-        """A word for a refused key, shown for HINT_S."""
-        self._hint = (text, now + HINT_S)
+        """A word for a refused key or a change made, shown for HINT_S ("": none)."""
+        self._hint = (text, now + HINT_S) if text else None
 
     def home(self) -> None:
         """Back to the home screen with a new session and an empty roll."""
         assert self.session is not None
         self.session = Session(self.session.program, self.get_ready_s)
         self._ended_at = None
+        self._class_roll_until = None
         if self.records is not None:
             self.records.seal()
         if self.roll is not None:
@@ -158,9 +162,68 @@ class Kiosk:
         note = "" if saved else " (NOT SAVED YET)"
         self.hint(f"Class cancelled ({reason.value}): recorded{note}", now)
 
+    # -- who is in the class ------------------------------------------------------
+    def class_roll_available(self) -> bool:
+        """A class with a roster and a store: people can leave or join it as it runs."""
+        roll = self.roll
+        return (
+            roll is not None
+            and roll.mode == "class"
+            and bool(roll.people)
+            and (self.records is not None)
+        )
+
+    def open_class_roll(self, now: float) -> None:
+        self._class_roll_until = now + CLASS_ROLL_S
+
+    def close_class_roll(self) -> None:
+        self._class_roll_until = None
+
+    def class_roll_open(self, now: float) -> bool:
+        return self._class_roll_until is not None and now < self._class_roll_until
+
+    def _swimmers(self) -> tuple[tuple[str, str], ...]:
+        """A class's people still in the water at its end (code, name shown)."""
+        if not self.class_roll_available():
+            return ()
+        assert self.roll is not None
+        found = (self.roll.find(code) for code in self.roll.present)
+        return tuple((p.code, p.shown) for p in found if p is not None)
+
+    def scan_in_class(self, code: str, now: float) -> None:
+        """A code during the class: that person leaves (their record ends, the class
+        runs on), or joins late with a record from now. Said on screen for a moment."""
+        roll, records, session = self.roll, self.records, self.session
+        if not self.class_roll_available() or session is None:
+            return
+        assert roll is not None and records is not None
+        person = roll.find(code)
+        if person is None:
+            self.hint(f"REFUSED: {code.strip()} is not on the roster", now)
+            return
+        at = clock_text(session.completed_s(now))
+        where = records.in_run(person.code)
+        if where is False:
+            self.hint(f"{person.shown} has already left", now)
+            return
+        if where:
+            saved = records.leave(person.code, session, now)
+            if person.code in roll.present:
+                roll.present.remove(person.code)
+            said = f"{person.shown} left at {at}: record closed"
+        else:
+            saved = records.join(person.code, session, now)
+            roll.present.append(person.code)
+            said = f"{person.shown} joined at {at}: record started"
+        self.hint(said + ("" if saved else " (NOT SAVED YET)"), now)
+
     def accepts_codes(self, now: float) -> bool:
-        """Codes typed by a reader are taken on the check-in screen only."""
-        return isinstance(self.screens.current(now), CheckIn)
+        """Codes typed by a reader are taken on the check-in screen, and in a class
+        with a roll (someone leaving or arriving late)."""
+        screen = self.screens.current(now)
+        return isinstance(screen, CheckIn) or (
+            isinstance(screen, (InClass, ClassRoll)) and self.class_roll_available()
+        )
 
     def begin(self, now: float, checkpoint: Checkpoint | None = None) -> None:
         """Start the session, or continue an interrupted one from its checkpoint."""
@@ -211,13 +274,15 @@ class Kiosk:
             ended = [e for e in events if e.type in ("finish", "stop")]
             if ended:
                 self._ended_at = now
-                self.debrief = Debrief(
-                    questions_for(
-                        stopped=ended[0].type == "stop",
-                        mode=self.roll.mode if self.roll else "class",
-                        recorded=bool(self.records and self.records.record_ids),
-                    )
+                self._class_roll_until = None
+                swimmers = self._swimmers()
+                asked = questions_for(
+                    stopped=ended[0].type == "stop",
+                    mode=self.roll.mode if self.roll else "class",
+                    recorded=bool(self.records and self.records.record_ids),
+                    swimmers=swimmers,
                 )
+                self.debrief = Debrief(asked, swimmers)
             elif self._ended_at is not None and now >= self._ended_at + BACK_HOME_AFTER_S:
                 self.home()
         self._show(self.error or self._view(now))
@@ -243,7 +308,9 @@ class Kiosk:
         home = now + HOME_REFRESH_S if session.state(now) is State.IDLE else None
         back_home = self._ended_at + BACK_HOME_AFTER_S if self._ended_at is not None else None
         hint_ends = self._hint[1] if self._hint is not None and self._hint[1] > now else None
-        changes = [session.next_deadline(), next_change(session, now), home, back_home, hint_ends]
+        roll_closes = self._class_roll_until if self.class_roll_open(now) else None
+        changes = [session.next_deadline(), next_change(session, now), home, back_home]
+        changes += [hint_ends, roll_closes]
         return earliest(changes)
 
     def _view(self, now: float) -> View:

@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from poolside.core.actions import Action
+from poolside.core.debrief import EACH
 from poolside.core.engine import State
 from poolside.core.scanner import Output, Scan
 from poolside.core.timefmt import clock_text
@@ -40,6 +41,7 @@ class ScreenName(StrEnum):
     GET_READY = "get-ready"
     RUNNING = "running"
     PAUSED = "paused"
+    CLASS_ROLL = "class-roll"
     FINISHED = "finished"
     ERROR = "error"
 
@@ -163,7 +165,9 @@ class InClass(Screen):
         kiosk = self.kiosk
         session = kiosk.session
         assert session is not None
-        if action == Action.TOGGLE:
+        if isinstance(action, Scan):
+            kiosk.scan_in_class(action.code, now)
+        elif action == Action.TOGGLE:
             session.toggle(now)
         elif action == Action.NEXT:
             session.skip(now)
@@ -195,7 +199,64 @@ class Running(InClass):
 
 
 class Paused(InClass):
+    """As running, but NEXT opens the roll in a class with one (who left, who came
+    late); elsewhere it skips, as while running."""
+
     name = ScreenName.PAUSED
+
+    def act(self, action: Output, now: float) -> None:
+        kiosk = self.kiosk
+        if action == Action.NEXT and kiosk.class_roll_available():
+            assert kiosk.roll is not None
+            kiosk.roll.cursor = 0  # from the top of the roll, each time it opens
+            kiosk.open_class_roll(now)
+        else:
+            super().act(action, now)
+
+
+class ClassRoll(Screen):
+    """The roll while a class is paused: NEXT walks it, START has the person shown
+    leave (or join, if not in the class), NEXT held goes back to the paused class,
+    as does leaving it alone for CLASS_ROLL_S. STOP held still ends the class."""
+
+    name = ScreenName.CLASS_ROLL
+
+    def act(self, action: Output, now: float) -> None:
+        kiosk, roll = self.kiosk, self.kiosk.roll
+        assert roll is not None and kiosk.session is not None
+        if action == Action.NEXT:
+            roll.move(1)
+            kiosk.hint("", now)  # what was said of the last person is not this one's
+            kiosk.open_class_roll(now)
+        elif action == Action.BACK:
+            kiosk.close_class_roll()
+        elif action == Action.TOGGLE and roll.current is not None:
+            kiosk.scan_in_class(roll.current.code, now)
+            kiosk.open_class_roll(now)
+        elif isinstance(action, Scan):
+            kiosk.scan_in_class(action.code, now)
+            kiosk.open_class_roll(now)
+        elif action == Action.STOP or (action == Action.HOLD and kiosk.hold_stops):
+            kiosk.close_class_roll()
+            kiosk.session.stop(now)
+
+    def view(self, now: float, context: Context) -> View:
+        kiosk, roll = self.kiosk, self.kiosk.roll
+        assert roll is not None and kiosk.records is not None
+        person = roll.current
+        where = kiosk.records.in_run(person.code) if person is not None else None
+        doing = {
+            True: "in the water · START: leaves now",
+            False: "left the class",
+            None: "not in this class · START: joins now",
+        }[where]
+        return View(
+            screen="class-roll",
+            word=f"CLASS PAUSED · {len(roll.present)} in the water",
+            big=person.shown if person is not None else "",
+            lines=(doing, "NEXT next name · hold NEXT: back to the class"),
+            corner=context.status,
+        )
 
 
 class Finished(Screen):
@@ -209,9 +270,12 @@ class Finished(Screen):
         if action in (Action.NEXT, Action.BACK):
             debrief.move(1 if action == Action.NEXT else -1)
         elif action == Action.TOGGLE and debrief.current is not None:
+            passed_by = debrief.current is EACH and debrief.chosen is None
             answer = debrief.answer()
             if answer is not None and kiosk.records is not None:
                 kiosk.records.answer(*answer)
+            if passed_by and debrief.current is None and not debrief.saved:
+                kiosk.home()  # no one asked: START goes home at once, as with no question
         elif action == Action.TOGGLE:
             kiosk.home()
 
@@ -241,7 +305,7 @@ class Screens:
     def __init__(self, kiosk: Kiosk) -> None:
         self.kiosk = kiosk
         self.home, self.offer, self.checkin = Home(kiosk), ResumeOffer(kiosk), CheckIn(kiosk)
-        self.cancel = Cancel(kiosk)
+        self.cancel, self.class_roll = Cancel(kiosk), ClassRoll(kiosk)
         self.get_ready, self.running, self.paused = GetReady(kiosk), Running(kiosk), Paused(kiosk)
         self.finished, self.error = Finished(kiosk), Error(kiosk)
 
@@ -259,6 +323,8 @@ class Screens:
             if kiosk.cancelling is not None:
                 return self.cancel
             return self.checkin if kiosk.roll is not None else self.home
+        if state is State.PAUSED and kiosk.class_roll_open(now):
+            return self.class_roll
         return {
             State.GET_READY: self.get_ready,
             State.RUNNING: self.running,

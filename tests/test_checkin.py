@@ -17,6 +17,7 @@ from poolside.app import BACK_HOME_AFTER_S, Kiosk
 from poolside.config import Config
 from poolside.core.checkin import Person, Roll
 from poolside.core.clock import ManualClock
+from poolside.core.debrief import EACH
 from poolside.core.engine import State
 from poolside.core.scanner import Scan, ScanBuffer
 from poolside.devices.screen import Renderer
@@ -210,8 +211,9 @@ def test_a_held_start_begins_the_class_with_a_record_for_each_present(tmp_path, 
         ("P003", 1200, "class"),
         ("P001", 1200, "class"),
     ]
-    assert "present: 2" in pool.texts()
-    assert pool.kiosk.debrief.current is None, "a class is not asked for effort"
+    assert [code for code, _ in pool.kiosk.debrief.swimmers] == ["P003", "P001"]
+    assert pool.kiosk.debrief.current is EACH, "a class is not given one effort for all"
+    assert "Ask each swimmer's effort? -" in pool.texts()
     pool.press("toggle")
     assert pool.kiosk.state(pool.clock.now()) is State.IDLE
     assert pool.roll.present == [] and "CHECK-IN · 0 present" in pool.texts()
@@ -231,6 +233,8 @@ def test_a_stopped_class_can_say_why(tmp_path, choice) -> None:
     pool.press("toggle")
     (record,) = pool.store.records()
     assert record["stopped_early"] and record["stop_reason"] == "pain or injury"
+    assert "Ask each swimmer's effort? -" in pool.texts()
+    pool.press("toggle")  # not asked
     assert "Saved: pain or injury" in pool.texts() and "START: next class" in pool.texts()
     pool.press("toggle")
     assert pool.kiosk.state(pool.clock.now()) is State.IDLE, "the START after it goes home"
@@ -388,3 +392,100 @@ def test_a_solo_swimmers_kiosk_has_no_class_to_call_off(tmp_path, choice) -> Non
     pool = Pool(tmp_path, choice, mode="solo")
     pool.press("stop")
     assert "CANCEL TODAY'S CLASS?" not in pool.texts() and pool.kiosk.cancelling is None
+
+
+# -- people leaving and arriving while the class runs ------------------------------------
+def _by_code(store: Store) -> dict[str, dict]:
+    return {r["participant"]: r for r in store.records()}
+
+
+def test_one_leaving_and_one_arriving_late_each_get_their_own_record(tmp_path, choice) -> None:
+    """Bo is scanned out at 5:00 (the class runs on); Cy arrives at 10:00 and is
+    scanned in. Each record has its own time done; Ann stays to the end."""
+    pool = Pool(tmp_path, choice)
+    pool.press(Scan("P001"), Scan("P002"), "hold")
+    pool.run_to(until=300.0)
+    assert pool.kiosk.accepts_codes(300.0), "a reader's codes are taken during the class"
+    pool.press(Scan("P002"))
+    assert pool.kiosk.state(300.0) is State.RUNNING, "the class runs on"
+    assert "Bo left at 5:00: record closed" in pool.texts()
+    left = _by_code(pool.store)["P002"]
+    assert (left["completed_s"], left["stopped_early"], left["stop_reason"]) == (
+        300,
+        True,
+        "left early",
+    )
+    pool.press(Scan("P002"))
+    assert "Bo has already left" in pool.texts()
+    pool.run_to(until=600.0)
+    pool.press(Scan("P003"), Scan("P404"))
+    assert "REFUSED: P404 is not on the roster" in pool.texts()
+    pool.run_to()
+    records = _by_code(pool.store)
+    assert records["P001"]["completed_s"] == 1200 and not records["P001"]["stopped_early"]
+    assert records["P002"]["completed_s"] == 300, "a later progress write leaves it alone"
+    late = records["P003"]
+    assert (late["completed_s"], late["stopped_early"], late["planned_s"]) == (600, False, 1200)
+    assert late["blocks_done"] < records["P001"]["blocks_done"]
+    assert late["started_at"] >= records["P001"]["started_at"]
+
+
+def test_each_swimmer_can_be_asked_their_effort_after_a_class(tmp_path, choice) -> None:
+    pool = Pool(tmp_path, choice)
+    pool.press(Scan("P001"), Scan("P003"), "hold")
+    pool.run_to()
+    assert "Ask each swimmer's effort? -" in pool.texts()
+    pool.press("next", "toggle")  # yes
+    assert "Ann: how hard? -" in pool.texts()
+    pool.press("next", "next", "next", "toggle")  # 13, 14, 15: hard
+    assert "Cy: how hard? -" in pool.texts()
+    pool.press("toggle")  # Cy did not say
+    assert "Saved: Ann 15" in pool.texts()
+    records = _by_code(pool.store)
+    assert records["P001"]["effort"] == 15 and records["P003"]["effort"] is None
+
+
+def test_the_roll_on_the_paused_screen_lets_people_leave_and_join(tmp_path, choice) -> None:
+    """No code reader: pause, NEXT opens the roll, START has the person shown leave
+    (or join); NEXT held goes back, and so does leaving it untouched for a while."""
+    pool = Pool(tmp_path, choice)
+    pool.press(Scan("P001"), Scan("P002"), "hold")
+    pool.run_to(until=200.0)
+    pool.press("toggle", "next")  # pause, then the roll
+    assert "CLASS PAUSED · 2 in the water" in pool.texts() and "Ann" in pool.texts()
+    assert "in the water · START: leaves now" in pool.texts()
+    pool.press("toggle")
+    assert "Ann left at 3:20: record closed" in pool.texts()
+    pool.press("next", "next")  # Bo, then Cy
+    assert "not in this class · START: joins now" in pool.texts()
+    pool.press("toggle")
+    assert "CLASS PAUSED · 2 in the water" in pool.texts()
+    pool.press("back")
+    assert pool.kiosk.screens.current(pool.clock.now()).name == "paused"
+    pool.press("next")
+    pool.clock.advance(21.0)
+    pool.kiosk.tick(pool.clock.now())
+    assert pool.kiosk.screens.current(pool.clock.now()).name == "paused", "closed by itself"
+    pool.press("toggle")  # START resumes
+    pool.run_to()
+    records = _by_code(pool.store)
+    assert records["P001"]["completed_s"] == 200 and records["P001"]["stop_reason"] == "left early"
+    assert records["P002"]["completed_s"] == 1200 and records["P003"]["completed_s"] == 1000
+
+
+def test_a_late_arrival_is_still_in_the_class_after_a_power_cut(tmp_path, choice) -> None:
+    pool = Pool(tmp_path, choice)
+    pool.press(Scan("P001"), "hold")
+    pool.run_to(until=300.0)
+    pool.press(Scan("P003"))
+    pool.run_to(until=500.0)
+    pool.store.close()  # the power goes
+    again = Pool(tmp_path, choice)
+    assert (
+        again.texts()[0] == "RESUME THE CLASS?" and "2 people's records continue" in again.texts()
+    )
+    again.press("toggle")
+    again.run_to()
+    records = _by_code(again.store)
+    assert records["P001"]["completed_s"] == 1200
+    assert records["P003"]["completed_s"] == 900, "counted from where Cy joined"

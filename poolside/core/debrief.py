@@ -5,8 +5,9 @@ a solo swim: how hard it felt, on the Borg 6-20 scale the study uses (work
 should feel 15-17). NEXT steps through the answers (held: back), START saves
 the answer shown and goes on; START with nothing chosen skips the question.
 After the last one the screen says what was saved until START goes home.
-A class is not asked for effort: one rating for a whole class would be the
-instructor's guess, not the swimmers' answer.
+A class is not given one effort for all (that would be the instructor's
+guess): the instructor may instead ask each swimmer still in the water and
+enter their own answer, one person after another, from the roll.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class StopReason(StrEnum):
 
     STOPPED = "stopped"  # STOP held; replaced by the instructor's answer, if given
     INTERRUPTED = "interrupted"  # a power cut or crash, not resumed
+    LEFT = "left early"  # scanned out (or checked out on the roll) while the class ran on
     TIRED = "tired"
     PAIN = "pain or injury"
     UNWELL = "feeling unwell"
@@ -43,16 +45,18 @@ class StopReason(StrEnum):
 STOP_REASONS = tuple(  # the answers the finished screen offers
     reason.value
     for reason in StopReason
-    if reason not in (StopReason.STOPPED, StopReason.INTERRUPTED)
+    if reason not in (StopReason.STOPPED, StopReason.INTERRUPTED, StopReason.LEFT)
 )
 
 
 @dataclass(frozen=True)
 class Question:
-    key: str  # the record field: "effort" or "stop_reason"
+    key: str  # the record field: "effort" or "stop_reason" (EACH: not a field)
     prompt: str
     answers: tuple[str, ...]
     first: int = 0  # the answer the first NEXT press shows
+    code: str | None = None  # whose answer: one participant's, or (None) the run's
+    who: str = ""  # their name as the screen shows it
 
     def label(self, index: int) -> str:
         return self.answers[index]
@@ -65,23 +69,38 @@ EFFORT = Question(
     first=BORG_FIRST - 6,
 )
 REASON = Question("stop_reason", "Why did it stop?", STOP_REASONS)
+EACH = Question("each", "Ask each swimmer's effort?", ("yes",))
+Answer = tuple[str, str | int, str | None]  # (field, value, whose: a code or the run's)
 
 
-def questions_for(stopped: bool, mode: str, recorded: bool) -> list[Question]:
-    """What to ask after a run: nothing when no one is recorded."""
+def effort_of(code: str, shown: str) -> Question:
+    """One swimmer's own effort, asked by the instructor after a class."""
+    return Question("effort", f"{shown}: how hard?", EFFORT.answers, EFFORT.first, code, shown)
+
+
+def questions_for(
+    stopped: bool, mode: str, recorded: bool, swimmers: tuple[tuple[str, str], ...] = ()
+) -> list[Question]:
+    """What to ask after a run: nothing when no one is recorded. ``swimmers`` (code,
+    name shown) are a class's people still in the water, who may each be asked."""
     if not recorded:
         return []
     asked = [REASON] if stopped else []
     if mode == "solo":
         asked.append(EFFORT)
+    elif swimmers:
+        asked.append(EACH)
     return asked
 
 
 class Debrief:
     """The questions left to answer and the answer shown for the current one."""
 
-    def __init__(self, questions: list[Question]) -> None:
+    def __init__(
+        self, questions: list[Question], swimmers: tuple[tuple[str, str], ...] = ()
+    ) -> None:
         self.questions = list(questions)
+        self.swimmers = swimmers  # asked one by one once EACH is answered yes
         self.chosen: int | None = None
         self.asked = bool(questions)  # then the screen confirms the answers before going home
         self.saved: list[str] = []  # the answers given, as shown
@@ -99,8 +118,8 @@ class Debrief:
         else:
             self.chosen = (self.chosen + step) % len(question.answers)
 
-    def answer(self) -> tuple[str, str | int] | None:
-        """START: the answer to save (field, value), and on to the next question."""
+    def answer(self) -> Answer | None:
+        """START: the answer to save (field, value, whose), and on to the next question."""
         question, chosen = self.current, self.chosen
         if question is None:
             return None
@@ -108,10 +127,16 @@ class Debrief:
         self.chosen = None
         if chosen is None:
             return None
+        if question is EACH:  # then one question per swimmer, in the roll's order
+            self.questions[0:0] = [effort_of(code, shown) for code, shown in self.swimmers]
+            return None
+        if question.key == "effort":
+            self.saved.append(
+                f"{question.who} {6 + chosen}" if question.code else question.label(chosen)
+            )
+            return question.key, 6 + chosen, question.code
         self.saved.append(question.label(chosen))
-        if question is EFFORT:
-            return question.key, 6 + chosen
-        return question.key, question.answers[chosen]
+        return question.key, question.answers[chosen], question.code
 
     def lines(self) -> tuple[str, ...]:
         """The question and the answer shown; once all are done, what was saved.

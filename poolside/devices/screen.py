@@ -70,6 +70,7 @@ class Renderer:
             "home": self._neutral,
             "checkin": self._neutral,
             "cancel": self._neutral,
+            "class-roll": self._neutral,
             "finished": self._neutral,
             "error": self._error,
         }

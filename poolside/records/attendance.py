@@ -38,7 +38,8 @@ class Attendance:
         self.store = store
         self.roll = roll
         self.week = week
-        self.record_ids: list[str] = []  # of the run under way (or just ended)
+        self.record_ids: list[str] = []  # still open, of the run under way (or just ended)
+        self.by_code: dict[str, str] = {}  # the run's participants' records, left ones too
         self.unsaved: list[Write] = []  # writes the disk refused, in order
         self.problem: str | None = None  # for the screen: why attendance is not saved
         self.spill = spill_path(store.folder, store.device)  # where they outlive a restart
@@ -66,6 +67,8 @@ class Attendance:
     def take_over(self, checkpoint: Checkpoint) -> None:
         """Continue an interrupted run: its records, not new ones."""
         self.record_ids = list(checkpoint.record_ids)
+        found = self.store.participants(self.record_ids)
+        self.by_code = {code: rid for rid, code in found.items() if code}
 
     def decline(self) -> None:
         """The interrupted run is not resumed: close its records as interrupted."""
@@ -119,6 +122,7 @@ class Attendance:
         if not records:
             return
         self.record_ids = [record_id for record_id, _ in records]
+        self.by_code = {code: record_id for record_id, code in records if code}
         self._write("start_run", run, records, facts, headcount)
 
     def _checkpoint(self, program: str, position_s: float, done_s: float) -> None:
@@ -131,14 +135,59 @@ class Attendance:
         reason = StopReason.STOPPED.value if stopped else None
         self._write("close_sessions", list(self.record_ids), done, blocks, stopped, reason)
 
+    def in_run(self, code: str) -> bool | None:
+        """Whether ``code`` is in the run under way: True (in the water), False (left),
+        None (not in this class)."""
+        record_id = self.by_code.get(code)
+        if record_id is None:
+            return None
+        return record_id in self.record_ids
+
+    def leave(self, code: str, session: Session, now: float) -> bool:
+        """``code`` leaves while the class runs on: their record closes with their own
+        time and blocks so far; true once on disk."""
+        record_id = self.by_code[code]
+        if record_id in self.record_ids:
+            self.record_ids.remove(record_id)
+            done, blocks = session.completed_s(now), session.blocks_done(now)
+            self._write("leave", record_id, done, blocks, StopReason.LEFT.value)
+            self._checkpoint_now(session, now)
+        return self.saving
+
+    def join(self, code: str, session: Session, now: float) -> bool:
+        """``code`` arrives after the class began: a record of their own from now;
+        true once on disk."""
+        program = session.program
+        run = Run(program.name, program.duration_s, program.block_count, "class", self.week)
+        record_id = str(uuid.uuid4())
+        facts = clock_facts(time.monotonic())
+        done, blocks = session.completed_s(now), session.blocks_done(now)
+        self._write("join_run", run, record_id, code, facts, done, blocks)
+        self.record_ids.append(record_id)
+        self.by_code[code] = record_id
+        self._checkpoint_now(session, now)
+        return self.saving
+
+    def _checkpoint_now(self, session: Session, now: float) -> None:
+        """The resume checkpoint with who is in the run now (a power cut keeps them)."""
+        phase = session.current_phase(now)
+        if phase is not None:  # resumed from the phase's start, as after a phase event
+            self._checkpoint(session.program.name, phase.start_s, session.completed_s(now))
+
     # -- after the run ----------------------------------------------------------
-    def answer(self, field: str, value: str | int) -> None:
-        """An answer from the finished screen, for every record of the run."""
-        self._write("answer", list(self.record_ids), field, value)
+    def answer(self, field: str, value: str | int, code: str | None = None) -> None:
+        """An answer from the finished screen: for every record that stayed to the end,
+        or for ``code``'s alone (their own effort, asked from the roll)."""
+        if code is None:
+            ids = list(self.record_ids)
+        else:
+            ids = [self.by_code[code]] if code in self.by_code else []
+        self._write("answer", ids, field, value)
 
     def seal(self) -> None:
         """The finished screen is done with: the run's records go to the outbox."""
-        ids, self.record_ids = list(self.record_ids), []
+        ids = [*self.record_ids, *(r for r in self.by_code.values() if r not in self.record_ids)]
+        self.record_ids, self.by_code = [], {}
         if ids:
             self._write("seal", ids)
             self._write("make_batches")

@@ -31,6 +31,8 @@ WRITES = frozenset(
     {
         "mark",
         "start_run",
+        "join_run",
+        "leave",
         "cancel_class",
         "progress",
         "save_checkpoint",

@@ -63,7 +63,9 @@ CREATE TABLE IF NOT EXISTS records (
     effort INTEGER,
     headcount INTEGER,
     sealed INTEGER NOT NULL DEFAULT 0,
-    batch TEXT
+    batch TEXT,
+    joined_s REAL NOT NULL DEFAULT 0,
+    joined_blocks INTEGER NOT NULL DEFAULT 0
 )
 """
 # Columns added since the first schema, for databases made before them.
@@ -71,6 +73,9 @@ _ADDED_COLUMNS = {
     "headcount": "INTEGER",
     "sealed": "INTEGER NOT NULL DEFAULT 0",
     "batch": "TEXT",
+    # where in the run a late arrival joined: their completed_s and blocks_done count from it
+    "joined_s": "REAL NOT NULL DEFAULT 0",
+    "joined_blocks": "INTEGER NOT NULL DEFAULT 0",
 }
 # Check-ins for the class about to start: saved one by one before the screen
 # confirms them, turned into session records when the class starts.
@@ -97,6 +102,10 @@ CREATE TABLE IF NOT EXISTS checkpoint (
 _META = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)
 """
+# A record's own figures from the run's (time, blocks): from where its participant joined.
+_OWN_FIGURES = (
+    "completed_s = CAST(MAX(0, ? - joined_s) AS INTEGER), blocks_done = MAX(0, ? - joined_blocks)"
+)
 RESUME_WITHIN_S = 30 * 60  # a cut-off class may be resumed this long: the usual lightning rule
 ROLL_WITHIN_S = 3 * 60 * 60  # check-ins older than this belong to an earlier class
 
@@ -356,36 +365,64 @@ class Store:
         """
         kind = "headcount" if headcount is not None else "session"
         with self._transaction():
-            (seq,) = self.db.execute(
-                "SELECT MAX(COALESCE(MAX(seq), 0), ?) FROM records", (self.seq_floor,)
-            ).fetchone()
-            self.db.executemany(
-                "INSERT INTO records (seq, id, type, device, participant, started_at,"
-                " clock_synced, boot_id, monotonic_s, program, week, mode, planned_s,"
-                " blocks_planned, headcount)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        seq + offset,
-                        record_id,
-                        kind,
-                        self.device,
-                        participant,
-                        clock.wall.isoformat(timespec="seconds"),
-                        int(clock.synced),
-                        clock.boot_id,
-                        clock.monotonic_s,
-                        run.program,
-                        run.week,
-                        run.mode,
-                        run.planned_s,
-                        run.blocks_planned,
-                        headcount,
-                    )
-                    for offset, (record_id, participant) in enumerate(records, start=1)
-                ],
-            )
+            self._insert(kind, run, records, clock, headcount)
             self.db.execute("DELETE FROM roll")
+
+    def join_run(
+        self,
+        run: Run,
+        record_id: str,
+        participant: str,
+        clock: ClockFacts,
+        joined_s: float,
+        joined_blocks: int,
+    ) -> None:
+        """Someone arriving after the class began: their own record, started now, whose
+        time and blocks count from ``joined_s`` and ``joined_blocks`` of the run."""
+        with self._transaction():
+            self._insert("session", run, [(record_id, participant)], clock, None)
+            self.db.execute(
+                "UPDATE records SET joined_s = ?, joined_blocks = ? WHERE id = ?",
+                (joined_s, joined_blocks, record_id),
+            )
+
+    def _insert(
+        self,
+        kind: str,
+        run: Run,
+        records: list[tuple[str, str]],
+        clock: ClockFacts,
+        headcount: int | None,
+    ) -> None:
+        (seq,) = self.db.execute(
+            "SELECT MAX(COALESCE(MAX(seq), 0), ?) FROM records", (self.seq_floor,)
+        ).fetchone()
+        self.db.executemany(
+            "INSERT INTO records (seq, id, type, device, participant, started_at,"
+            " clock_synced, boot_id, monotonic_s, program, week, mode, planned_s,"
+            " blocks_planned, headcount)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    seq + offset,
+                    record_id,
+                    kind,
+                    self.device,
+                    participant,
+                    clock.wall.isoformat(timespec="seconds"),
+                    int(clock.synced),
+                    clock.boot_id,
+                    clock.monotonic_s,
+                    run.program,
+                    run.week,
+                    run.mode,
+                    run.planned_s,
+                    run.blocks_planned,
+                    headcount,
+                )
+                for offset, (record_id, participant) in enumerate(records, start=1)
+            ],
+        )
 
     def cancel_class(self, run: Run, reason: str, clock: ClockFacts, record_id: str) -> None:
         """A class the instructor called off (a closed pool, a weather hold): one
@@ -421,11 +458,12 @@ class Store:
             self.db.execute("DELETE FROM roll")
 
     def progress(self, record_ids: list[str], completed_s: float, blocks_done: int) -> None:
-        """Time and blocks done so far, for records still open."""
+        """Time and blocks done so far in the run, for records still open (each from
+        where its participant joined)."""
         with self._transaction():
             self.db.executemany(
-                "UPDATE records SET completed_s = ?, blocks_done = ? WHERE id = ? AND closed = 0",
-                [(int(completed_s), blocks_done, rid) for rid in record_ids],
+                f"UPDATE records SET {_OWN_FIGURES} WHERE id = ? AND closed = 0",
+                [(completed_s, blocks_done, rid) for rid in record_ids],
             )
 
     def close_sessions(
@@ -439,13 +477,27 @@ class Store:
         """The end of a run: final figures; the records are now complete."""
         with self._transaction():
             self.db.executemany(
-                "UPDATE records SET completed_s = ?, blocks_done = ?, stopped_early = ?,"
-                " stop_reason = ?, closed = 1 WHERE id = ? AND closed = 0",
+                f"UPDATE records SET {_OWN_FIGURES}, stopped_early = ?, stop_reason = ?,"
+                " closed = 1 WHERE id = ? AND closed = 0",
                 [
-                    (int(completed_s), blocks_done, int(stopped_early), stop_reason, rid)
+                    (completed_s, blocks_done, int(stopped_early), stop_reason, rid)
                     for rid in record_ids
                 ],
             )
+
+    def leave(self, record_id: str, completed_s: float, blocks_done: int, reason: str) -> None:
+        """One participant's record ended while the class runs on (they left early,
+        were hurt): their own figures so far, closed."""
+        self.close_sessions([record_id], completed_s, blocks_done, True, reason)
+
+    def participants(self, record_ids: list[str]) -> dict[str, str]:
+        """Each record's participant, by record id (a resumed run's roll)."""
+        found = {}
+        for rid in record_ids:
+            row = self.db.execute("SELECT participant FROM records WHERE id = ?", (rid,)).fetchone()
+            if row is not None:
+                found[rid] = row["participant"]
+        return found
 
     def answer(self, record_ids: list[str], field: str, value: str | int) -> None:
         """An answer from the finished screen (effort, why it stopped)."""
