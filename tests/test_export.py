@@ -12,6 +12,7 @@ import uuid
 from datetime import UTC, date, timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -619,3 +620,143 @@ def test_a_class_cancelled_on_the_kiosk_is_not_a_missed_session(tmp_path: Path) 
     report = (out / "report.html").read_text()
     assert f"<tr><td>{wednesday}</td><td>pool-a</td><td>weather hold</td><td>kiosk</td>" in report
     assert f"<td>{wednesday}</td><td>pool-a</td><td>thunder</td><td>closures.csv</td>" in report
+
+
+# -- a cohort read at weeks 6 and 12 and after week 24, worked out by hand ----------------
+# Week n of the program (start 2027-01-04) runs Monday to Sunday from START + 7(n-1).
+# The pool was closed on Wednesday 2027-01-20 (week 3; the team's closures file),
+# pool-a's instructor called Wednesday 2027-03-03 off on the kiosk (week 9), and
+# H was excused on Friday 2027-01-15 (week 2).
+# A (pool-a): Monday, Wednesday and Friday every week, but not on the two days off.
+# F (pool-b): started late, on 2027-01-25 (the roster's start): three days a week
+#   for all 24 of F's own weeks; the pool-a day off is not F's.
+# G (pool-a): Monday and Wednesday every week, but not on the two days off; left
+#   the class early on Monday 2027-01-11, after 5 minutes.
+# H (pool-a): Monday, Wednesday and Friday in weeks 1-8 (not on the days off nor
+#   the excused Friday), then dropped out.
+CLOSED, CALLED_OFF, EXCUSED = date(2027, 1, 20), date(2027, 3, 3), date(2027, 1, 15)
+LEFT_EARLY = date(2027, 1, 11)
+
+
+def _cohort() -> list[dict]:
+    random.seed(612)
+    late = date(2027, 1, 25)
+    days = {
+        "A": [START + timedelta(7 * w + d) for w in range(24) for d in (MON, WED, FRI)],
+        "F": [late + timedelta(7 * w + d) for w in range(24) for d in (MON, WED, FRI)],
+        "G": [START + timedelta(7 * w + d) for w in range(24) for d in (MON, WED)],
+        "H": [START + timedelta(7 * w + d) for w in range(8) for d in (MON, WED, FRI)],
+    }
+    off = {CLOSED, CALLED_OFF}  # on pool-a; F trains on pool-b, and started after CLOSED
+    days = {code: [d for d in found if code == "F" or d not in off] for code, found in days.items()}
+    days["H"].remove(EXCUSED)
+    dated = [(day, code) for code, found in days.items() for day in found]
+    dated.append((CALLED_OFF, ""))
+    records, seqs = [], {"pool-a": 0, "pool-b": 0}
+    for day, code in sorted(dated):
+        device = "pool-b" if code == "F" else "pool-a"
+        seqs[device] += 1
+        record = _record(code, day, seqs[device], device=device)
+        if code == "":
+            record.update(type="cancelled", stop_reason="weather hold", completed_s=0)
+        if (code, day) == ("G", LEFT_EARLY):
+            record.update(completed_s=300, stopped_early=True, stop_reason="left early")
+        records.append(record)
+    return records
+
+
+def _cohort_export(tmp_path: Path, as_of: str) -> tuple[str, str]:
+    """participants.csv and weekly.csv of the records there were on ``as_of``."""
+    records = [r for r in _cohort() if r["started_at"][:10] <= as_of]
+    for device in ("pool-a", "pool-b"):
+        _write(tmp_path / "in", f"{device}.jsonl", [r for r in records if r["device"] == device])
+    (tmp_path / "roster.csv").write_text("code,name,start\nA,,\nF,,2027-01-25\nG,,\nH,,\n")
+    (tmp_path / "closures.csv").write_text(f"date,device,reason\n{CLOSED},,pool closed\n")
+    (tmp_path / "excused.csv").write_text(f"participant,date,reason\nH,{EXCUSED},flu\n")
+    out = tmp_path / "out"
+    result = run_poolside(
+        "export", str(tmp_path / "in"), "--out", str(out), "--start", "2027-01-04",
+        "--tz", "UTC", "--as-of", as_of, "--roster", str(tmp_path / "roster.csv"),
+        "--closures", str(tmp_path / "closures.csv"), "--excused", str(tmp_path / "excused.csv"),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "no problems found" in (out / "problems.txt").read_text()
+    read = [(out / f"{name}.csv").read_text() for name in ("participants", "weekly")]
+    return read[0].replace("\r\n", "\n"), read[1].replace("\r\n", "\n")
+
+
+def _weekly(*rows: tuple[str, list[int]]) -> str:
+    head = "participant," + ",".join(f"week_{n}" for n in range(1, 25))
+    lines = [
+        f"{code}," + ",".join([*map(str, weeks), *[""] * (24 - len(weeks))]) for code, weeks in rows
+    ]
+    return "\n".join([head, *lines]) + "\n"
+
+
+# Wednesday of week 6: five weeks due (F: two of F's own). A's and H's weeks so far
+# are all there is to have (the closure and H's excused day left out); G comes on
+# two of three days, 9 of 14 due. G's 5-minute class is an attended day.
+COHORT_WEEK_6 = f"""\
+{HEADER}
+G,2027-01-04,11,71,15.5,93.2,2027-01-04,2027-02-10,1,0,1,11,no,5,14,9,64.3,no,1
+A,2027-01-04,16,71,22.5,100.0,2027-01-04,2027-02-10,0,0,0,16,no,5,14,14,100.0,yes,1
+F,2027-01-25,8,72,11.1,100.0,2027-01-25,2027-02-10,0,0,0,8,no,2,6,6,100.0,yes,0
+H,2027-01-04,15,70,21.4,100.0,2027-01-04,2027-02-10,0,0,0,15,no,5,13,13,100.0,yes,2
+"""
+COHORT_WEEKLY_6 = _weekly(
+    ("A", [3, 3, 2, 3, 3, 2]),
+    ("F", [3, 3, 2]),
+    ("G", [2, 2, 1, 2, 2, 2]),
+    ("H", [3, 2, 2, 3, 3, 2]),
+)
+# Wednesday of week 12: eleven weeks due (F: eight). The class called off on
+# pool-a in week 9 is out of A's, G's and H's prescribed, not F's (pool-b). H,
+# gone since week 8, is at 22 of 30 with a run of 8 missed.
+COHORT_WEEK_12 = f"""\
+{HEADER}
+G,2027-01-04,22,70,31.4,96.6,2027-01-04,2027-03-24,1,0,1,22,no,11,31,20,64.5,no,2
+H,2027-01-04,22,69,31.9,100.0,2027-01-04,2027-02-26,8,1,0,22,no,11,30,22,73.3,no,3
+A,2027-01-04,33,70,47.1,100.0,2027-01-04,2027-03-24,0,0,0,33,no,11,31,31,100.0,yes,2
+F,2027-01-25,26,72,36.1,100.0,2027-01-25,2027-03-24,0,0,0,26,no,8,24,24,100.0,yes,0
+"""
+COHORT_WEEKLY_12 = _weekly(
+    ("A", [3, 3, 2, 3, 3, 3, 3, 3, 2, 3, 3, 2]),
+    ("F", [3] * 8 + [2]),
+    ("G", [2, 2, 1, 2, 2, 2, 2, 2, 1, 2, 2, 2]),
+    ("H", [3, 2, 2, 3, 3, 3, 3, 3, 0, 0, 0, 0]),
+)
+# After the program (F's own 24 weeks end 2027-07-11): H's run of 47 missed is
+# 2 in week 9 and 3 in each of weeks 10-24. G's completed: 46 classes, one of
+# 300 s: 54,300 of 55,200 s.
+COHORT_END = f"""\
+{HEADER}
+H,2027-01-04,22,69,31.9,100.0,2027-01-04,2027-02-26,47,1,0,22,no,24,69,22,31.9,no,3
+G,2027-01-04,46,70,65.7,98.4,2027-01-04,2027-06-16,1,0,1,46,no,24,70,46,65.7,no,2
+A,2027-01-04,70,70,100.0,100.0,2027-01-04,2027-06-18,0,0,0,70,yes,24,70,70,100.0,yes,2
+F,2027-01-25,72,72,100.0,100.0,2027-01-25,2027-07-09,0,0,0,72,yes,24,72,72,100.0,yes,0
+"""
+COHORT_WEEKLY_END = _weekly(
+    ("A", [3, 3, 2, 3, 3, 3, 3, 3, 2] + [3] * 15),
+    ("F", [3] * 24),
+    ("G", [2, 2, 1, 2, 2, 2, 2, 2, 1] + [2] * 15),
+    ("H", [3, 2, 2, 3, 3, 3, 3, 3] + [0] * 16),
+)
+
+
+@pytest.mark.parametrize(
+    ("as_of", "participants", "weekly"),
+    [
+        ("2027-02-10", COHORT_WEEK_6, COHORT_WEEKLY_6),
+        ("2027-03-24", COHORT_WEEK_12, COHORT_WEEKLY_12),
+        ("2027-07-31", COHORT_END, COHORT_WEEKLY_END),
+    ],
+    ids=["week-6", "week-12", "after-week-24"],
+)
+def test_the_cohort_at_week_6_week_12_and_the_end_is_as_worked_out_by_hand(
+    tmp_path: Path, as_of: str, participants: str, weekly: str
+) -> None:
+    """A closure, a class called off on the kiosk, an excused absence, a late
+    starter and an early leaver: both files compared whole."""
+    got_participants, got_weekly = _cohort_export(tmp_path, as_of)
+    assert got_participants == participants
+    assert got_weekly == weekly
