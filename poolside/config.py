@@ -20,6 +20,7 @@ from poolside.core import catalog
 from poolside.core.catalog import DEFAULT_PLAN, is_file
 from poolside.core.checkin import MODES
 from poolside.core.engine import DEFAULT_GET_READY_S
+from poolside.core.lights import LIGHT_KINDS
 from poolside.core.yamlfile import Reader
 
 SYSTEM_CONFIG = Path("/etc/poolside/config.yaml")
@@ -113,6 +114,20 @@ class Buzzer:
 
 
 @dataclass(frozen=True)
+class Light:
+    """An optional light for every cue (wiring.md): ``flash``, one lamp or strobe
+    lit while the buzzer sounds; ``stack``, a red-amber-green stack light that
+    also holds the phase's colour."""
+
+    kind: str = setting("none", _choice(LIGHT_KINDS), "none, flash (one lamp) or stack")
+    pin: int = setting(23, _pin, "flash: BCM pin of the lamp's MOSFET or relay input")
+    red: int = setting(5, _pin, "stack: BCM pin of the red lamp (work)")
+    amber: int = setting(6, _pin, "stack: the amber lamp (get ready, recovery, paused)")
+    green: int = setting(13, _pin, "stack: the green lamp (rest)")
+    active_high: bool = setting(True, _flag, "false: a relay board that switches on low")
+
+
+@dataclass(frozen=True)
 class Sound:
     speaker: bool = setting(True, _flag, "tones (and voice) through the sound card")
     volume: float = setting(0.7, _number(0, 1), "0 to 1")
@@ -160,6 +175,7 @@ class Config:
     mode: str = setting("class", _choice(MODES), "how the roll is taken: class, solo, headcount")
     buttons: Buttons = setting(Buttons(), _section(Buttons), "the deck's buttons")
     buzzer: Buzzer = setting(Buzzer(), _section(Buzzer), "the buzzer")
+    light: Light = setting(Light(), _section(Light), "a light for every cue")
     sound: Sound = setting(Sound(), _section(Sound), "the speaker")
     sync: Sync = setting(Sync(), _section(Sync), "where batches go")
     source: Path | None = None  # the file read, if any
@@ -263,6 +279,12 @@ def _check_pins_differ(reader: Reader, config: Config, node: Node) -> None:
     parts = [(f"buttons.{role}", getattr(config.buttons, role)) for role in _PINS]
     if config.buzzer.kind != "none":
         parts.append(("buzzer.pin", config.buzzer.pin))
+    if config.light.kind == "flash":
+        parts.append(("light.pin", config.light.pin))
+    elif config.light.kind == "stack":
+        parts += [
+            (f"light.{lamp}", getattr(config.light, lamp)) for lamp in ("red", "amber", "green")
+        ]
     for name, pin in parts:
         if pin is None:
             continue

@@ -23,9 +23,11 @@ from pathlib import Path
 from poolside.config import Config, data_dir, find_config, load_config
 from poolside.core import catalog
 from poolside.core.cues import duration, pattern
+from poolside.core.lights import Lamp
 from poolside.core.plan import load_plan
 from poolside.core.yamlfile import FileProblems
 from poolside.devices.buttons import make_button
+from poolside.devices.light import open_light
 from poolside.devices.screen import INVISIBLE_DRIVERS
 from poolside.devices.sound import CuePlayer, Speaker, open_buzzer
 from poolside.devices.voice import Voice
@@ -76,7 +78,7 @@ def run_checks(
     config, first = _config_and_programs(config_path)
     for check in first:
         said(check)
-    for step in (_pin_factory, _buttons, _buzzer, _speaker):
+    for step in (_pin_factory, _buttons, _buzzer, _light, _speaker):
         for check in step(config, interactive):
             said(check)
     kiosk = service if service is not None and service.running else None
@@ -263,6 +265,43 @@ def _buzzer(config: Config, interactive: bool) -> Iterator[Check]:
         f"{config.buzzer.kind} on GPIO{config.buzzer.pin}: played the "
         "end-of-session pattern (three beeps)",
     )
+
+
+def _light(config: Config, interactive: bool) -> Iterator[Check]:
+    """The light claimed on its pins and shown once: the end-of-session flashes,
+    and on a stack light each colour in turn, so a person can look."""
+    from gpiozero import Device
+
+    light_config = config.light
+    if light_config.kind == "none":
+        yield Check("OK", "light", "none configured (light: kind: flash or stack in config.yaml)")
+        return
+    if Device.pin_factory is None:
+        return
+    pins = (
+        f"GPIO{light_config.pin}"
+        if light_config.kind == "flash"
+        else f"red GPIO{light_config.red}, amber GPIO{light_config.amber}, "
+        f"green GPIO{light_config.green}"
+    )
+    try:
+        light = open_light(light_config)
+    except Exception as err:
+        yield Check("PROBLEM", "light", f"{light_config.kind} on {pins}: {err}")
+        return
+    assert light is not None
+    player = CuePlayer(None, None, config.sound.profile, light=light)
+    shown = "flashed the end-of-session pattern (three flashes)"
+    if light_config.kind == "stack":
+        for lamp in Lamp:
+            player.hold(lamp)
+            time.sleep(0.5)
+        player.hold(None)
+        shown = "lit red, amber and green in turn, then " + shown
+    _play_through(player, "finish")
+    player.close()
+    relay = "" if light_config.active_high else " (relay board: on when low)"
+    yield Check("OK", "light", f"{light_config.kind} on {pins}{relay}: {shown}")
 
 
 def _play_through(player: CuePlayer, name: str) -> None:

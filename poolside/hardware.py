@@ -20,10 +20,12 @@ from poolside.config import Config
 from poolside.core.actions import Action
 from poolside.core.cues import cue_name
 from poolside.core.engine import Event
+from poolside.core.lights import Lamp, held_lamp
 from poolside.core.presses import PressClassifier, earliest
 from poolside.core.program import Program
 from poolside.core.scanner import Output, ScanBuffer
 from poolside.devices.buttons import BEGIN_HOLD_S, GpioButtons, classifiers
+from poolside.devices.light import open_light
 from poolside.devices.sound import CuePlayer, Speaker, open_buzzer
 from poolside.devices.voice import Voice, phrase
 from poolside.devices.wakeup import Waker
@@ -51,7 +53,7 @@ BUTTON_EDGE = pygame.event.custom_type()
 
 
 class Hardware:
-    """Buttons, buzzer and speaker, as far as they are there.
+    """Buttons, buzzer, light and speaker, as far as they are there.
 
     Each part is optional: no GPIO means keyboard only, no sound card means
     buzzer and screen. Each missing part leaves a notice for the screen.
@@ -70,6 +72,7 @@ class Hardware:
         self.voice = voice
         self.classify = classify
         self.notices = notices
+        self.held: Lamp | None = None  # the colour a stack light holds now
 
     @classmethod
     def open(
@@ -104,7 +107,15 @@ class Hardware:
                 speaker = Speaker(config.sound)
             except pygame.error:  # poolside doctor shows the detail
                 notices.append("no sound device: cues on buzzer and screen only")
-        player = CuePlayer(buzzer, speaker, config.sound.profile)
+        light = None
+        if config.light.kind != "none" and gpio_here:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    light = open_light(config.light, pin_factory)
+            except Exception as err:  # a pin taken, a bad relay board: the rest still works
+                notices.append(f"light failed ({type(err).__name__}): buzzer and screen only")
+        player = CuePlayer(buzzer, speaker, config.sound.profile, light=light)
         classify = classifiers(config.buttons) if buttons else {}
         if speaker is not None and config.sound.voice and program is not None:
             voice = _prepared_voice(voice or Voice(), program, speaker, notices)
@@ -115,6 +126,8 @@ class Hardware:
     def cue(self, events: list[Event], session: object = None, now: float = 0.0) -> None:
         """An observer of the kiosk: the one cue for these events, heard at once."""
         name = cue_name(events)
+        self.held = held_lamp(events, self.held)
+        self.player.hold(self.held)
         wav = None
         if self.voice is not None and self.player.speaker is not None:
             wav = self.voice.ready.get(phrase(events) or "")

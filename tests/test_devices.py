@@ -8,13 +8,15 @@ import math
 import pytest
 from gpiozero.pins.mock import MockFactory, MockPWMPin
 
-from poolside.config import Buttons, Buzzer, Sound
+from poolside.config import Buttons, Buzzer, Light, Sound
 from poolside.core.clock import ManualClock
 from poolside.core.cues import PATTERNS, POOL_SAFE_MAX_HZ, cue_name, duration, pattern
-from poolside.core.engine import Event
+from poolside.core.engine import Event, Session
 from poolside.core.presses import PressClassifier
 from poolside.devices.buttons import GpioButtons, classifiers
+from poolside.devices.light import open_light
 from poolside.devices.sound import AMPLITUDE, CuePlayer, Speaker, open_buzzer, synthesise
+from poolside.hardware import Hardware
 
 from .conftest import program_from
 
@@ -319,3 +321,104 @@ def test_buttons_without_pull_up_use_the_configured_active_state(tmp_path) -> No
     path.write_text("buttons:\n  pull_up: none\n")
     with pytest.raises(FileProblems, match="say active_state: high or low"):
         load_config(path)
+
+
+# -- the light channel -------------------------------------------------------------------
+def _played(player: CuePlayer, clock: ManualClock, name: str) -> None:
+    player.play(name)
+    while (deadline := player.next_deadline()) is not None:
+        clock.set(deadline)
+        player.update()
+
+
+def test_a_flash_light_is_lit_exactly_while_the_buzzer_sounds_for_every_cue() -> None:
+    """The same steps on the same deadlines: each cue's rhythm in light, with no
+    change of the lamp's pin later than the buzzer's."""
+    factory = MockFactory()
+    clock = ManualClock(0.0)
+    light = open_light(Light(kind="flash", pin=23), factory)
+    player = CuePlayer(open_buzzer(Buzzer(pin=18), factory), None, clock=clock.now, light=light)
+    buzzer_pin, lamp_pin = factory.pin(18), factory.pin(23)
+    for profile in ("standard", "pool-safe"):
+        player.profile = profile
+        for name in PATTERNS:
+            buzzer_pin.clear_states()
+            lamp_pin.clear_states()
+            _played(player, clock, name)
+            lit = [bool(state) for _, state in _history(lamp_pin)]
+            assert lit == [bool(state) for _, state in _history(buzzer_pin)], name
+            flashes = sum(1 for i, on in enumerate(lit) if on and (i == 0 or not lit[i - 1]))
+            tones = pattern(name, profile)
+            assert flashes == sum(1 for t in tones if t.hz), f"{name}: a flash per tone"
+            onsets, at = [], 0.0
+            for tone in tones:
+                if tone.hz:
+                    onsets.append(at)
+                at += tone.seconds
+            for first in onsets:  # the photosensitive-epilepsy limit: 3 flashes a second
+                assert sum(1 for o in onsets if first <= o < first + 1.0) <= 3, name
+    player.close()
+
+
+def test_a_stack_light_holds_the_phase_colour_and_flashes_all_lamps_for_a_cue() -> None:
+    """Through the kiosk's cue observer: amber while getting ready, red in work,
+    green in rest, amber when paused, nothing after the class; all three lit
+    while each cue sounds."""
+    factory = MockFactory()
+    clock = ManualClock(0.0)
+    light = open_light(Light(kind="stack", red=5, amber=6, green=13), factory)
+    player = CuePlayer(None, None, clock=clock.now, light=light)
+    hardware = Hardware(None, player, {}, ())
+    lamps = {"red": factory.pin(5), "amber": factory.pin(6), "green": factory.pin(13)}
+
+    def lit() -> set[str]:
+        return {name for name, pin in lamps.items() if pin.state}
+
+    session = Session(program_from({"name": "t", "phases": [
+        {"kind": "work", "duration": 20}, {"kind": "rest", "duration": 20},
+    ]}), 5.0)  # fmt: skip
+
+    def step(now: float) -> None:
+        clock.set(now)
+        events = session.poll(now)
+        if events:
+            hardware.cue(events, session, now)
+        player.update()
+
+    session.start(0.0)
+    step(0.0)  # "next: work" is announced as the countdown starts: a flash
+    step(0.3)
+    assert lit() == {"amber"}, "getting ready"
+    for now in (5.0, 5.9, 15.0, 25.0, 25.9):
+        step(now)
+        if now == 5.0:
+            assert lit() == {"red", "amber", "green"}, "the work cue: all lamps"
+        if now == 5.9:
+            assert lit() == {"red"}, "work: red once the tone is over"
+        if now == 25.9:
+            assert lit() == {"green"}, "rest: green"
+    session.pause(26.0)
+    step(26.0)
+    assert lit() == {"amber"}, "paused"
+    session.toggle(27.0)
+    step(27.0)
+    assert lit() == {"green"}, "resumed in rest"
+    step(46.0)  # the end (paused 1 s): three tones
+    step(48.0)
+    assert session.state(48.0).value == "finished" and lit() == set(), "nothing after the class"
+    hardware.close()
+
+
+def test_no_light_configured_means_none_and_its_pins_are_checked(tmp_path) -> None:
+    from poolside.config import load_config
+
+    assert open_light(Light()) is None
+    path = tmp_path / "config.yaml"
+    path.write_text("light:\n  kind: stack\n  red: 17\n")
+    with pytest.raises(Exception) as found:
+        load_config(str(path))
+    assert "light.red and buttons.start are both on GPIO 17" in str(found.value)
+    path.write_text("light:\n  kind: strobe\n")
+    with pytest.raises(Exception) as found:
+        load_config(str(path))
+    assert "none, flash, stack" in str(found.value) or "flash" in str(found.value)

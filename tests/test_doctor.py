@@ -186,3 +186,16 @@ def test_mid_restart_the_journal_says_how_the_kiosk_died(monkeypatch) -> None:
     assert state is not None
     check = doctor._service_state(state)
     assert check.status == "PROBLEM" and "killed by signal SIGSYS" in check.detail
+
+
+def test_the_light_is_claimed_on_its_pins_and_shown(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("light:\n  kind: stack\n  red: 5\n  amber: 6\n  green: 13\n")
+    result = _doctor("--config", str(config), "--data", str(tmp_path))
+    assert result.returncode == 0, result.stdout
+    assert (
+        "OK      light: stack on red GPIO5, amber GPIO6, green GPIO13: lit red, amber and green"
+        " in turn, then flashed the end-of-session pattern (three flashes)"
+    ) in result.stdout.splitlines()
+    default = _doctor("--data", str(tmp_path))
+    assert "OK      light: none configured" in default.stdout

@@ -53,17 +53,18 @@ def test_core_stays_pure() -> None:
 
 
 # BCM GPIO number -> physical pin on the 40-pin header, for the pins we use.
-HEADER = {17: 11, 27: 13, 22: 15, 18: 12}
+HEADER = {17: 11, 27: 13, 22: 15, 18: 12, 23: 16, 5: 29, 6: 31, 13: 33}
 
 
 def test_wiring_pin_table_matches_the_default_config() -> None:
-    from poolside.config import Buttons, Buzzer
+    from poolside.config import Buttons, Buzzer, Light
 
     text = (REPO / "wiring.md").read_text(encoding="utf-8")
     rows = re.findall(r"^\| [^|]+ \| `([a-z_.]+)` \| GPIO(\d+) \| (\d+) \|", text, re.MULTILINE)
     table = {key: (int(gpio), int(header)) for key, gpio, header in rows}
     defaults = {f"buttons.{role}": getattr(Buttons(), role) for role in ("start", "next", "stop")}
     defaults["buzzer.pin"] = Buzzer().pin
+    defaults |= {f"light.{key}": getattr(Light(), key) for key in ("pin", "red", "amber", "green")}
     assert set(table) == set(defaults)
     for key, pin in defaults.items():
         assert table[key] == (pin, HEADER[pin]), key

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Protocol
 from poolside.config import Buzzer as BuzzerConfig
 from poolside.config import Sound as SoundConfig
 from poolside.core.cues import PATTERNS, Pattern, pattern
+from poolside.core.lights import Lamp
 
 if TYPE_CHECKING:  # pygame is imported where a speaker is opened, not by every command
     import pygame
@@ -36,6 +37,12 @@ AMPLITUDE = 16000  # of 32767: room for speech, levelled to the same RMS, to pea
 class ToneOutput(Protocol):
     def tone(self, hz: int) -> None: ...
     def close(self) -> None: ...
+
+
+class LightOutput(ToneOutput, Protocol):
+    """A light (:mod:`poolside.devices.light`): lit with the tones, and a colour held."""
+
+    def hold(self, lamp: Lamp | None) -> None: ...
 
 
 class ActiveBuzzer:
@@ -176,7 +183,8 @@ def synthesise(tones: Pattern, rate: int) -> array[int]:
 
 
 class CuePlayer:
-    """Plays one cue at a time on whatever outputs there are."""
+    """Plays one cue at a time on whatever outputs there are: the buzzer and the
+    light switched together, step by step, and the speaker."""
 
     def __init__(
         self,
@@ -184,12 +192,15 @@ class CuePlayer:
         speaker: Speaker | None,
         profile: str = "standard",
         clock: Callable[[], float] = time.monotonic,
+        light: LightOutput | None = None,
     ) -> None:
         self.buzzer = buzzer
         self.speaker = speaker
+        self.light = light
         self.profile = profile
         self._clock = clock
         self._steps: list[tuple[float, int]] = []  # (when, hz), still to come
+        self._switched = [out for out in (buzzer, light) if out is not None]
 
     def play(self, name: str, then_say: Path | None = None) -> None:
         """Start cue ``name`` now, cutting short whatever was playing; the
@@ -210,14 +221,19 @@ class CuePlayer:
         now = self._clock()
         while self._steps and self._steps[0][0] <= now + 1e-4:
             _, hz = self._steps.pop(0)
-            if self.buzzer is not None:
-                self.buzzer.tone(hz)
+            for output in self._switched:  # the buzzer, then the light: the same moment
+                output.tone(hz)
+
+    def hold(self, lamp: Lamp | None) -> None:
+        """The colour the light holds between cues (a stack light's phase colour)."""
+        if self.light is not None:
+            self.light.hold(lamp)
 
     def next_deadline(self) -> float | None:
         """When the buzzer next changes (monotonic seconds), if it will."""
         return self._steps[0][0] if self._steps else None
 
     def close(self) -> None:
-        for output in (self.buzzer, self.speaker):
+        for output in (self.buzzer, self.light, self.speaker):
             if output is not None:
                 output.close()

@@ -38,9 +38,10 @@ import pygame
 from gpiozero.pins.mock import MockFactory
 
 from poolside.app import Kiosk
-from poolside.config import Buzzer
+from poolside.config import Buzzer, Light
 from poolside.core.cues import cue_name
 from poolside.core.program import parse_program
+from poolside.devices.light import open_light
 from poolside.devices.screen import Renderer
 from poolside.devices.sound import CuePlayer, open_buzzer
 from poolside.selection import Choice
@@ -84,12 +85,13 @@ class Errors:
         }
 
 
-def in_process(seconds: float) -> tuple[Errors, Errors]:
-    """Buzzer and frame errors of our loop over ``seconds`` of real time."""
+def in_process(seconds: float) -> tuple[Errors, Errors, Errors]:
+    """Buzzer, light and frame errors of our loop over ``seconds`` of real time."""
     factory = MockFactory()
     buzzer = open_buzzer(Buzzer(pin=18), factory)
-    player = CuePlayer(buzzer, None)
-    pin = factory.pin(18)
+    light = open_light(Light(kind="flash", pin=23), factory)
+    player = CuePlayer(buzzer, None, light=light)
+    pin, lamp = factory.pin(18), factory.pin(23)
     surface = pygame.Surface((1280, 720))
     renderer = Renderer()
     choice = Choice(parse_program(program(seconds)))
@@ -114,7 +116,9 @@ def in_process(seconds: float) -> tuple[Errors, Errors]:
 
     kiosk = Kiosk(lambda: surface, TimedRenderer(), choice, GET_READY_S, observers=[cue])
     pin.clear_states()
+    lamp.clear_states()
     cleared_at = pin._last_change  # the mock pin's own clock origin (benchmark only)
+    lamp_cleared_at = lamp._last_change
     origin.append(time.monotonic())
     kiosk.begin(origin[0])
     end = origin[0] + seconds + GET_READY_S + 1
@@ -124,17 +128,21 @@ def in_process(seconds: float) -> tuple[Errors, Errors]:
         soon = min(x for x in (wake, player.next_deadline(), end) if x is not None)
         time.sleep(max(0.0, soon - time.monotonic()))
     player.close()
-    rises, at = [], cleared_at
-    for state in pin.states[1:]:
+    buzzer_errors = _rise_errors(pin, cleared_at, cue_deadlines)
+    light_errors = _rise_errors(lamp, lamp_cleared_at, cue_deadlines)
+    frames = [t for t, _ in frame_ends]
+    frame_errors = [min((f for f in frames if f >= d), default=d) - d for d in phase_deadlines]
+    return Errors(buzzer_errors), Errors(light_errors), Errors(frame_errors)
+
+
+def _rise_errors(pin: object, origin: float, deadlines: list[float]) -> list[float]:
+    """Each deadline to the first rise of the mock pin at or after it."""
+    rises, at = [], origin
+    for state in pin.states[1:]:  # type: ignore[attr-defined]
         at += state.timestamp
         if state.state:
             rises.append(at)
-    buzzer_errors = [
-        min((r for r in rises if r >= d - 0.001), default=d) - d for d in cue_deadlines
-    ]
-    frames = [t for t, _ in frame_ends]
-    frame_errors = [min((f for f in frames if f >= d), default=d) - d for d in phase_deadlines]
-    return Errors(buzzer_errors), Errors(frame_errors)
+    return [min((r for r in rises if r >= d - 0.001), default=d) - d for d in deadlines]
 
 
 def events_lines(seconds: float) -> Errors:
@@ -172,9 +180,10 @@ def tick_counting(seconds: int) -> float:
 
 def measure(seconds: float) -> dict[str, dict[str, float] | float]:
     pygame.font.init()
-    buzzer, frame = in_process(seconds)
+    buzzer, light, frame = in_process(seconds)
     return {
         "buzzer": buzzer.row(),
+        "light": light.row(),
         "frame": frame.row(),
         "events": events_lines(seconds).row(),
         "baseline_drift_ms": tick_counting(int(seconds)) * 1000,
@@ -186,7 +195,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=120.0)
     args = parser.parse_args()
     result = measure(args.seconds)
-    for name in ("buzzer", "frame", "events"):
+    for name in ("buzzer", "light", "frame", "events"):
         row = result[name]
         assert isinstance(row, dict)
         print(
