@@ -760,3 +760,25 @@ def test_the_cohort_at_week_6_week_12_and_the_end_is_as_worked_out_by_hand(
     got_participants, got_weekly = _cohort_export(tmp_path, as_of)
     assert got_participants == participants
     assert got_weekly == weekly
+
+
+def test_a_flood_of_cancelled_records_is_counted_once_per_day_and_listed_in_part(
+    tmp_path: Path,
+) -> None:
+    """A broken or hostile batch calling off every day 10 times over, each with its
+    own long reason: each day counts once, the report lists 200 and counts the rest."""
+    random.seed(10)
+    records = [_record("A", START, 1)]
+    for n in range(1680):
+        day = START + timedelta(n % 168)
+        records.append(
+            {**_record("", day, n + 2), "type": "cancelled", "stop_reason": f"{n} " + "x" * 5000}
+        )
+    _write(tmp_path / "in", "pool-a-0000001-0001681.jsonl", records)
+    out = tmp_path / "out"
+    export([tmp_path / "in"], out, Settings(START, as_of=START + timedelta(200)))
+    (row,) = _csv(out / "participants.csv")
+    assert (row["prescribed"], row["excused"], row["adherence_pct"]) == ("0", "72", "0.0")
+    report = (out / "report.html").read_text()
+    assert report.count("<td>kiosk</td>") == 200 and "... and 1480 more." in report
+    assert len(report) < 200_000, "each reason is cut short in the report"

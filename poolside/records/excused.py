@@ -24,29 +24,47 @@ from pathlib import Path
 from poolside.core.bounded import Unreadable, read_bounded
 
 MAX_BYTES = 1_000_000
+MAX_LISTED = 5000  # closures kept for the report; a flood of them is counted
+MAX_REASON = 120  # characters of a reason the report shows
 
 
 @dataclass
 class Excused:
-    """Days on which a session was not to be had: for all, for a Pi's people, for one person."""
+    """Days on which a session was not to be had: for all, for a Pi's people, for one
+    person. Each day is kept once, however often it is named (a kiosk may record
+    the same closure many times)."""
 
-    everyone: list[date] = field(default_factory=list)
-    by_device: dict[str, list[date]] = field(default_factory=dict)
-    by_participant: dict[str, list[date]] = field(default_factory=dict)
-    listed: list[tuple[date, str, str, str]] = field(default_factory=list)  # for the report
+    everyone: set[date] = field(default_factory=set)
+    by_device: dict[str, set[date]] = field(default_factory=dict)
+    by_participant: dict[str, set[date]] = field(default_factory=dict)
+    listed: dict[tuple[date, str, str, str], None] = field(default_factory=dict)  # the report's
+    unlisted: int = 0  # named past MAX_LISTED: counted, not kept
 
     def close(self, day: date, device: str, reason: str, source: str) -> None:
         """A closure or cancelled class on ``day``: at one Pi, or every pool if ``device``
         is empty; ``source`` says where it was recorded."""
-        (self.by_device.setdefault(device, []) if device else self.everyone).append(day)
-        self.listed.append((day, device or "every pool", reason, source))
+        (self.by_device.setdefault(device, set()) if device else self.everyone).add(day)
+        self._list((day, device or "every pool", reason[:MAX_REASON], source))
+
+    def excuse(self, participant: str, day: date, reason: str) -> None:
+        """An absence the study team excused."""
+        self.by_participant.setdefault(participant, set()).add(day)
+        self._list((day, participant, reason[:MAX_REASON], "excused"))
+
+    def _list(self, entry: tuple[date, str, str, str]) -> None:
+        if entry in self.listed:
+            return
+        if len(self.listed) < MAX_LISTED:
+            self.listed[entry] = None
+        else:
+            self.unlisted += 1
 
     def days_for(self, participant: str, devices: set[str]) -> list[date]:
         """The days one participant's prescribed sessions are each one fewer: each day
         once, however many closures name it (the kiosk's and the team's file)."""
-        days = {*self.everyone, *self.by_participant.get(participant, ())}
+        days = self.everyone | self.by_participant.get(participant, set())
         for device in devices:
-            days.update(self.by_device.get(device, ()))
+            days |= self.by_device.get(device, set())
         return sorted(days)
 
 
@@ -65,8 +83,7 @@ def read(closures: str | None, excused: str | None, problem: list[str]) -> Excus
         if not code:
             problem.append(f"{where}: no participant; row not used")
         elif day is not None:
-            found.by_participant.setdefault(code, []).append(day)
-            found.listed.append((day, code, (row.get("reason") or "").strip(), "excused"))
+            found.excuse(code, day, (row.get("reason") or "").strip())
     return found
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from poolside.records import adherence, elsewhere, excused, scratch
 from poolside.records.csvsafe import FORMULA_STARTS, SafeWriter, neutral
-from poolside.records.problems import Problems, where
+from poolside.records.problems import LISTED, Problems, where
 from poolside.records.redcap import DICTIONARY_COLUMNS
 from poolside.records.redcap import fields as redcap_fields
 
@@ -189,7 +189,10 @@ def export(
         "drop_in_people": drop_ins[1],
         "problems": sum(problems.counts.values()),
     }
-    _write_report(out, ranked, settings, start, totals, problems, unsynced, not_held.listed)
+    listed = sorted(not_held.listed)
+    _write_report(
+        out, ranked, settings, start, totals, problems, unsynced, (listed, not_held.unlisted)
+    )
     return (
         f"week 1 starts {start} ({said}); {len(files)} files, {unique} unique records, "
         f"{len(participants)} participants, {totals['problems']} problem(s); "
@@ -481,7 +484,7 @@ def _write_report(
     totals: dict[str, int],
     problems: Problems,
     unsynced: list[tuple[str, int, int]],
-    not_held: list[tuple[date, str, str, str]],
+    not_held: tuple[list[tuple[date, str, str, str]], int],
 ) -> None:
     """One self-contained page: totals, the table by risk, the sessions not held
     (closures, cancelled classes, excused absences), an inline-SVG heatmap.
@@ -516,7 +519,7 @@ Drop-in classes: {totals["drop_in_classes"]} ({totals["drop_in_people"]} people 
 Counted as of {settings.as_of or date.today()}.</p>
 <h2>Problems (details in problems.txt)</h2><ul>{kinds}</ul>
 <h2>Not held: closures, cancelled classes, excused absences</h2>
-{_not_held_table(not_held)}
+{_not_held_table(*not_held)}
 <h2>Participants, most at risk first</h2>
 <table><tr>{head}</tr>{body}</table>
 <h2>Attended days per week</h2>
@@ -526,19 +529,22 @@ Counted as of {settings.as_of or date.today()}.</p>
     (out / "report.html").write_text(page, encoding="utf-8")
 
 
-def _not_held_table(listed: list[tuple[date, str, str, str]]) -> str:
+def _not_held_table(listed: list[tuple[date, str, str, str]], unlisted: int = 0) -> str:
     """Each day taken out of what is prescribed, by date: where (a Pi, every pool, or a
-    participant), why, and who recorded it (the kiosk or the team's file)."""
+    participant), why, and who recorded it (the kiosk or the team's file). At most
+    LISTED rows; the rest are counted."""
     if not listed:
         return "<p>None: every session was to be held.</p>"
     esc = html.escape
     rows = "".join(
         f"<tr><td>{day}</td><td>{esc(who)}</td><td>{esc(why)}</td><td>{esc(source)}</td></tr>"
-        for day, who, why, source in sorted(listed)
+        for day, who, why, source in listed[:LISTED]
     )
+    rest = len(listed) - min(len(listed), LISTED) + unlisted
+    more = f"<p>... and {rest} more.</p>" if rest else ""
     return (
         "<table><tr><th>date</th><th>pool or participant</th><th>reason</th>"
-        f"<th>recorded by</th></tr>{rows}</table>"
+        f"<th>recorded by</th></tr>{rows}</table>{more}"
     )
 
 
