@@ -94,6 +94,7 @@ class Kiosk:
         hold_stops: bool = False,
         typed: Callable[[], str] = str,
         screen_log: Callable[[str], None] | None = None,
+        music_level: Callable[[int], float | None] | None = None,
     ) -> None:
         self._surface = surface_source
         self._renderer = renderer
@@ -118,14 +119,33 @@ class Kiosk:
         self._hint: tuple[str, float] | None = None  # a word for a refused key, until when
         self.cancelling: Cancelling | None = None  # the class being called off, and why
         self._class_roll_until: float | None = None  # the roll open on the paused screen
+        self.music_level = music_level  # a step louder (+1) or quieter (-1): the new level
         self.screens = Screens(self)
 
     # -- input ----------------------------------------------------------------
     def act(self, action: Output, now: float) -> None:
-        """A button, key or scan, for the screen that is up (see :mod:`poolside.screens`)."""
+        """A button, key or scan, for the screen that is up (see :mod:`poolside.screens`);
+        + and - move the music on any screen."""
+        if action in (Action.LOUDER, Action.QUIETER):
+            self.music_step(1 if action == Action.LOUDER else -1, now)
+            return
         screen = self.screens.current(now)
         if screen is not None:
             screen.act(action, now)
+
+    def music_step(self, step: int, now: float, wrap: bool = False) -> None:
+        """The music a step louder or quieter, its level shown for a moment. ``wrap``
+        (the deck's one button for it): past the cap, back to silent."""
+        if self.music_level is None:
+            self.hint("no music for this class (music: in config.yaml)", now)
+            return
+        before = self.music_level(0) if wrap else None
+        level = self.music_level(step)
+        if wrap and level is not None and level == before:  # at the cap: round to silent
+            while level:
+                level = self.music_level(-1)
+        shown = "off" if not level else f"{round(100 * (level or 0))} %"
+        self.hint(f"music {shown} (+/- or hold START)", now)
 
     def hint(self, text: str, now: float) -> None:
         """A word for a refused key or a change made, shown for HINT_S ("": none)."""
@@ -425,6 +445,7 @@ def run_screen(
         hold_stops=config.buttons.stop is None,
         typed=lambda: controls.scans.typed,
         screen_log=_say,
+        music_level=hardware.music_level if hardware.player.music is not None else None,
     )
     if problems:
         kiosk.error = bad_program_view(problems)

@@ -61,6 +61,12 @@ def _text(reader: Reader, node: Node, where: str) -> str | None:
     return reader.text(node, where)
 
 
+def _path(reader: Reader, node: Node, where: str) -> Path | None:
+    """A path from the config file's folder (the reader's path)."""
+    text = reader.text(node, where)
+    return Path(reader.path).parent / text if text else None
+
+
 def _flag(reader: Reader, node: Node, where: str) -> bool | None:
     return reader.flag(node, where)
 
@@ -137,16 +143,21 @@ class Sound:
 
 
 @dataclass(frozen=True)
+class Music:
+    """Music under the class (README, "Music"): a folder of OGG, MP3 or WAV files,
+    whose subfolders are playlists a program can name; it dips under each cue."""
+
+    folder: Path | None = setting(None, _path, "a folder of music (subfolders: playlists)")
+    volume: float = setting(0.5, _number(0, 1), "the music's level, 0 to 1")
+    max_volume: float = setting(0.8, _number(0, 1), "a cap the volume keys cannot pass")
+    duck_db: float = setting(15.0, _number(3, 40), "how far it dips under a cue, dB")
+
+
+@dataclass(frozen=True)
 class Sync:
     """Where ``poolside sync`` copies batches: a folder, ``host:path`` or ``rsync://``."""
 
     to: str | None = setting(None, _text, "a folder, user@host:path or rsync://host/module")
-
-
-def _roster(reader: Reader, node: Node, where: str) -> Path | None:
-    """A path from the config file's folder (the reader's path)."""
-    text = reader.text(node, where)
-    return Path(reader.path).parent / text if text else None
 
 
 def _section(kind: type) -> Read:
@@ -165,7 +176,7 @@ class Config:
     get_ready_s: float = setting(
         DEFAULT_GET_READY_S, lambda r, n, w: r.seconds(n, w), "countdown, s", key="get_ready"
     )
-    roster: Path | None = setting(None, _roster, "who may be checked in (a CSV)")
+    roster: Path | None = setting(None, _path, "who may be checked in (a CSV)")
     resume_within_s: float = setting(
         30 * 60.0,
         lambda r, n, w: r.seconds(n, w),
@@ -177,6 +188,7 @@ class Config:
     buzzer: Buzzer = setting(Buzzer(), _section(Buzzer), "the buzzer")
     light: Light = setting(Light(), _section(Light), "a light for every cue")
     sound: Sound = setting(Sound(), _section(Sound), "the speaker")
+    music: Music = setting(Music(), _section(Music), "music under the class")
     sync: Sync = setting(Sync(), _section(Sync), "where batches go")
     source: Path | None = None  # the file read, if any
 

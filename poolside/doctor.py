@@ -28,6 +28,7 @@ from poolside.core.plan import load_plan
 from poolside.core.yamlfile import FileProblems
 from poolside.devices.buttons import make_button
 from poolside.devices.light import open_light
+from poolside.devices.music import tracks
 from poolside.devices.screen import INVISIBLE_DRIVERS
 from poolside.devices.sound import CuePlayer, Speaker, open_buzzer
 from poolside.devices.voice import Voice
@@ -78,7 +79,7 @@ def run_checks(
     config, first = _config_and_programs(config_path)
     for check in first:
         said(check)
-    for step in (_pin_factory, _buttons, _buzzer, _light, _speaker):
+    for step in (_pin_factory, _buttons, _buzzer, _light, _speaker, _music):
         for check in step(config, interactive):
             said(check)
     kiosk = service if service is not None and service.running else None
@@ -302,6 +303,33 @@ def _light(config: Config, interactive: bool) -> Iterator[Check]:
     player.close()
     relay = "" if light_config.active_high else " (relay board: on when low)"
     yield Check("OK", "light", f"{light_config.kind} on {pins}{relay}: {shown}")
+
+
+def _music(config: Config, interactive: bool) -> Iterator[Check]:
+    """The music folder: how many tracks, and that pygame can open the first."""
+    folder = config.music.folder
+    if folder is None:
+        yield Check("OK", "music", "none (music: folder: in config.yaml to play under classes)")
+        return
+    found = tracks(folder, None)
+    playlists = sorted(p.name for p in _subfolders(folder) if tracks(folder, p.name))
+    lists = f"; playlists: {', '.join(playlists)}" if playlists else ""
+    if not found and not playlists:
+        yield Check("PROBLEM", "music", f"{folder}: no OGG, MP3 or WAV files (nor in subfolders)")
+        return
+    cap = f"level {config.music.volume:g} (cap {config.music.max_volume:g})"
+    yield Check(
+        "OK",
+        "music",
+        f"{folder}: {len(found)} track(s){lists}; {cap}, {config.music.duck_db:g} dB under cues",
+    )
+
+
+def _subfolders(folder: Path) -> list[Path]:
+    try:
+        return [p for p in folder.iterdir() if p.is_dir()]
+    except OSError:
+        return []
 
 
 def _play_through(player: CuePlayer, name: str) -> None:

@@ -26,6 +26,7 @@ from poolside.core.program import Program
 from poolside.core.scanner import Output, ScanBuffer
 from poolside.devices.buttons import BEGIN_HOLD_S, GpioButtons, classifiers
 from poolside.devices.light import open_light
+from poolside.devices.music import MusicPlayer, tracks
 from poolside.devices.sound import CuePlayer, Speaker, open_buzzer
 from poolside.devices.voice import Voice, phrase
 from poolside.devices.wakeup import Waker
@@ -39,10 +40,15 @@ KEYS = {
     pygame.K_s: Action.STOP,
     pygame.K_f: Action.FULLSCREEN,
     pygame.K_q: Action.QUIT,
+    pygame.K_EQUALS: Action.LOUDER,  # the + key without shift
+    pygame.K_PLUS: Action.LOUDER,
+    pygame.K_KP_PLUS: Action.LOUDER,
+    pygame.K_MINUS: Action.QUIETER,
+    pygame.K_KP_MINUS: Action.QUIETER,
 }
 KEYBOARD_HINT = (
     "Space start/pause (hold: begin class) · Right next · Left back · hold Esc stop"
-    " · F full screen · Q quit"
+    " · +/- music · F full screen · Q quit"
 )
 # Keys that may be part of a participant code typed by a reader.
 CODE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
@@ -115,7 +121,8 @@ class Hardware:
                     light = open_light(config.light, pin_factory)
             except Exception as err:  # a pin taken, a bad relay board: the rest still works
                 notices.append(f"light failed ({type(err).__name__}): buzzer and screen only")
-        player = CuePlayer(buzzer, speaker, config.sound.profile, light=light)
+        music = _music(config, program, speaker is not None, notices)
+        player = CuePlayer(buzzer, speaker, config.sound.profile, light=light, music=music)
         classify = classifiers(config.buttons) if buttons else {}
         if speaker is not None and config.sound.voice and program is not None:
             voice = _prepared_voice(voice or Voice(), program, speaker, notices)
@@ -131,15 +138,55 @@ class Hardware:
         wav = None
         if self.voice is not None and self.player.speaker is not None:
             wav = self.voice.ready.get(phrase(events) or "")
+        music = self.player.music
+        if music is not None:  # with the class: begun, paused, resumed, over
+            for event in events:
+                if event.type == "start":
+                    music.start()
+                elif event.type == "pause":
+                    music.pause()
+                elif event.type == "resume":
+                    music.resume()
+                elif event.type in ("finish", "stop"):
+                    music.stop()
         if name is not None:
             self.player.play(name, then_say=wav)  # the word right after its tone, not under it
-        elif wav is not None and self.player.speaker is not None:
-            self.player.speaker.say(wav)
+        elif wav is not None:
+            self.player.say(wav)
+
+    def music_level(self, step: int) -> float | None:
+        """The music a step louder (+1) or quieter (-1), or as it is (0); its level, or
+        None without music."""
+        music = self.player.music
+        if music is None:
+            return None
+        if step == 0:
+            return music.level
+        return music.louder() if step > 0 else music.quieter()
 
     def close(self) -> None:
         self.player.close()
         if self.buttons is not None:
             self.buttons.close()
+
+
+def _music(
+    config: Config, program: Program | None, speaker: bool, notices: list[str]
+) -> MusicPlayer | None:
+    """The program's playlist from ``music.folder``, if there is music to play."""
+    folder = config.music.folder
+    choice = program.music if program is not None else None
+    if folder is None or choice == "none":
+        return None
+    if not speaker:
+        notices.append("music: no sound device")
+        return None
+    found = tracks(folder, choice)
+    if not found:
+        where = folder / choice if choice else folder
+        notices.append(f"music: no OGG, MP3 or WAV files in {where}")
+        return None
+    return MusicPlayer(config.music, found)
 
 
 def _prepared_voice(

@@ -175,6 +175,8 @@ class InClass(Screen):
             session.back(now)
         elif action == Action.STOP or (action == Action.HOLD and kiosk.hold_stops):
             session.stop(now)
+        elif action == Action.HOLD:  # a STOP button is fitted: START held moves the music
+            kiosk.music_step(1, now, wrap=True)
         elif action == Action.QUIT:
             kiosk.hint(QUIT_REFUSED, now)
 

@@ -199,3 +199,22 @@ def test_the_light_is_claimed_on_its_pins_and_shown(tmp_path: Path) -> None:
     ) in result.stdout.splitlines()
     default = _doctor("--data", str(tmp_path))
     assert "OK      light: none configured" in default.stdout
+
+
+def test_the_music_folder_is_counted_with_its_playlists(tmp_path: Path) -> None:
+    music = tmp_path / "music"
+    (music / "calm").mkdir(parents=True)
+    for name in ("a.ogg", "b.mp3", "calm/c.wav", "readme.txt"):
+        (music / name).write_bytes(b"")
+    config = tmp_path / "config.yaml"
+    config.write_text("music:\n  folder: music\n  volume: 0.4\n")
+    result = _doctor("--config", str(config), "--data", str(tmp_path))
+    assert (
+        f"OK      music: {music}: 2 track(s); playlists: calm; level 0.4 (cap 0.8),"
+        " 15 dB under cues"
+    ) in result.stdout.splitlines()
+    (music / "a.ogg").unlink()
+    (music / "b.mp3").unlink()
+    (music / "calm" / "c.wav").unlink()
+    empty = _doctor("--config", str(config), "--data", str(tmp_path))
+    assert f"PROBLEM music: {music}: no OGG, MP3 or WAV files (nor in subfolders)" in empty.stdout

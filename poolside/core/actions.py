@@ -21,6 +21,8 @@ class Action(StrEnum):
     CLOSE = "close"  # the window closed
     FULLSCREEN = "fullscreen"  # F
     REDRAW = "redraw"  # the window was resized or exposed
+    LOUDER = "louder"  # + : the music up a step
+    QUIETER = "quieter"  # - : the music down a step
 
 
 DECK = frozenset({Action.TOGGLE, Action.HOLD, Action.NEXT, Action.BACK, Action.STOP})

@@ -25,6 +25,7 @@ which is all the engine, the screen and the records need.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -43,7 +44,8 @@ DEFAULT_LABELS = {
 }
 MAX_PROGRAM_S = 4 * 60 * 60
 
-_PROGRAM_KEYS = ("name", "title", "description", "phases")
+_PROGRAM_KEYS = ("name", "title", "description", "music", "phases")
+_PLAYLIST = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}")  # a folder's name, never a path
 _PHASE_KEYS = ("kind", "label", "move", "moves", "coach", "duration", "cues")
 _BLOCK_KEYS = ("block", "repeat", "phases")
 _MOVE_KEYS = ("move", "coach")
@@ -94,6 +96,7 @@ class Program:
     title: str = ""
     description: str = ""
     source: str = ""
+    music: str | None = None  # a playlist (a folder in music.folder); "none": no music
 
     @property
     def duration_s(self) -> int:
@@ -168,6 +171,7 @@ def _read_program(reader: Reader, node: Node, source: str) -> Program | None:
     name = reader.text(top["name"], "name") if "name" in top else None
     title = reader.text(top["title"], "title") if "title" in top else None
     description = reader.text(top["description"], "description") if "description" in top else ""
+    music = _playlist(reader, top["music"]) if "music" in top else None
     if "phases" not in top:
         return None
     items = reader.items(top["phases"], "phases")
@@ -207,7 +211,19 @@ def _read_program(reader: Reader, node: Node, source: str) -> Program | None:
         description=description or "",
         phases=phases,
         source=source,
+        music=music,
     )
+
+
+def _playlist(reader: Reader, node: Node) -> str | None:
+    """``music:``: ``none``, or the name of a folder in the config's music folder."""
+    text = reader.text(node, "music")
+    if text is None:
+        return None
+    if (text != "none" and not _PLAYLIST.fullmatch(text)) or ".." in text:
+        reader.problem(node, "music: is none or the name of a folder in music.folder (no path)")
+        return None
+    return text
 
 
 def _flatten(groups: list[tuple[str | None, int, list[_Step]]]) -> tuple[Phase, ...]:

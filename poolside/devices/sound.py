@@ -27,6 +27,8 @@ from poolside.core.lights import Lamp
 if TYPE_CHECKING:  # pygame is imported where a speaker is opened, not by every command
     import pygame
 
+    from poolside.devices.music import MusicPlayer
+
 # TonalBuzzer: A5 (880 Hz) in the middle, two octaves either way (220-3520 Hz).
 _MID_HZ = 880
 _OCTAVES = 2
@@ -145,6 +147,10 @@ class Speaker:
                 sound = self._spoken[wav] = self._pygame.mixer.Sound(str(wav))
                 sound.set_volume(self.volume)
 
+    def length(self, wav: Path | None) -> float:
+        """How long a preloaded spoken cue lasts, s (0 for none)."""
+        return float(self._spoken[wav].get_length()) if wav in self._spoken else 0.0
+
     def say(self, wav: Path) -> None:
         """Play a preloaded spoken cue on its own channel, cutting off the last one."""
         self._voice_channel.stop()
@@ -193,10 +199,12 @@ class CuePlayer:
         profile: str = "standard",
         clock: Callable[[], float] = time.monotonic,
         light: LightOutput | None = None,
+        music: MusicPlayer | None = None,
     ) -> None:
         self.buzzer = buzzer
         self.speaker = speaker
         self.light = light
+        self.music = music
         self.profile = profile
         self._clock = clock
         self._steps: list[tuple[float, int]] = []  # (when, hz), still to come
@@ -214,7 +222,18 @@ class CuePlayer:
             self._steps.append((at, tone.hz))
             at += tone.seconds
         self._steps.append((at, 0))
+        if self.music is not None:  # under the tone and the word after it
+            spoken = self.speaker.length(then_say) if self.speaker is not None else 0.0
+            self.music.duck(at - now + spoken)
         self.update()
+
+    def say(self, wav: Path) -> None:
+        """A spoken cue alone (no tone), the music dipped under it."""
+        if self.speaker is None:
+            return
+        if self.music is not None:
+            self.music.duck(self.speaker.length(wav))
+        self.speaker.say(wav)
 
     def update(self) -> None:
         """Switch the buzzer for every step now due."""
@@ -223,6 +242,8 @@ class CuePlayer:
             _, hz = self._steps.pop(0)
             for output in self._switched:  # the buzzer, then the light: the same moment
                 output.tone(hz)
+        if self.music is not None:
+            self.music.update()
 
     def hold(self, lamp: Lamp | None) -> None:
         """The colour the light holds between cues (a stack light's phase colour)."""
@@ -230,10 +251,12 @@ class CuePlayer:
             self.light.hold(lamp)
 
     def next_deadline(self) -> float | None:
-        """When the buzzer next changes (monotonic seconds), if it will."""
-        return self._steps[0][0] if self._steps else None
+        """When the buzzer (or the music's dip) next changes (monotonic s), if it will."""
+        step = self._steps[0][0] if self._steps else None
+        dip = self.music.next_deadline() if self.music is not None else None
+        return min((t for t in (step, dip) if t is not None), default=None)
 
     def close(self) -> None:
-        for output in (self.buzzer, self.light, self.speaker):
+        for output in (self.buzzer, self.light, self.music, self.speaker):
             if output is not None:
                 output.close()

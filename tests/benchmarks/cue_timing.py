@@ -23,13 +23,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
 import time
+import wave
 from dataclasses import dataclass
+from pathlib import Path
 
 import poolside  # noqa: F401  (quiets pygame's banner)
 
@@ -38,10 +42,11 @@ import pygame
 from gpiozero.pins.mock import MockFactory
 
 from poolside.app import Kiosk
-from poolside.config import Buzzer, Light
+from poolside.config import Buzzer, Light, Music
 from poolside.core.cues import cue_name
 from poolside.core.program import parse_program
 from poolside.devices.light import open_light
+from poolside.devices.music import MusicPlayer
 from poolside.devices.screen import Renderer
 from poolside.devices.sound import CuePlayer, open_buzzer
 from poolside.selection import Choice
@@ -85,12 +90,18 @@ class Errors:
         }
 
 
-def in_process(seconds: float) -> tuple[Errors, Errors, Errors]:
-    """Buzzer, light and frame errors of our loop over ``seconds`` of real time."""
+def in_process(seconds: float, music: Path | None = None) -> tuple[Errors, Errors, Errors]:
+    """Buzzer, light and frame errors of our loop over ``seconds`` of real time;
+    with ``music`` (a WAV file), that playing under it, dipping under each cue."""
     factory = MockFactory()
     buzzer = open_buzzer(Buzzer(pin=18), factory)
     light = open_light(Light(kind="flash", pin=23), factory)
-    player = CuePlayer(buzzer, None, light=light)
+    under = None
+    if music is not None:
+        pygame.mixer.init()
+        under = MusicPlayer(Music(), [music] * 100)
+        under.start()
+    player = CuePlayer(buzzer, None, light=light, music=under)
     pin, lamp = factory.pin(18), factory.pin(23)
     surface = pygame.Surface((1280, 720))
     renderer = Renderer()
@@ -128,6 +139,8 @@ def in_process(seconds: float) -> tuple[Errors, Errors, Errors]:
         soon = min(x for x in (wake, player.next_deadline(), end) if x is not None)
         time.sleep(max(0.0, soon - time.monotonic()))
     player.close()
+    if music is not None:
+        pygame.mixer.quit()
     buzzer_errors = _rise_errors(pin, cleared_at, cue_deadlines)
     light_errors = _rise_errors(lamp, lamp_cleared_at, cue_deadlines)
     frames = [t for t, _ in frame_ends]
@@ -178,11 +191,32 @@ def tick_counting(seconds: int) -> float:
     return time.monotonic() - start - seconds
 
 
+def music_file(folder: Path, seconds: float = 60.0) -> Path:
+    """A minute of a stereo 44.1 kHz chord as WAV: music for the mixer to play."""
+    path = folder / "music.wav"
+    rate, count = 44100, int(44100 * seconds)
+    chord = (220.0, 277.2, 329.6)
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(2)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        frames = bytearray()
+        for i in range(count):
+            value = int(3000 * sum(math.sin(2 * math.pi * f * i / rate) for f in chord))
+            frames += struct.pack("<hh", value, value)
+        out.writeframes(bytes(frames))
+    return path
+
+
 def measure(seconds: float) -> dict[str, dict[str, float] | float]:
     pygame.font.init()
     buzzer, light, frame = in_process(seconds)
+    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")  # mixed and played, no sound card needed
+    with tempfile.TemporaryDirectory() as scratch:
+        with_music, _, _ = in_process(seconds, music_file(Path(scratch)))
     return {
         "buzzer": buzzer.row(),
+        "buzzer_with_music": with_music.row(),
         "light": light.row(),
         "frame": frame.row(),
         "events": events_lines(seconds).row(),
@@ -195,11 +229,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=120.0)
     args = parser.parse_args()
     result = measure(args.seconds)
-    for name in ("buzzer", "light", "frame", "events"):
+    for name in ("buzzer", "buzzer_with_music", "light", "frame", "events"):
         row = result[name]
         assert isinstance(row, dict)
         print(
-            f"{name:>7}: n={row['n']:.0f} median {row['median_ms']:.2f} ms, "
+            f"{name:>17}: n={row['n']:.0f} median {row['median_ms']:.2f} ms, "
             f"p99 {row['p99_ms']:.2f} ms, max {row['max_ms']:.2f} ms, "
             f"drift {row['drift_ms']:+.2f} ms"
         )
