@@ -26,6 +26,7 @@ from poolside.core.plan import Plan, load_plan
 from poolside.core.program import Program, load_program
 from poolside.core.timefmt import clock_text
 from poolside.core.yamlfile import MAX_FILE_BYTES, FileProblems, Problem
+from poolside.glyphs import warnings_for
 from poolside.selection import choose_program
 
 
@@ -96,6 +97,9 @@ def _check(args: argparse.Namespace) -> int:
             problems.extend(err.problems)
         else:
             print(f"{path}: ok ({summary})")
+            if _kind_of(path) != "config":
+                for warning in warnings_for(path):
+                    print(warning, file=sys.stderr)
     for problem in problems:
         print(problem, file=sys.stderr)
     return EXIT_BAD_INPUT if problems else EXIT_OK

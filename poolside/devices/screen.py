@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import pygame
 
 from poolside.core.view import PROGRESS_STEPS, View
+from poolside.devices.fonts import Fonts, machine_fonts
 from poolside.devices.theme import BLACK, COLOUR, RGB, WHITE, YELLOW, Style, Theme
 
 # SDL's video drivers that show nothing: fine when chosen on purpose (tests),
@@ -54,11 +55,12 @@ class Drawn:
 class Renderer:
     """Draws a :class:`View` onto a surface; holds only a font cache."""
 
-    def __init__(self, theme: Theme = COLOUR) -> None:
+    def __init__(self, theme: Theme = COLOUR, fonts: Fonts | None = None) -> None:
         if not pygame.font.get_init():
             pygame.font.init()
         self.theme = theme
-        self._fonts: dict[int, pygame.font.Font] = {}
+        self.fonts = fonts or machine_fonts()
+        self._fonts: dict[tuple[str | None, int], pygame.font.Font] = {}
         self.drawn: list[Drawn] = []
 
     def draw(self, surface: pygame.Surface, view: View) -> None:
@@ -167,7 +169,7 @@ class Renderer:
         m = _margin(surface)
         width, height = surface.get_size()
         size = max(12, round(0.065 * height))
-        font = self._font(size)
+        font = self._font(size, " ".join(view.lines))
         wrapped: list[str] = []
         for line in view.lines:
             wrapped.extend(_wrap(font, line, width - 2 * m))
@@ -224,10 +226,12 @@ class Renderer:
         """The font size :meth:`_fit` would choose for ``text`` in a box."""
         return self._fitted_size(text, width, height, ink=False)
 
-    def _font(self, size: int) -> pygame.font.Font:
-        font = self._fonts.get(size)
+    def _font(self, size: int, text: str = "") -> pygame.font.Font:
+        """The font ``text`` is drawn in (:mod:`poolside.devices.fonts`), at ``size``."""
+        key = (self.fonts.file_for(text), size)
+        font = self._fonts.get(key)
         if font is None:
-            font = self._fonts[size] = pygame.font.Font(None, size)
+            font = self._fonts[key] = pygame.font.Font(key[0], size)
         return font
 
     def _text(
@@ -249,7 +253,7 @@ class Renderer:
         if size is None:
             image = self._fit(text, box.w, box.h, colour, ink)
         else:
-            image = self._font(size).render(text, True, colour)
+            image = self._font(size, text).render(text, True, colour)
         rect = image.get_rect()
         rect.centery = box.centery
         if align == "left":
@@ -263,7 +267,7 @@ class Renderer:
 
     def _fit(self, text: str, width: int, height: int, colour: RGB, ink: bool) -> pygame.Surface:
         """Render ``text`` once, at the largest size whose box fits."""
-        font = self._font(self._fitted_size(text, width, height, ink))
+        font = self._font(self._fitted_size(text, width, height, ink), text)
         image = font.render(text, True, colour)
         if ink:
             box = _ink_box(font, text).clip(image.get_rect())
@@ -278,7 +282,7 @@ class Renderer:
         """
 
         def measure(size: int) -> tuple[int, int]:
-            font = self._font(size)
+            font = self._font(size, text)
             if ink:
                 box = _ink_box(font, text)
                 return box.w, box.h
