@@ -296,7 +296,7 @@ def _light(config: Config, interactive: bool) -> Iterator[Check]:
     if light_config.kind == "stack":
         for lamp in Lamp:
             player.hold(lamp)
-            time.sleep(0.5)
+            time.sleep(0.5 if interactive else 0)  # long enough to see, with a person there
         player.hold(None)
         shown = "lit red, amber and green in turn, then " + shown
     _play_through(player, "finish")

@@ -29,6 +29,8 @@ def test_a_ready_machine_is_all_ok(tmp_path: Path) -> None:
         "NOTE    sync: nothing recorded yet; to no destination set (sync: to: in config.yaml)"
         in lines
     )
+    assert any(line.startswith("OK      light: none configured") for line in lines)
+    assert any(line.startswith("OK      music: none") for line in lines)
     assert lines[-1] == "all good"
 
 
@@ -197,8 +199,6 @@ def test_the_light_is_claimed_on_its_pins_and_shown(tmp_path: Path) -> None:
         "OK      light: stack on red GPIO5, amber GPIO6, green GPIO13: lit red, amber and green"
         " in turn, then flashed the end-of-session pattern (three flashes)"
     ) in result.stdout.splitlines()
-    default = _doctor("--data", str(tmp_path))
-    assert "OK      light: none configured" in default.stdout
 
 
 def test_the_music_folder_is_counted_with_its_playlists(tmp_path: Path) -> None:
@@ -213,8 +213,11 @@ def test_the_music_folder_is_counted_with_its_playlists(tmp_path: Path) -> None:
         f"OK      music: {music}: 2 track(s); playlists: calm; level 0.4 (cap 0.8),"
         " 15 dB under cues"
     ) in result.stdout.splitlines()
+    from poolside.config import Config, Music
+    from poolside.doctor import _music
+
     (music / "a.ogg").unlink()
     (music / "b.mp3").unlink()
     (music / "calm" / "c.wav").unlink()
-    empty = _doctor("--config", str(config), "--data", str(tmp_path))
-    assert f"PROBLEM music: {music}: no OGG, MP3 or WAV files (nor in subfolders)" in empty.stdout
+    (empty,) = _music(Config(music=Music(folder=music)), interactive=False)
+    assert str(empty) == f"PROBLEM music: {music}: no OGG, MP3 or WAV files (nor in subfolders)"
