@@ -11,6 +11,7 @@ import math
 
 import pygame
 
+from poolside.core.cancel import Cancelling
 from poolside.core.checkin import Person, Roll
 from poolside.core.clock import ManualClock
 from poolside.core.engine import Session
@@ -21,6 +22,7 @@ from poolside.core.yamlfile import FileProblems
 from poolside.devices.screen import Renderer
 from poolside.devices.theme import THEMES
 from poolside.hardware import KEYBOARD_HINT
+from poolside.screens import class_roll_view
 from poolside.selection import Choice
 
 GET_READY_S = 10.0
@@ -65,6 +67,13 @@ def view_at(choice: Choice, screen: str, at: float) -> View:
         return _sample_error()
     if screen == "checkin":
         return _sample_roll().view((KEYBOARD_HINT,))
+    if screen == "cancel":
+        cancelling = Cancelling()
+        cancelling.move(1)
+        cancelling.move(1)  # "weather hold"
+        return cancelling.view((KEYBOARD_HINT,))
+    if screen == "class-roll":
+        return class_roll_view("Bo", True, 11, (KEYBOARD_HINT,))
     program = choice.program
     week = f"week {choice.week} of {choice.plan.weeks}" if choice.week and choice.plan else ""
     context = Context(title=program.title, week=week, wall_clock="09:41", status=(KEYBOARD_HINT,))

@@ -247,18 +247,27 @@ class ClassRoll(Screen):
         assert roll is not None and kiosk.records is not None
         person = roll.current
         where = kiosk.records.in_run(person.code) if person is not None else None
-        doing = {
-            True: "in the water · START: leaves now",
-            False: "left the class",
-            None: "not in this class · START: joins now",
-        }[where]
-        return View(
-            screen="class-roll",
-            word=f"CLASS PAUSED · {len(roll.present)} in the water",
-            big=person.shown if person is not None else "",
-            lines=(doing, "NEXT next name · hold NEXT: back to the class"),
-            corner=context.status,
-        )
+        shown = person.shown if person is not None else ""
+        return class_roll_view(shown, where, len(roll.present), context.status)
+
+
+def class_roll_view(
+    shown: str, in_water: bool | None, count: int, status: tuple[str, ...] = ()
+) -> View:
+    """The roll on the paused screen, at one person: in the water (True), gone
+    (False), or not in this class (None)."""
+    doing = {
+        True: "in the water · START: leaves now",
+        False: "left the class",
+        None: "not in this class · START: joins now",
+    }[in_water]
+    return View(
+        screen="class-roll",
+        word=f"CLASS PAUSED · {count} in the water",
+        big=shown,
+        lines=(doing, "NEXT next name · hold NEXT: back to the class"),
+        corner=status,
+    )
 
 
 class Finished(Screen):

@@ -16,7 +16,10 @@ from poolside.core.yamlfile import FileProblems
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as the shell reports a reader gone away
-SCREENS = ("home", "checkin", "get-ready", "running", "paused", "finished", "error")
+SCREENS = (
+    *("home", "checkin", "cancel", "get-ready", "running", "paused", "class-roll", "finished"),
+    "error",
+)
 
 
 class BadInput(Exception):
