@@ -432,28 +432,10 @@ class Store:
         train on this Pi: it is not a missed session.
         """
         with self._transaction():
-            (seq,) = self.db.execute(
-                "SELECT MAX(COALESCE(MAX(seq), 0), ?) FROM records", (self.seq_floor,)
-            ).fetchone()
+            self._insert("cancelled", run, [(record_id, "")], clock, None)
             self.db.execute(
-                "INSERT INTO records (seq, id, type, device, participant, started_at,"
-                " clock_synced, boot_id, monotonic_s, program, week, mode, planned_s,"
-                " blocks_planned, closed, stop_reason, sealed)"
-                " VALUES (?, ?, 'cancelled', ?, '', ?, ?, ?, ?, ?, ?, 'class', ?, ?, 1, ?, 1)",
-                (
-                    seq + 1,
-                    record_id,
-                    self.device,
-                    clock.wall.isoformat(timespec="seconds"),
-                    int(clock.synced),
-                    clock.boot_id,
-                    clock.monotonic_s,
-                    run.program,
-                    run.week,
-                    run.planned_s,
-                    run.blocks_planned,
-                    reason,
-                ),
+                "UPDATE records SET closed = 1, sealed = 1, stop_reason = ? WHERE id = ?",
+                (reason, record_id),
             )
             self.db.execute("DELETE FROM roll")
 
