@@ -144,7 +144,7 @@ class Kiosk:
         if wrap and level is not None and level == before:  # at the cap: round to silent
             while level:
                 level = self.music_level(-1)
-        shown = "off" if not level else f"{round(100 * (level or 0))} %"
+        shown = f"{round(100 * level)} %" if level else "off"
         self.hint(f"music {shown} (+/- or hold START)", now)
 
     def hint(self, text: str, now: float) -> None:
