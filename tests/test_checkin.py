@@ -489,3 +489,16 @@ def test_a_late_arrival_is_still_in_the_class_after_a_power_cut(tmp_path, choice
     records = _by_code(again.store)
     assert records["P001"]["completed_s"] == 1200
     assert records["P003"]["completed_s"] == 900, "counted from where Cy joined"
+
+
+def test_a_phase_gone_back_to_never_makes_more_time_done_than_planned(tmp_path, choice) -> None:
+    """Found by the deck's property test: NEXT held repeats a phase, and the record
+    said 1210 s of a 1200 s program, which the export would refuse."""
+    pool = Pool(tmp_path, choice)
+    pool.press("toggle", "hold")
+    pool.run_to(until=700.0)
+    pool.press("back")
+    pool.run_to()
+    (record,) = pool.store.records()
+    assert record["completed_s"] == record["planned_s"] == 1200
+    assert record["blocks_done"] <= record["blocks_planned"]

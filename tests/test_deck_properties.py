@@ -3,6 +3,7 @@ stay sound. Hypothesis drives the real kiosk, with a real store, on a manual clo
 
 from __future__ import annotations
 
+import os
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -17,6 +18,7 @@ from poolside.selection import choose_program
 
 from .test_checkin import PEOPLE, Pool
 
+EXAMPLES = int(os.environ.get("POOLSIDE_DECK_EXAMPLES", "60"))  # more: a longer search
 CHOICE = choose_program("jump-and-hop-20", Config(), date(2027, 1, 4))
 INPUTS = st.one_of(
     st.sampled_from(["toggle", "hold", "next", "back", "stop", Action.LOUDER, Action.QUIETER]),
@@ -43,7 +45,7 @@ def _sound(pool: Pool) -> None:
     assert all(n == 1 for n in open_by_person.values()), open_by_person
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps=STEPS, mode=st.sampled_from(["class", "headcount", "solo"]))
 def test_any_presses_scans_and_waits_leave_the_kiosk_up_and_its_records_sound(
     steps: list, mode: str

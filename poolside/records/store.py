@@ -102,9 +102,12 @@ CREATE TABLE IF NOT EXISTS checkpoint (
 _META = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)
 """
-# A record's own figures from the run's (time, blocks): from where its participant joined.
+# A record's own figures from the run's (time, blocks): from where its participant joined,
+# and never past what was planned (a phase gone back to and done again is not more
+# program: the batch contract has completed_s <= planned_s, and the export holds to it).
 _OWN_FIGURES = (
-    "completed_s = CAST(MAX(0, ? - joined_s) AS INTEGER), blocks_done = MAX(0, ? - joined_blocks)"
+    "completed_s = CAST(MIN(planned_s, MAX(0, ? - joined_s)) AS INTEGER),"
+    " blocks_done = MIN(blocks_planned, MAX(0, ? - joined_blocks))"
 )
 RESUME_WITHIN_S = 30 * 60  # a cut-off class may be resumed this long: the usual lightning rule
 ROLL_WITHIN_S = 3 * 60 * 60  # check-ins older than this belong to an earlier class
