@@ -274,6 +274,7 @@ def test_render_draws_each_screen_at_its_default_moment(tmp_path, screen) -> Non
     assert out.read_bytes().startswith(b"\x89PNG")
 
 
+@pytest.mark.slow  # real children for seconds: run by CI with -m slow
 def test_the_config_s_program_and_plan_are_found_from_its_folder_by_run_and_doctor(
     tmp_path: Path,
 ) -> None:

@@ -296,6 +296,7 @@ def test_a_really_full_file_system_loses_nothing(tmp_path: Path) -> None:
         subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
+@pytest.mark.slow  # a real child killed and started again: seconds of it
 def test_a_killed_class_resumes_and_its_record_covers_the_program_once(tmp_path: Path) -> None:
     data = str(tmp_path / "data")
     command = [

@@ -180,6 +180,7 @@ def test_the_sync_execstart_runs_with_the_configured_destination(tmp_path: Path)
     assert len(list(stick.rglob("*.jsonl"))) == 1
 
 
+@pytest.mark.slow  # real children for seconds: run by CI with -m slow
 def test_a_stuck_loop_stops_the_pings_and_they_come_back_when_it_moves(tmp_path) -> None:
     """The pings come from the main loop, not a thread: block the loop, they stop.
 
