@@ -244,6 +244,7 @@ _REDCAP_CELLS = (
     *(_safe("s.participant"), ":instrument", "n - first + 1", _safe("id")),
     *("substr(local_start, 1, 10)", "local_start", "week_n", _safe("program"), "mode"),
     *("planned_s", "completed_s", _safe("blocks_done"), _safe("blocks_planned")),
+    # redcap.stop_reason_code's rule (spaces to _), done by SQLite for every row:
     *("stopped_early", _safe("replace(stop_reason, ' ', '_')"), _safe("effort")),
     *("clock_synced", _safe("device")),
 )

@@ -15,7 +15,6 @@ against this dictionary instead.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
 
 from poolside.core.debrief import StopReason
 
@@ -105,8 +104,3 @@ def fields(weeks: int) -> tuple[Field, ...]:
         Field("clock_synced", session, "yesno", "Clock synchronised when written"),
         Field("device", session, "text", "Pi (device id)"),
     )
-
-
-def local_start(started_at: str, zone: tzinfo | None) -> str:
-    """``2027-01-04T09:00:00+00:00`` as REDCap's datetime_seconds_ymd, in ``zone``."""
-    return datetime.fromisoformat(started_at).astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
