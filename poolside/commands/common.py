@@ -16,6 +16,14 @@ from poolside.core.yamlfile import FileProblems
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as the shell reports a reader gone away
+DATA_HELP = "data folder (default: $POOLSIDE_DATA, $STATE_DIRECTORY, ~/.local/share/poolside)"
+
+
+def add_data_option(parser: argparse.ArgumentParser) -> None:
+    """``--data DIR``: the one attendance folder ``run``, ``doctor`` and ``sync`` share."""
+    parser.add_argument("--data", metavar="DIR", help=DATA_HELP)
+
+
 SCREENS = (
     *("home", "checkin", "cancel", "get-ready", "running", "paused", "class-roll", "finished"),
     "error",

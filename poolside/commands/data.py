@@ -13,6 +13,7 @@ from poolside.commands.common import (
     EXIT_BAD_INPUT,
     EXIT_OK,
     BadInput,
+    add_data_option,
     config_for,
     day,
     positive,
@@ -36,11 +37,7 @@ def add_parsers(
     doctor.add_argument(
         "--non-interactive", action="store_true", help="no button presses asked for, no waiting"
     )
-    doctor.add_argument(
-        "--data",
-        metavar="DIR",
-        help="data folder (default: $POOLSIDE_DATA, $STATE_DIRECTORY, ~/.local/share/poolside)",
-    )
+    add_data_option(doctor)
     doctor.set_defaults(handler=_doctor)
     sync = commands.add_parser(
         "sync",
@@ -53,11 +50,7 @@ def add_parsers(
     )
     sync.add_argument("--to", metavar="DEST", help="destination (default: sync.to in the config)")
     sync.add_argument("--rsync", action="store_true", help="use rsync for a local folder too")
-    sync.add_argument(
-        "--data",
-        metavar="DIR",
-        help="data folder (default: $POOLSIDE_DATA, $STATE_DIRECTORY, ~/.local/share/poolside)",
-    )
+    add_data_option(sync)
     sync.set_defaults(handler=_sync)
     stick = commands.add_parser(
         "stick",

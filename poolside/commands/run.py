@@ -20,6 +20,7 @@ from poolside.commands.common import (
     EXIT_OK,
     BadInput,
     MissingConfig,
+    add_data_option,
     config_for,
     non_negative,
     participant,
@@ -83,12 +84,7 @@ def add_parsers(
         help="how the roll is taken: class check-in, solo swimmer, or headcount for a "
         "drop-in class (default: solo for one --participant, else the config's mode)",
     )
-    run.add_argument(
-        "--data",
-        metavar="DIR",
-        help="attendance folder (default: "
-        "$POOLSIDE_DATA, $STATE_DIRECTORY, ~/.local/share/poolside)",
-    )
+    add_data_option(run)
     run.add_argument(
         "--resume",
         action="store_true",
