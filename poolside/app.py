@@ -20,27 +20,36 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pygame
 
 from poolside.config import Config
 from poolside.core.actions import DECK, Action
-from poolside.core.cancel import Cancelling, CancelReason
+from poolside.core.cancel import Cancelling, CancelReason, reason_words
 from poolside.core.checkin import Roll
 from poolside.core.clock import Clock, clock_for
 from poolside.core.debrief import Debrief, questions_for
 from poolside.core.engine import Event, Session, State
+from poolside.core.music import level_words
 from poolside.core.presses import earliest
 from poolside.core.scanner import Output
 from poolside.core.timefmt import clock_text
-from poolside.core.view import Context, View, bad_program_view, error_view, next_change
+from poolside.core.view import (
+    Context,
+    View,
+    bad_program_view,
+    error_view,
+    next_change,
+    with_hint,
+)
+from poolside.core.words import text
 from poolside.devices.screen import INVISIBLE_DRIVERS, Renderer
 from poolside.devices.theme import THEMES
 from poolside.devices.wakeup import Waker
 from poolside.errors import CannotRun
-from poolside.hardware import KEYBOARD_HINT, Controls, Hardware
+from poolside.hardware import Controls, Hardware, keyboard_hint
 from poolside.loop import Loop
 from poolside.notify import Notifier
 from poolside.screens import CheckIn, ClassRoll, InClass, Screens
@@ -137,19 +146,18 @@ class Kiosk:
         """The music a step louder or quieter, its level shown for a moment. ``wrap``
         (the deck's one button for it): past the cap, back to silent."""
         if self.music_level is None:
-            self.hint("no music for this class (music: in config.yaml)", now)
+            self.hint(text("music.none"), now)
             return
         before = self.music_level(0) if wrap else None
         level = self.music_level(step)
         if wrap and level is not None and level == before:  # at the cap: round to silent
             while level:
                 level = self.music_level(-1)
-        shown = f"{round(100 * level)} %" if level else "off"
-        self.hint(f"music {shown} (+/- or hold START)", now)
+        self.hint(level_words(level or 0.0), now)
 
-    def hint(self, text: str, now: float) -> None:
+    def hint(self, said: str, now: float) -> None:
         """A word for a refused key or a change made, shown for HINT_S ("": none)."""
-        self._hint = (text, now + HINT_S) if text else None
+        self._hint = (said, now + HINT_S) if said else None
 
     def home(self) -> None:
         """Back to the home screen with a new session and an empty roll."""
@@ -179,8 +187,8 @@ class Kiosk:
         if self.roll is not None:
             self.roll.present.clear()
             self.roll.headcount = 0
-        note = "" if saved else " (NOT SAVED YET)"
-        self.hint(f"Class cancelled ({reason.value}): recorded{note}", now)
+        said = text("cancel.done", reason=reason_words(reason))
+        self.hint(said if saved else text("checkin.not_saved", said=said), now)
 
     # -- who is in the class ------------------------------------------------------
     def class_roll_available(self) -> bool:
@@ -219,23 +227,23 @@ class Kiosk:
         assert roll is not None and records is not None
         person = roll.find(code)
         if person is None:
-            self.hint(f"REFUSED: {code.strip()} is not on the roster", now)
+            self.hint(text("checkin.refused", code=code.strip()), now)
             return
         at = clock_text(session.completed_s(now))
         where = records.in_run(person.code)
         if where is False:
-            self.hint(f"{person.shown} has already left", now)
+            self.hint(text("roll.already_left", name=person.shown), now)
             return
         if where:
             saved = records.leave(person.code, session, now)
             if person.code in roll.present:
                 roll.present.remove(person.code)
-            said = f"{person.shown} left at {at}: record closed"
+            said = text("roll.leaves", name=person.shown, at=at)
         else:
             saved = records.join(person.code, session, now)
             roll.present.append(person.code)
-            said = f"{person.shown} joined at {at}: record started"
-        self.hint(said + ("" if saved else " (NOT SAVED YET)"), now)
+            said = text("roll.joins", name=person.shown, at=at)
+        self.hint(said if saved else text("checkin.not_saved", said=said), now)
 
     def accepts_codes(self, now: float) -> bool:
         """Codes typed by a reader are taken on the check-in screen, and in a class
@@ -278,9 +286,9 @@ class Kiosk:
                 raise
             traceback.print_exc()
             self.show_error(
-                "SOMETHING WENT WRONG",
+                text("error.crash"),
                 (f"{type(err).__name__}: {err}",),
-                "Press START to start poolside again.",
+                text("error.crash_restart"),
             )
             self._show(self.error)
         return self._wake(now)
@@ -338,10 +346,7 @@ class Kiosk:
         assert screen is not None
         view = screen.view(now, self._context())
         if self._hint is not None and now < self._hint[1]:
-            if view.screen in ("running", "get-ready"):  # in the next phase's inverted band
-                view = replace(view, next=self._hint[0], next_soon=True)
-            else:
-                view = replace(view, lines=(self._hint[0], *view.lines[1:]))
+            view = with_hint(view, self._hint[0])
         return view
 
 
@@ -365,7 +370,7 @@ def home_context(
     ``live`` gives status lines that come and go, such as attendance not
     being saved while the disk is full; they come first.
     """
-    week = f"week {choice.week} of {choice.plan.weeks}" if choice.week and choice.plan else ""
+    week = choice.week_line()
 
     def context() -> Context:
         return Context(
@@ -422,7 +427,7 @@ def run_screen(
     clock = clock_for(options.speed)
     waker = Waker(pygame.display.get_driver())
     hardware = Hardware.open(config, program=choice.program if choice else None, waker=waker)
-    status = (*notices, *hardware.notices, KEYBOARD_HINT)
+    status = (*notices, *hardware.notices, keyboard_hint())
     live = _live_status(attendance) if attendance else tuple
     context = home_context(choice, status, live) if choice else Context
     controls = Controls(hardware)

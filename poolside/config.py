@@ -21,7 +21,8 @@ from poolside.core.catalog import DEFAULT_PLAN, is_file
 from poolside.core.checkin import MODES
 from poolside.core.engine import DEFAULT_GET_READY_S
 from poolside.core.lights import LIGHT_KINDS
-from poolside.core.yamlfile import Reader
+from poolside.core.words import ENGLISH, Locale, bundled_codes, load_locale
+from poolside.core.yamlfile import Reader, did_you_mean
 
 SYSTEM_CONFIG = Path("/etc/poolside/config.yaml")
 BUZZER_KINDS = ("active", "passive", "none")
@@ -65,6 +66,19 @@ def _path(reader: Reader, node: Node, where: str) -> Path | None:
     """A path from the config file's folder (the reader's path)."""
     text = reader.text(node, where)
     return Path(reader.path).parent / text if text else None
+
+
+def _language(reader: Reader, node: Node, where: str) -> str | None:
+    """A bundled language's code, or a locale file of your own (xx.yaml)."""
+    value = reader.text(node, where)
+    if value is None or value in bundled_codes() or value.endswith((".yaml", ".yml")):
+        return value
+    reader.problem(
+        node,
+        f"{where} '{value}' is not a language poolside has ({', '.join(bundled_codes())})"
+        f"{did_you_mean(value, bundled_codes())}, nor a locale file (.yaml)",
+    )
+    return None
 
 
 def _flag(reader: Reader, node: Node, where: str) -> bool | None:
@@ -184,6 +198,9 @@ class Config:
         key="resume_within",
     )
     mode: str = setting("class", _choice(MODES), "how the roll is taken: class, solo, headcount")
+    language: str = setting(
+        ENGLISH, _language, "what the kiosk shows and says: en, es, de or a locale file"
+    )
     buttons: Buttons = setting(Buttons(), _section(Buttons), "the deck's buttons")
     buzzer: Buzzer = setting(Buzzer(), _section(Buzzer), "the buzzer")
     light: Light = setting(Light(), _section(Light), "a light for every cue")
@@ -204,6 +221,11 @@ class Config:
 
     def plan_file(self) -> Path:
         return self.resolve(self.plan)
+
+    def locale(self, language: str | None = None) -> Locale:
+        """The ``language:`` in force (or ``language``, as asked on the command
+        line), read; a file is taken from the config file's folder."""
+        return load_locale(language or self.language, self.source.parent if self.source else None)
 
 
 def keys(section: type) -> tuple[str, ...]:

@@ -79,6 +79,7 @@ def run_checks(
     config, first = _config_and_programs(config_path)
     for check in first:
         said(check)
+    said(_language(config))
     for step in (_pin_factory, _buttons, _buzzer, _light, _speaker, _music):
         for check in step(config, interactive):
             said(check)
@@ -175,6 +176,24 @@ def _config_and_programs(config_path: str | None) -> tuple[Config, list[Check]]:
     except (FileProblems, catalog.UnknownProgram) as err:
         checks.append(Check("PROBLEM", "plan", f"{err}".splitlines()[0]))
     return config, checks
+
+
+def _language(config: Config) -> Check:
+    """The locale the kiosk speaks: read, whole, and the voice that says it."""
+    try:
+        locale = config.locale()
+    except FileProblems as err:
+        return Check("PROBLEM", "language", f"{err.problems[0]} (poolside check)")
+    said = f"{locale.code} ({locale.name})"
+    if locale.missing:
+        shown = ", ".join(locale.missing[:3]) + (" ..." if len(locale.missing) > 3 else "")
+        return Check("NOTE", "language", f"{said}: {len(locale.missing)} in English ({shown})")
+    voice = Voice(language=locale.voice)
+    if config.sound.voice and voice.available and not voice.has_voice():
+        return Check(
+            "NOTE", "language", f"{said}: espeak-ng has no voice '{locale.voice}': tones only"
+        )
+    return Check("OK", "language", f"{said}, spoken in espeak-ng's '{locale.voice}' voice")
 
 
 def _on_a_pi() -> bool:

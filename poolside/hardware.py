@@ -24,6 +24,7 @@ from poolside.core.lights import Lamp, held_lamp
 from poolside.core.presses import PressClassifier, earliest
 from poolside.core.program import Program
 from poolside.core.scanner import Output, ScanBuffer
+from poolside.core.words import text
 from poolside.devices.buttons import BEGIN_HOLD_S, GpioButtons, classifiers
 from poolside.devices.light import open_light
 from poolside.devices.music import MusicPlayer, tracks
@@ -46,10 +47,13 @@ KEYS = {
     pygame.K_MINUS: Action.QUIETER,
     pygame.K_KP_MINUS: Action.QUIETER,
 }
-KEYBOARD_HINT = (
-    "Space start/pause (hold: begin class) · Right next · Left back · hold Esc stop"
-    " · +/- music · F full screen · Q quit"
-)
+
+
+def keyboard_hint() -> str:
+    """The keys, for the status corner, in the locale in use."""
+    return text("status.keyboard")
+
+
 # Keys that may be part of a participant code typed by a reader.
 CODE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
 ENTER_KEYS = (pygame.K_RETURN, pygame.K_KP_ENTER)
@@ -100,19 +104,19 @@ class Hardware:
                 buttons = GpioButtons(config.buttons, post, pin_factory)
             except BadPinFactory:
                 gpio_here = False
-                notices.append("no GPIO here: keyboard only, no buzzer")
+                notices.append(text("status.no_gpio"))
             except Exception as err:
-                notices.append(f"GPIO buttons failed ({type(err).__name__}): keyboard only")
+                notices.append(text("status.buttons_failed", error=type(err).__name__))
             if gpio_here:
                 try:
                     buzzer = open_buzzer(config.buzzer, pin_factory)
                 except Exception as err:
-                    notices.append(f"buzzer failed ({type(err).__name__}): visual cues")
+                    notices.append(text("status.buzzer_failed", error=type(err).__name__))
         if config.sound.speaker:
             try:
                 speaker = Speaker(config.sound)
             except pygame.error:  # poolside doctor shows the detail
-                notices.append("no sound device: cues on buzzer and screen only")
+                notices.append(text("status.no_sound"))
         light = None
         if config.light.kind != "none" and gpio_here:
             try:
@@ -120,7 +124,7 @@ class Hardware:
                     warnings.simplefilter("ignore")
                     light = open_light(config.light, pin_factory)
             except Exception as err:  # a pin taken, a bad relay board: the rest still works
-                notices.append(f"light failed ({type(err).__name__}): buzzer and screen only")
+                notices.append(text("status.light_failed", error=type(err).__name__))
         music = _music(config, program, speaker is not None, notices)
         player = CuePlayer(buzzer, speaker, config.sound.profile, light=light, music=music)
         classify = classifiers(config.buttons) if buttons else {}
@@ -179,12 +183,12 @@ def _music(
     if folder is None or choice == "none":
         return None
     if not speaker:
-        notices.append("music: no sound device")
+        notices.append(text("music.no_speaker"))
         return None
     found = tracks(folder, choice)
     if not found:
         where = folder / choice if choice else folder
-        notices.append(f"music: no OGG, MP3 or WAV files in {where}")
+        notices.append(text("music.no_tracks", folder=where))
         return None
     return MusicPlayer(config.music, found)
 
@@ -202,7 +206,7 @@ def _prepared_voice(
         voice.prepare(program)
         speaker.preload(voice.ready.values())
     except (OSError, subprocess.SubprocessError, pygame.error) as err:
-        notices.append(f"no spoken cues ({err})")
+        notices.append(text("status.no_voice", error=err))
         return None
     return voice
 

@@ -15,13 +15,14 @@ from poolside.core.cancel import Cancelling
 from poolside.core.checkin import Person, Roll
 from poolside.core.clock import ManualClock
 from poolside.core.engine import Session
+from poolside.core.music import level_words
 from poolside.core.program import parse_program
 from poolside.core.timefmt import clock_text
-from poolside.core.view import Context, View, bad_program_view, build_view
+from poolside.core.view import Context, View, bad_program_view, build_view, with_hint
 from poolside.core.yamlfile import FileProblems
 from poolside.devices.screen import Renderer
 from poolside.devices.theme import THEMES
-from poolside.hardware import KEYBOARD_HINT
+from poolside.hardware import keyboard_hint
 from poolside.screens import class_roll_view
 from poolside.selection import Choice
 
@@ -66,17 +67,17 @@ def view_at(choice: Choice, screen: str, at: float) -> View:
     if screen == "error":
         return _sample_error()
     if screen == "checkin":
-        return _sample_roll().view((KEYBOARD_HINT,))
+        return _sample_roll().view((keyboard_hint(),))
     if screen == "cancel":
         cancelling = Cancelling()
         cancelling.move(1)
         cancelling.move(1)  # "weather hold"
-        return cancelling.view((KEYBOARD_HINT,))
+        return cancelling.view((keyboard_hint(),))
     if screen == "class-roll":
-        return class_roll_view("Bo", True, 11, (KEYBOARD_HINT,))
+        return class_roll_view("Bo", True, 11, (keyboard_hint(),))
     program = choice.program
-    week = f"week {choice.week} of {choice.plan.weeks}" if choice.week and choice.plan else ""
-    context = Context(title=program.title, week=week, wall_clock="09:41", status=(KEYBOARD_HINT,))
+    status = (keyboard_hint(),)
+    context = Context(program.title, choice.week_line(), wall_clock="09:41", status=status)
     session = Session(program, GET_READY_S)
     clock = ManualClock(0.0)
     if screen == "home":
@@ -96,12 +97,24 @@ def view_at(choice: Choice, screen: str, at: float) -> View:
 
 
 def render_png(
-    choice: Choice, screen: str, at: float | None, size: tuple[int, int], theme: str, out: str
+    choice: Choice,
+    screen: str,
+    at: float | None,
+    size: tuple[int, int],
+    theme: str,
+    out: str,
+    music: float | None = None,
 ) -> None:
-    """Raises :class:`ImpossibleMoment` for an ``at`` the screen cannot be at."""
+    """Raises :class:`ImpossibleMoment` for an ``at`` the screen cannot be at.
+    ``music``: the level shown as the kiosk does after + or - (0 to 1)."""
     when = moment(choice, screen, at)
+    view = view_at(choice, screen, when)
+    if music is not None:
+        if screen not in ("running", "paused"):
+            raise ImpossibleMoment("--music shows on the running and paused screens only")
+        view = with_hint(view, level_words(music))
     surface = pygame.Surface(size)
-    Renderer(THEMES[theme]).draw(surface, view_at(choice, screen, when))
+    Renderer(THEMES[theme]).draw(surface, view)
     pygame.image.save(surface, out)
 
 

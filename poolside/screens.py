@@ -27,6 +27,7 @@ from poolside.core.engine import State
 from poolside.core.scanner import Output, Scan
 from poolside.core.timefmt import clock_text
 from poolside.core.view import Context, View, build_view
+from poolside.core.words import text
 
 if TYPE_CHECKING:
     from poolside.app import Kiosk
@@ -90,7 +91,7 @@ class Cancel(Screen):
         elif action in (Action.STOP, Action.BACK):
             kiosk.cancelling = None
         elif action == Action.TOGGLE and reason is None:
-            choice.notice = "choose why with NEXT first"
+            choice.notice = text("cancel.choose_first")
         elif action == Action.TOGGLE and reason is not None:
             kiosk.cancel_class(reason, now)
 
@@ -178,7 +179,7 @@ class InClass(Screen):
         elif action == Action.HOLD:  # a STOP button is fitted: START held moves the music
             kiosk.music_step(1, now, wrap=True)
         elif action == Action.QUIT:
-            kiosk.hint(QUIT_REFUSED, now)
+            kiosk.hint(text("run.quit_refused"), now)
 
     def view(self, now: float, context: Context) -> View:
         return super().view(now, _with_present(self.kiosk, context))
@@ -256,16 +257,12 @@ def class_roll_view(
 ) -> View:
     """The roll on the paused screen, at one person: in the water (True), gone
     (False), or not in this class (None)."""
-    doing = {
-        True: "in the water · START: leaves now",
-        False: "left the class",
-        None: "not in this class · START: joins now",
-    }[in_water]
+    doing = {True: "roll.in_water", False: "roll.left", None: "roll.not_in_class"}[in_water]
     return View(
         screen="class-roll",
-        word=f"CLASS PAUSED · {count} in the water",
+        word=text("roll.title", count=count),
         big=shown,
-        lines=(doing, "NEXT next name · hold NEXT: back to the class"),
+        lines=(text(doing), text("roll.keys")),
         corner=status,
     )
 
@@ -307,9 +304,6 @@ class Error(Screen):
         return self.kiosk.error
 
 
-QUIT_REFUSED = "Q does not quit during a class: hold STOP (Esc) to end it first"
-
-
 class Screens:
     """One of each screen for a kiosk, and which one is up."""
 
@@ -348,13 +342,13 @@ def offer_view(offer: Checkpoint, context: Context) -> View:
     minutes = max(1, round(offer.age_s / 60))
     return View(
         screen="home",
-        word="RESUME THE CLASS?",
+        word=text("resume.title"),
         big=clock_text(offer.position_s),
         lines=(
-            f"cut off {minutes} min ago at {clock_text(offer.position_s)}",
-            f"{len(offer.record_ids)} people's records continue",
-            "START: resume where it stopped",
-            "NEXT: start a new class instead",
+            text("resume.cut_off", minutes=minutes, at=clock_text(offer.position_s)),
+            text("resume.records", count=len(offer.record_ids)),
+            text("resume.start"),
+            text("resume.next"),
         ),
         corner=context.status,
     )

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from poolside.config import Config
-from poolside.core import catalog
+from poolside.core import catalog, words
 from poolside.core.plan import Plan, load_plan
 from poolside.core.program import Program, load_program
 
@@ -17,6 +17,12 @@ class Choice:
     week: int | None = None
     plan: Plan | None = None
     reason: str = ""
+
+    def week_line(self) -> str:
+        """ "week 3 of 24" for the home screen, in the locale; "" outside a plan."""
+        if not self.week or self.plan is None:
+            return ""
+        return words.text("home.week", week=self.week, weeks=self.plan.weeks)
 
 
 def choose_program(ref: str | None, config: Config, today: date) -> Choice:

@@ -34,6 +34,16 @@ def _no_user_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     monkeypatch.delenv("POOLSIDE_CONFIG", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _in_english():
+    """Each test starts in English, whatever language the one before it used."""
+    from poolside.core import words
+
+    words.use(words.english())
+    yield
+    words.use(words.english())
+
+
 @pytest.fixture
 def open_dir():
     """A folder any user may enter (tmp_path's parents are root's alone)."""

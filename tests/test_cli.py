@@ -69,6 +69,28 @@ def test_check_validates_a_config_file(tmp_path: Path) -> None:
     ]
 
 
+def test_check_reads_a_locale_file_and_names_what_it_leaves_in_english(tmp_path: Path) -> None:
+    from poolside.core.words import BUNDLED, english
+
+    every = len(english().words)
+
+    mine = tmp_path / "fr.yaml"
+    mine.write_text(
+        "name: Français\nvoice: fr\nwords:\n  run.paused: EN PAUSE\n  run.left: il reste {time}\n"
+    )
+    result = run_poolside("check", str(mine), str(BUNDLED))
+    assert result.returncode == 0, result.stderr
+    assert f"{mine}: ok (locale Français, 2 of {every} texts, voice fr)" in result.stdout
+    assert f"es.yaml: ok (locale Español, {every} of {every} texts, voice es)" in result.stdout
+    warned = result.stderr.splitlines()
+    assert f"{mine}: warning: home.start is not given: said in English" in warned
+    assert warned[-1] == f"{mine}: warning: and {every - 2 - 20} more"
+    mine.write_text("name: Français\nvoice: fr\nwords:\n  run.left: il reste {temps}\n")
+    refused = run_poolside("check", str(mine))
+    assert refused.returncode == 1
+    assert refused.stderr == f"{mine}:4:13: run.left takes the fields {{time}}, as in English\n"
+
+
 def test_plan_json_is_the_20_minute_structure() -> None:
     result = run_poolside("plan", "jump-and-hop-20", "--json")
     assert result.returncode == 0

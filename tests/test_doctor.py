@@ -221,3 +221,37 @@ def test_the_music_folder_is_counted_with_its_playlists(tmp_path: Path) -> None:
     (music / "calm" / "c.wav").unlink()
     (empty,) = _music(Config(music=Music(folder=music)), interactive=False)
     assert str(empty) == f"PROBLEM music: {music}: no OGG, MP3 or WAV files (nor in subfolders)"
+
+
+def test_the_language_is_read_and_its_voice_looked_for(tmp_path: Path) -> None:
+    """Spanish in full; a locale of one's own with a key left out and a voice
+    espeak-ng lacks is said, and runs; a locale file with a mistake is a problem."""
+    import shutil
+
+    from poolside.config import load_config
+    from poolside.core.words import BUNDLED, english
+    from poolside.doctor import _language
+
+    config = tmp_path / "config.yaml"
+    config.write_text("language: es\n", encoding="utf-8")
+    result = _doctor("--config", str(config), "--data", str(tmp_path))
+    assert "OK      language: es (Español), spoken in espeak-ng's 'es' voice" in result.stdout
+
+    (tmp_path / "xx.yaml").write_text(
+        "name: Test\nvoice: qq\nwords:\n  run.paused: PAUSA\n", encoding="utf-8"
+    )
+    config.write_text("language: xx.yaml\n", encoding="utf-8")
+    check = _language(load_config(config))
+    left = len(english().words) - 1
+    assert check.status == "NOTE" and check.detail.startswith(f"xx (Test): {left} in English (")
+    english = (BUNDLED / "en.yaml").read_text(encoding="utf-8")
+    (tmp_path / "xx.yaml").write_text(
+        english.replace("\nvoice: en\n", "\nvoice: qq\n"), encoding="utf-8"
+    )
+    if shutil.which("espeak-ng"):
+        assert str(_language(load_config(config))) == (
+            "NOTE    language: xx (English): espeak-ng has no voice 'qq': tones only"
+        )
+    (tmp_path / "xx.yaml").write_text("name: Test\nwords: {}\n", encoding="utf-8")
+    check = _language(load_config(config))
+    assert check.status == "PROBLEM" and "is missing 'voice'" in check.detail

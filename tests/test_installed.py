@@ -51,6 +51,8 @@ def test_the_wheel_carries_every_module_and_program(installed: Path) -> None:
     assert sources <= names, sources - names
     programs = {f"poolside/programs/{p.name}" for p in (REPO / "programs").glob("*.yaml")}
     assert programs and programs <= names, programs - names
+    locales = {f"poolside/locales/{p.name}" for p in (REPO / "poolside/locales").glob("*.yaml")}
+    assert len(locales) >= 3 and locales <= names, locales - names
 
 
 def _run(bin_dir: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -93,10 +95,13 @@ def test_a_class_a_sync_an_export_and_a_roster_check_from_the_wheel(
     ran = _run(
         installed, tmp_path, "run", "jump-and-hop-20", "--headless", "--start", "--speed", "2000",
         "--participant", "P001", "--participant", "P002", "--data", str(data), "--events", "-",
+        "--language", "de",
     )  # fmt: skip
     assert ran.returncode == 0, ran.stderr
     events = [json.loads(line) for line in ran.stdout.splitlines()]
     assert events[-1]["type"] == "finish" and events[-1]["completed_s"] == 1200
+    labels = {event.get("label") for event in events}
+    assert {"EINSTIEG", "SPRINGEN", "PAUSE"} <= labels, "the program read in German"
 
     synced = _run(installed, tmp_path, "sync", "--to", str(stick), "--data", str(data))
     assert synced.returncode == 0, synced.stderr

@@ -353,8 +353,9 @@ def test_the_error_screen_is_left_with_a_deck_button_or_by_time_under_systemd() 
 
 def test_q_during_a_class_is_refused_with_a_word_on_screen_for_a_few_seconds(choice) -> None:
     from poolside.app import HINT_S
-    from poolside.screens import QUIT_REFUSED
+    from poolside.core.words import text
 
+    refused = text("run.quit_refused")
     clock = ManualClock(0.0)
     renderer = RecordingRenderer(clock)
     surface = pygame.Surface((800, 480))
@@ -364,8 +365,8 @@ def test_q_during_a_class_is_refused_with_a_word_on_screen_for_a_few_seconds(cho
     kiosk.tick(clock.now())
     kiosk.act("quit", clock.now())
     wake = kiosk.tick(clock.now())
-    assert renderer.frames[-1][1].next == QUIT_REFUSED and kiosk.state(clock.now()) is State.RUNNING
-    assert QUIT_REFUSED in [d.text for d in renderer.drawn]
+    assert renderer.frames[-1][1].next == refused and kiosk.state(clock.now()) is State.RUNNING
+    assert refused in [d.text for d in renderer.drawn]
     while clock.now() < 30.0 + HINT_S:
         assert wake is not None
         clock.advance(wake - clock.now())

@@ -227,9 +227,9 @@ def _placeholder_glyphs(text: str) -> list[str]:
 
 @pytest.mark.parametrize(("screen", "at"), SCREENS, ids=lambda v: str(v))
 def test_no_text_on_screen_falls_back_to_empty_boxes(choice, screen, at) -> None:
-    from poolside.hardware import KEYBOARD_HINT
+    from poolside.hardware import keyboard_hint
 
     _, renderer, _ = _render(choice, screen, at, (800, 480))
     texts = " ".join(d.text for d in renderer.drawn)
-    assert _placeholder_glyphs(texts + KEYBOARD_HINT) == []
+    assert _placeholder_glyphs(texts + keyboard_hint()) == []
     assert _placeholder_glyphs("→") == ["→"], "the check finds a missing glyph"

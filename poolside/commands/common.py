@@ -12,6 +12,7 @@ import os
 from datetime import date
 
 from poolside.config import Config, find_config, load_config
+from poolside.core import words
 from poolside.core.yamlfile import FileProblems
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -36,6 +37,26 @@ class BadInput(Exception):
 
 class MissingConfig(BadInput):
     """The config named (--config, $POOLSIDE_CONFIG) is not there."""
+
+
+def add_language_option(parser: argparse.ArgumentParser) -> None:
+    """``--language``: what the screen shows (and the voice says), for this run."""
+    parser.add_argument(
+        "--language",
+        type=_language,
+        metavar="CODE",
+        help=f"show and say everything in this language ({', '.join(words.bundled_codes())},"
+        " or a locale file); default: language: in the config",
+    )
+
+
+def _language(value: str) -> str:
+    known = words.bundled_codes()
+    if value in known or value.endswith((".yaml", ".yml")):
+        return value
+    raise argparse.ArgumentTypeError(
+        f"no language '{value}' here: poolside has {', '.join(known)}, or give a locale file"
+    )
 
 
 def screen_options(parser: argparse.ArgumentParser) -> None:
@@ -70,6 +91,13 @@ def whole(text: str) -> int:
 
 def non_negative(text: str) -> float:
     return 0.0 if text.strip() in ("0", "0.0") else positive(text)
+
+
+def percent(text: str) -> float:
+    value = non_negative(text)
+    if value > 100:
+        raise argparse.ArgumentTypeError(f"must be from 0 to 100: {text}")
+    return value
 
 
 def participant(text: str) -> str:

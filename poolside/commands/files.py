@@ -15,12 +15,14 @@ from poolside.commands.common import (
     EXIT_OK,
     SCREENS,
     BadInput,
+    add_language_option,
     config_for,
     day,
+    percent,
     screen_options,
 )
 from poolside.config import CONFIG_KEYS, load_config
-from poolside.core import catalog
+from poolside.core import catalog, words
 from poolside.core.bounded import Unreadable, read_bounded
 from poolside.core.plan import Plan, load_plan
 from poolside.core.program import Program, load_program
@@ -83,7 +85,14 @@ def add_parsers(
         " -10 to 0 for get-ready (default -7); not for the other screens",
     )
     render.add_argument("--screen", choices=SCREENS, default="running")
+    render.add_argument(
+        "--music",
+        type=percent,
+        metavar="PERCENT",
+        help="show the music level as the kiosk does after + or - (running, paused)",
+    )
     render.add_argument("--out", required=True, metavar="FILE.png")
+    add_language_option(render)
     screen_options(render)
     render.set_defaults(handler=_render)
 
@@ -99,6 +108,9 @@ def _check(args: argparse.Namespace) -> int:
             print(f"{path}: ok ({summary})")
             if _kind_of(path) != "config":
                 for warning in warnings_for(path):
+                    print(warning, file=sys.stderr)
+            if _kind_of(path) == "locale":
+                for warning in _untranslated(path):
                     print(warning, file=sys.stderr)
     for problem in problems:
         print(problem, file=sys.stderr)
@@ -125,6 +137,10 @@ def _check_one(path: Path) -> str:
         from poolside.records.roster import load_roster
 
         return f"roster, {len(load_roster(path).members)} participants"
+    if kind == "locale":
+        locale = words.load_locale(path)
+        given, of = len(locale.words), len(locale.words) + len(locale.missing)
+        return f"locale {locale.name}, {given} of {of} texts, voice {locale.voice}"
     if kind == "plan":
         plan = load_plan(path)
         return f"plan {plan.name}, {plan.weeks} weeks x {plan.sessions_per_week}"
@@ -132,8 +148,16 @@ def _check_one(path: Path) -> str:
     return f"program {program.name}, {clock_text(program.duration_s)}"
 
 
+def _untranslated(path: Path) -> list[str]:
+    """A locale's keys it leaves to English, each named (the kiosk shows them in English)."""
+    missing = words.load_locale(path).missing
+    named = [f"{path}: warning: {key} is not given: said in English" for key in missing[:20]]
+    more = [f"{path}: warning: and {len(missing) - 20} more"] if len(missing) > 20 else []
+    return named + more
+
+
 def _kind_of(path: Path) -> str:
-    """Roster (.csv), plan, program or config (by top-level keys or a config* name)."""
+    """Roster (.csv), plan, program, locale or config (by top-level keys or a config* name)."""
     if path.suffix.lower() == ".csv":
         return "roster"
     try:
@@ -143,6 +167,8 @@ def _kind_of(path: Path) -> str:
     keys = set(re.findall(r"^([A-Za-z_]+)\s*:", head, flags=re.MULTILINE))
     if "schedule" in keys:
         return "plan"
+    if {"words", "voice"} <= keys:
+        return "locale"
     if "phases" in keys:
         return "program"
     if path.name.startswith("config") or keys & set(CONFIG_KEYS):
@@ -259,9 +285,13 @@ def _today(args: argparse.Namespace) -> int:
 def _render(args: argparse.Namespace) -> int:
     from poolside.render import ImpossibleMoment, render_png
 
-    choice = choose_program(args.program, config_for(args), date.today())
+    config = config_for(args)
+    words.use(config.locale(args.language))
+    choice = choose_program(args.program, config, date.today())
+    music = None if args.music is None else args.music / 100
+    size = args.size or (1280, 720)
     try:
-        render_png(choice, args.screen, args.at, args.size or (1280, 720), args.theme, args.out)
+        render_png(choice, args.screen, args.at, size, args.theme, args.out, music=music)
     except ImpossibleMoment as err:
         raise BadInput(f"render: {err}") from None
     print(args.out)

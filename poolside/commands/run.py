@@ -21,6 +21,7 @@ from poolside.commands.common import (
     BadInput,
     MissingConfig,
     add_data_option,
+    add_language_option,
     config_for,
     non_negative,
     participant,
@@ -29,7 +30,7 @@ from poolside.commands.common import (
     screen_options,
 )
 from poolside.config import Config, data_dir
-from poolside.core import catalog
+from poolside.core import catalog, words
 from poolside.core.checkin import MODES, Person, Roll
 from poolside.core.clock import clock_for
 from poolside.core.engine import Event, State
@@ -85,6 +86,7 @@ def add_parsers(
         "drop-in class (default: solo for one --participant, else the config's mode)",
     )
     add_data_option(run)
+    add_language_option(run)
     run.add_argument(
         "--resume",
         action="store_true",
@@ -114,6 +116,7 @@ def _run(args: argparse.Namespace) -> int:
     with contextlib.ExitStack() as stack:
         try:
             config = config_for(args)
+            words.use(config.locale(args.language))  # before the program, read in it
             get_ready = config.get_ready_s if args.get_ready is None else args.get_ready
             choice = choose_program(args.program, config, date.today())
             if args.headless:
@@ -122,7 +125,7 @@ def _run(args: argparse.Namespace) -> int:
             try:
                 attendance, checkpoint = _recording(args, config, choice, stack, headless=False)
             except Unavailable as err:  # the class runs; the screen says so
-                notices = (f"ATTENDANCE NOT SAVED: {err}",)
+                notices = (words.text("status.not_saved", error=err),)
                 print(f"poolside: {notices[0]}", file=sys.stderr)
                 attendance, checkpoint = None, None
         except (FileProblems, catalog.UnknownProgram, MissingConfig) as err:

@@ -23,6 +23,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from poolside.core.view import View
+from poolside.core.words import text
 
 
 class CancelReason(StrEnum):
@@ -36,6 +37,11 @@ class CancelReason(StrEnum):
 
 
 REASONS = tuple(CancelReason)
+
+
+def reason_words(reason: CancelReason) -> str:
+    """A reason in the locale's words (the record keeps the English value)."""
+    return text(f"cancel.{reason.value}")
 
 
 class Cancelling:
@@ -57,16 +63,15 @@ class Cancelling:
         return None if self.chosen is None else REASONS[self.chosen]
 
     def view(self, status: tuple[str, ...] = ()) -> View:
-        shown = self.reason.upper() if self.reason else "WHY?"
         lines = (
             self.notice,
-            "NEXT: choose why" if self.reason is None else "START: record it · NEXT: another",
-            "hold STOP (Esc) or NEXT: back, nothing recorded",
+            text("cancel.choose" if self.reason is None else "cancel.record"),
+            text("cancel.back"),
         )
         return View(
             screen="cancel",
-            word="CANCEL TODAY'S CLASS?",
-            big=shown,
+            word=text("cancel.title"),
+            big=reason_words(self.reason).upper() if self.reason else text("cancel.why"),
             lines=tuple(line for line in lines if line),
             corner=status,
         )

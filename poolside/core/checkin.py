@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from poolside.core.view import View
+from poolside.core.words import text
 
 
 class Mode(StrEnum):
@@ -91,17 +92,17 @@ class Roll:
         """A code typed by a reader: the change to save, or ``None`` with a notice."""
         person = self.find(code)
         if self.mode == "headcount":
-            self.notice = "drop-in class: codes are not recorded"
+            self.notice = text("dropin.no_codes")
             return None
         if person is None:
-            self.notice = f"REFUSED: {code.strip()} is not on the roster"
+            self.notice = text("checkin.refused", code=code.strip())
             return None
         self.cursor = self.people.index(person)
         if self.mode == "solo":
-            self.notice = f"{person.shown}: press START to begin"
+            self.notice = text("solo.press_start", name=person.shown)
             return None
         if person.code in self.present:
-            self.notice = f"{person.shown} is already checked in"
+            self.notice = text("checkin.already", name=person.shown)
             return None
         return Change(person.code, True)
 
@@ -114,8 +115,8 @@ class Roll:
             self.present.append(person.code)
         elif not change.present and person.code in self.present:
             self.present.remove(person.code)
-        word = "checked in" if change.present else "checked out"
-        self.notice = f"{person.shown} {word}" + ("" if saved else " (NOT SAVED YET)")
+        said = text("checkin.in" if change.present else "checkin.out", name=person.shown)
+        self.notice = said if saved else text("checkin.not_saved", said=said)
 
     # -- what it knows ----------------------------------------------------------
     @property
@@ -134,24 +135,28 @@ class Roll:
 
     def view(self, status: tuple[str, ...] = (), typed: str = "") -> View:
         """The home screen while the roll is taken; ``typed`` is a code being typed."""
-        typing = f"typed: {typed}" if typed else ""
+        typing = text("checkin.typed", typed=typed) if typed else ""
         person = self.current
         if self.mode == "headcount":
-            word, big = "DROP-IN CLASS", str(self.headcount)
-            lines = ["people in the water", "START one more · NEXT one less", "hold START to begin"]
+            word, big = text("dropin.title"), str(self.headcount)
+            lines = [text("dropin.count"), text("dropin.keys"), text("dropin.begin")]
         elif self.mode == "solo":
-            word, big = "SOLO SWIM", person.shown if person else "READY"
+            word, big = text("solo.title"), person.shown if person else text("solo.ready")
             lines = [
-                f"Press START to begin as {person.code}" if person else "Press START to begin",
-                "NEXT: another swimmer, or scan your code" if len(self.people) > 1 else "",
+                text("solo.begin_as", code=person.code) if person else text("solo.begin"),
+                text("solo.another") if len(self.people) > 1 else "",
             ]
         else:
-            here = f"{person.code} · PRESENT" if person and person.code in self.present else ""
-            word = f"CHECK-IN · {len(self.present)} present"
-            big = person.shown if person else "SCAN CODES"
+            word = text("checkin.title", count=len(self.present))
+            big = person.shown if person else text("checkin.scan")
             lines = [
-                here or (f"{person.code} not checked in" if person else ""),
-                "START check in/out · NEXT next name · hold START to begin",
+                ""
+                if person is None
+                else text(
+                    "checkin.present" if person.code in self.present else "checkin.absent",
+                    code=person.code,
+                ),
+                text("checkin.keys"),
             ]
         shown = tuple(line for line in (self.notice, typing, *lines) if line)
         return View(screen="checkin", word=word, big=big, lines=shown[:4], corner=status)

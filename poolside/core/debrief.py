@@ -15,17 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-BORG = {
-    6: "no exertion",
-    7: "extremely light",
-    9: "very light",
-    11: "light",
-    13: "somewhat hard",
-    15: "hard",
-    17: "very hard",
-    19: "extremely hard",
-    20: "maximal",
-}
+from poolside.core.words import text
+
+BORG_WORDED = (6, 7, 9, 11, 13, 15, 17, 19, 20)  # the scale's anchors, named in words
 BORG_FIRST = 13  # the first NEXT press lands mid-scale, two presses from the target
 
 
@@ -51,31 +43,38 @@ STOP_REASONS = tuple(  # the answers the finished screen offers
 
 @dataclass(frozen=True)
 class Question:
+    """``prompt`` and the answers' words are looked up in the locale when shown;
+    ``answers`` are what a record keeps (a Borg number, a reason in English)."""
+
     key: str  # the record field: "effort" or "stop_reason" (EACH: not a field)
-    prompt: str
-    answers: tuple[str, ...]
+    prompt: str  # the locale's key for the question
+    answers: tuple[str | int, ...]
     first: int = 0  # the answer the first NEXT press shows
     code: str | None = None  # whose answer: one participant's, or (None) the run's
     who: str = ""  # their name as the screen shows it
 
     def label(self, index: int) -> str:
-        return self.answers[index]
+        answer = self.answers[index]
+        if self.key == "effort":
+            worded = answer in BORG_WORDED
+            return f"{answer} {text(f'borg.{answer}')}" if worded else str(answer)
+        if self.key == "stop_reason":
+            return text(f"stop.{answer}")
+        return text("ask.yes")
+
+    def asked(self) -> str:
+        return text(self.prompt, name=self.who)
 
 
-EFFORT = Question(
-    "effort",
-    "How hard was it?",
-    tuple(f"{n} {BORG.get(n, '')}".strip() for n in range(6, 21)),
-    first=BORG_FIRST - 6,
-)
-REASON = Question("stop_reason", "Why did it stop?", STOP_REASONS)
-EACH = Question("each", "Ask each swimmer's effort?", ("yes",))
+EFFORT = Question("effort", "ask.effort", tuple(range(6, 21)), first=BORG_FIRST - 6)
+REASON = Question("stop_reason", "ask.reason", STOP_REASONS)
+EACH = Question("each", "ask.each", ("yes",))
 Answer = tuple[str, str | int, str | None]  # (field, value, whose: a code or the run's)
 
 
 def effort_of(code: str, shown: str) -> Question:
     """One swimmer's own effort, asked by the instructor after a class."""
-    return Question("effort", f"{shown}: how hard?", EFFORT.answers, EFFORT.first, code, shown)
+    return Question("effort", "ask.effort_of", EFFORT.answers, EFFORT.first, code, shown)
 
 
 def questions_for(
@@ -148,7 +147,8 @@ class Debrief:
         if question is None and not self.asked:
             return ()
         if question is None:
-            saved = f"Saved: {', '.join(self.saved)}" if self.saved else "Nothing saved (skipped)"
-            return (saved, "START: next class")
+            listed = ", ".join(self.saved)
+            saved = text("ask.saved", answers=listed) if self.saved else text("ask.nothing_saved")
+            return (saved, text("ask.next_class"))
         shown = "-" if self.chosen is None else question.label(self.chosen)
-        return (f"{question.prompt} {shown}", "NEXT choose · START save (or skip)")
+        return (f"{question.asked()} {shown}", text("ask.keys"))

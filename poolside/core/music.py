@@ -19,9 +19,17 @@ Pure: the mixer is set from :meth:`Ducking.gain` by the devices.
 
 from __future__ import annotations
 
+from poolside.core.words import text
+
 DUCK_IN_S = 0.08  # down by the full depth in under 100 ms
 RESTORE_S = 0.5  # and back, more slowly, once the cue is over
 STEP_S = 0.02  # the gain changes this often while it moves
+
+
+def level_words(level: float) -> str:
+    """What the screen says of the music's level after a step up or down."""
+    said = text("music.percent", percent=round(100 * level)) if level else text("music.off")
+    return text("music.level", level=said)
 
 
 class Ducking:

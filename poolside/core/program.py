@@ -19,6 +19,18 @@ times and may rotate moves round by round::
           - kind: rest
             duration: 30
 
+Any text (``title``, ``description``, ``label``, ``move``, ``coach``, a
+block's name) may be given in several languages, one per language code::
+
+        move:
+          en: Jumping jacks
+          es: Saltos de tijera
+          de: Hampelmann
+
+The program is read in the kiosk's language (:mod:`poolside.core.words`):
+its text, else the English, else the first given. A phase with no label
+takes the locale's word for its kind.
+
 Loading flattens that into :class:`Phase` steps with absolute start offsets,
 which is all the engine, the screen and the records need.
 """
@@ -29,19 +41,13 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from yaml.nodes import MappingNode, Node
+from yaml.nodes import MappingNode, Node, ScalarNode
 
+from poolside.core import words
 from poolside.core.yamlfile import Reader, did_you_mean
 
 PHASE_KINDS = ("warm-up", "ramp", "work", "rest", "recovery", "cool-down")
-DEFAULT_LABELS = {
-    "warm-up": "WARM UP",
-    "ramp": "RAMP",
-    "work": "WORK",
-    "rest": "REST",
-    "recovery": "RECOVER",
-    "cool-down": "COOL DOWN",
-}
+LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")  # ISO 639: en, es, de, fil
 MAX_PROGRAM_S = 4 * 60 * 60
 
 _PROGRAM_KEYS = ("name", "title", "description", "music", "phases")
@@ -169,8 +175,10 @@ def _read_program(reader: Reader, node: Node, source: str) -> Program | None:
     if top is None:
         return None
     name = reader.text(top["name"], "name") if "name" in top else None
-    title = reader.text(top["title"], "title") if "title" in top else None
-    description = reader.text(top["description"], "description") if "description" in top else ""
+    title = _in_language(reader, top["title"], "title") if "title" in top else None
+    description = (
+        _in_language(reader, top["description"], "description") if "description" in top else ""
+    )
     music = _playlist(reader, top["music"]) if "music" in top else None
     if "phases" not in top:
         return None
@@ -264,7 +272,7 @@ def _read_block(reader: Reader, node: Node) -> tuple[str | None, int, list[_Step
     fields = reader.fields(node, _BLOCK_KEYS, required=_BLOCK_KEYS, what="a block")
     if fields is None:
         return None
-    name = reader.text(fields["block"], "block name") if "block" in fields else None
+    name = _in_language(reader, fields["block"], "block name") if "block" in fields else None
     repeat = reader.whole(fields["repeat"], "repeat", minimum=1) if "repeat" in fields else None
     steps: list[_Step] = []
     if "phases" in fields:
@@ -294,15 +302,15 @@ def _read_step(reader: Reader, node: Node, in_block: bool) -> _Step | None:
             reader.problem(fields["kind"], _unknown_kind(kind))
             kind = None
     duration = reader.seconds(fields["duration"]) if "duration" in fields else None
-    label = reader.text(fields["label"], "label") if "label" in fields else None
-    coach = reader.text(fields["coach"], "coach") if "coach" in fields else None
+    label = _in_language(reader, fields["label"], "label") if "label" in fields else None
+    coach = _in_language(reader, fields["coach"], "coach") if "coach" in fields else None
     moves = _read_moves(reader, fields, in_block)
     cues = _read_cues(reader, fields.get("cues"), kind)
     if kind is None or duration is None or moves is None or cues is None:
         return None
     return _Step(
         kind=kind,
-        label=label or DEFAULT_LABELS[kind],
+        label=label or words.text(f"kind.{kind}"),
         moves=moves,
         coach=coach,
         duration_s=duration,
@@ -317,7 +325,7 @@ def _read_moves(
         reader.problem(fields["moves"], "give either move or moves, not both")
         return None
     if "move" in fields:
-        move = reader.text(fields["move"], "move")
+        move = _in_language(reader, fields["move"], "move")
         return None if move is None else ((move, None),)
     if "moves" not in fields:
         return ()
@@ -339,13 +347,34 @@ def _read_moves(
             entry = reader.fields(item, _MOVE_KEYS, required=("move",), what="a move")
             if entry is None or "move" not in entry:
                 continue
-            move = reader.text(entry["move"], "move")
-            coach = reader.text(entry["coach"], "coach") if "coach" in entry else None
+            move = _in_language(reader, entry["move"], "move")
+            coach = _in_language(reader, entry["coach"], "coach") if "coach" in entry else None
         else:
-            move, coach = reader.text(item, "move"), None
+            move, coach = _in_language(reader, item, "move"), None
         if move is not None:
             moves.append((move, coach))
     return tuple(moves) if len(moves) == len(items) else None
+
+
+def _in_language(reader: Reader, node: Node, what: str) -> str | None:
+    """A text for every language, or a mapping of language codes to texts: the
+    one for the locale in use, else the English, else the first given."""
+    if not isinstance(node, MappingNode):
+        return reader.text(node, what)
+    given: dict[str, str] = {}
+    for key, value in node.value:
+        code = key.value if isinstance(key, ScalarNode) else None
+        if not isinstance(code, str) or not LANGUAGE_CODE.fullmatch(code):
+            reader.problem(key, f"{what}: each key is a language code such as en or es")
+        elif code in given:
+            reader.problem(key, f"{what}: '{code}' given twice")
+        elif (said := reader.text(value, f"{what} ({code})")) is not None:
+            given[code] = said
+    if not node.value:
+        reader.problem(node, f"{what} is empty")
+    if not given:
+        return None
+    return given.get(words.current().code) or given.get(words.ENGLISH) or next(iter(given.values()))
 
 
 def _read_cues(reader: Reader, node: Node | None, kind: str | None) -> Cues | None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from poolside.core.engine import COUNTDOWN_FROM, NEXT_LEAD_S, Session, State
 from poolside.core.program import Phase
 from poolside.core.timefmt import clock_text
+from poolside.core.words import text
 
 PULSE_S = 0.35  # the digits flash for this long as each of 3-2-1 appears
 PROGRESS_STEPS = 1000  # the session bar moves in 0.1 % steps
@@ -26,8 +27,6 @@ class Context:
     title: str = ""
     week: str = ""  # "week 3 of 24"
     wall_clock: str = ""  # "09:41"
-    start_hint: str = "Press START (Space) to begin"
-    resume_hint: str = "Press START (Space) to resume"
     status: tuple[str, ...] = ()  # sync, storage, sound notices for a corner
     present: int | None = None  # checked-in participants, for a class
 
@@ -65,14 +64,14 @@ def build_view(session: Session, now: float, context: Context) -> View:
     running = View(
         screen="get-ready" if phase is None else "running",
         kind=phase.kind if phase else None,
-        word="GET READY" if phase is None else phase.label,
+        word=text("run.get_ready") if phase is None else phase.label,
         big=_digits(remaining),
         move=(phase.move or "") if phase else (upcoming.move or "") if upcoming else "",
         coach=(phase.coach or "") if phase else "",
         next=_next_text(upcoming),
         next_soon=remaining <= NEXT_LEAD_S,
         where=_where(phase, program.block_count),
-        left=f"{clock_text(program.duration_s - max(position, 0.0))} left",
+        left=text("run.left", time=clock_text(program.duration_s - max(position, 0.0))),
         progress=math.floor(max(position, 0.0) / program.duration_s * PROGRESS_STEPS),
         pulse=in_countdown and math.ceil(remaining - 1e-9) - remaining < PULSE_S,
         corner=context.status,
@@ -83,12 +82,12 @@ def build_view(session: Session, now: float, context: Context) -> View:
     return replace(
         running,
         screen="paused",
-        word="PAUSED",
+        word=text("run.paused"),
         pulse=False,
         lines=(
-            context.resume_hint,
-            f"paused for {paused}",
-            f"{running.word} · {running.big} left",
+            text("run.resume"),
+            text("run.paused_for", time=paused),
+            text("run.paused_at", word=running.word, digits=running.big),
         ),
     )
 
@@ -129,9 +128,9 @@ def _home(session: Session, context: Context) -> View:
             line
             for line in (
                 context.week,
-                f"{program.name} · {clock_text(program.duration_s)} class",
-                context.start_hint,
-                f"time now {context.wall_clock}" if context.wall_clock else "",
+                text("home.length", name=program.name, length=clock_text(program.duration_s)),
+                text("home.start"),
+                text("home.time_now", clock=context.wall_clock) if context.wall_clock else "",
             )
             if line
         ),
@@ -144,19 +143,27 @@ def _finished(session: Session, now: float, state: State, context: Context) -> V
     blocks = program.block_count
     blocks_done = session.blocks_done(now)
     done = clock_text(session.completed_s(now))
-    lines = [f"time done {done} of {clock_text(program.duration_s)}"]
+    lines = [text("finished.time_done", done=done, total=clock_text(program.duration_s))]
     if blocks:
-        lines.append(f"blocks done {blocks_done} of {blocks}")
+        lines.append(text("finished.blocks_done", done=blocks_done, total=blocks))
     if context.present is not None:
-        lines.append(f"present: {context.present}")
-    lines.append("Press START (Space) for the home screen")
+        lines.append(text("finished.present", count=context.present))
+    lines.append(text("finished.home"))
     return View(
         screen="finished",
-        word="DONE" if state is State.FINISHED else "STOPPED",
+        word=text("finished.done" if state is State.FINISHED else "finished.stopped"),
         big=done,
         lines=tuple(lines),
         corner=context.status,
     )
+
+
+def with_hint(view: View, said: str) -> View:
+    """``view`` with a word for a key just pressed: in the running screen's
+    inverted next-phase band, else in place of its first line."""
+    if view.screen in ("running", "get-ready"):
+        return replace(view, next=said, next_soon=True)
+    return replace(view, lines=(said, *view.lines[1:]))
 
 
 def error_view(title: str, lines: tuple[str, ...], hint: str) -> View:
@@ -166,11 +173,7 @@ def error_view(title: str, lines: tuple[str, ...], hint: str) -> View:
 
 def bad_program_view(problems: tuple[str, ...]) -> View:
     """The kiosk's screen for a program file it cannot run."""
-    return error_view(
-        "PROGRAM FILE PROBLEM",
-        problems,
-        "Fix the file (poolside check FILE lists the same), then press START to try again.",
-    )
+    return error_view(text("error.program"), problems, text("error.program_fix"))
 
 
 def _after(session: Session, phase: Phase) -> Phase | None:
@@ -190,12 +193,15 @@ def _digits(remaining: float) -> str:
 
 def _next_text(upcoming: Phase | None) -> str:
     if upcoming is None:
-        return "NEXT: finish"
-    move = f" · {upcoming.move}" if upcoming.move else ""
-    return f"NEXT: {upcoming.label}{move}"
+        return text("run.next_finish")
+    if upcoming.move:
+        return text("run.next_move", label=upcoming.label, move=upcoming.move)
+    return text("run.next", label=upcoming.label)
 
 
 def _where(phase: Phase | None, blocks: int) -> str:
     if phase is None or phase.block is None:
         return ""
-    return f"block {phase.block} of {blocks} · {phase.round}/{phase.rounds}"
+    return text(
+        "run.where", block=phase.block, blocks=blocks, round=phase.round, rounds=phase.rounds
+    )

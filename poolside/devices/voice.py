@@ -1,7 +1,8 @@
 """Spoken cues ("Next: jumping jacks", "Rest", "Three", "Two", "One").
 
-Rendered once per program by espeak-ng into a cache folder of WAV files,
-named by a hash of the words and the voice settings, so a class never waits
+The words are the locale's (:mod:`poolside.core.words`), spoken in its
+espeak-ng voice. Rendered once per program by espeak-ng into a cache folder
+of WAV files, named by a hash of the words and the voice settings, so a class never waits
 for speech synthesis and a second start renders nothing. Without espeak-ng
 the voice is simply off: tones, buzzer and screen carry every cue anyway.
 """
@@ -22,6 +23,7 @@ from pathlib import Path
 from poolside.core.cues import most_important
 from poolside.core.engine import Event, schedule
 from poolside.core.program import Program
+from poolside.core.words import current, text
 from poolside.devices.sound import AMPLITUDE
 
 ESPEAK = "espeak-ng"
@@ -32,7 +34,6 @@ WORDS_PER_MINUTE = 150
 SPEECH_RMS = AMPLITUDE / math.sqrt(2)
 SPEECH_PEAK = 32000
 LEVELLED = "levelled-2"  # in the cache key: files levelled otherwise are rendered again
-_COUNTS = {3: "Three", 2: "Two", 1: "One"}
 _PRIORITY = ("finish", "phase", "countdown", "halfway", "next")
 
 
@@ -50,15 +51,15 @@ def phrase(events: Iterable[Event]) -> str | None:
     if event is None:
         return None
     if event.type == "finish":
-        return "Well done"
+        return text("say.well_done")
     if event.type == "countdown":
-        return _COUNTS.get(event.count or 0)
+        return text(f"say.{event.count}") if event.count in (1, 2, 3) else None
     if event.type == "halfway":
-        return "Halfway"
+        return text("say.halfway")
     if event.phase is None:
         return None
     word = event.phase.label.replace("-", " ").capitalize()
-    return f"Next: {event.phase.move or word}" if event.type == "next" else word
+    return text("say.next", move=event.phase.move or word) if event.type == "next" else word
 
 
 def level(wav: Path) -> float:
@@ -86,17 +87,34 @@ def level(wav: Path) -> float:
 class Voice:
     """espeak-ng speech for a program's cues, rendered ahead into WAV files."""
 
-    def __init__(self, folder: Path | None = None, espeak: str = ESPEAK) -> None:
+    def __init__(
+        self, folder: Path | None = None, espeak: str = ESPEAK, language: str | None = None
+    ) -> None:
         self.folder = folder or cache_dir()
         self.espeak = shutil.which(espeak)  # None: not installed, so no voice
+        self.language = language  # espeak-ng's voice; None: the locale's
         self.ready: dict[str, Path] = {}  # phrase -> its WAV, once prepared
+
+    @property
+    def speaks(self) -> str:
+        """The espeak-ng voice used: as given, else the locale's."""
+        return self.language or current().voice
 
     @property
     def available(self) -> bool:
         return self.espeak is not None
 
+    def has_voice(self) -> bool:
+        """Whether espeak-ng lists the voice it would speak in (``--voices=``)."""
+        if self.espeak is None:
+            return False
+        listed = subprocess.run(
+            [self.espeak, f"--voices={self.speaks}"], capture_output=True, text=True, timeout=10
+        )
+        return len(listed.stdout.splitlines()) > 1  # a header, then one line per voice
+
     def file(self, words: str) -> Path:
-        key = f"{WORDS_PER_MINUTE}|{LEVELLED}|{words}"
+        key = f"{WORDS_PER_MINUTE}|{LEVELLED}|{self.speaks}|{words}"
         key = hashlib.sha256(key.encode()).hexdigest()[:20]
         return self.folder / f"{key}.wav"
 
@@ -111,6 +129,7 @@ class Voice:
         self.folder.mkdir(parents=True, exist_ok=True)
         wanted = {phrase([event]) for event in schedule(program)}
         rendered = 0
+        speak = [self.espeak, "-v", self.speaks, "-s", str(WORDS_PER_MINUTE)]
         for words in sorted(w for w in wanted if w):
             target = self.file(words)
             self.ready[words] = target
@@ -118,7 +137,7 @@ class Voice:
                 continue
             partial = target.with_suffix(".part")
             subprocess.run(
-                [self.espeak, "-s", str(WORDS_PER_MINUTE), "-w", str(partial), words],
+                [*speak, "-w", str(partial), words],
                 check=True,
                 capture_output=True,
                 timeout=30,

@@ -21,6 +21,7 @@ import time
 import uuid
 from typing import Any
 
+from poolside.core import words
 from poolside.core.checkin import Change, Roll
 from poolside.core.debrief import StopReason
 from poolside.core.engine import Event, Session
@@ -53,7 +54,7 @@ class Attendance:
         """Lines for the screen's status corner: empty while all is well."""
         lines = [self.problem] if self.problem else []
         if self.store.set_aside is not None:
-            lines.append(f"attendance file was damaged: kept as {self.store.set_aside.name}")
+            lines.append(words.text("status.damaged", name=self.store.set_aside.name))
         lines.extend(self.store.notices)
         return tuple(lines)
 
@@ -223,7 +224,7 @@ class Attendance:
             except (sqlite3.OperationalError, OSError) as err:
                 if is_disk_full(err, self.store.folder) and self.store.give_up_reserve():
                     continue  # the reserve's space is free now: the same write again
-                self.problem = f"attendance is not being saved ({err})"
+                self.problem = words.text("status.not_being_saved", error=err)
                 break
             self.unsaved.pop(0)
         else:

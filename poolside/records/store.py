@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from poolside.core import words
 from poolside.core.bounded import Unreadable, read_bounded
 from poolside.core.debrief import StopReason
 from poolside.records import reserve
@@ -239,7 +240,7 @@ class Store:
         """The disk is full: free the reserve (see :mod:`poolside.records.reserve`)."""
         if self._lock is None or not reserve.give_up(self.folder):
             return False
-        self.notices.append("the SD card filled up: its reserve space is in use; free some space")
+        self.notices.append(words.text("status.card_full"))
         return True
 
     def _open(self) -> sqlite3.Connection:
@@ -321,7 +322,7 @@ class Store:
         if text is not None:
             kept = path.with_name(f"{path.name}.bad")
             path.replace(kept)
-            self.notices.append(f"device-id was unusable: kept as {kept.name}, a new one made")
+            self.notices.append(words.text("status.device_id", name=kept.name))
         device = f"pool-{uuid.uuid4().hex[:8]}"
         write_whole(path, f"{device}\n".encode())
         sync_folder(path.parent)

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from poolside.core import words
 from poolside.core.bounded import Unreadable, read_regular
 from poolside.records.batchname import valid_device_id
 from poolside.records.durable import sync_folder
@@ -268,10 +269,13 @@ def status(data: Path) -> tuple[int, datetime | None]:
 def status_line(data: Path) -> str:
     """The home screen's and doctor's word on sync: what waits, and the last sync."""
     waiting_now, last = status(data)
-    when = f"last sync {last.astimezone():%Y-%m-%d %H:%M}" if last else "never synced"
+    if last is not None:
+        when = words.text("status.last_sync", when=f"{last.astimezone():%Y-%m-%d %H:%M}")
+    else:
+        when = words.text("status.never_synced")
     if waiting_now:
-        return f"{waiting_now} batch(es) to sync · {when}"
-    return f"all synced · {when}" if last else ""
+        return words.text("status.to_sync", count=waiting_now, when=when)
+    return words.text("status.all_synced", when=when) if last else ""
 
 
 def _log(data: Path, dest: str, names: list[str]) -> None:

@@ -1,0 +1,156 @@
+"""Every word the kiosk shows or says, looked up in a locale file.
+
+A locale file (``poolside/locales/es.yaml``, or one of your own named by
+``language:`` in config.yaml) gives each line of text by key, with its
+fields in braces, and the espeak-ng voice that speaks it::
+
+    name: Español
+    voice: es
+    words:
+      finished.time_done: "tiempo hecho {done} de {total}"
+
+English (``en.yaml``) is the reference: it has every key, and the others
+must use the same keys and fields. A key a locale leaves out is said in
+English, and ``poolside check`` names it; an unknown key or field is a
+located problem, as in any file poolside reads.
+
+The kiosk speaks one language at a time, so the locale in use is set once
+at start (:func:`use`) and read where text is made (:func:`text`), as
+gettext does. Words a record keeps (a stop reason, a cancel reason) stay
+in English in the batch: only what is shown or said is translated.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from yaml.nodes import MappingNode, Node
+
+from poolside.core.yamlfile import FileProblems, Problem, Reader
+
+BUNDLED = Path(__file__).resolve().parent.parent / "locales"
+ENGLISH = "en"
+_FIELD = re.compile(r"\{(\w*)[^{}]*\}")
+_LOCALE_KEYS = ("name", "voice", "words")
+_CODE = re.compile(r"[a-z]{2,3}")  # a language's ISO 639 code, as in-file keys use it
+
+
+@dataclass(frozen=True)
+class Locale:
+    """One language's words; ``missing`` are English keys it does not give."""
+
+    code: str
+    name: str
+    voice: str  # espeak-ng's -v
+    words: Mapping[str, str]
+    source: str = ""
+    missing: tuple[str, ...] = field(default=())
+
+    def text(self, key: str, **fields: object) -> str:
+        """The line ``key`` with its fields filled in; English where this locale
+        has none. A key English lacks is a bug in poolside: KeyError."""
+        template = self.words.get(key)
+        if template is None:
+            template = english().words[key]
+        return template.format(**fields)
+
+
+def bundled_codes() -> tuple[str, ...]:
+    """The languages poolside comes with (their files' names)."""
+    return tuple(sorted(path.stem for path in BUNDLED.glob("*.yaml")))
+
+
+@cache
+def english() -> Locale:
+    return _read(BUNDLED / f"{ENGLISH}.yaml", reference=None)
+
+
+def load_locale(ref: str | Path, folder: Path | None = None) -> Locale:
+    """A bundled language by code (``es``), or a locale file (from ``folder``,
+    the config file's, when relative); raises :class:`FileProblems`."""
+    text = str(ref)
+    if _CODE.fullmatch(text):
+        if text not in bundled_codes():
+            known = ", ".join(bundled_codes())
+            message = f"no language '{text}' here (poolside has {known}); or name a locale file"
+            raise FileProblems([Problem(text, 1, 1, message)])
+        return _bundled(text)
+    path = Path(text)
+    if folder is not None and not path.is_absolute():
+        path = folder / path
+    return _read(path, reference=english())
+
+
+@cache
+def _bundled(code: str) -> Locale:
+    return english() if code == ENGLISH else _read(BUNDLED / f"{code}.yaml", english())
+
+
+def _read(path: Path, reference: Locale | None) -> Locale:
+    reader = Reader(path)
+    node = reader.load_file(path)
+    locale = _locale(reader, node, path, reference) if node is not None else None
+    reader.raise_if_any()
+    assert locale is not None
+    return locale
+
+
+def _locale(reader: Reader, node: Node, path: Path, reference: Locale | None) -> Locale | None:
+    top = reader.fields(node, _LOCALE_KEYS, required=_LOCALE_KEYS, what="a locale file")
+    if top is None or "words" not in top:
+        return None
+    name = reader.text(top["name"], "name") if "name" in top else None
+    voice = reader.text(top["voice"], "voice") if "voice" in top else None
+    known = tuple(reference.words) if reference else _keys_of(top["words"])
+    found = reader.fields(top["words"], known, what="words") or {}
+    words: dict[str, str] = {}
+    for key, value_node in found.items():
+        value = reader.text(value_node, key)
+        if value is None:
+            continue
+        wanted = _fields(reference.words[key]) if reference else None
+        if wanted is not None and _fields(value) != wanted:
+            shown = ", ".join(f"{{{name}}}" for name in sorted(wanted)) or "none"
+            reader.problem(value_node, f"{key} takes the fields {shown}, as in English")
+            continue
+        words[key] = value
+    if name is None or voice is None or reader.problems:
+        return None
+    missing = tuple(key for key in known if key not in words)
+    return Locale(path.stem, name, voice, words, str(path), missing)
+
+
+def _keys_of(node: Node) -> tuple[str, ...]:
+    """English's own keys: whatever it gives is the reference."""
+    if not isinstance(node, MappingNode):
+        return ()
+    return tuple(str(key.value) for key, _ in node.value)
+
+
+def _fields(template: str) -> frozenset[str]:
+    return frozenset(_FIELD.findall(template))
+
+
+# -- the locale in use ------------------------------------------------------------
+_in_use: list[Locale] = []
+
+
+def use(locale: Locale) -> None:
+    """Speak ``locale`` from now on (the kiosk sets it once, at start)."""
+    _in_use[:] = [locale]
+
+
+def current() -> Locale:
+    return _in_use[0] if _in_use else english()
+
+
+def text(key: str, **fields: object) -> str:
+    """The line ``key`` in the locale in use."""
+    return current().text(key, **fields)
+
+
+__all__ = ["FileProblems", "Locale", "bundled_codes", "current", "load_locale", "text", "use"]
