@@ -94,6 +94,16 @@ def test_run_refuses_such_a_program_at_once(tmp_path: Path, kind: str) -> None:
     assert rss < MAX_RSS_MB
 
 
+@pytest.mark.parametrize("kind", KINDS)
+def test_run_refuses_such_a_locale_file_at_once(tmp_path: Path, kind: str) -> None:
+    path = _hostile(tmp_path, "fr.yaml", kind)
+    status, _, err, _, rss = _run(
+        "run", "--headless", "--start", "--language", str(path), cwd=tmp_path
+    )
+    assert status == 1 and f"{path}:1:1: cannot read" in err and "Traceback" not in err, err
+    assert rss < MAX_RSS_MB
+
+
 def _export(source: Path, tmp_path: Path) -> tuple[int, str, str, float, float]:
     return _run(
         "export", str(source), "--out", str(tmp_path / "out"), "--start", "2027-01-04",

@@ -34,7 +34,7 @@ from poolside.core.yamlfile import FileProblems
 from poolside.screens import ScreenName
 from poolside.selection import choose_program
 
-from .conftest import PROGRAMS
+from .conftest import PROGRAMS, run_poolside
 from .test_checkin import Pool
 
 OTHERS = [code for code in words.bundled_codes() if code != words.ENGLISH]
@@ -250,6 +250,10 @@ def test_the_config_names_a_language_or_a_locale_file_beside_it(tmp_path) -> Non
     )
     (tmp_path / "config.yaml").write_text("language: fr.yaml\n", encoding="utf-8")
     assert load_config(tmp_path / "config.yaml").locale().voice == "fr"
+    (tmp_path / "config.yaml").write_text("language: gone.yaml\n", encoding="utf-8")
+    checked = run_poolside("check", str(tmp_path / "config.yaml"))
+    assert checked.returncode == 1
+    assert checked.stderr.startswith(f"{tmp_path / 'gone.yaml'}:1:1: cannot read:")
     (tmp_path / "config.yaml").write_text("mode: class\nlanguage: esp\n", encoding="utf-8")
     with pytest.raises(FileProblems) as raised:
         load_config(tmp_path / "config.yaml")
@@ -308,3 +312,27 @@ def test_the_voice_speaks_the_locale_in_its_espeak_ng_voice(tmp_path) -> None:
     assert any(line.endswith(" Drei") for line in lines)
     assert german.ready["Drei"].stat().st_size > 1000, "a real rendering"
     assert Voice(tmp_path / "cache", language="en").file("Drei") != german.file("Drei")
+
+
+@pytest.mark.parametrize(
+    "line", ["{0} left", "{time:>99999} left", "{time.__class__} left", "{time!r} left",
+             "{time} left {", "} {time} left", "{} left"],
+)  # fmt: skip
+def test_a_line_with_braces_that_are_not_a_plain_field_is_refused(tmp_path, line) -> None:
+    """Shown, each would fail, pad the screen away or reach into the value."""
+    mine = tmp_path / "xx.yaml"
+    mine.write_text(f"name: X\nvoice: en\nwords:\n  run.left: '{line}'\n", encoding="utf-8")
+    with pytest.raises(FileProblems) as raised:
+        words.load_locale(mine)
+    (problem,) = raised.value.problems
+    assert (problem.line, problem.col) == (4, 13)
+    assert problem.message in (
+        "run.left: braces only around a field, as {time}",
+        "run.left takes the fields {time}, as in English",
+    )
+
+
+def test_literal_braces_written_twice_are_kept(tmp_path) -> None:
+    mine = tmp_path / "xx.yaml"
+    mine.write_text("name: X\nvoice: en\nwords:\n  run.left: '{{{time}}} left'\n")
+    assert words.load_locale(mine).text("run.left", time="1:00") == "{1:00} left"

@@ -131,7 +131,7 @@ def _expand(paths: Sequence[str]) -> list[Path]:
 def _check_one(path: Path) -> str:
     kind = _kind_of(path)
     if kind == "config":
-        load_config(path)
+        load_config(path).locale()  # and the locale file it names, if one
         return "config"
     if kind == "roster":
         from poolside.records.roster import load_roster

@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from string import Formatter
 
 from yaml.nodes import MappingNode, Node
 
@@ -34,7 +35,7 @@ from poolside.core.yamlfile import FileProblems, Problem, Reader
 
 BUNDLED = Path(__file__).resolve().parent.parent / "locales"
 ENGLISH = "en"
-_FIELD = re.compile(r"\{(\w*)[^{}]*\}")
+_NAME = re.compile(r"[a-z_]+")  # a field as the code fills it in: {time}, {count}
 _LOCALE_KEYS = ("name", "voice", "words")
 _CODE = re.compile(r"[a-z]{2,3}")  # a language's ISO 639 code, as in-file keys use it
 
@@ -112,9 +113,13 @@ def _locale(reader: Reader, node: Node, path: Path, reference: Locale | None) ->
         value = reader.text(value_node, key)
         if value is None:
             continue
-        wanted = _fields(reference.words[key]) if reference else None
-        if wanted is not None and _fields(value) != wanted:
-            shown = ", ".join(f"{{{name}}}" for name in sorted(wanted)) or "none"
+        given = _fields(value)
+        if given is None:
+            reader.problem(value_node, f"{key}: braces only around a field, as {{time}}")
+            continue
+        wanted = _fields(reference.words[key]) if reference else given
+        if given != wanted:
+            shown = ", ".join(f"{{{name}}}" for name in sorted(wanted or ())) or "none"
             reader.problem(value_node, f"{key} takes the fields {shown}, as in English")
             continue
         words[key] = value
@@ -131,8 +136,22 @@ def _keys_of(node: Node) -> tuple[str, ...]:
     return tuple(str(key.value) for key, _ in node.value)
 
 
-def _fields(template: str) -> frozenset[str]:
-    return frozenset(_FIELD.findall(template))
+def _fields(template: str) -> frozenset[str] | None:
+    """The fields a line names, or ``None`` if it has braces that are not one
+    plain ``{name}``: no ``{0}``, ``{time:>5}``, ``{time.real}`` or a lone brace,
+    which would fail (or reach into the value) when the line is shown."""
+    try:
+        parsed = list(Formatter().parse(template))
+    except ValueError:
+        return None
+    names = set()
+    for _, name, spec, conversion in parsed:
+        if name is None:
+            continue
+        if not _NAME.fullmatch(name) or spec or conversion:
+            return None
+        names.add(name)
+    return frozenset(names)
 
 
 # -- the locale in use ------------------------------------------------------------
