@@ -38,13 +38,15 @@ def choice():
 class Pool:
     """A kiosk with a roll and a store, as ``poolside run`` wires them."""
 
-    def __init__(self, folder: Path, choice, mode: str = "class", people=PEOPLE) -> None:
+    def __init__(
+        self, folder: Path, choice, mode: str = "class", people=PEOPLE, size=(800, 480)
+    ) -> None:
         self.store = Store(folder)
         self.roll = Roll(people, mode)
         self.records, offer = open_attendance(self.store, self.roll, choice.program.name, 1)
         self.clock = ManualClock(0.0)
         self.renderer = Renderer()
-        self.surface = pygame.Surface((800, 480))
+        self.surface = pygame.Surface(size)
         self.kiosk = Kiosk(
             lambda: self.surface,
             self.renderer,
