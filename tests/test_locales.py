@@ -230,6 +230,14 @@ def test_a_locale_file_of_your_own_is_read_with_its_mistakes_placed(tmp_path) ->
         line.startswith(f"{mine}:6:3: unknown key 'home.strat'") and "home.start" in line
         for line in said
     ), said
+    misnamed = tmp_path / "french.yaml"
+    misnamed.write_text("name: Français\nvoice: -w /tmp/x\nwords: {}\n", encoding="utf-8")
+    with pytest.raises(FileProblems) as raised:
+        words.load_locale(misnamed)
+    assert [str(problem) for problem in raised.value.problems] == [
+        f"{misnamed}:1:1: name a locale file by its language code, as fr.yaml",
+        f"{misnamed}:2:8: voice '-w /tmp/x' is not an espeak-ng voice name (es, es-419)",
+    ]
 
 
 def test_a_key_a_locale_leaves_out_is_said_in_english_and_named(tmp_path) -> None:

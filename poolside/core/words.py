@@ -37,7 +37,8 @@ BUNDLED = Path(__file__).resolve().parent.parent / "locales"
 ENGLISH = "en"
 _NAME = re.compile(r"[a-z_]+")  # a field as the code fills it in: {time}, {count}
 _LOCALE_KEYS = ("name", "voice", "words")
-_CODE = re.compile(r"[a-z]{2,3}")  # a language's ISO 639 code, as in-file keys use it
+_CODE = re.compile(r"[a-z]{2,3}")  # a language's ISO 639 code, as programs key their texts
+_VOICE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_+-]{0,39}")  # espeak-ng's: en-us, mb-de1, en+f3
 
 
 @dataclass(frozen=True)
@@ -104,8 +105,12 @@ def _locale(reader: Reader, node: Node, path: Path, reference: Locale | None) ->
     top = reader.fields(node, _LOCALE_KEYS, required=_LOCALE_KEYS, what="a locale file")
     if top is None or "words" not in top:
         return None
+    if not _CODE.fullmatch(path.stem):
+        reader.problem(node, "name a locale file by its language code, as fr.yaml")
     name = reader.text(top["name"], "name") if "name" in top else None
     voice = reader.text(top["voice"], "voice") if "voice" in top else None
+    if voice is not None and not _VOICE.fullmatch(voice):
+        reader.problem(top["voice"], f"voice '{voice}' is not an espeak-ng voice name (es, es-419)")
     known = tuple(reference.words) if reference else _keys_of(top["words"])
     found = reader.fields(top["words"], known, what="words") or {}
     words: dict[str, str] = {}
