@@ -345,3 +345,19 @@ def test_literal_braces_written_twice_are_kept(tmp_path) -> None:
     mine = tmp_path / "xx.yaml"
     mine.write_text("name: X\nvoice: en\nwords:\n  run.left: '{{{time}}} left'\n")
     assert words.load_locale(mine).text("run.left", time="1:00") == "{1:00} left"
+
+
+def test_check_warns_of_a_program_text_missing_a_language_others_give(tmp_path) -> None:
+    mixed = tmp_path / "mixed.yaml"
+    mixed.write_text(
+        "name: mixed\ntitle:\n  en: Mixed\n  es: Mixto\nphases:\n  - kind: work\n"
+        "    move: {en: Jumping jacks, de: Hampelmann}\n    duration: 30\n",
+        encoding="utf-8",
+    )
+    result = run_poolside("check", str(mixed), str(PROGRAMS))
+    assert result.returncode == 0
+    said = " (other texts here do): shown in English there, else the first given"
+    assert result.stderr.splitlines() == [
+        f"{mixed}:3:3: warning: title gives no de{said}",
+        f"{mixed}:7:11: warning: move gives no es{said}",
+    ], "and none for the bundled programs, which give en, es and de throughout"

@@ -30,6 +30,7 @@ from poolside.core.timefmt import clock_text
 from poolside.core.yamlfile import MAX_FILE_BYTES, FileProblems, Problem
 from poolside.glyphs import warnings_for
 from poolside.selection import choose_program
+from poolside.translations import warnings_for as texts_missing_a_language
 
 
 def add_parsers(
@@ -111,6 +112,9 @@ def _check(args: argparse.Namespace) -> int:
                     print(warning, file=sys.stderr)
             if _kind_of(path) == "locale":
                 for warning in _untranslated(path):
+                    print(warning, file=sys.stderr)
+            if _kind_of(path) == "program":
+                for warning in texts_missing_a_language(path):
                     print(warning, file=sys.stderr)
     for problem in problems:
         print(problem, file=sys.stderr)
