@@ -36,10 +36,12 @@ def choice():
 
 
 class Pool:
-    """A kiosk with a roll and a store, as ``poolside run`` wires them."""
+    """A kiosk with a roll and a store, as ``poolside run`` wires them. Its screen
+    is a quarter of the 800x480 touchscreen's pixels, drawn twice as fast: these
+    tests read the texts drawn; test_screen.py tests the layout at full sizes."""
 
     def __init__(
-        self, folder: Path, choice, mode: str = "class", people=PEOPLE, size=(800, 480)
+        self, folder: Path, choice, mode: str = "class", people=PEOPLE, size=(400, 240)
     ) -> None:
         self.store = Store(folder)
         self.roll = Roll(people, mode)

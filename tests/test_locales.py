@@ -39,7 +39,6 @@ from .test_checkin import Pool
 
 OTHERS = [code for code in words.bundled_codes() if code != words.ENGLISH]
 PROGRAM = "jump-and-hop-20"
-SMALL = (320, 200)  # every text is still drawn, in fewer pixels: a quicker tour
 _WORD = re.compile(r"[^\W\d_]{3,}")
 _FIELDS = re.compile(r"\{\w*\}")
 
@@ -86,7 +85,7 @@ def _everything_shown(folder: Path) -> list[str]:
     shown: list[str] = []
 
     class_folder = folder / "class"
-    pool = Pool(class_folder, choice, size=SMALL)
+    pool = Pool(class_folder, choice)
     pool.press("next", "toggle", Scan("P404"), Scan("P002"), "toggle", "toggle")  # Bo in
     pool.press("stop", "toggle", "next", "next", "back")  # the cancel screen, and back
     pool.press("hold")  # the class begins
@@ -106,21 +105,21 @@ def _everything_shown(folder: Path) -> list[str]:
     pool.press("toggle", "hold")  # one swimmer, then the power goes mid-class
     pool.run_to(until=pool.clock.now() + 300.0)
     pool.store.close()  # the power goes
-    again = Pool(class_folder, choice, size=SMALL)  # the resume offer
+    again = Pool(class_folder, choice)  # the resume offer
     again.press("next")
     shown.append(status_line(class_folder))  # batches waiting, never synced
     again.store.close()
 
     (folder / "solo").mkdir()
     (folder / "solo" / DEVICE_FILE).write_text("not a device id!\n", encoding="utf-8")
-    solo = Pool(folder / "solo", choice, mode="solo", size=SMALL)
+    solo = Pool(folder / "solo", choice, mode="solo")
     shown.extend(solo.records.status())  # the unusable device id
     solo.press("next", Scan("P003"), "toggle")
     solo.run_to()
     solo.press("next", "next", "toggle", "toggle")  # how hard it was, then home
     solo.store.close()
 
-    dropin = Pool(folder / "dropin", choice, mode="headcount", people=[], size=SMALL)
+    dropin = Pool(folder / "dropin", choice, mode="headcount", people=[])
     dropin.press("toggle", "toggle", "next", Scan("P001"), "hold")
     dropin.run_to(until=30.0)
     dropin.store.close()
