@@ -360,3 +360,35 @@ def test_check_warns_of_a_program_text_missing_a_language_others_give(tmp_path) 
         f"{mixed}:3:3: warning: title gives no de{said}",
         f"{mixed}:7:11: warning: move gives no es{said}",
     ], "and none for the bundled programs, which give en, es and de throughout"
+
+
+@pytest.mark.parametrize("size", [(800, 480), (1920, 1080), (480, 800)], ids=str)
+@pytest.mark.parametrize("code", OTHERS)
+def test_every_screen_fits_its_longer_words_at_half_the_english_size_or_more(code, size):
+    """German and Spanish run longer than English: each text still fits the screen,
+    and none is drawn smaller than half its English size (it would not be read
+    from the water)."""
+    import pygame
+
+    from poolside.devices.screen import Renderer
+    from poolside.render import view_at
+
+    from .test_screen import SCREENS
+
+    def drawn(language: str) -> dict[tuple[str, float, str], pygame.Rect]:
+        words.use(words.load_locale(language))
+        choice = choose_program(PROGRAM, Config(), date(2027, 1, 4))
+        rects = {}
+        for screen, at in [*SCREENS, ("checkin", 0), ("cancel", 0), ("class-roll", 0)]:
+            surface, renderer = pygame.Surface(size), Renderer()
+            renderer.draw(surface, view_at(choice, screen, at))
+            for item in renderer.drawn:
+                assert surface.get_rect().contains(item.rect), (screen, item.text, item.rect)
+                rects[(screen, at, item.role)] = item.rect
+        return rects
+
+    english, other = drawn(words.ENGLISH), drawn(code)
+    shared = english.keys() & other.keys()
+    assert len(shared) > 0.9 * len(english), "the same parts are drawn"
+    small = {key: other[key].h / english[key].h for key in shared}
+    assert min(small.values()) >= 0.5, min(small.items(), key=lambda item: item[1])
