@@ -138,13 +138,16 @@ class Kiosk:
         if action in (Action.LOUDER, Action.QUIETER):
             self.music_step(1 if action == Action.LOUDER else -1, now)
             return
+        if action == Action.MUSIC:  # the deck's one music control: round to silent at the cap
+            self.music_step(1, now, wrap=True)
+            return
         screen = self.screens.current(now)
         if screen is not None:
             screen.act(action, now)
 
     def music_step(self, step: int, now: float, wrap: bool = False) -> None:
         """The music a step louder or quieter, its level shown for a moment. ``wrap``
-        (the deck's one button for it): past the cap, back to silent."""
+        (the deck's one gesture for it): past the cap, back to silent."""
         if self.music_level is None:
             self.hint(text("music.none"), now)
             return

@@ -21,7 +21,7 @@ from poolside.core.actions import Action
 from poolside.core.cues import cue_name
 from poolside.core.engine import Event
 from poolside.core.lights import Lamp, held_lamp
-from poolside.core.presses import PressClassifier, earliest
+from poolside.core.presses import Chord, PressClassifier, earliest
 from poolside.core.program import Program
 from poolside.core.scanner import Output, ScanBuffer
 from poolside.core.words import text
@@ -243,6 +243,9 @@ class Controls:
         self.classify["space"] = PressClassifier(
             Action.TOGGLE, Action.HOLD, BEGIN_HOLD_S, bounce_s=0.0
         )
+        deck = self.classify
+        together = "start" in deck and "next" in deck  # the music on any deck, two buttons too
+        self.chord = Chord(deck["start"], deck["next"], Action.MUSIC) if together else None
         self.scans = ScanBuffer()
 
     def action(
@@ -253,7 +256,8 @@ class Controls:
         if event.type == pygame.QUIT:
             return [Action.CLOSE]
         if event.type == BUTTON_EDGE and event.role in self.classify:
-            return _some(self.classify[event.role].edge(event.pressed, event.when))
+            said = _some(self.classify[event.role].edge(event.pressed, event.when))
+            return said + _some(self.chord.after_edge() if self.chord else None)
         if event.type in (pygame.KEYDOWN, pygame.KEYUP):
             held = {pygame.K_ESCAPE: "escape", pygame.K_SPACE: "space"}.get(event.key)
             if held is not None:

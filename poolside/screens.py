@@ -13,6 +13,7 @@ checks the person shown in or out, saves an answer and then goes home; held,
 it begins the class from the check-in. NEXT moves on (held: back). STOP, held,
 ends a class; where no STOP is fitted, holding START does. Before a class,
 STOP held (or NEXT held on the home screen) calls it off, with a reason.
+START and NEXT pressed together step the music (``Action.MUSIC``, any screen).
 """
 
 from __future__ import annotations

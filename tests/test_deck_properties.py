@@ -21,7 +21,9 @@ from .test_checkin import PEOPLE, Pool
 EXAMPLES = int(os.environ.get("POOLSIDE_DECK_EXAMPLES", "60"))  # more: a longer search
 CHOICE = choose_program("jump-and-hop-20", Config(), date(2027, 1, 4))
 INPUTS = st.one_of(
-    st.sampled_from(["toggle", "hold", "next", "back", "stop", Action.LOUDER, Action.QUIETER]),
+    st.sampled_from(
+        ["toggle", "hold", "next", "back", "stop", Action.LOUDER, Action.QUIETER, Action.MUSIC]
+    ),
     st.builds(Scan, st.sampled_from(["P001", "P002", "P003", "P404", "p001 "])),
 )
 STEPS = st.lists(st.tuples(INPUTS, st.sampled_from([0.0, 0.5, 3.0, 25.0, 130.0, 700.0])))

@@ -170,7 +170,8 @@ def test_plus_minus_and_start_held_in_class_move_the_music_and_show_its_level() 
     kiosk = Kiosk(lambda: surface, renderer, choice, 10, music_level=level)
     kiosk.act(Action.LOUDER, 0.0)
     kiosk.tick(0.0)
-    assert levels == [0.6] and "music 60 % (+/- or hold START)" in [d.text for d in renderer.drawn]
+    shown = [d.text for d in renderer.drawn]
+    assert levels == [0.6] and "music 60 % (+/-, or START and NEXT together)" in shown
     kiosk.act(Action.TOGGLE, 1.0)  # the class begins; a STOP button is fitted
     for _ in range(3):  # START held: a step up each time, then round to silent
         kiosk.act(Action.HOLD, 12.0)
@@ -178,7 +179,50 @@ def test_plus_minus_and_start_held_in_class_move_the_music_and_show_its_level() 
     kiosk.tick(12.0)
     assert kiosk.state(12.0).value == "running", "START held does not stop the class"
     assert any("music off" in (d.text or "") for d in renderer.drawn)
+    kiosk.act(Action.MUSIC, 13.0)  # START and NEXT together: the same step, on any deck
+    assert levels == [0.1] and kiosk.state(13.0).value == "running"
     silent = Kiosk(lambda: surface, renderer, choice, 10)
     silent.act(Action.QUIETER, 0.0)
     silent.tick(0.0)
     assert "no music for this class (music: in config.yaml)" in [d.text for d in renderer.drawn]
+
+
+def test_start_and_next_together_step_the_music_on_a_two_button_deck() -> None:
+    """Where START held stops the class (no STOP fitted), pressing START and NEXT
+    together steps the music instead, and neither button's own action happens."""
+    from gpiozero.pins.mock import MockFactory
+
+    from poolside.config import Buttons, Config
+    from poolside.core.actions import Action
+    from poolside.hardware import BUTTON_EDGE, Controls, Hardware
+
+    factory = MockFactory()
+    hardware = Hardware.open(Config(buttons=Buttons(stop=None)), pin_factory=factory)
+    try:
+        controls = Controls(hardware)
+        pygame.display.init()  # the event queue gpiozero's callbacks post to
+        pygame.event.clear()
+        factory.pin(17).drive_low()  # START down, as gpiozero's thread sees it
+        factory.pin(27).drive_low()  # NEXT down 0 s later
+        posted = pygame.event.get(BUTTON_EDGE)
+        assert [(e.role, e.pressed) for e in posted] == [("start", True), ("next", True)]
+        said = [action for event in posted for action in controls.action(event)]
+        assert said == [Action.MUSIC]
+        held_past_stop = posted[0].when + Buttons().stop_hold_s + 1
+        assert controls.poll(held_past_stop) == [], "held together: not a stop, not a back"
+
+        def edge(role: str, pressed: bool, when: float) -> list:
+            return controls.action(
+                pygame.event.Event(BUTTON_EDGE, role=role, pressed=pressed, when=when)
+            )
+
+        factory.pin(17).drive_high()
+        factory.pin(27).drive_high()
+        pygame.event.clear()  # their releases, given below at the times a hand takes
+        released = edge("start", False, held_past_stop + 0.1)
+        released += edge("next", False, held_past_stop + 0.2)
+        assert released == [], "no toggle and no next on release"
+        later = held_past_stop + 1.0  # NEXT alone, afterwards, is NEXT again
+        assert edge("next", True, later) + edge("next", False, later + 0.2) == [Action.NEXT]
+    finally:
+        hardware.close()

@@ -23,6 +23,7 @@ class Action(StrEnum):
     REDRAW = "redraw"  # the window was resized or exposed
     LOUDER = "louder"  # + : the music up a step
     QUIETER = "quieter"  # - : the music down a step
+    MUSIC = "music"  # START and NEXT pressed together: up a step, past the cap to silent
 
 
-DECK = frozenset({Action.TOGGLE, Action.HOLD, Action.NEXT, Action.BACK, Action.STOP})
+DECK = frozenset({Action.TOGGLE, Action.HOLD, Action.NEXT, Action.BACK, Action.STOP, Action.MUSIC})

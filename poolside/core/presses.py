@@ -39,6 +39,17 @@ class PressClassifier:
     def is_pressed(self) -> bool:
         return self._pressed_at is not None
 
+    @property
+    def spent(self) -> bool:
+        """The press in progress has done its long action (or was cancelled)."""
+        return self._pressed_at is not None and self._held
+
+    def cancel(self) -> None:
+        """The press in progress means something else (a chord): neither its
+        short action on release nor its long one."""
+        if self._pressed_at is not None:
+            self._held = True
+
     def edge(self, pressed: bool, when: float) -> str | None:
         """A raw edge: the input went down (``pressed``) or up at ``when``."""
         if pressed == self.is_pressed:
@@ -81,6 +92,41 @@ class PressClassifier:
             return None
         hold = None if self._held or self.long is None else self._pressed_at + self.hold_s
         return earliest([self._look_at, hold])
+
+
+@dataclass
+class Chord:
+    """Two buttons pressed together: one action, instead of either button's own.
+
+    The second press must come before the first one's hold completes; call
+    :meth:`after_edge` after each edge of either button.
+
+        >>> start = PressClassifier("toggle", "hold")
+        >>> next_ = PressClassifier("next", "back")
+        >>> chord = Chord(start, next_, "music")
+        >>> start.edge(True, 0.0), chord.after_edge()
+        (None, None)
+        >>> next_.edge(True, 0.1), chord.after_edge()
+        (None, 'music')
+        >>> start.edge(False, 0.3), next_.edge(False, 0.3), start.poll(5.0)
+        (None, None, None)
+    """
+
+    first: PressClassifier
+    second: PressClassifier
+    action: str
+    _fired: bool = False
+
+    def after_edge(self) -> str | None:
+        both = self.first.is_pressed and self.second.is_pressed
+        if both and not self._fired and not (self.first.spent or self.second.spent):
+            self.first.cancel()
+            self.second.cancel()
+            self._fired = True
+            return self.action
+        if not (self.first.is_pressed or self.second.is_pressed):
+            self._fired = False
+        return None
 
 
 def earliest(deadlines: list[float | None]) -> float | None:
