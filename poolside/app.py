@@ -71,6 +71,8 @@ BACK_HOME_AFTER_S = 10 * 60  # a finished screen nobody answers goes home by its
 Observer = Callable[[list[Event], Session, float], None]
 DEFAULT_WINDOW = (1280, 720)
 HINT_S = 4.0  # how long a refused key's explanation stays up
+STARTING_S = 60.0  # systemd waits this long for the display, fonts and sound to open
+PHRASE_S = 30.0  # and this long for each spoken phrase rendered on a first start
 CLASS_ROLL_S = 20.0  # the roll on the paused screen closes after this long untouched
 
 
@@ -417,6 +419,8 @@ def run_screen(
     instructor on the home screen; ``events`` gets each event as it falls
     due (``emit_event``, for ``--events``), after the cues and the records.
     """
+    notifier = Notifier()
+    notifier.extend_start(STARTING_S)  # from here: the display, fonts, sound
     _open_display()
     pygame.font.init()
     pygame.display.set_caption("poolside")
@@ -429,12 +433,16 @@ def run_screen(
         ) from None
     clock = clock_for(options.speed)
     waker = Waker(pygame.display.get_driver())
-    hardware = Hardware.open(config, program=choice.program if choice else None, waker=waker)
+    hardware = Hardware.open(
+        config,
+        program=choice.program if choice else None,
+        waker=waker,
+        starting=lambda: notifier.extend_start(PHRASE_S),
+    )
     status = (*notices, *hardware.notices, keyboard_hint())
     live = _live_status(attendance) if attendance else tuple
     context = home_context(choice, status, live) if choice else Context
     controls = Controls(hardware)
-    notifier = Notifier()
     kiosk = Kiosk(
         surface_source=window.surface,
         renderer=Renderer(THEMES[options.theme]),

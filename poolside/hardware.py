@@ -92,8 +92,10 @@ class Hardware:
         program: Program | None = None,
         voice: Voice | None = None,
         waker: Waker | None = None,
+        starting: Callable[[], None] = lambda: None,
     ) -> Hardware:
-        """``waker``: the loop's, woken by each button edge (else only queued)."""
+        """``waker``: the loop's, woken by each button edge (else only queued);
+        ``starting`` is called as each spoken phrase is rendered, before the class."""
         notices: list[str] = []
         post = _edge_poster(waker)
         buttons = buzzer = speaker = None
@@ -129,7 +131,7 @@ class Hardware:
         player = CuePlayer(buzzer, speaker, config.sound.profile, light=light, music=music)
         classify = classifiers(config.buttons) if buttons else {}
         if speaker is not None and config.sound.voice and program is not None:
-            voice = _prepared_voice(voice or Voice(), program, speaker, notices)
+            voice = _prepared_voice(voice or Voice(), program, speaker, notices, starting)
         else:
             voice = None
         return cls(buttons, player, classify, tuple(notices), voice)
@@ -194,7 +196,11 @@ def _music(
 
 
 def _prepared_voice(
-    voice: Voice, program: Program, speaker: Speaker, notices: list[str]
+    voice: Voice,
+    program: Program,
+    speaker: Speaker,
+    notices: list[str],
+    starting: Callable[[], None],
 ) -> Voice | None:
     """Speech rendered and loaded before the class; ``None`` means tones only.
 
@@ -203,7 +209,7 @@ def _prepared_voice(
     if not voice.available:
         return None
     try:
-        voice.prepare(program)
+        voice.prepare(program, before_each=starting)
         speaker.preload(voice.ready.values())
     except (OSError, subprocess.SubprocessError, pygame.error) as err:
         notices.append(text("status.no_voice", error=err))

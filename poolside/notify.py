@@ -34,6 +34,13 @@ class Notifier:
     def ready(self, status: str = "") -> None:
         self._send("READY=1" + (f"\nSTATUS={status}" if status else ""))
 
+    def extend_start(self, seconds: float) -> None:
+        """Still starting, and making progress: systemd waits ``seconds`` more from
+        now before its ``TimeoutStartSec=`` kills the start (a first start renders
+        every spoken phrase, which on a slow card or a first boot takes longer
+        than the timeout allows all at once)."""
+        self._send(f"EXTEND_TIMEOUT_USEC={round(seconds * 1e6)}")
+
     def watchdog(self) -> None:
         if self.ping_every is not None:
             self._send("WATCHDOG=1")

@@ -158,6 +158,29 @@ def test_the_kiosk_execstart_says_ready_and_pings_the_watchdog(tmp_path: Path) -
     assert child.returncode == 130 and "Traceback" not in err  # SuccessExitStatus=130
 
 
+@needs_tool("espeak-ng")
+def test_a_first_start_that_renders_the_voice_asks_systemd_for_time_as_it_goes(
+    tmp_path: Path,
+) -> None:
+    """TimeoutStartSec=60 is for a start with the phrases cached; a first start
+    (or a new language) renders each one first, which on a slow card took longer
+    in the booted test, and systemd killed it. Each render now extends the start."""
+    notify = NotifySocket(tmp_path)
+    cache = tmp_path / "cache"
+    child = _kiosk(dict(_child_env(tmp_path, notify, 400_000), CACHE_DIRECTORY=str(cache)))
+    try:
+        said = [text for _, text in notify.messages(60.0, until="READY=1")]
+    finally:
+        child.send_signal(signal.SIGTERM)
+        child.communicate(timeout=30)
+        notify.close()
+    rendered = len(list((cache / "voice").glob("*.wav")))
+    assert rendered > 10 and said[-1].startswith("READY=1"), said[-3:]
+    extended = [text for text in said if text.startswith("EXTEND_TIMEOUT_USEC=")]
+    assert extended[0] == "EXTEND_TIMEOUT_USEC=60000000", "the display, fonts and sound"
+    assert extended[1:] == ["EXTEND_TIMEOUT_USEC=30000000"] * rendered, "one per phrase"
+
+
 def test_the_sync_execstart_runs_with_the_configured_destination(tmp_path: Path) -> None:
     config, stick = tmp_path / "config.yaml", tmp_path / "stick"
     stick.mkdir()

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import wave
 from array import array
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from poolside.core.cues import most_important
@@ -118,11 +118,13 @@ class Voice:
         key = hashlib.sha256(key.encode()).hexdigest()[:20]
         return self.folder / f"{key}.wav"
 
-    def prepare(self, program: Program) -> int:
+    def prepare(self, program: Program, before_each: Callable[[], None] = lambda: None) -> int:
         """Render every phrase the program can need that is not cached yet.
 
-        Returns how many were rendered. Each file is written under a temporary
-        name and renamed, so an interrupted render never leaves half a WAV.
+        Returns how many were rendered; ``before_each`` is called before each
+        render (the kiosk tells systemd it is still starting). Each file is
+        written under a temporary name and renamed, so an interrupted render
+        never leaves half a WAV.
         """
         if self.espeak is None:
             return 0
@@ -136,6 +138,7 @@ class Voice:
             if target.exists():
                 continue
             partial = target.with_suffix(".part")
+            before_each()
             subprocess.run(
                 [*speak, "-w", str(partial), words],
                 check=True,
