@@ -87,7 +87,10 @@ def kiosk_up(guest: Guest, results: Results) -> None:
     _, journal = guest.sh("journalctl -b -u poolside.service --no-pager -o cat | grep poolside:")
     driver = re.search(r"video driver (\S+), (\d+x\d+)", journal)
     if int(state.get("NRestarts") or 0):  # say why, in the transcript: systemd's own lines
-        guest.sh("journalctl -b -u poolside.service --no-pager -o short-monotonic | tail -n 30")
+        guest.sh(
+            "journalctl -b -u poolside.service --no-pager -o short-monotonic"
+            " | grep -v 'ALSA lib' | tail -n 30"
+        )
     results.record(
         "service-ready",
         _active(state) and driver is not None and driver[1] == "KMSDRM",
