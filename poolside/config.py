@@ -21,7 +21,7 @@ from poolside.core.catalog import DEFAULT_PLAN, is_file
 from poolside.core.checkin import MODES
 from poolside.core.engine import DEFAULT_GET_READY_S
 from poolside.core.lights import LIGHT_KINDS
-from poolside.core.words import ENGLISH, Locale, bundled_codes, load_locale
+from poolside.core.words import ENGLISH, Locale, bundled_codes, load_locale, names_a_locale
 from poolside.core.yamlfile import Reader, did_you_mean
 
 SYSTEM_CONFIG = Path("/etc/poolside/config.yaml")
@@ -71,7 +71,7 @@ def _path(reader: Reader, node: Node, where: str) -> Path | None:
 def _language(reader: Reader, node: Node, where: str) -> str | None:
     """A bundled language's code, or a locale file of your own (xx.yaml)."""
     value = reader.text(node, where)
-    if value is None or value in bundled_codes() or value.endswith((".yaml", ".yml")):
+    if value is None or names_a_locale(value):
         return value
     reader.problem(
         node,

@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from poolside.core.bounded import read_bounded
-from poolside.core.program import LANGUAGE_CODE
+from poolside.core.words import LANGUAGE_CODE
 from poolside.core.yamlfile import MAX_FILE_BYTES
 
 MAX_WARNINGS = 50

@@ -51,11 +51,11 @@ def add_language_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _language(value: str) -> str:
-    known = words.bundled_codes()
-    if value in known or value.endswith((".yaml", ".yml")):
+    if words.names_a_locale(value):
         return value
+    known = ", ".join(words.bundled_codes())
     raise argparse.ArgumentTypeError(
-        f"no language '{value}' here: poolside has {', '.join(known)}, or give a locale file"
+        f"no language '{value}' here: poolside has {known}, or give a locale file"
     )
 
 

@@ -149,14 +149,7 @@ class Roll:
         else:
             word = text("checkin.title", count=len(self.present))
             big = person.shown if person else text("checkin.scan")
-            lines = [
-                ""
-                if person is None
-                else text(
-                    "checkin.present" if person.code in self.present else "checkin.absent",
-                    code=person.code,
-                ),
-                text("checkin.keys"),
-            ]
+            here = "checkin.present" if person and person.code in self.present else "checkin.absent"
+            lines = [text(here, code=person.code) if person else "", text("checkin.keys")]
         shown = tuple(line for line in (self.notice, typing, *lines) if line)
         return View(screen="checkin", word=word, big=big, lines=shown[:4], corner=status)

@@ -47,7 +47,6 @@ from poolside.core import words
 from poolside.core.yamlfile import Reader, did_you_mean
 
 PHASE_KINDS = ("warm-up", "ramp", "work", "rest", "recovery", "cool-down")
-LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")  # ISO 639: en, es, de, fil
 MAX_PROGRAM_S = 4 * 60 * 60
 
 _PROGRAM_KEYS = ("name", "title", "description", "music", "phases")
@@ -364,7 +363,7 @@ def _in_language(reader: Reader, node: Node, what: str) -> str | None:
     given: dict[str, str] = {}
     for key, value in node.value:
         code = key.value if isinstance(key, ScalarNode) else None
-        if not isinstance(code, str) or not LANGUAGE_CODE.fullmatch(code):
+        if not isinstance(code, str) or not words.LANGUAGE_CODE.fullmatch(code):
             reader.problem(key, f"{what}: each key is a language code such as en or es")
         elif code in given:
             reader.problem(key, f"{what}: '{code}' given twice")

@@ -37,7 +37,7 @@ BUNDLED = Path(__file__).resolve().parent.parent / "locales"
 ENGLISH = "en"
 _NAME = re.compile(r"[a-z_]+")  # a field as the code fills it in: {time}, {count}
 _LOCALE_KEYS = ("name", "voice", "words")
-_CODE = re.compile(r"[a-z]{2,3}")  # a language's ISO 639 code, as programs key their texts
+LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")  # ISO 639 (en, es, fil): how programs key texts
 _VOICE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_+-]{0,39}")  # espeak-ng's: en-us, mb-de1, en+f3
 
 
@@ -66,6 +66,11 @@ def bundled_codes() -> tuple[str, ...]:
     return tuple(sorted(path.stem for path in BUNDLED.glob("*.yaml")))
 
 
+def names_a_locale(ref: str) -> bool:
+    """A bundled language's code, or the name of a locale file (read later)."""
+    return ref in bundled_codes() or ref.endswith((".yaml", ".yml"))
+
+
 @cache
 def english() -> Locale:
     return _read(BUNDLED / f"{ENGLISH}.yaml", reference=None)
@@ -75,7 +80,7 @@ def load_locale(ref: str | Path, folder: Path | None = None) -> Locale:
     """A bundled language by code (``es``), or a locale file (from ``folder``,
     the config file's, when relative); raises :class:`FileProblems`."""
     text = str(ref)
-    if _CODE.fullmatch(text):
+    if LANGUAGE_CODE.fullmatch(text):
         if text not in bundled_codes():
             known = ", ".join(bundled_codes())
             message = f"no language '{text}' here (poolside has {known}); or name a locale file"
@@ -105,7 +110,7 @@ def _locale(reader: Reader, node: Node, path: Path, reference: Locale | None) ->
     top = reader.fields(node, _LOCALE_KEYS, required=_LOCALE_KEYS, what="a locale file")
     if top is None or "words" not in top:
         return None
-    if not _CODE.fullmatch(path.stem):
+    if not LANGUAGE_CODE.fullmatch(path.stem):
         reader.problem(node, "name a locale file by its language code, as fr.yaml")
     name = reader.text(top["name"], "name") if "name" in top else None
     voice = reader.text(top["voice"], "voice") if "voice" in top else None
