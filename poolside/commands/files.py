@@ -102,20 +102,13 @@ def _check(args: argparse.Namespace) -> int:
     problems: list[Problem] = []
     for path in _expand(args.paths):
         try:
-            summary = _check_one(path)
+            summary, warnings = _check_one(path, _kind_of(path))
         except FileProblems as err:
             problems.extend(err.problems)
         else:
             print(f"{path}: ok ({summary})")
-            if _kind_of(path) != "config":
-                for warning in warnings_for(path):
-                    print(warning, file=sys.stderr)
-            if _kind_of(path) == "locale":
-                for warning in _untranslated(path):
-                    print(warning, file=sys.stderr)
-            if _kind_of(path) == "program":
-                for warning in texts_missing_a_language(path):
-                    print(warning, file=sys.stderr)
+            for warning in warnings:
+                print(warning, file=sys.stderr)
     for problem in problems:
         print(problem, file=sys.stderr)
     return EXIT_BAD_INPUT if problems else EXIT_OK
@@ -132,29 +125,32 @@ def _expand(paths: Sequence[str]) -> list[Path]:
     return expanded
 
 
-def _check_one(path: Path) -> str:
-    kind = _kind_of(path)
+def _check_one(path: Path, kind: str) -> tuple[str, list[str]]:
+    """What ``path`` holds, and its warnings: valid, but what the kiosk would
+    show wrong (glyphs no font has, texts left in English)."""
     if kind == "config":
         load_config(path).locale()  # and the locale file it names, if one
-        return "config"
+        return "config", []
     if kind == "roster":
         from poolside.records.roster import load_roster
 
-        return f"roster, {len(load_roster(path).members)} participants"
+        return f"roster, {len(load_roster(path).members)} participants", warnings_for(path)
     if kind == "locale":
         locale = words.load_locale(path)
         given, of = len(locale.words), len(locale.words) + len(locale.missing)
-        return f"locale {locale.name}, {given} of {of} texts, voice {locale.voice}"
+        summary = f"locale {locale.name}, {given} of {of} texts, voice {locale.voice}"
+        return summary, warnings_for(path) + _untranslated(path, locale.missing)
     if kind == "plan":
         plan = load_plan(path)
-        return f"plan {plan.name}, {plan.weeks} weeks x {plan.sessions_per_week}"
+        summary = f"plan {plan.name}, {plan.weeks} weeks x {plan.sessions_per_week}"
+        return summary, warnings_for(path)
     program = load_program(path)
-    return f"program {program.name}, {clock_text(program.duration_s)}"
+    summary = f"program {program.name}, {clock_text(program.duration_s)}"
+    return summary, warnings_for(path) + texts_missing_a_language(path)
 
 
-def _untranslated(path: Path) -> list[str]:
+def _untranslated(path: Path, missing: tuple[str, ...]) -> list[str]:
     """A locale's keys it leaves to English, each named (the kiosk shows them in English)."""
-    missing = words.load_locale(path).missing
     named = [f"{path}: warning: {key} is not given: said in English" for key in missing[:20]]
     more = [f"{path}: warning: and {len(missing) - 20} more"] if len(missing) > 20 else []
     return named + more

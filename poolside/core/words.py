@@ -49,7 +49,6 @@ class Locale:
     name: str
     voice: str  # espeak-ng's -v
     words: Mapping[str, str]
-    source: str = ""
     missing: tuple[str, ...] = field(default=())
 
     def text(self, key: str, **fields: object) -> str:
@@ -136,7 +135,7 @@ def _locale(reader: Reader, node: Node, path: Path, reference: Locale | None) ->
     if name is None or voice is None or reader.problems:
         return None
     missing = tuple(key for key in known if key not in words)
-    return Locale(path.stem, name, voice, words, str(path), missing)
+    return Locale(path.stem, name, voice, words, missing)
 
 
 def _keys_of(node: Node) -> tuple[str, ...]:
