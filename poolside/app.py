@@ -45,7 +45,8 @@ from poolside.core.view import (
     with_hint,
 )
 from poolside.core.words import text
-from poolside.devices.screen import INVISIBLE_DRIVERS, Renderer
+from poolside.devices.scanout import Unreadable, own_frame
+from poolside.devices.screen import INVISIBLE_DRIVERS, Renderer, match_renderer
 from poolside.devices.theme import THEMES
 from poolside.devices.wakeup import Waker
 from poolside.errors import CannotRun
@@ -73,6 +74,8 @@ DEFAULT_WINDOW = (1280, 720)
 HINT_S = 4.0  # how long a refused key's explanation stays up
 STARTING_S = 60.0  # systemd waits this long for the display, fonts and sound to open
 PHRASE_S = 30.0  # and this long for each spoken phrase rendered on a first start
+FRAME_READS = 12  # the first frame is read back this often, at most, before READY
+FRAME_REREAD_S = 0.1  # apart (a GPU may still be writing it), presented again every 4th
 CLASS_ROLL_S = 20.0  # the roll on the paused screen closes after this long untouched
 
 
@@ -466,9 +469,10 @@ def run_screen(
     if problems:
         kiosk.error = bad_program_view(problems)
     width, height = window.surface().get_size()
+    renderer = match_renderer(pygame.display.get_driver())
     print(
         f"poolside: video driver {pygame.display.get_driver()}, {width}x{height}; "
-        f"idle on {waker.how}",
+        f"renderer {renderer}; idle on {waker.how}",
         file=sys.stderr,
     )
     for notice in hardware.notices:
@@ -477,6 +481,11 @@ def run_screen(
         kiosk.begin(clock.now(), resume)
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop like Ctrl-C
     window_inputs = _WindowInputs(kiosk, clock, controls, hardware, attendance, window, notifier)
+
+    def present_again() -> None:
+        kiosk.redraw()
+        kiosk.tick(clock.now())
+
     loop = Loop(
         kiosk,
         clock,
@@ -484,6 +493,7 @@ def run_screen(
         sleep=waker.wait,
         handle=window_inputs.handle,
         soon=lambda: earliest([controls.next_deadline(), hardware.player.next_deadline()]),
+        first_frame=lambda: first_frame_shown(pygame.display.get_driver(), present_again),
     )
     try:
         return loop.run() or 0
@@ -574,6 +584,7 @@ def _open_display() -> None:
     except pygame.error as err:
         raise CannotRun(f"no display: SDL video did not start ({err})") from None
     driver = pygame.display.get_driver()
+    match_renderer(driver)
     if driver in INVISIBLE_DRIVERS and not os.environ.get("SDL_VIDEODRIVER"):
         pygame.display.quit()
         raise CannotRun(
@@ -581,6 +592,42 @@ def _open_display() -> None:
             "Run it on a desktop or a console with KMS (install.sh sets that up), "
             "or use --headless --start"
         )
+
+
+def first_frame_shown(driver: str, present_again: Callable[[], None]) -> str:
+    """On KMSDRM, read back the frame the display scans out: READY means it is there.
+
+    A GPU may still be writing the buffer when it is first read, so a blank
+    read is retried, and the frame presented again, before the kiosk gives
+    up: it then exits (systemd starts it again, and ``poolside doctor`` says
+    why) rather than run a class on a black screen. Where the frame cannot be
+    read back (another video driver, not the DRM master), it says so.
+    """
+    if driver != "KMSDRM":
+        return "first frame on screen"
+    frame = None
+    for attempt in range(FRAME_READS):
+        try:
+            frame = own_frame()
+        except Unreadable as err:
+            _say(f"screen check: the frame on the screen was not read back ({err})")
+            return "first frame drawn (not read back)"
+        if not frame.blank:
+            _say(
+                f"screen check: the first frame is on the screen ({frame.width}x{frame.height}, "
+                f"{len(frame.colours())} colours sampled)"
+            )
+            return "first frame on screen"
+        time.sleep(FRAME_REREAD_S)
+        if attempt % 4 == 3:
+            present_again()
+    colour = next(iter(frame.colours())) if frame else "?"
+    _say(f"screen check: PROBLEM: the screen shows one colour, {colour}, not the kiosk's frame")
+    raise CannotRun(
+        f"the screen stays blank ({colour} everywhere) although SDL drew the first frame: "
+        "the renderer and the GL context disagree, or the GPU driver cannot draw; "
+        "poolside doctor says more"
+    )
 
 
 def _live_status(attendance: Attendance) -> Callable[[], tuple[str, ...]]:

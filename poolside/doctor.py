@@ -29,12 +29,12 @@ from poolside.core.yamlfile import FileProblems
 from poolside.devices.buttons import make_button
 from poolside.devices.light import open_light
 from poolside.devices.music import tracks
-from poolside.devices.screen import INVISIBLE_DRIVERS
+from poolside.devices.screen import INVISIBLE_DRIVERS, match_renderer
 from poolside.devices.sound import CuePlayer, Speaker, open_buzzer
 from poolside.devices.voice import Voice
 from poolside.records.store import SYNCED_FLAG
 from poolside.selection import choose_program
-from poolside.service import ServiceState, journal, last_exit_from_journal
+from poolside.service import UNIT, ServiceState, journal, last_exit_from_journal
 
 MIN_FREE_BYTES = 100 * 1024 * 1024
 PI_MODEL = Path("/proc/device-tree/model")
@@ -86,6 +86,10 @@ def run_checks(
     kiosk = service if service is not None and service.running else None
     for check in _kiosk_display(kiosk.pid) if kiosk else _display(config, interactive):
         said(check)
+    if service is not None and kiosk is None:  # a kiosk that stopped at a blank screen
+        stopped = screen_check(journal("-u", UNIT))
+        if stopped is not None and stopped.status == "PROBLEM":
+            said(stopped)
     folder = data_dir(data)
     user = service.user if service is not None else ""
     if user:
@@ -427,7 +431,46 @@ def _display(config: Config, interactive: bool) -> Iterator[Check]:
     said = " (set by SDL_VIDEODRIVER)" if chosen else ""
     yield Check("OK", "display", f"SDL video driver {driver}{said}, {size}")
     if driver.lower() == "kmsdrm":
-        yield _graphics_libraries()
+        libraries = _graphics_libraries()
+        yield libraries
+        if libraries.status == "OK":
+            yield _draws_on_kms()
+
+
+def _draws_on_kms() -> Check:
+    """Draw a test frame full screen as the kiosk would (same renderer), and
+    read back what the display scans out: the drawing path, not just the
+    driver's name, since a mismatched renderer starts without an error."""
+    import pygame
+
+    from poolside.devices.scanout import Unreadable, own_frame
+
+    renderer = match_renderer("KMSDRM")
+    pygame.display.init()
+    try:
+        surface = pygame.display.set_mode((0, 0), pygame.FULLSCREEN)
+        width, height = surface.get_size()
+        surface.fill((0, 0, 0))
+        pygame.draw.rect(surface, (255, 255, 255), (0, 0, width // 2, height))
+        for _ in range(10):
+            pygame.display.flip()
+            frame = own_frame()
+            if not frame.blank:
+                drawn = f"a test frame drawn by the {renderer} renderer is on the screen"
+                return Check("OK", "screen", drawn)
+            time.sleep(0.1)
+        return Check(
+            "PROBLEM",
+            "screen",
+            f"a test frame drawn by the {renderer} renderer left the screen one colour: "
+            "the renderer and the GL context disagree, or the GPU driver cannot draw",
+        )
+    except pygame.error as err:
+        return Check("PROBLEM", "screen", f"the screen could not be opened full screen ({err})")
+    except Unreadable as err:
+        return Check("NOTE", "screen", f"a test frame was drawn but not read back ({err})")
+    finally:
+        pygame.display.quit()
 
 
 def _kiosk_display(pid: int) -> Iterator[Check]:
@@ -436,7 +479,8 @@ def _kiosk_display(pid: int) -> Iterator[Check]:
     A second SDL program cannot open a KMS display the kiosk is showing; it
     would fall back to ``offscreen`` and report a problem that is not there.
     """
-    found = re.findall(r"video driver (\S+), (\d+x\d+)", journal(f"_PID={pid}"))
+    log = journal(f"_PID={pid}")
+    found = re.findall(r"video driver (\S+), (\d+x\d+)", log)
     if not found:
         yield Check(
             "NOTE",
@@ -452,6 +496,25 @@ def _kiosk_display(pid: int) -> Iterator[Check]:
     yield Check("OK", "display", f"the kiosk's SDL video driver {driver}, {size}")
     if driver.lower() == "kmsdrm":
         yield _graphics_libraries()
+        shown = screen_check(log)
+        if shown is not None:
+            yield shown
+
+
+def screen_check(log: str) -> Check | None:
+    """The kiosk's own word on its first frame, read back from the display
+    (``app.first_frame_shown``): the last such line in ``log``.
+
+    >>> screen_check("poolside: screen check: PROBLEM: the screen shows one colour").status
+    'PROBLEM'
+    """
+    found = re.findall(r"screen check: (.*)", log)
+    if not found:
+        return None
+    said = found[-1]
+    if said.startswith("PROBLEM: "):
+        return Check("PROBLEM", "screen", said.removeprefix("PROBLEM: "))
+    return Check("NOTE" if "not read back" in said else "OK", "screen", said)
 
 
 def _graphics_libraries() -> Check:

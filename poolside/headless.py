@@ -76,7 +76,7 @@ def run_offscreen(
         notifier or Notifier({}),
         sleep=nothing_comes_in,
         done=ended,
-        ready_says="first frame drawn",
+        first_frame=lambda: "first frame drawn",
     )
     try:
         loop.run()

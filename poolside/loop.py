@@ -32,7 +32,10 @@ class Loop:
     ``soon()`` is the earliest other real-time deadline, if any;
     ``handle(inputs)`` returns an exit status to end the loop with, or ``None``;
     ``done(wake)`` ends it (with ``None``) after a step, given the kiosk's next
-    wake-up: a headless run that finished, or has nothing more to wait for."""
+    wake-up: a headless run that finished, or has nothing more to wait for;
+    ``first_frame()``, called once the first frame is presented, says what
+    READY reports, or raises when that frame is not on the screen after all
+    (then READY is never sent)."""
 
     kiosk: Kiosk
     clock: Clock
@@ -41,13 +44,13 @@ class Loop:
     handle: Callable[[Sequence[Any]], int | None] = lambda inputs: None
     soon: Callable[[], float | None] = lambda: None
     done: Callable[[float | None], bool] = lambda wake: False
-    ready_says: str = "first frame on screen"
+    first_frame: Callable[[], str] = lambda: "first frame on screen"
     wakes: int = field(default=0, init=False)  # turns taken: for tests and benchmarks
 
     def run(self) -> int | None:
         """Draw the first frame, say READY, then turn until ``handle`` or ``done`` ends it."""
         self.kiosk.tick(self.clock.now())
-        self.notifier.ready(self.ready_says)
+        self.notifier.ready(self.first_frame())
         while True:
             wake = self.kiosk.tick(self.clock.now())
             self.notifier.watchdog()  # from this loop only: a hung loop stops the pings

@@ -234,7 +234,8 @@ def test_the_window_runs_and_stops_on_sigterm() -> None:
     assert child.stderr is not None
     first = child.stderr.readline()
     assert (
-        first.strip() == "poolside: video driver dummy, 800x480; idle on select() on a wake-up pipe"
+        first.strip() == "poolside: video driver dummy, 800x480; renderer SDL's choice; "
+        "idle on select() on a wake-up pipe"
     )
     time.sleep(0.5)
     assert child.poll() is None, "the kiosk keeps running"

@@ -1,0 +1,136 @@
+"""READY means the frame is on the screen: the renderer matched to KMSDRM's
+GL context, the first frame read back from the display, and doctor's word.
+
+The read-back itself (DRM ioctls on a real KMS card) runs in the booted
+appliance test (tests/appliance), where a display scans out. Here the card
+is what cannot run: ``own_frame`` is replaced by frames the tests make, and
+everything around it (retries, giving up, the journal line doctor reads) is
+the real code.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from poolside import app, doctor
+from poolside.devices import scanout
+from poolside.devices.screen import FRAMEBUFFER_RENDERER, match_renderer
+from poolside.errors import CannotRun
+
+BLACK_FRAME = scanout.Frame(16, 8, 4, bytes(3 * 4 * 2))
+HOME_FRAME = scanout.Frame(16, 8, 4, bytes(3 * 7) + b"\xff\xff\xff")
+
+
+@pytest.fixture
+def no_renderer_hint(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(FRAMEBUFFER_RENDERER, raising=False)
+
+
+def test_kmsdrm_gets_the_renderer_of_its_gles_context(no_renderer_hint: None) -> None:
+    assert match_renderer("KMSDRM") == "opengles2"
+    assert os.environ[FRAMEBUFFER_RENDERER] == "opengles2"
+
+
+@pytest.mark.parametrize("driver", ["x11", "wayland", "dummy"])
+def test_a_desktop_keeps_sdls_own_choice(driver: str, no_renderer_hint: None) -> None:
+    assert match_renderer(driver) == "SDL's choice"
+    assert FRAMEBUFFER_RENDERER not in os.environ
+
+
+def test_a_renderer_named_by_the_environment_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(FRAMEBUFFER_RENDERER, "software")
+    assert match_renderer("KMSDRM") == "software"
+
+
+def test_a_frame_of_one_colour_is_blank_and_a_screen_with_text_is_not() -> None:
+    assert BLACK_FRAME.blank
+    assert not HOME_FRAME.blank
+    assert HOME_FRAME.summary()["colours"] == [[[0, 0, 0], 0.875], [[255, 255, 255], 0.125]]
+    assert HOME_FRAME.ppm().startswith(b"P6\n4 2\n255\n")
+
+
+@pytest.fixture
+def on_kmsdrm(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What the kiosk says on stderr is collected; no real waiting between reads."""
+    monkeypatch.setattr(app.time, "sleep", lambda seconds: None)
+    said: list[str] = []
+    monkeypatch.setattr(app, "_say", said.append)
+    return said
+
+
+def frames(monkeypatch: pytest.MonkeyPatch, *shown: scanout.Frame | Exception) -> list[int]:
+    """``own_frame`` gives ``shown`` in turn (the last one from then on); reads counted."""
+    reads: list[int] = []
+
+    def own_frame(step: int = 8) -> scanout.Frame:
+        reads.append(step)
+        frame = shown[min(len(reads), len(shown)) - 1]
+        if isinstance(frame, Exception):
+            raise frame
+        return frame
+
+    monkeypatch.setattr(app, "own_frame", own_frame)
+    return reads
+
+
+def test_ready_once_the_frame_read_back_is_the_kiosks(
+    monkeypatch: pytest.MonkeyPatch, on_kmsdrm: list[str]
+) -> None:
+    reads = frames(monkeypatch, HOME_FRAME)
+    assert app.first_frame_shown("KMSDRM", lambda: None) == "first frame on screen"
+    assert len(reads) == 1
+    assert on_kmsdrm == ["screen check: the first frame is on the screen (16x8, 2 colours sampled)"]
+
+
+def test_a_frame_still_being_written_is_read_again(
+    monkeypatch: pytest.MonkeyPatch, on_kmsdrm: list[str]
+) -> None:
+    reads = frames(monkeypatch, BLACK_FRAME, BLACK_FRAME, HOME_FRAME)
+    assert app.first_frame_shown("KMSDRM", lambda: None) == "first frame on screen"
+    assert len(reads) == 3
+
+
+def test_a_screen_that_stays_blank_is_no_ready_kiosk(
+    monkeypatch: pytest.MonkeyPatch, on_kmsdrm: list[str]
+) -> None:
+    reads = frames(monkeypatch, BLACK_FRAME)
+    presented: list[int] = []
+    with pytest.raises(CannotRun, match=r"the screen stays blank \(\(0, 0, 0\) everywhere\)"):
+        app.first_frame_shown("KMSDRM", lambda: presented.append(1))
+    assert len(reads) == app.FRAME_READS
+    assert len(presented) == app.FRAME_READS // 4, "presented again every 4th read"
+    assert on_kmsdrm[-1].startswith("screen check: PROBLEM: the screen shows one colour")
+    check = doctor.screen_check("\n".join(f"poolside: {line}" for line in on_kmsdrm))
+    assert check is not None and check.status == "PROBLEM"
+
+
+def test_a_frame_that_cannot_be_read_back_is_said_not_failed(
+    monkeypatch: pytest.MonkeyPatch, on_kmsdrm: list[str]
+) -> None:
+    frames(monkeypatch, scanout.Unreadable("the kernel gives a framebuffer's pixels to root"))
+    assert app.first_frame_shown("KMSDRM", lambda: None) == "first frame drawn (not read back)"
+    check = doctor.screen_check(on_kmsdrm[-1])
+    assert check is not None and check.status == "NOTE"
+
+
+def test_other_drivers_are_not_read_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    reads = frames(monkeypatch, BLACK_FRAME)
+    assert app.first_frame_shown("x11", lambda: None) == "first frame on screen"
+    assert reads == []
+
+
+def test_doctor_reads_the_kiosks_last_word_on_its_screen() -> None:
+    log = (
+        "poolside: screen check: PROBLEM: the screen shows one colour, (0, 0, 0)\n"
+        "poolside: screen check: the first frame is on the screen (1920x1080, 12 colours)\n"
+    )
+    check = doctor.screen_check(log)
+    assert check is not None and (check.status, check.what) == ("OK", "screen")
+    assert doctor.screen_check("poolside: video driver KMSDRM, 1920x1080") is None
+
+
+def test_a_process_with_no_card_open_cannot_read_the_screen() -> None:
+    with pytest.raises(scanout.Unreadable, match="no KMS card open"):
+        scanout.own_frame()
