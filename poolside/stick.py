@@ -17,6 +17,7 @@ vfat's alone and exFAT refuses it.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -76,6 +77,50 @@ def mount(name: str, owner: str, root: Path = MOUNT_ROOT) -> Path:
         folder.chmod(0o755)  # not left to the umask: the unit's UMask=0077 would shut it
     _run(["mount", "-t", fstype, "-o", options, str(device), str(target)])
     return target
+
+
+def mounted_type(target: Path, mountinfo: Path = Path("/proc/self/mountinfo")) -> str:
+    """The file system type mounted exactly at ``target`` ('' when none is).
+
+    >>> import tempfile; folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "mountinfo").write_text(
+    ...     "36 25 8:1 / /run/poolside-usb/sda1 rw,nosuid - vfat /dev/sda1 rw,flush\\n")
+    >>> mounted_type(Path("/run/poolside-usb/sda1"), folder / "mountinfo")
+    'vfat'
+    >>> mounted_type(Path("/run/poolside-usb/sdb1"), folder / "mountinfo")
+    ''
+    """
+    wanted = os.path.normpath(os.path.abspath(target))
+    found = ""
+    try:
+        lines = mountinfo.read_text(errors="replace").splitlines()
+    except OSError:
+        return ""
+    for line in lines:
+        fields, _, after = line.partition(" - ")
+        parts = fields.split(" ")
+        if len(parts) > 4 and _unescape(parts[4]) == wanted and after:
+            found = after.split(" ", 1)[0]  # the last mount there is the one seen
+    return found
+
+
+def _unescape(path: str) -> str:
+    """mountinfo writes a space, tab, newline and backslash as octal escapes."""
+    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m[1], 8)), path)
+
+
+def check_mounted_stick(target: Path, mountinfo: Path = Path("/proc/self/mountinfo")) -> None:
+    """Refuse ``target`` unless a stick's file system is mounted right there.
+
+    A sync to the empty folder a stick should be mounted on would "succeed"
+    into the Pi's own memory while the stick goes back to the study team
+    empty, so a stick's mount point is checked before anything is written.
+    """
+    fstype = mounted_type(target, mountinfo)
+    if not fstype:
+        raise StickError(f"{target}: no USB stick is mounted there (an empty mount point)")
+    if fstype not in TYPES:
+        raise StickError(f"{target}: {fstype} is mounted there, not a FAT32 or exFAT stick")
 
 
 def unmount(name: str, root: Path = MOUNT_ROOT) -> None:

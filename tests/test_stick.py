@@ -10,7 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from poolside.stick import StickError, mount_options, mount_point, unmount
+from poolside.stick import (
+    StickError,
+    check_mounted_stick,
+    mount_options,
+    mount_point,
+    mounted_type,
+    unmount,
+)
 
 from .conftest import run_poolside
 
@@ -79,3 +86,64 @@ def test_mount_points_are_open_to_the_service_user_whatever_the_umask(
     assert (tmp_path / "usb").stat().st_mode & 0o777 == 0o755
     assert target.stat().st_mode & 0o777 == 0o755
     assert calls[0][:3] == ["mount", "-t", "vfat"] and calls[0][-2:] == ["/dev/sda1", str(target)]
+
+
+MOUNTINFO = (
+    "22 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n"
+    "36 22 8:1 / /run/poolside-usb/sda1 rw,nosuid - vfat /dev/sda1 rw,flush\n"
+    "37 22 8:17 / /run/poolside-usb/sdb1 rw,nosuid - exfat /dev/sdb1 rw\n"
+    "38 22 0:40 / /media/my\\040stick rw - vfat /dev/sdc1 rw\n"
+    "39 22 0:41 / /run/poolside-usb/sdd1 rw - tmpfs tmpfs rw\n"
+    "40 36 0:42 / /run/poolside-usb/sda1/inner rw - ext4 /dev/sde1 rw\n"
+)
+
+
+@pytest.fixture
+def mountinfo(tmp_path: Path) -> Path:
+    path = tmp_path / "mountinfo"
+    path.write_text(MOUNTINFO)
+    return path
+
+
+@pytest.mark.parametrize(
+    "target", ["/run/poolside-usb/sda1", "/run/poolside-usb/sdb1/", "/media/my stick"]
+)
+def test_a_stick_mounted_right_there_is_taken(target: str, mountinfo: Path) -> None:
+    check_mounted_stick(Path(target), mountinfo)
+
+
+@pytest.mark.parametrize(
+    ("target", "said"),
+    [
+        ("/run/poolside-usb/sdx1", "no USB stick is mounted there"),  # an empty mount point
+        ("/run/poolside-usb", "no USB stick is mounted there"),  # the folder above
+        ("/run/poolside-usb/sda1/inner", "ext4 is mounted there"),  # inside a stick
+        ("/run/poolside-usb/sdd1", "tmpfs is mounted there"),
+        ("/", "ext4 is mounted there"),
+    ],
+)
+def test_anything_but_a_stick_mounted_there_is_refused(
+    target: str, said: str, mountinfo: Path
+) -> None:
+    with pytest.raises(StickError, match=said):
+        check_mounted_stick(Path(target), mountinfo)
+
+
+def test_the_last_mount_at_a_place_is_the_one_seen(tmp_path: Path) -> None:
+    """A file system mounted over the stick hides it: the sync would write there."""
+    path = tmp_path / "mountinfo"
+    path.write_text(MOUNTINFO + "41 36 0:43 / /run/poolside-usb/sda1 rw - tmpfs tmpfs rw\n")
+    assert mounted_type(Path("/run/poolside-usb/sda1"), path) == "tmpfs"
+
+
+def test_sync_refuses_a_folder_with_no_stick_when_told_it_is_one(tmp_path: Path) -> None:
+    """--stick on a plain folder (the real mount table: nothing is mounted there)."""
+    folder = tmp_path / "stick"
+    folder.mkdir()
+    result = run_poolside("sync", "--stick", "--to", str(folder), "--data", str(tmp_path / "d"))
+    assert result.returncode == 1
+    assert (
+        result.stderr.strip()
+        == f"poolside sync: {folder}: no USB stick is mounted there (an empty mount point)"
+    )
+    assert list(folder.iterdir()) == []

@@ -182,6 +182,9 @@ def test_a_first_start_that_renders_the_voice_asks_systemd_for_time_as_it_goes(
 
 
 def test_the_sync_execstart_runs_with_the_configured_destination(tmp_path: Path) -> None:
+    """The network sync's ExecStart writes where the config says; the USB stick's
+    refuses a folder with no stick mounted on it (as under systemd 257, when its
+    mount was made in another namespace) and writes nothing there."""
     config, stick = tmp_path / "config.yaml", tmp_path / "stick"
     stick.mkdir()
     config.write_text(f"sync:\n  to: {stick}\n")
@@ -191,15 +194,22 @@ def test_the_sync_execstart_runs_with_the_configured_destination(tmp_path: Path)
         [sys.executable, "-m", "poolside", *run, "--data", str(data)], capture_output=True
     )
     assert made.returncode == 0
-    for unit in ("poolside-sync.service", "poolside-usb-sync@.service"):
+    env = dict(os.environ, POOLSIDE_CONFIG=str(config), STATE_DIRECTORY=str(data))
+
+    def exec_start(unit: str) -> subprocess.CompletedProcess[str]:
         args = _exec_start(unit)
-        env = dict(os.environ, POOLSIDE_CONFIG=str(config), STATE_DIRECTORY=str(data))
         if "--to" in args:
             args[args.index("--to") + 1] = str(stick)
-        result = subprocess.run(
+        return subprocess.run(
             [sys.executable, "-m", "poolside", *args], env=env, capture_output=True, text=True
         )
-        assert result.returncode == 0, (unit, result.stderr)
+
+    refused = exec_start("poolside-usb-sync@.service")
+    assert refused.returncode == 1
+    assert "no USB stick is mounted there" in refused.stderr
+    assert list(stick.iterdir()) == []
+    synced = exec_start("poolside-sync.service")
+    assert synced.returncode == 0, synced.stderr
     assert len(list(stick.rglob("*.jsonl"))) == 1
 
 

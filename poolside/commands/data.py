@@ -5,6 +5,7 @@ the Pi checked.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -50,6 +51,12 @@ def add_parsers(
     )
     sync.add_argument("--to", metavar="DEST", help="destination (default: sync.to in the config)")
     sync.add_argument("--rsync", action="store_true", help="use rsync for a local folder too")
+    sync.add_argument(
+        "--stick",
+        action="store_true",
+        help="DEST is a USB stick's mount point: refuse it unless a FAT32 or exFAT file "
+        "system is mounted there (always so below /run/poolside-usb)",
+    )
     add_data_option(sync)
     sync.set_defaults(handler=_sync)
     stick = commands.add_parser(
@@ -120,10 +127,17 @@ def _doctor(args: argparse.Namespace) -> int:
 
 def _sync(args: argparse.Namespace) -> int:
     from poolside.records.sync import SyncError, sync
+    from poolside.stick import MOUNT_ROOT, StickError, check_mounted_stick
 
     dest = args.to or config_for(args).sync.to
     if not dest:
         raise BadInput("no destination: give --to DEST or set sync: to: in config.yaml")
+    try:
+        if args.stick or Path(os.path.abspath(dest)).is_relative_to(MOUNT_ROOT):
+            check_mounted_stick(Path(dest))
+    except StickError as err:
+        print(f"poolside sync: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     try:
         result = sync(data_dir(args.data), dest, use_rsync=args.rsync)
     except SyncError as err:
