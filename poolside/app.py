@@ -475,6 +475,7 @@ def run_screen(
         f"renderer {renderer}; idle on {waker.how}",
         file=sys.stderr,
     )
+    print(f"poolside: {hardware.gpio}", file=sys.stderr)
     for notice in hardware.notices:
         print(f"poolside: {notice}", file=sys.stderr)
     if resume is not None or options.start:

@@ -29,6 +29,7 @@ from poolside.core.yamlfile import FileProblems
 from poolside.devices.buttons import make_button
 from poolside.devices.light import open_light
 from poolside.devices.music import tracks
+from poolside.devices.pins import lgpio_folder, line_users
 from poolside.devices.screen import INVISIBLE_DRIVERS, match_renderer
 from poolside.devices.sound import CuePlayer, Speaker, open_buzzer
 from poolside.devices.voice import Voice
@@ -80,10 +81,18 @@ def run_checks(
     for check in first:
         said(check)
     said(_language(config))
-    for step in (_pin_factory, _buttons, _buzzer, _light, _speaker, _music):
+    kiosk = service if service is not None and service.running else None
+    with lgpio_folder():
+        if kiosk is not None:  # it holds the lines: ask the kernel, claim nothing
+            for check in _kiosk_gpio(kiosk.pid, config):
+                said(check)
+        else:
+            for step in (_pin_factory, _buttons, _buzzer, _light):
+                for check in step(config, interactive):
+                    said(check)
+    for step in (_speaker, _music):
         for check in step(config, interactive):
             said(check)
-    kiosk = service if service is not None and service.running else None
     for check in _kiosk_display(kiosk.pid) if kiosk else _display(config, interactive):
         said(check)
     if service is not None and kiosk is None:  # a kiosk that stopped at a blank screen
@@ -225,6 +234,80 @@ def _pin_factory(config: Config, interactive: bool) -> Iterator[Check]:
             )
         else:
             yield Check("NOTE", "GPIO", "none on this machine: keyboard only")
+
+
+def configured_pins(config: Config) -> dict[int, str]:
+    """Each GPIO line the config gives a part, and the part.
+
+    >>> configured_pins(Config())
+    {17: 'START', 27: 'NEXT', 22: 'STOP', 18: 'buzzer'}
+    """
+    pins = {
+        pin: role.upper()
+        for role in ("start", "next", "stop")
+        if (pin := getattr(config.buttons, role)) is not None
+    }
+    if config.buzzer.kind != "none":
+        pins[config.buzzer.pin] = "buzzer"
+    light = config.light
+    if light.kind == "flash":
+        pins[light.pin] = "light"
+    elif light.kind == "stack":
+        pins.update(
+            {light.red: "light red", light.amber: "light amber", light.green: "light green"}
+        )
+    return pins
+
+
+def _kiosk_gpio(pid: int, config: Config) -> Iterator[Check]:
+    """The GPIO the running kiosk got (its journal), and its lines as the kernel
+    sees them: claiming a line here would fail, the kiosk holds it."""
+    found = re.findall(
+        r"GPIO: pin factory (\S+)(?: on (/dev/gpiochip\d+))?: (.*)", journal(f"_PID={pid}")
+    )
+    if not found:
+        yield Check(
+            "NOTE",
+            "GPIO",
+            "the kiosk is running; its journal is not readable here (run doctor with sudo) "
+            "or names no GPIO",
+        )
+        return
+    factory, chip, held_text = found[-1]
+    if factory == "none":
+        status = "PROBLEM" if _on_a_pi() else "NOTE"
+        yield Check(status, "GPIO", "the kiosk has no pin factory: keyboard only")
+        return
+    on_chip = f" on {chip}" if chip else ""
+    yield Check("OK", "GPIO", f"the kiosk's pin factory {factory}{on_chip}: {held_text}")
+    held = [int(pin) for pin in re.findall(r"GPIO(\d+)", held_text)]
+    wanted = configured_pins(config)
+    missing = [f"GPIO{pin} ({part})" for pin, part in wanted.items() if pin not in held]
+    if missing:
+        yield Check(
+            "PROBLEM",
+            "GPIO lines",
+            f"configured but not held by the kiosk: {', '.join(missing)} (its journal says why)",
+        )
+    if not chip:
+        return
+    try:
+        users = line_users(Path(chip), held)
+    except OSError as err:
+        yield Check("NOTE", "GPIO lines", f"{chip} not read ({err.strerror}): run doctor with sudo")
+        return
+    free = [f"GPIO{pin}" for pin, user in users.items() if user is None]
+    if free:
+        yield Check(
+            "PROBLEM",
+            "GPIO lines",
+            f"the kernel says {', '.join(free)} are free: the kiosk lost them",
+        )
+    elif not missing:
+        consumers = ", ".join(sorted({user or "unnamed" for user in users.values()}))
+        yield Check(
+            "OK", "GPIO lines", f"all {len(users)} held, as the kernel says (consumer {consumers})"
+        )
 
 
 def _buttons(config: Config, interactive: bool) -> Iterator[Check]:

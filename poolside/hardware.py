@@ -28,6 +28,7 @@ from poolside.core.words import text
 from poolside.devices.buttons import BEGIN_HOLD_S, GpioButtons, classifiers
 from poolside.devices.light import open_light
 from poolside.devices.music import MusicPlayer, tracks
+from poolside.devices.pins import lgpio_folder
 from poolside.devices.sound import CuePlayer, Speaker, open_buzzer
 from poolside.devices.voice import Voice, phrase
 from poolside.devices.wakeup import Waker
@@ -76,12 +77,14 @@ class Hardware:
         classify: dict[str, PressClassifier],
         notices: tuple[str, ...],
         voice: Voice | None = None,
+        gpio: str = "GPIO: pin factory none: nothing held",
     ) -> None:
         self.buttons = buttons
         self.player = player
         self.voice = voice
         self.classify = classify
         self.notices = notices
+        self.gpio = gpio  # what the kiosk holds, for its journal (poolside doctor reads it)
         self.held: Lamp | None = None  # the colour a stack light holds now
 
     @classmethod
@@ -99,7 +102,7 @@ class Hardware:
         notices: list[str] = []
         post = _edge_poster(waker)
         buttons = buzzer = speaker = None
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), lgpio_folder():
             warnings.simplefilter("ignore")  # gpiozero's pin factory fallback chatter
             gpio_here = True
             try:
@@ -122,7 +125,7 @@ class Hardware:
         light = None
         if config.light.kind != "none" and gpio_here:
             try:
-                with warnings.catch_warnings():
+                with warnings.catch_warnings(), lgpio_folder():
                     warnings.simplefilter("ignore")
                     light = open_light(config.light, pin_factory)
             except Exception as err:  # a pin taken, a bad relay board: the rest still works
@@ -134,7 +137,8 @@ class Hardware:
             voice = _prepared_voice(voice or Voice(), program, speaker, notices, starting)
         else:
             voice = None
-        return cls(buttons, player, classify, tuple(notices), voice)
+        gpio = gpio_summary(config, buttons, buzzer, light) if gpio_here else None
+        return cls(buttons, player, classify, tuple(notices), voice, *([gpio] if gpio else []))
 
     def cue(self, events: list[Event], session: object = None, now: float = 0.0) -> None:
         """An observer of the kiosk: the one cue for these events, heard at once."""
@@ -215,6 +219,38 @@ def _prepared_voice(
         notices.append(text("status.no_voice", error=err))
         return None
     return voice
+
+
+def gpio_summary(
+    config: Config, buttons: GpioButtons | None, buzzer: object | None, light: object | None
+) -> str:
+    """One line for the journal: the pin factory, its chip, and each line held.
+
+    >>> from poolside.config import Config
+    >>> gpio_summary(Config(), None, None, None)
+    'GPIO: pin factory none: nothing held'
+    """
+    from gpiozero import Device
+
+    factory = Device.pin_factory
+    chip = getattr(factory, "chip", None)
+    name = type(factory).__name__ if factory is not None else "none"
+    held = [
+        f"{role.upper()} GPIO{getattr(config.buttons, role)}"
+        for role in ("start", "next", "stop")
+        if buttons is not None and role in buttons.devices
+    ]
+    if buzzer is not None:
+        held.append(f"buzzer GPIO{config.buzzer.pin}")
+    if light is not None:
+        light_pins = (
+            [config.light.pin]
+            if config.light.kind == "flash"
+            else [config.light.red, config.light.amber, config.light.green]
+        )
+        held.append("light " + " ".join(f"GPIO{pin}" for pin in light_pins))
+    where = f" on /dev/gpiochip{chip}" if isinstance(chip, int) else ""
+    return f"GPIO: pin factory {name}{where}: {', '.join(held) or 'nothing held'}"
 
 
 def _edge_poster(waker: Waker | None) -> Callable[[str, bool, float], None]:
