@@ -1,4 +1,4 @@
-"""Build a bootable Debian 12 image the way a user installs poolside.
+"""Build a bootable Debian image (12 or 13) the way a user installs poolside.
 
 The steps are the README's own: the shell block after ``<!-- pi-install -->``
 in "Installing on a Raspberry Pi" is run line by line, as written, as root in
@@ -6,11 +6,12 @@ a chroot of a fresh debootstrap. Only ``<this repository>`` is replaced, by a
 clone of the checkout's committed HEAD. Nothing else of poolside is put into
 the image by this module, so a step the README forgets fails here.
 
-What is not the README's is the machine around it: a kernel and initramfs,
-a root file system on the first virtio disk, root's autologin on the serial
-console (the test drives the guest through it), a persistent journal (so the
-logs survive the power cut), and for the build only the host's CA bundle for
-pip and the host's resolver (the guest itself has no network).
+What is not the README's is the machine around it: a root file system on
+the first virtio disk (the kernel is ``kernel.py``'s, booted from outside),
+root's autologin on the serial console (the test drives the guest through
+it), a persistent journal (so the logs survive the power cut), and for the
+build only the host's CA bundle for pip and the host's resolver (the guest
+itself has no network).
 """
 
 from __future__ import annotations
@@ -22,12 +23,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-SUITE = "bookworm"
+SUITES = {"bookworm": "Debian 12", "trixie": "Debian 13"}
 MIRROR = "http://deb.debian.org/debian"
-# A minimal bootable system; everything poolside needs comes from the README.
+# A minimal system; everything poolside needs comes from the README. The
+# kernel is booted from outside the image (kernel.py), so none is installed.
 BASE_PACKAGES = (
-    "systemd,systemd-sysv,udev,dbus,kmod,linux-image-amd64,initramfs-tools,"
-    "sudo,ca-certificates,procps,util-linux,sqlite3,mtools"
+    "systemd,systemd-sysv,udev,dbus,kmod,sudo,ca-certificates,procps,util-linux,sqlite3,mtools"
 )
 IMAGE_SIZE = "4G"
 PLACEHOLDER = "<this repository>"
@@ -37,8 +38,6 @@ HOST_CA = Path("/etc/ssl/certs/ca-certificates.crt")
 @dataclass(frozen=True)
 class Image:
     disk: Path
-    kernel: Path
-    initrd: Path
     steps: list[tuple[str, int, float]]  # README line, exit status, seconds
     log: Path
 
@@ -53,44 +52,52 @@ def readme_block(readme: Path, marker: str) -> list[str]:
     return [line for line in lines if line and not line.startswith("#")]
 
 
-def build(checkout: Path, work: Path, log: callable) -> Image:
-    """debootstrap (cached in ``work/base``), the README's steps, then the disk image."""
-    base, root = work / "base", work / "root"
+def debootstrap(suite: str, base: Path, logs: Path, log: callable) -> None:
+    """The base system for ``suite``, made once and kept in ``base``."""
+    if (base / ".complete").exists():
+        return
+    log(f"debootstrap {suite} into {base}")
+    shutil.rmtree(base, ignore_errors=True)
+    command = ["debootstrap", "--variant=minbase", f"--include={BASE_PACKAGES}"]
+    _run([*command, suite, str(base), MIRROR], logs / f"debootstrap-{suite}.log")
+    (base / ".complete").touch()
+
+
+def build(checkout: Path, work: Path, suite: str, log: callable) -> Image:
+    """debootstrap (cached in ``work/../base-SUITE``), the README's steps, then the disk image.
+
+    ``work`` is this suite's own folder; the base is kept beside it.
+    """
+    base, root = work.parent / f"base-{suite}", work / "root"
     logs = work / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    if not (base / ".complete").exists():
-        log(f"debootstrap {SUITE} into {base}")
-        shutil.rmtree(base, ignore_errors=True)
-        debootstrap = ["debootstrap", "--variant=minbase", f"--include={BASE_PACKAGES}"]
-        _run([*debootstrap, SUITE, str(base), MIRROR], logs / "debootstrap.log")
-        (base / ".complete").touch()
+    debootstrap(suite, base, logs, log)
     log("fresh root from the debootstrap base")
     if root.exists():
         shutil.rmtree(root)  # loudly: cp -a into a leftover folder would nest the copy
     _run(["cp", "-a", str(base), str(root)], logs / "copy.log")
-    _machine(root)
+    _machine(root, suite)
+    _pi_board(root)
     clone = root / "root" / "poolside.git"
     _run(["git", "clone", "--quiet", "--bare", str(checkout), str(clone)], logs / "clone.log")
     steps = _readme_steps(checkout / "README.md", root, logs / "readme-steps.log", log)
+    if all(status == 0 for _, status, _ in steps):
+        steps += _pi_packages(root, logs / "pi-packages.log", log)
     _after_build(root)
-    boot = work / "boot"
-    boot.mkdir(exist_ok=True)
-    shutil.copy(root / "vmlinuz", boot / "vmlinuz")
-    shutil.copy(root / "initrd.img", boot / "initrd.img")
     disk = work / "disk.img"
     disk.unlink(missing_ok=True)
     log("mkfs.ext4 -d (the disk image)")
     _run(["mkfs.ext4", "-q", "-F", "-L", "root", "-d", str(root), str(disk), IMAGE_SIZE], None)
-    return Image(disk, boot / "vmlinuz", boot / "initrd.img", steps, logs / "readme-steps.log")
+    return Image(disk, steps, logs / "readme-steps.log")
 
 
-def _machine(root: Path) -> None:
+def _machine(root: Path, suite: str) -> None:
     """The machine around poolside: fstab, names, serial autologin, journal."""
     (root / "etc/fstab").write_text("/dev/vda / ext4 rw,errors=remount-ro 0 1\n")
     (root / "etc/hostname").write_text("poolside-test\n")
     (root / "etc/hosts").write_text("127.0.0.1 localhost\n127.0.1.1 poolside-test\n")
     (root / "etc/apt/sources.list").write_text(
-        f"deb {MIRROR} {SUITE} main\ndeb {MIRROR} {SUITE}-updates main\n"
+        f"deb {MIRROR} {suite} main\ndeb {MIRROR} {suite}-updates main\n"
     )
     shutil.copy("/etc/resolv.conf", root / "etc/resolv.conf")
     # pip (under sudo, which clears the environment) reads /etc/pip.conf.
@@ -111,6 +118,96 @@ def _machine(root: Path) -> None:
             "export SYSTEMD_PAGER=cat SYSTEMD_COLORS=0 PAGER=cat TERM=dumb LANG=C.UTF-8\n"
             "stty -echo cols 200 rows 50 2>/dev/null\nPS1='guest# '\n"
         )
+
+
+# -- What a Raspberry Pi has and plain Debian has not: the test's only stand-ins --
+# Each is named here and in README "The appliance test"; nothing else of the
+# Pi is faked. The GPIO lines themselves are real: gpio-sim in kernel.py's
+# kernel, driven through the kernel's GPIO character device.
+PI_CPUINFO = (  # gpiozero learns the board from /proc/cpuinfo (no device tree on x86)
+    "processor\t: 0\nHardware\t: BCM2835\nRevision\t: c03111\n"
+    "Serial\t\t: 10000000deadbeef\nModel\t\t: Raspberry Pi 4 Model B Rev 1.1\n"
+)
+# Raspberry Pi OS's udev rule (raspberrypi-sys-mods) and its gpio group.
+PI_GPIO_RULE = 'SUBSYSTEM=="gpio", KERNEL=="gpiochip*", GROUP="gpio", MODE="0660"\n'
+# A gpio-sim chip shaped like the Pi's header, made at boot before the kiosk.
+GPIO_SIM_SCRIPT = """#!/bin/sh
+set -eu
+chip=/sys/kernel/config/gpio-sim/header
+mkdir -p $chip/bank0
+echo 28 > $chip/bank0/num_lines
+for n in $(seq 0 27); do
+  mkdir -p $chip/bank0/line$n
+  echo GPIO$n > $chip/bank0/line$n/name
+done
+echo 1 > $chip/live
+udevadm settle
+# The board's identity for commands run from a shell (doctor); the kiosk's
+# unit gets the same file by a drop-in (its /proc is a private instance).
+mount --bind /etc/poolside-test/cpuinfo /proc/cpuinfo
+"""
+GPIO_SIM_UNIT = """[Unit]
+Description=test stand-in: a gpio-sim chip shaped like a Raspberry Pi's header
+DefaultDependencies=no
+After=sys-kernel-config.mount systemd-udevd.service
+Before=poolside.service
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/local/sbin/poolside-test-gpio-sim
+[Install]
+WantedBy=multi-user.target
+"""
+BOARD_DROP_IN = "[Service]\nBindReadOnlyPaths=/etc/poolside-test/cpuinfo:/proc/cpuinfo\n"
+# Raspberry Pi OS's python3-lgpio, which Debian's archive lacks: the same
+# library from PyPI, its wheel where one exists (Python 3.11), else built
+# from its source (Python 3.13), into the venv install.sh made.
+LGPIO = "lgpio==0.2.2.0"
+PI_PACKAGES = [
+    f"/opt/poolside/venv/bin/pip install --only-binary=:all: {LGPIO} || "
+    "{ apt-get install -y -q --no-install-recommends gcc libc6-dev swig python3-dev && "
+    f"/opt/poolside/venv/bin/pip install {LGPIO}; }}",
+]
+# The light the GPIO checks read back (a flash lamp on its default pin).
+LIGHT_CONFIG = "\nlight:\n  kind: flash\n  pin: 23\n"
+
+
+def _pi_board(root: Path) -> None:
+    """Before install.sh: the gpio group and its udev rule, the board's identity,
+    and the gpio-sim chip made at each boot."""
+    subprocess.run(["chroot", str(root), "groupadd", "--system", "gpio"], check=True)
+    (root / "etc/udev/rules.d").mkdir(parents=True, exist_ok=True)
+    (root / "etc/udev/rules.d/60-gpio.rules").write_text(PI_GPIO_RULE)
+    (root / "etc/poolside-test").mkdir(parents=True, exist_ok=True)
+    (root / "etc/poolside-test/cpuinfo").write_text(PI_CPUINFO)
+    script = root / "usr/local/sbin/poolside-test-gpio-sim"
+    script.parent.mkdir(parents=True, exist_ok=True)
+    script.write_text(GPIO_SIM_SCRIPT)
+    script.chmod(0o755)
+    units = root / "etc/systemd/system"
+    (units / "poolside-test-gpio-sim.service").write_text(GPIO_SIM_UNIT)
+    wants = units / "multi-user.target.wants"
+    wants.mkdir(parents=True, exist_ok=True)
+    (wants / "poolside-test-gpio-sim.service").symlink_to(
+        "/etc/systemd/system/poolside-test-gpio-sim.service"
+    )
+    drop_in = units / "poolside.service.d"
+    drop_in.mkdir(parents=True, exist_ok=True)
+    (drop_in / "pi-board.conf").write_text(BOARD_DROP_IN)
+
+
+def _pi_packages(root: Path, log_file: Path, log: callable) -> list:
+    """After the README's steps: lgpio into the venv, and a light in the config."""
+    steps = []
+    with log_file.open("w") as out:
+        for command in PI_PACKAGES:
+            log(f"stand-in: {command}")
+            t0 = time.monotonic()
+            status = _chroot(root, command, out)
+            steps.append((f"(stand-in) {command}", status, time.monotonic() - t0))
+    with (root / "etc/poolside/config.yaml").open("a") as config:
+        config.write(LIGHT_CONFIG)
+    return steps
 
 
 def _readme_steps(readme: Path, root: Path, log_file: Path, log: callable) -> list:

@@ -74,14 +74,17 @@ class Guest:
         self.serial_log = (run_dir / "serial.log").open("w", errors="replace")
 
     # -- life ------------------------------------------------------------------
-    def boot(self, disk: Path, kernel: Path, initrd: Path) -> None:
+    def boot(self, disk: Path, kernel: Path) -> None:
+        """Boot ``disk`` on ``kernel`` (kernel.py's: everything built in, no initrd)."""
         accel = os.environ.get("POOLSIDE_VM_ACCEL", "tcg")
+        # -cpu max: the lgpio wheel uses SSE4.1, which QEMU's default CPU lacks.
         accel_args = ["-enable-kvm", "-cpu", "host"] if accel == "kvm" else ["-accel", "tcg"]
+        accel_args += [] if accel == "kvm" else ["-cpu", "max"]
         serial, qmp = self.dir / "serial.sock", self.dir / "qmp.sock"
         command = [
             "qemu-system-x86_64",
             "-machine", "q35", *accel_args, "-smp", "2", "-m", "2048",
-            "-kernel", str(kernel), "-initrd", str(initrd),
+            "-kernel", str(kernel),
             "-append", "root=/dev/vda rw console=ttyS0,115200 consoleblank=0 quiet",
             "-drive", f"file={disk},if=virtio,format=raw",
             *DISPLAY, "-display", "none",

@@ -1,0 +1,240 @@
+"""A class run from GPIO lines: the deck's buttons pulled on a gpio-sim chip, the
+buzzer and light read back from the kernel, with gpiozero's real default pin
+factory (lgpio) inside the kiosk's own unit and sandbox.
+
+The guest side is ``gpio_guest.py``: it pulls a line as a button does and
+records the output lines' values with CLOCK_MONOTONIC times, the clock the
+kiosk runs on, so a press and the cue it causes are timed on one clock.
+Figures under QEMU's TCG are emulation's, not a Pi's.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from poolside.core.cues import PATTERNS
+
+from .vm import Guest
+
+GUEST_SCRIPT = Path(__file__).with_name("gpio_guest.py")
+START, NEXT, STOP, BUZZER, LIGHT = 17, 27, 22, 18, 23  # config.example.yaml; light: image.py
+LOG = "/root/gpio-lines.log"
+TOLERANCE_S = 0.06  # a tone's length as read back, under emulation
+
+
+def _cursor(guest: Guest) -> str:
+    _, out = guest.sh("journalctl -n 0 --show-cursor --no-pager", quiet=True)
+    found = re.search(r"-- cursor: (\S+)", out)
+    return found[1] if found else ""
+
+
+def _screens_after(guest: Guest, cursor: str) -> list[str]:
+    """The kiosk's screen lines ("running: JUMP") logged after ``cursor``."""
+    _, out = guest.sh(
+        f"journalctl -u poolside.service -o cat --no-pager --after-cursor='{cursor}'"
+        " | grep -F 'poolside: screen '",
+        quiet=True,
+    )
+    return [line.split("poolside: screen ", 1)[1] for line in out.splitlines() if line]
+
+
+def _wait_screen(guest: Guest, cursor: str, prefix: str, timeout: float = 60) -> list[str]:
+    """Screen lines after ``cursor`` once one starts with ``prefix`` (all of them)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        lines = _screens_after(guest, cursor)
+        if any(line.startswith(prefix) for line in lines) or time.monotonic() > deadline:
+            return lines
+        time.sleep(1)
+
+
+def _hand(guest: Guest, verb: str, *args: object) -> float:
+    _, out = guest.sh(f"python3 /root/gpio_guest.py {verb} {' '.join(map(str, args))}", 60)
+    try:
+        return float(out.split()[-1])
+    except (ValueError, IndexError):
+        return float("nan")
+
+
+def gpio_class(guest: Guest, results) -> None:
+    guest.write_file("/root/gpio_guest.py", GUEST_SCRIPT.read_text())
+    guest.sh("systemctl restart poolside.service")
+    guest.wait_unit("poolside.service", lambda s: s.get("ActiveState") == "active", 300)
+    guest.sh(f"rm -f {LOG} {LOG}.stop; (python3 /root/gpio_guest.py record {LOG} "
+             f"{BUZZER} {LIGHT} </dev/null >/dev/null 2>&1 &)")  # fmt: skip
+    steps: list[tuple[str, bool]] = []
+
+    def step(name: str, prefix: str, act: Callable[[], float]) -> float:
+        cursor = _cursor(guest)
+        at = act()
+        lines = _wait_screen(guest, cursor, prefix)
+        steps.append((name, any(line.startswith(prefix) for line in lines)))
+        return at
+
+    step("START: check-in", "checkin", lambda: _hand(guest, "press", START))
+    step("START held: begin", "running: RAMP-IN", lambda: _hand(guest, "press", START, 1.6))
+    # A chattering START is one press: paused once, not paused and resumed.
+    cursor = _cursor(guest)
+    _hand(guest, "bounce", START)
+    bounced = _wait_screen(guest, cursor, "paused")
+    time.sleep(3)
+    bounced = _screens_after(guest, cursor)
+    one_press = [line.split(":")[0] for line in bounced] == ["paused"]
+    results.record(
+        "gpio-bounce",
+        one_press,
+        f"START chattering (14 edges, 9 of them within 5 ms): screens after it {bounced}",
+    )
+    step("START: go on", "running", lambda: _hand(guest, "press", START))
+    presses = []
+    for _ in range(6):
+        presses.append(step("NEXT", "running", lambda: _hand(guest, "press", NEXT)))
+        time.sleep(2)  # the cue plays out before the next press
+    cursor = _cursor(guest)
+    _hand(guest, "chord", START, NEXT)
+    time.sleep(3)
+    after_chord = _screens_after(guest, cursor)
+    steps.append(("START+NEXT together: neither pause nor skip", after_chord == []))
+    stop_at = step("STOP held 2.5 s: stop", "finished", lambda: _hand(guest, "press", STOP, 2.5))
+    time.sleep(3)  # the stop cue plays out
+    guest.sh(f"touch {LOG}.stop")
+    time.sleep(1)
+    _, log = guest.sh(f"cat {LOG}", quiet=True)
+    changes = _changes(log)
+    failed = [name for name, ok in steps if not ok]
+    results.record(
+        "gpio-class",
+        not failed,
+        f"by lines pulled on gpio-sim: {', '.join(name for name, _ in steps)}; "
+        f"failed: {failed or 'none'}",
+    )
+    _cue_figures(results, changes, presses, stop_at)
+    _doctor_beside_kiosk(guest, results)
+
+
+def _changes(log: str) -> dict[int, list[tuple[float, int]]]:
+    lines: dict[int, list[tuple[float, int]]] = {BUZZER: [], LIGHT: []}
+    for row in log.splitlines():
+        parts = row.split()
+        if len(parts) == 3 and parts[1].isdigit() and int(parts[1]) in lines:
+            lines[int(parts[1])].append((float(parts[0]), int(parts[2])))
+    return lines
+
+
+def _tones(changes: list[tuple[float, int]]) -> list[tuple[float, float]]:
+    """(onset, length) of each time the line was high."""
+    tones, since = [], None
+    for at, value in changes:
+        if value and since is None:
+            since = at
+        elif not value and since is not None:
+            tones.append((since, at - since))
+            since = None
+    return tones
+
+
+def _cues(tones: list[tuple[float, float]], gap: float = 0.12) -> list[list[tuple[float, float]]]:
+    """Tones grouped into cues: a silence longer than ``gap`` ends a cue."""
+    cues: list[list[tuple[float, float]]] = []
+    for onset, length in tones:
+        if cues and onset - (cues[-1][-1][0] + cues[-1][-1][1]) <= gap:
+            cues[-1].append((onset, length))
+        else:
+            cues.append([(onset, length)])
+    return cues
+
+
+def _named(cue: list[tuple[float, float]]) -> str | None:
+    """The cue in PATTERNS whose sounding lengths these are, within TOLERANCE_S."""
+    lengths = [length for _, length in cue]
+    for name, pattern in PATTERNS.items():
+        wanted = [tone.seconds for tone in pattern if tone.hz]
+        if len(wanted) == len(lengths) and all(
+            abs(a - b) <= TOLERANCE_S for a, b in zip(wanted, lengths, strict=True)
+        ):
+            return name
+    return None
+
+
+def _cue_figures(results, changes: dict, presses: list[float], stop_at: float) -> None:
+    buzzer, light = _tones(changes[BUZZER]), _tones(changes[LIGHT])
+    cues = _cues(buzzer)
+    names = [_named(cue) for cue in cues]
+    unknown = [
+        [round(length, 3) for _, length in cue]
+        for cue, name in zip(cues, names, strict=True)
+        if name is None
+    ]
+    # NEXT: the cue of the phase it moves to, its onset timed from the press.
+    latencies = []
+    for press in presses:
+        onset = next((cue[0][0] for cue in cues if cue[0][0] >= press), None)
+        if onset is not None and onset - press < 2:
+            latencies.append((onset - press) * 1000)
+    after_next = [
+        name
+        for cue, name in zip(cues, names, strict=True)
+        for p in presses
+        if 0 <= cue[0][0] - p < 2
+    ]
+    stop_cue = [name for cue, name in zip(cues, names, strict=True) if 0 <= cue[0][0] - stop_at < 4]
+    figures = _spread(latencies)
+    results.record(
+        "gpio-cues",
+        bool(cues)
+        and not unknown
+        and len(latencies) == len(presses)
+        and all(name in ("work", "rest", "phase", "block_end") for name in after_next)
+        and "stop" in stop_cue,
+        f"{len(cues)} cues on the buzzer line, as played: {names}; not a known pattern: "
+        f"{unknown or 'none'}; NEXT pressed to the cue's onset, ms: {figures}; "
+        f"after STOP: {stop_cue}",
+    )
+    # The flash lamp lights with the buzzer: every tone's onset on both lines.
+    skews = []
+    for onset, _ in buzzer:
+        nearest = min((abs(lit - onset) for lit, _ in light), default=None)
+        if nearest is not None:
+            skews.append(nearest * 1000)
+    results.record(
+        "gpio-light",
+        bool(buzzer) and len(light) == len(buzzer) and max(skews, default=99) <= 10,
+        f"{len(buzzer)} buzzer tones, {len(light)} light flashes; onset apart, ms: "
+        f"{_spread(skews)}",
+    )
+
+
+def _spread(values: list[float]) -> str:
+    if not values:
+        return "none"
+    ordered = sorted(values)
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    return (
+        f"median {statistics.median(ordered):.1f}, p99 {p99:.1f}, max {ordered[-1]:.1f} "
+        f"(n={len(ordered)})"
+    )
+
+
+def _doctor_beside_kiosk(guest: Guest, results) -> None:
+    """doctor while the kiosk holds the lines: the factory the service got, its lines
+    as the kernel sees them, and no lgpio files left where doctor was run."""
+    guest.sh("mkdir -p /root/doctor-here")
+    status, out = guest.sh(
+        "cd /root/doctor-here && sudo /opt/poolside/venv/bin/poolside doctor --non-interactive",
+        300,
+    )
+    gpio = re.findall(r"^(\S+) +GPIO(?: lines)?: (.*)$", out, re.M)
+    _, left = guest.sh("ls -A /root/doctor-here; find / -xdev -name '.lgd-nfy*' 2>/dev/null")
+    results.record(
+        "gpio-doctor",
+        status == 0
+        and any(s == "OK" and "LGPIOFactory on /dev/gpiochip0" in d for s, d in gpio)
+        and any(s == "OK" and d.startswith("all 5 held") for s, d in gpio)
+        and not left.strip(),
+        f"exit {status}; {gpio}; lgpio files outside the kiosk's runtime folder: "
+        f"{left.split() or 'none'}",
+    )

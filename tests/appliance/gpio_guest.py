@@ -1,0 +1,107 @@
+"""The test's hands and eyes on the guest's GPIO lines (gpio-sim), run in the guest.
+
+Standard library only, run by the guest's own Python as root. A button is
+a line pulled up at rest and pulled to ground while pressed, as the deck's
+buttons are wired (wiring.md); gpio-sim's ``pull`` attribute is that outside
+world. An output line's ``value`` attribute is what its consumer drives, so
+the buzzer and the light are read back from the kernel. Every time printed
+or logged is CLOCK_MONOTONIC in seconds, the clock the kiosk runs on.
+
+    python3 gpio_guest.py press LINE [HOLD_S]        # prints the press time
+    python3 gpio_guest.py bounce LINE                # a contact that chatters
+    python3 gpio_guest.py chord LINE LINE [HOLD_S]   # two buttons at once
+    python3 gpio_guest.py record LOG LINE...         # until LOG.stop exists
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import sys
+import time
+
+
+def _line(number: int) -> str:
+    found = glob.glob(f"/sys/devices/platform/gpio-sim.*/gpiochip*/sim_gpio{number}")
+    if not found:
+        raise SystemExit(f"no gpio-sim line {number}")
+    return found[0]
+
+
+def _pull(line: str, pressed: bool) -> float:
+    """Pull the line as a button would; the time the kernel was told."""
+    with open(f"{line}/pull", "w") as pull:
+        at = time.monotonic()
+        pull.write("pull-down" if pressed else "pull-up")
+    return at
+
+
+def press(number: int, hold: float = 0.15) -> float:
+    line = _line(number)
+    at = _pull(line, True)
+    time.sleep(hold)
+    _pull(line, False)
+    return at
+
+
+def bounce(number: int) -> float:
+    """A press whose contact chatters: 9 edges in under 5 ms ending pressed,
+    held 0.2 s, then a release that chatters for 5 edges more (14 in all)."""
+    line = _line(number)
+    at = time.monotonic()
+    for edge in range(9):
+        _pull(line, edge % 2 == 0)
+        time.sleep(0.0004)
+    time.sleep(0.2)
+    for edge in range(5):
+        _pull(line, edge % 2 == 1)
+        time.sleep(0.0004)
+    return at
+
+
+def chord(first: int, second: int, hold: float = 0.2) -> float:
+    a, b = _line(first), _line(second)
+    at = _pull(a, True)
+    _pull(b, True)
+    time.sleep(hold)
+    _pull(a, False)
+    _pull(b, False)
+    return at
+
+
+def record(log: str, numbers: list[int]) -> None:
+    """Each change of the lines' values, with its time, until ``log``.stop appears."""
+    paths = {n: f"{_line(n)}/value" for n in numbers}
+    last: dict[int, str] = {}
+    with open(log, "w") as out:
+        while not os.path.exists(log + ".stop"):
+            for number, path in paths.items():
+                with open(path) as value:
+                    now = value.read().strip()
+                if last.get(number) != now:
+                    out.write(f"{time.monotonic():.6f} {number} {now}\n")
+                    out.flush()
+                    last[number] = now
+            time.sleep(0.0005)
+
+
+def main(argv: list[str]) -> int:
+    verb, args = argv[0], argv[1:]
+    if verb == "record":
+        record(args[0], [int(n) for n in args[1:]])
+        return 0
+    numbers = [float(a) for a in args]
+    if verb == "press":
+        at = press(int(numbers[0]), *numbers[1:])
+    elif verb == "bounce":
+        at = bounce(int(numbers[0]))
+    elif verb == "chord":
+        at = chord(int(numbers[0]), int(numbers[1]), *numbers[2:])
+    else:
+        raise SystemExit(__doc__)
+    print(f"{at:.6f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
