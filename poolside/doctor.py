@@ -498,26 +498,28 @@ def _display(config: Config, interactive: bool) -> Iterator[Check]:
             "(Debian's pygame with KMSDRM, and the video, render and input groups)",
         )
         return
-    driver = pygame.display.get_driver()
-    sizes = pygame.display.get_desktop_sizes()
-    pygame.display.quit()
-    size = f"{sizes[0][0]}x{sizes[0][1]}" if sizes else "no display found"
-    chosen = os.environ.get("SDL_VIDEODRIVER")
-    if driver in INVISIBLE_DRIVERS and not chosen:
-        yield Check(
-            "PROBLEM",
-            "display",
-            f"SDL found no display and fell back to '{driver}', which shows nothing: "
-            "on a Pi without a desktop install with install.sh (KMSDRM)",
-        )
-        return
-    said = " (set by SDL_VIDEODRIVER)" if chosen else ""
-    yield Check("OK", "display", f"SDL video driver {driver}{said}, {size}")
-    if driver.lower() == "kmsdrm":
-        libraries = _graphics_libraries()
-        yield libraries
-        if libraries.status == "OK":
-            yield _draws_on_kms()
+    try:
+        driver = pygame.display.get_driver()
+        sizes = pygame.display.get_desktop_sizes()
+        size = f"{sizes[0][0]}x{sizes[0][1]}" if sizes else "no display found"
+        chosen = os.environ.get("SDL_VIDEODRIVER")
+        if driver in INVISIBLE_DRIVERS and not chosen:
+            yield Check(
+                "PROBLEM",
+                "display",
+                f"SDL found no display and fell back to '{driver}', which shows nothing: "
+                "on a Pi without a desktop install with install.sh (KMSDRM)",
+            )
+            return
+        said = " (set by SDL_VIDEODRIVER)" if chosen else ""
+        yield Check("OK", "display", f"SDL video driver {driver}{said}, {size}")
+        if driver.lower() == "kmsdrm":
+            libraries = _graphics_libraries()
+            yield libraries
+            if libraries.status == "OK":
+                yield _draws_on_kms()
+    finally:
+        pygame.display.quit()
 
 
 def _draws_on_kms() -> Check:
@@ -529,7 +531,6 @@ def _draws_on_kms() -> Check:
     from poolside.devices.scanout import Unreadable, own_frame
 
     renderer = match_renderer("KMSDRM")
-    pygame.display.init()
     try:
         surface = pygame.display.set_mode((0, 0), pygame.FULLSCREEN)
         width, height = surface.get_size()
@@ -552,8 +553,6 @@ def _draws_on_kms() -> Check:
         return Check("PROBLEM", "screen", f"the screen could not be opened full screen ({err})")
     except Unreadable as err:
         return Check("NOTE", "screen", f"a test frame was drawn but not read back ({err})")
-    finally:
-        pygame.display.quit()
 
 
 def _kiosk_display(pid: int) -> Iterator[Check]:

@@ -30,6 +30,11 @@ from pathlib import Path
 # with the bochs-drm KMS driver, as a Pi's HDMI output is driven by vc4.
 DISPLAY = ["-vga", "std", "-global", "VGA.vgamem_mb=64"]
 DISPLAY += ["-global", "VGA.xres=1920", "-global", "VGA.yres=1080"]
+# The emulated CPU (TCG). Nehalem has the SSE4.1 the lgpio wheel uses (QEMU's
+# default qemu64 has not: importing it kills the kiosk with SIGILL), and no
+# AVX: with "-cpu max", Mesa's llvmpipe JIT crashes (SIGSEGV) as the kiosk's
+# GLES renderer starts, while softpipe draws (tried in the booted guest).
+CPU = "Nehalem"
 
 
 @dataclass(frozen=True)
@@ -77,9 +82,8 @@ class Guest:
     def boot(self, disk: Path, kernel: Path) -> None:
         """Boot ``disk`` on ``kernel`` (kernel.py's: everything built in, no initrd)."""
         accel = os.environ.get("POOLSIDE_VM_ACCEL", "tcg")
-        # -cpu max: the lgpio wheel uses SSE4.1, which QEMU's default CPU lacks.
         accel_args = ["-enable-kvm", "-cpu", "host"] if accel == "kvm" else ["-accel", "tcg"]
-        accel_args += [] if accel == "kvm" else ["-cpu", "max"]
+        accel_args += [] if accel == "kvm" else ["-cpu", os.environ.get("POOLSIDE_VM_CPU", CPU)]
         serial, qmp = self.dir / "serial.sock", self.dir / "qmp.sock"
         command = [
             "qemu-system-x86_64",
