@@ -35,6 +35,7 @@ DISPLAY += ["-global", "VGA.xres=1920", "-global", "VGA.yres=1080"]
 # AVX: with "-cpu max", Mesa's llvmpipe JIT crashes (SIGSEGV) as the kiosk's
 # GLES renderer starts, while softpipe draws (tried in the booted guest).
 CPU = "Nehalem"
+KEY_PAUSE_S = 0.7  # after a key is released, before the next
 
 
 @dataclass(frozen=True)
@@ -230,12 +231,19 @@ class Guest:
             return reply
 
     def key(self, name: str, hold_ms: int | None = None) -> None:
+        """Press and release a key, then pause as a person would.
+
+        QMP's send-key returns at once, while the key is still down for its
+        hold time (100 ms by default): a second key sent then lands inside
+        the first one's hold, which a person's fingers never do.
+        """
         keys = [{"type": "qcode", "data": name}]
         if hold_ms is None:
             self.qmp("send-key", keys=keys)
         else:
             self.qmp("send-key", keys=keys, **{"hold-time": hold_ms})
         self.say(f"(key {name}{f' held {hold_ms} ms' if hold_ms else ''})")
+        time.sleep((hold_ms or 100) / 1000 + KEY_PAUSE_S)
 
     def screen(self, path: Path) -> Picture:
         path.unlink(missing_ok=True)
