@@ -31,6 +31,10 @@ KINDS = {
     "recovery": (0, 84, 62),
 }
 ERROR_RED = (122, 0, 0)
+# START held begins a class after 1 s (devices/buttons.py); held 3 s here, because a
+# host as loaded as CI's can starve the guest's CPU for a second between a key's
+# press and its release, and the kiosk would then time a tap.
+BEGIN_HOLD_MS = 3000
 SESSION_IDS = "select id from records where type = 'session' order by id"
 DB = "/var/lib/poolside/attendance.sqlite3"
 
@@ -222,11 +226,12 @@ def doctor(guest: Guest, results: Results) -> None:
 def class_and_power_cut(guest: Guest, results: Results) -> None:
     """Two check-ins and a class by keys through every screen kind, cut mid-class."""
     guest.key("spc")  # check in the first person on the roll
-    checkin = _wait_journal(guest, "screen checkin", 60)
+    first = _wait_journal(guest, "screen checkin: CHECK-IN", 60, contains="1 present")
     screen(guest, results, "screen-checkin", "checkin", _home_like)
     guest.key("n")  # the next person on the roll
     guest.key("spc")  # checked in too
-    guest.key("spc", hold_ms=1500)  # held: begin the class
+    second = _wait_journal(guest, "screen checkin: CHECK-IN", 60, contains="2 present")
+    guest.key("spc", hold_ms=BEGIN_HOLD_MS)  # held: begin the class
     ready = _wait_journal(guest, "screen get-ready", 120)
     if ready:
         screen(guest, results, "screen-get-ready", "get-ready", _home_like)
@@ -236,9 +241,10 @@ def class_and_power_cut(guest: Guest, results: Results) -> None:
     ids = _session_ids(guest)
     results.record(
         "class-by-keys",
-        checkin and ready and ramp and len(ids) == 2,
-        f"Space (check-in shows: {checkin}), N, Space, Space held 1.5 s (get-ready shows: "
-        f"{ready}), the ramp-in shows: {ramp}; session records saved: {len(ids)} of 2",
+        first and second and ready and ramp and len(ids) == 2,
+        f"Space (1 present: {first}), N, Space (2 present: {second}), Space held 3 s "
+        f"(get-ready shows: {ready}), the ramp-in shows: {ramp}; session records saved: "
+        f"{len(ids)} of 2",
     )
     screen(guest, results, "screen-ramp", "ramp", _phase("ramp"))
     _phase_screens(guest, results)
@@ -366,14 +372,19 @@ def _sealed_batches(guest: Guest, timeout: float) -> dict:
     }
 
 
-def _wait_journal(guest: Guest, text: str, timeout: float, after: str = "") -> bool:
+def _wait_journal(
+    guest: Guest, text: str, timeout: float, after: str = "", contains: str = ""
+) -> bool:
     """Wait for the kiosk to log ``text`` (each screen it shows is in the journal),
-    after the last line that says ``after`` if given."""
+    after the last line that says ``after`` if given, on a line that also has
+    ``contains`` if given."""
     deadline = time.monotonic() + timeout
     since = f" | tac | sed '/{after}/q'" if after else ""
+    also = f" | grep -F '{contains}'" if contains else ""
     while time.monotonic() < deadline:
         status, _ = guest.sh(
-            f"journalctl -b -u poolside.service -o cat --no-pager{since} | grep -qF '{text}'",
+            f"journalctl -b -u poolside.service -o cat --no-pager{since} | grep -F '{text}'"
+            f"{also} | grep -q .",
             quiet=True,
         )
         if status == 0:
@@ -532,14 +543,15 @@ def sandbox(guest: Guest, results: Results) -> None:
     guest.sh("systemctl daemon-reload && systemctl restart poolside.service")
     state = guest.wait_unit("poolside.service", _settled, 300)
     pid = state.get("MainPID")
+    cursor = guest.cursor()
     guest.key("spc")
-    checked_in = _wait_journal(guest, "screen checkin", 60)
-    guest.key("spc", hold_ms=1500)
-    running = _wait_journal(guest, "screen running", 120)
+    checked_in = any(line.startswith("checkin") for line in guest.wait_screen(cursor, "checkin"))
+    guest.key("spc", hold_ms=BEGIN_HOLD_MS)
+    running = any(line.startswith("running") for line in guest.wait_screen(cursor, "running", 120))
     for key in ("n", "spc", "spc", "s"):  # next, pause, go on, stop
         guest.key(key)
         time.sleep(2)
-    stopped = _wait_journal(guest, "screen finished", 60)
+    stopped = any(line.startswith("finished") for line in guest.wait_screen(cursor, "finished"))
     after = guest.unit("poolside.service", "MainPID", "ActiveState", "NRestarts")
     _, journal = guest.sh(
         "journalctl -b --no-pager -o cat | grep -E 'SIGSYS|status=31/SYS|SIGSEGV' || true"

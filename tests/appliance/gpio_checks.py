@@ -26,32 +26,6 @@ LOG = "/root/gpio-lines.log"
 TOLERANCE_S = 0.06  # a tone's length as read back, under emulation
 
 
-def _cursor(guest: Guest) -> str:
-    _, out = guest.sh("journalctl -n 0 --show-cursor --no-pager", quiet=True)
-    found = re.search(r"-- cursor: (\S+)", out)
-    return found[1] if found else ""
-
-
-def _screens_after(guest: Guest, cursor: str) -> list[str]:
-    """The kiosk's screen lines ("running: JUMP") logged after ``cursor``."""
-    _, out = guest.sh(
-        f"journalctl -u poolside.service -o cat --no-pager --after-cursor='{cursor}'"
-        " | grep -F 'poolside: screen '",
-        quiet=True,
-    )
-    return [line.split("poolside: screen ", 1)[1] for line in out.splitlines() if line]
-
-
-def _wait_screen(guest: Guest, cursor: str, prefix: str, timeout: float = 60) -> list[str]:
-    """Screen lines after ``cursor`` once one starts with ``prefix`` (all of them)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        lines = _screens_after(guest, cursor)
-        if any(line.startswith(prefix) for line in lines) or time.monotonic() > deadline:
-            return lines
-        time.sleep(1)
-
-
 def _hand(guest: Guest, verb: str, *args: object) -> float:
     _, out = guest.sh(f"python3 /root/gpio_guest.py {verb} {' '.join(map(str, args))}", 60)
     try:
@@ -69,20 +43,20 @@ def gpio_class(guest: Guest, results) -> None:
     steps: list[tuple[str, bool]] = []
 
     def step(name: str, prefix: str, act: Callable[[], float]) -> float:
-        cursor = _cursor(guest)
+        cursor = guest.cursor()
         at = act()
-        lines = _wait_screen(guest, cursor, prefix)
+        lines = guest.wait_screen(cursor, prefix)
         steps.append((name, any(line.startswith(prefix) for line in lines)))
         return at
 
     step("START: check-in", "checkin", lambda: _hand(guest, "press", START))
     step("START held: begin", "running: RAMP-IN", lambda: _hand(guest, "press", START, 1.6))
     # A chattering START is one press: paused once, not paused and resumed.
-    cursor = _cursor(guest)
+    cursor = guest.cursor()
     _hand(guest, "bounce", START)
-    bounced = _wait_screen(guest, cursor, "paused")
+    bounced = guest.wait_screen(cursor, "paused")
     time.sleep(3)
-    bounced = _screens_after(guest, cursor)
+    bounced = guest.screens_after(cursor)
     one_press = [line.split(":")[0] for line in bounced] == ["paused"]
     results.record(
         "gpio-bounce",
@@ -94,10 +68,10 @@ def gpio_class(guest: Guest, results) -> None:
     for _ in range(6):
         presses.append(step("NEXT", "running", lambda: _hand(guest, "press", NEXT)))
         time.sleep(2)  # the cue plays out before the next press
-    cursor = _cursor(guest)
+    cursor = guest.cursor()
     _hand(guest, "chord", START, NEXT)
     time.sleep(3)
-    after_chord = _screens_after(guest, cursor)
+    after_chord = guest.screens_after(cursor)
     steps.append(("START+NEXT together: neither pause nor skip", after_chord == []))
     stop_at = step("STOP held 2.5 s: stop", "finished", lambda: _hand(guest, "press", STOP, 2.5))
     time.sleep(3)  # the stop cue plays out

@@ -160,13 +160,14 @@ WantedBy=multi-user.target
 """
 BOARD_DROP_IN = "[Service]\nBindReadOnlyPaths=/etc/poolside-test/cpuinfo:/proc/cpuinfo\n"
 # Raspberry Pi OS's python3-lgpio, which Debian's archive lacks: the same
-# library from PyPI, its wheel where one exists (Python 3.11), else built
-# from its source (Python 3.13), into the venv install.sh made.
+# library from PyPI into the venv install.sh made, its wheel where one
+# exists (Python 3.11), else built from its source with the C library
+# linked in (PYPI=1, as its wheels are built; Python 3.13).
 LGPIO = "lgpio==0.2.2.0"
 PI_PACKAGES = [
     f"/opt/poolside/venv/bin/pip install --only-binary=:all: {LGPIO} || "
     "{ apt-get install -y -q --no-install-recommends gcc libc6-dev swig python3-dev && "
-    f"/opt/poolside/venv/bin/pip install {LGPIO}; }}",
+    f"PYPI=1 /opt/poolside/venv/bin/pip install --no-binary=lgpio {LGPIO}; }}",
 ]
 # The light the GPIO checks read back (a flash lamp on its default pin).
 LIGHT_CONFIG = "\nlight:\n  kind: flash\n  pin: 23\n"

@@ -216,6 +216,30 @@ class Guest:
             state = self.unit(name, *keys)
         return state
 
+    def cursor(self) -> str:
+        """Where the journal ends now: what the kiosk logs later comes after it."""
+        _, out = self.sh("journalctl -n 0 --show-cursor --no-pager", quiet=True)
+        found = re.search(r"-- cursor: (\S+)", out)
+        return found[1] if found else ""
+
+    def screens_after(self, cursor: str) -> list[str]:
+        """The kiosk's screen lines ("running: JUMP") logged after ``cursor``."""
+        _, out = self.sh(
+            f"journalctl -u poolside.service -o cat --no-pager --after-cursor='{cursor}'"
+            " | grep -F 'poolside: screen '",
+            quiet=True,
+        )
+        return [line.split("poolside: screen ", 1)[1] for line in out.splitlines() if line]
+
+    def wait_screen(self, cursor: str, prefix: str, timeout: float = 60) -> list[str]:
+        """Screen lines after ``cursor`` once one starts with ``prefix`` (all of them)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            lines = self.screens_after(cursor)
+            if any(line.startswith(prefix) for line in lines) or time.monotonic() > deadline:
+                return lines
+            time.sleep(1)
+
     # -- hands and plugs -----------------------------------------------------------
     def qmp(self, command: str, **arguments: object) -> dict:
         assert self._qmp_file is not None
