@@ -216,22 +216,23 @@ class Guest:
             state = self.unit(name, *keys)
         return state
 
-    def cursor(self) -> str:
-        """Where the journal ends now: what the kiosk logs later comes after it."""
-        _, out = self.sh("journalctl -n 0 --show-cursor --no-pager", quiet=True)
-        found = re.search(r"-- cursor: (\S+)", out)
-        return found[1] if found else ""
+    def cursor(self) -> int:
+        """How many screen lines the kiosk has logged this boot: what it logs
+        later comes after it."""
+        return len(self._screen_lines())
 
-    def screens_after(self, cursor: str) -> list[str]:
+    def screens_after(self, cursor: int) -> list[str]:
         """The kiosk's screen lines ("running: JUMP") logged after ``cursor``."""
+        return self._screen_lines()[cursor:]
+
+    def _screen_lines(self) -> list[str]:
         _, out = self.sh(
-            f"journalctl -u poolside.service -o cat --no-pager --after-cursor='{cursor}'"
-            " | grep -F 'poolside: screen '",
+            "journalctl -b -u poolside.service -o cat --no-pager | grep -F 'poolside: screen '",
             quiet=True,
         )
         return [line.split("poolside: screen ", 1)[1] for line in out.splitlines() if line]
 
-    def wait_screen(self, cursor: str, prefix: str, timeout: float = 60) -> list[str]:
+    def wait_screen(self, cursor: int, prefix: str, timeout: float = 60) -> list[str]:
         """Screen lines after ``cursor`` once one starts with ``prefix`` (all of them)."""
         deadline = time.monotonic() + timeout
         while True:
