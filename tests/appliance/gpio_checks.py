@@ -23,7 +23,7 @@ from .vm import Guest
 GUEST_SCRIPT = Path(__file__).with_name("gpio_guest.py")
 START, NEXT, STOP, BUZZER, LIGHT = 17, 27, 22, 18, 23  # config.example.yaml; light: image.py
 LOG = "/root/gpio-lines.log"
-TOLERANCE_S = 0.06  # a tone's length as read back, under emulation
+TOLERANCE_S = 0.1  # a tone's length as read back, under emulation (2 ms looks)
 
 
 def _hand(guest: Guest, verb: str, *args: object) -> float:
