@@ -1,0 +1,36 @@
+"""The booted appliance test's own reasoning, checked where it can run here:
+the kernel config it insists on, and how it reads cues off a GPIO line."""
+
+from __future__ import annotations
+
+from .appliance import gpio_checks, kernel
+
+
+def test_a_fragment_setting_the_config_dropped_is_named() -> None:
+    wanted = kernel.wanted_options("# gpio\nCONFIG_GPIO_SIM=y\nCONFIG_MODULES=n\nCONFIG_X=y\n")
+    config = "CONFIG_GPIO_SIM=y\nCONFIG_MODULES=y\n# CONFIG_X is not set\n"
+    assert kernel.missing_options(config, wanted) == [
+        "CONFIG_MODULES=n (is y)",
+        "CONFIG_X=y (is not set)",
+    ]
+    assert kernel.missing_options("CONFIG_GPIO_SIM=y\nCONFIG_X=y\n", wanted) == []
+
+
+def test_the_kernel_is_rebuilt_when_its_fragment_or_source_changes() -> None:
+    key = kernel.cache_key("CONFIG_GPIO_SIM=y\n", "6.1.192-3")
+    assert key == kernel.cache_key("CONFIG_GPIO_SIM=y\n", "6.1.192-3")
+    assert key != kernel.cache_key("CONFIG_GPIO_SIM=y\nCONFIG_X=y\n", "6.1.192-3")
+    assert key != kernel.cache_key("CONFIG_GPIO_SIM=y\n", "6.1.193-1")
+
+
+def test_tones_read_off_a_line_are_named_by_the_products_patterns() -> None:
+    # rest: 0.25 s on, 0.05 s off, 0.35 s on; then, 2 s later, work: 0.8 s on.
+    changes = [(10.0, 1), (10.25, 0), (10.3, 1), (10.65, 0), (12.65, 1), (13.45, 0)]
+    cues = gpio_checks._cues(gpio_checks._tones(changes))
+    assert [gpio_checks._named(cue) for cue in cues] == ["rest", "work"]
+    assert gpio_checks._named([(0.0, 2.9)]) is None, "a tone held far too long is no cue"
+
+
+def test_the_spread_of_figures_is_median_p99_and_max() -> None:
+    assert gpio_checks._spread([3.0, 1.0, 2.0]) == "median 2.0, p99 3.0, max 3.0 (n=3)"
+    assert gpio_checks._spread([]) == "none"
