@@ -34,6 +34,10 @@ def _hand(guest: Guest, verb: str, *args: object) -> float:
         return float("nan")
 
 
+def gpio_doctor(guest: Guest, results) -> None:
+    _doctor_beside_kiosk(guest, results)
+
+
 def gpio_class(guest: Guest, results) -> None:
     guest.write_file("/root/gpio_guest.py", GUEST_SCRIPT.read_text())
     guest.sh("systemctl restart poolside.service")
@@ -94,7 +98,6 @@ def gpio_class(guest: Guest, results) -> None:
         f"failed: {failed or 'none'}",
     )
     _cue_figures(results, changes, presses, stop_at)
-    _doctor_beside_kiosk(guest, results)
 
 
 def _changes(log: str) -> dict[int, list[tuple[float, int]]]:
