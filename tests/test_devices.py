@@ -151,6 +151,22 @@ def test_a_release_lost_in_chatter_is_recovered_from_the_pin_level() -> None:
     assert not c.is_pressed
 
 
+def test_a_hold_whose_release_is_seen_before_the_poll_is_still_a_hold() -> None:
+    """The loop was busy (a slow frame) past the hold's deadline: the release
+    edge, with its own time, is handled before the poll that would have fired
+    the long action. STOP held 2.5 s must still stop; a short press stays short."""
+    stop = PressClassifier(None, "stop", hold_s=2.0)
+    stop.edge(True, 10.0)
+    assert stop.edge(False, 12.5) == "stop"
+    assert stop.poll(12.6, still_pressed=False) is None, "once only"
+    start = PressClassifier("toggle", "hold", hold_s=1.0)
+    start.edge(True, 20.0)
+    assert start.edge(False, 20.4) == "toggle"
+    start.edge(True, 30.0)
+    assert start.poll(31.0, still_pressed=True) == "hold"
+    assert start.edge(False, 31.5) is None, "a hold that fired on time: nothing more on release"
+
+
 def test_next_deadline_is_when_a_hold_completes() -> None:
     c = PressClassifier("next", "back", hold_s=1.0)
     assert c.next_deadline() is None
