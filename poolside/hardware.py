@@ -33,6 +33,7 @@ from poolside.devices.sound import CuePlayer, Speaker, open_buzzer
 from poolside.devices.voice import Voice, phrase
 from poolside.devices.wakeup import Waker
 
+NO_GPIO = "GPIO: pin factory none: nothing held"  # the journal's line, as doctor reads it
 HOLD_TO_STOP_S = 1.0  # Escape held this long stops a session (real seconds)
 KEYS = {
     pygame.K_RIGHT: Action.NEXT,
@@ -77,7 +78,7 @@ class Hardware:
         classify: dict[str, PressClassifier],
         notices: tuple[str, ...],
         voice: Voice | None = None,
-        gpio: str = "GPIO: pin factory none: nothing held",
+        gpio: str = NO_GPIO,
     ) -> None:
         self.buttons = buttons
         self.player = player
@@ -137,8 +138,8 @@ class Hardware:
             voice = _prepared_voice(voice or Voice(), program, speaker, notices, starting)
         else:
             voice = None
-        gpio = gpio_summary(config, buttons, buzzer, light) if gpio_here else None
-        return cls(buttons, player, classify, tuple(notices), voice, *([gpio] if gpio else []))
+        gpio = gpio_summary(config, buttons, buzzer, light) if gpio_here else NO_GPIO
+        return cls(buttons, player, classify, tuple(notices), voice, gpio)
 
     def cue(self, events: list[Event], session: object = None, now: float = 0.0) -> None:
         """An observer of the kiosk: the one cue for these events, heard at once."""
