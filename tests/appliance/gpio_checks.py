@@ -34,10 +34,6 @@ def _hand(guest: Guest, verb: str, *args: object) -> float:
         return float("nan")
 
 
-def gpio_doctor(guest: Guest, results) -> None:
-    _doctor_beside_kiosk(guest, results)
-
-
 def gpio_class(guest: Guest, results) -> None:
     guest.write_file("/root/gpio_guest.py", GUEST_SCRIPT.read_text())
     guest.sh("systemctl restart poolside.service")
@@ -203,7 +199,7 @@ def _spread(values: list[float]) -> str:
     )
 
 
-def _doctor_beside_kiosk(guest: Guest, results) -> None:
+def gpio_doctor(guest: Guest, results) -> None:
     """doctor while the kiosk holds the lines: the factory the service got, its lines
     as the kernel sees them, and no lgpio files left where doctor was run."""
     guest.sh("mkdir -p /root/doctor-here")
