@@ -424,7 +424,7 @@ def run_screen(
     """
     notifier = Notifier()
     notifier.extend_start(STARTING_S)  # from here: the display, fonts, sound
-    _open_display()
+    renderer = _open_display()
     pygame.font.init()
     pygame.display.set_caption("poolside")
     try:
@@ -469,7 +469,6 @@ def run_screen(
     if problems:
         kiosk.error = bad_program_view(problems)
     width, height = window.surface().get_size()
-    renderer = match_renderer(pygame.display.get_driver())
     print(
         f"poolside: video driver {pygame.display.get_driver()}, {width}x{height}; "
         f"renderer {renderer}; idle on {waker.how}",
@@ -574,8 +573,9 @@ def _say(line: str) -> None:
     print(f"poolside: {line}", file=sys.stderr, flush=True)
 
 
-def _open_display() -> None:
-    """Start SDL's video, refusing a fallback to a driver that shows nothing.
+def _open_display() -> str:
+    """Start SDL's video, refusing a fallback to a driver that shows nothing;
+    the window's renderer, chosen for the driver (``match_renderer``).
 
     With no desktop and no KMSDRM driver, SDL quietly picks ``offscreen``:
     the kiosk would run a class nobody can see.
@@ -585,7 +585,7 @@ def _open_display() -> None:
     except pygame.error as err:
         raise CannotRun(f"no display: SDL video did not start ({err})") from None
     driver = pygame.display.get_driver()
-    match_renderer(driver)
+    renderer = match_renderer(driver)
     if driver in INVISIBLE_DRIVERS and not os.environ.get("SDL_VIDEODRIVER"):
         pygame.display.quit()
         raise CannotRun(
@@ -593,6 +593,7 @@ def _open_display() -> None:
             "Run it on a desktop or a console with KMS (install.sh sets that up), "
             "or use --headless --start"
         )
+    return renderer
 
 
 def first_frame_shown(driver: str, present_again: Callable[[], None]) -> str:

@@ -33,6 +33,7 @@ from poolside.devices.pins import lgpio_folder, line_users
 from poolside.devices.screen import INVISIBLE_DRIVERS, match_renderer
 from poolside.devices.sound import CuePlayer, Speaker, open_buzzer
 from poolside.devices.voice import Voice
+from poolside.hardware import configured_pins
 from poolside.records.store import SYNCED_FLAG
 from poolside.selection import choose_program
 from poolside.service import UNIT, ServiceState, journal, last_exit_from_journal
@@ -234,29 +235,6 @@ def _pin_factory(config: Config, interactive: bool) -> Iterator[Check]:
             )
         else:
             yield Check("NOTE", "GPIO", "none on this machine: keyboard only")
-
-
-def configured_pins(config: Config) -> dict[int, str]:
-    """Each GPIO line the config gives a part, and the part.
-
-    >>> configured_pins(Config())
-    {17: 'START', 27: 'NEXT', 22: 'STOP', 18: 'buzzer'}
-    """
-    pins = {
-        pin: role.upper()
-        for role in ("start", "next", "stop")
-        if (pin := getattr(config.buttons, role)) is not None
-    }
-    if config.buzzer.kind != "none":
-        pins[config.buzzer.pin] = "buzzer"
-    light = config.light
-    if light.kind == "flash":
-        pins[light.pin] = "light"
-    elif light.kind == "stack":
-        pins.update(
-            {light.red: "light red", light.amber: "light amber", light.green: "light green"}
-        )
-    return pins
 
 
 def _kiosk_gpio(pid: int, config: Config) -> Iterator[Check]:

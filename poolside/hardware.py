@@ -222,34 +222,45 @@ def _prepared_voice(
     return voice
 
 
+def configured_pins(config: Config) -> dict[int, str]:
+    """Each GPIO line the config gives a part, and the part.
+
+    >>> configured_pins(Config())
+    {17: 'START', 27: 'NEXT', 22: 'STOP', 18: 'buzzer'}
+    """
+    pins = {
+        pin: role.upper()
+        for role in ("start", "next", "stop")
+        if (pin := getattr(config.buttons, role)) is not None
+    }
+    if config.buzzer.kind != "none":
+        pins[config.buzzer.pin] = "buzzer"
+    light = config.light
+    if light.kind == "flash":
+        pins[light.pin] = "light"
+    elif light.kind == "stack":
+        pins.update({light.red: "red lamp", light.amber: "amber lamp", light.green: "green lamp"})
+    return pins
+
+
 def gpio_summary(
     config: Config, buttons: GpioButtons | None, buzzer: object | None, light: object | None
 ) -> str:
     """One line for the journal: the pin factory, its chip, and each line held.
 
     >>> from poolside.config import Config
-    >>> gpio_summary(Config(), None, None, None)
-    'GPIO: pin factory none: nothing held'
+    >>> gpio_summary(Config(), None, None, None)  # doctest: +ELLIPSIS
+    'GPIO: pin factory ...: nothing held'
     """
     from gpiozero import Device
 
     factory = Device.pin_factory
     chip = getattr(factory, "chip", None)
     name = type(factory).__name__ if factory is not None else "none"
-    held = [
-        f"{role.upper()} GPIO{getattr(config.buttons, role)}"
-        for role in ("start", "next", "stop")
-        if buttons is not None and role in buttons.devices
-    ]
-    if buzzer is not None:
-        held.append(f"buzzer GPIO{config.buzzer.pin}")
-    if light is not None:
-        light_pins = (
-            [config.light.pin]
-            if config.light.kind == "flash"
-            else [config.light.red, config.light.amber, config.light.green]
-        )
-        held.append("light " + " ".join(f"GPIO{pin}" for pin in light_pins))
+    opened = {role.upper() for role in (buttons.devices if buttons is not None else ())}
+    opened |= {"buzzer"} if buzzer is not None else set()
+    opened |= {"light", "red lamp", "amber lamp", "green lamp"} if light is not None else set()
+    held = [f"{part} GPIO{pin}" for pin, part in configured_pins(config).items() if part in opened]
     where = f" on /dev/gpiochip{chip}" if isinstance(chip, int) else ""
     return f"GPIO: pin factory {name}{where}: {', '.join(held) or 'nothing held'}"
 

@@ -61,9 +61,9 @@ class PressClassifier:
             self._pressed_at, self._held = when, False
             self._look_at = when + self.bounce_s if self.bounce_s > 0 else None
             return None
+        assert self._pressed_at is not None  # a release ends a press in progress
         action = None if self._held else self.short
-        held_for = when - (self._pressed_at if self._pressed_at is not None else when)
-        if not self._held and self.long is not None and held_for >= self.hold_s:
+        if not self._held and self.long is not None and when - self._pressed_at >= self.hold_s:
             # Held long enough, but the loop was busy past the hold's deadline and
             # sees the release first: it was still a hold.
             action = self.long
