@@ -441,6 +441,7 @@ def run_screen(
         program=choice.program if choice else None,
         waker=waker,
         starting=lambda: notifier.extend_start(PHRASE_S),
+        cues_on_time=True,  # a frame being drawn must not stretch a tone
     )
     status = (*notices, *hardware.notices, keyboard_hint())
     live = _live_status(attendance) if attendance else tuple

@@ -97,9 +97,12 @@ class Hardware:
         voice: Voice | None = None,
         waker: Waker | None = None,
         starting: Callable[[], None] = lambda: None,
+        cues_on_time: bool = False,
     ) -> Hardware:
         """``waker``: the loop's, woken by each button edge (else only queued);
-        ``starting`` is called as each spoken phrase is rendered, before the class."""
+        ``starting`` is called as each spoken phrase is rendered, before the class;
+        ``cues_on_time``: the buzzer and light stepped by a thread of their own, in
+        real time (the kiosk), not by the loop's :meth:`CuePlayer.update`."""
         notices: list[str] = []
         post = _edge_poster(waker)
         buttons = buzzer = speaker = None
@@ -132,7 +135,9 @@ class Hardware:
             except Exception as err:  # a pin taken, a bad relay board: the rest still works
                 notices.append(text("status.light_failed", error=type(err).__name__))
         music = _music(config, program, speaker is not None, notices)
-        player = CuePlayer(buzzer, speaker, config.sound.profile, light=light, music=music)
+        player = CuePlayer(
+            buzzer, speaker, config.sound.profile, light=light, music=music, on_time=cues_on_time
+        )
         classify = classifiers(config.buttons) if buttons else {}
         if speaker is not None and config.sound.voice and program is not None:
             voice = _prepared_voice(voice or Voice(), program, speaker, notices, starting)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import threading
 
 import pytest
 from gpiozero.pins.mock import MockFactory, MockPWMPin
@@ -280,6 +281,50 @@ def test_a_new_cue_cuts_the_old_one_short() -> None:
     clock.advance(0.12)
     player.update()
     assert player.next_deadline() is None and factory.pin(18).state is False
+
+
+class _Recorded:
+    """An output that records each switch (hz, the thread that switched it) and
+    says when the switches so far end with ``ending``."""
+
+    def __init__(self, ending: list[int]) -> None:
+        self.switches: list[tuple[int, str]] = []
+        self.ending = ending
+        self.done = threading.Event()
+        self.closed = False
+
+    def tone(self, hz: int) -> None:
+        self.switches.append((hz, threading.current_thread().name))
+        if [hz for hz, _ in self.switches[-len(self.ending) :]] == self.ending:
+            self.done.set()
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_on_time_the_cue_thread_steps_the_pattern_with_no_loop_calling_update() -> None:
+    tones = pattern("rest")  # tone, gap, tone: then silence
+    output = _Recorded(ending=[700, 0])
+    player = CuePlayer(output, None, on_time=True)
+    player.play("rest")
+    assert player.next_deadline() is None  # the caller's loop need not wake for the steps
+    assert output.done.wait(10), output.switches
+    player.close()
+    assert [hz for hz, _ in output.switches] == [t.hz for t in tones] + [0]
+    first, *later = [name for _, name in output.switches]
+    assert first == threading.current_thread().name  # the onset at once, in play()
+    assert set(later) == {"poolside-cues"}
+    assert output.closed and not any(t.name == "poolside-cues" for t in threading.enumerate())
+
+
+def test_on_time_a_new_cue_cuts_the_old_one_short() -> None:
+    output = _Recorded(ending=[880, 0])
+    player = CuePlayer(output, None, on_time=True)
+    player.play("finish")  # three tones over more than a second
+    player.play("countdown")  # one pip, then silence
+    assert output.done.wait(10), output.switches
+    player.close()
+    assert [hz for hz, _ in output.switches] == [pattern("finish")[0].hz, 880, 0]
 
 
 def test_no_buzzer_configured_means_none() -> None:

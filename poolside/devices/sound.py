@@ -1,10 +1,13 @@
 """Cue sounds on the buzzer and the speaker, played without blocking.
 
 :class:`CuePlayer` starts a pattern the moment its event is polled, on the
-engine's deadline, and steps the buzzer through it from the main loop: the
-loop wakes at :meth:`CuePlayer.next_deadline`, so nothing sleeps and a new
-cue simply replaces the rest of the old one. The speaker gets the whole
-pattern as one generated sound (no audio files), started at the same moment.
+engine's deadline, and steps the buzzer through it without blocking: in the
+kiosk a thread of its own switches the buzzer and the light at each step's
+deadline (``on_time=True``), so a frame being drawn cannot stretch a tone;
+elsewhere the caller's loop wakes at :meth:`CuePlayer.next_deadline` and
+calls :meth:`CuePlayer.update` (a manual clock in tests, doctor). A new cue
+simply replaces the rest of the old one. The speaker gets the whole pattern
+as one generated sound (no audio files), started at the same moment.
 
 Either output may be missing: no buzzer configured, or no sound card. Then
 cues are visual only, and the screen says so.
@@ -13,6 +16,7 @@ cues are visual only, and the screen says so.
 from __future__ import annotations
 
 import math
+import threading
 import time
 from array import array
 from collections.abc import Callable, Iterable
@@ -190,7 +194,17 @@ def synthesise(tones: Pattern, rate: int) -> array[int]:
 
 class CuePlayer:
     """Plays one cue at a time on whatever outputs there are: the buzzer and the
-    light switched together, step by step, and the speaker."""
+    light switched together, step by step, and the speaker.
+
+    With ``on_time``, a thread of its own switches the buzzer and the light at
+    each step's deadline, waiting in real time (``clock`` must be the real
+    monotonic clock then). The kiosk's loop draws frames that take tens of
+    milliseconds on a Pi (seconds under emulation); a tone switched off from
+    that loop lasts until the frame is done. The thread touches nothing but
+    the two outputs, under one lock, and sleeps without a timeout between
+    cues, so an idle kiosk wakes no more often. pygame (the speaker, the
+    music) stays on the caller's thread.
+    """
 
     def __init__(
         self,
@@ -200,6 +214,7 @@ class CuePlayer:
         clock: Callable[[], float] = time.monotonic,
         light: LightOutput | None = None,
         music: MusicPlayer | None = None,
+        on_time: bool = False,
     ) -> None:
         self.buzzer = buzzer
         self.speaker = speaker
@@ -209,6 +224,14 @@ class CuePlayer:
         self._clock = clock
         self._steps: list[tuple[float, int]] = []  # (when, hz), still to come
         self._switched = [out for out in (buzzer, light) if out is not None]
+        self._changed = threading.Condition()  # guards _steps and the outputs
+        self._closed = False
+        self._thread: threading.Thread | None = None
+        if on_time and self._switched:
+            self._thread = threading.Thread(
+                target=self._switch_on_time, name="poolside-cues", daemon=True
+            )
+            self._thread.start()
 
     def play(self, name: str, then_say: Path | None = None) -> None:
         """Start cue ``name`` now, cutting short whatever was playing; the
@@ -216,16 +239,21 @@ class CuePlayer:
         now = self._clock()
         if self.speaker is not None:
             self.speaker.play(name, then_say)
-        self._steps = []
+        steps = []
         at = now
         for tone in pattern(name, self.profile):
-            self._steps.append((at, tone.hz))
+            steps.append((at, tone.hz))
             at += tone.seconds
-        self._steps.append((at, 0))
+        steps.append((at, 0))
         if self.music is not None:  # under the tone and the word after it
             spoken = self.speaker.length(then_say) if self.speaker is not None else 0.0
             self.music.duck(at - now + spoken)
-        self.update()
+        with self._changed:
+            self._steps = steps
+            self._switch_due()  # the first tone from here, at once
+            self._changed.notify()
+        if self.music is not None:
+            self.music.update()
 
     def say(self, wav: Path) -> None:
         """A spoken cue alone (no tone), the music dipped under it."""
@@ -236,27 +264,49 @@ class CuePlayer:
         self.speaker.say(wav)
 
     def update(self) -> None:
-        """Switch the buzzer for every step now due."""
+        """Switch the buzzer for every step now due (unless its own thread does),
+        and move the music's dip."""
+        if self._thread is None:
+            with self._changed:
+                self._switch_due()
+        if self.music is not None:
+            self.music.update()
+
+    def _switch_due(self) -> None:
         now = self._clock()
         while self._steps and self._steps[0][0] <= now + 1e-4:
             _, hz = self._steps.pop(0)
             for output in self._switched:  # the buzzer, then the light: the same moment
                 output.tone(hz)
-        if self.music is not None:
-            self.music.update()
+
+    def _switch_on_time(self) -> None:
+        """The cue thread: each step at its deadline; between cues, asleep until a play."""
+        with self._changed:
+            while not self._closed:
+                self._switch_due()
+                wait = self._steps[0][0] - self._clock() if self._steps else None
+                if wait is None or wait > 0:
+                    self._changed.wait(wait)
 
     def hold(self, lamp: Lamp | None) -> None:
         """The colour the light holds between cues (a stack light's phase colour)."""
         if self.light is not None:
-            self.light.hold(lamp)
+            with self._changed:
+                self.light.hold(lamp)
 
     def next_deadline(self) -> float | None:
-        """When the buzzer (or the music's dip) next changes (monotonic s), if it will."""
-        step = self._steps[0][0] if self._steps else None
+        """When the caller's loop must next call :meth:`update` (monotonic s), if ever:
+        the buzzer's next step (unless its own thread switches it), the music's dip."""
+        step = self._steps[0][0] if self._steps and self._thread is None else None
         dip = self.music.next_deadline() if self.music is not None else None
         return min((t for t in (step, dip) if t is not None), default=None)
 
     def close(self) -> None:
+        with self._changed:
+            self._closed = True
+            self._changed.notify()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
         for output in (self.buzzer, self.light, self.music, self.speaker):
             if output is not None:
                 output.close()

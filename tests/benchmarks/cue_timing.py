@@ -8,6 +8,11 @@ event with a deadline it measures the error to:
 
 - **buzzer**: the buzzer pin changing state (gpiozero's mock pin records the
   time of each change);
+- **tone ends**: the buzzer pin going silent against the end of each tone
+  as its pattern sets it, with the 1920x1080 frames drawn in the same loop:
+  once with the buzzer stepped by that loop (``CuePlayer.update``, the
+  baseline), once by the player's own thread (``on_time``, as the kiosk
+  runs it), in the same session;
 - **frame**: the end of drawing the frame that shows the new phase;
 - **events**: the ``--events -`` JSON line of a real ``poolside run
   --headless`` child arriving at this process (against the first line, as
@@ -43,7 +48,7 @@ from gpiozero.pins.mock import MockFactory
 
 from poolside.app import Kiosk
 from poolside.config import Buzzer, Light, Music
-from poolside.core.cues import cue_name
+from poolside.core.cues import cue_name, pattern
 from poolside.core.program import parse_program
 from poolside.devices.light import open_light
 from poolside.devices.music import MusicPlayer
@@ -52,6 +57,7 @@ from poolside.devices.sound import CuePlayer, open_buzzer
 from poolside.selection import Choice
 
 GET_READY_S = 3
+FULL_HD = (1920, 1080)  # the pool's screen
 
 
 def program(seconds: float) -> bytes:
@@ -90,9 +96,15 @@ class Errors:
         }
 
 
-def in_process(seconds: float, music: Path | None = None) -> tuple[Errors, Errors, Errors]:
-    """Buzzer, light and frame errors of our loop over ``seconds`` of real time;
-    with ``music`` (a WAV file), that playing under it, dipping under each cue."""
+def in_process(
+    seconds: float,
+    music: Path | None = None,
+    on_time: bool = False,
+    size: tuple[int, int] = (1280, 720),
+) -> tuple[Errors, Errors, Errors, Errors]:
+    """Buzzer, light, frame and tone-end errors of our loop over ``seconds`` of
+    real time; with ``music`` (a WAV file), that playing under it, dipping
+    under each cue; ``on_time``: the buzzer stepped by the player's thread."""
     factory = MockFactory()
     buzzer = open_buzzer(Buzzer(pin=18), factory)
     light = open_light(Light(kind="flash", pin=23), factory)
@@ -101,21 +113,33 @@ def in_process(seconds: float, music: Path | None = None) -> tuple[Errors, Error
         pygame.mixer.init()
         under = MusicPlayer(Music(), [music] * 100)
         under.start()
-    player = CuePlayer(buzzer, None, light=light, music=under)
+    player = CuePlayer(buzzer, None, light=light, music=under, on_time=on_time)
     pin, lamp = factory.pin(18), factory.pin(23)
-    surface = pygame.Surface((1280, 720))
+    surface = pygame.Surface(size)
     renderer = Renderer()
     choice = Choice(parse_program(program(seconds)))
     cue_deadlines: list[float] = []
     phase_deadlines: list[float] = []
     frame_ends: list[tuple[float, str]] = []
     origin: list[float] = []
+    tone_ends: list[float] = []  # when each tone played should fall silent
 
     def cue(events, session, now) -> None:
         name = cue_name(events)
         if name:
+            played_at = time.monotonic()
             player.play(name)
             cue_deadlines.append(origin[0] + events[-1].at_s + GET_READY_S)
+            while tone_ends and tone_ends[-1] > played_at:  # cut short by this cue
+                tone_ends.pop()
+            at, sounding = played_at, False
+            for tone in pattern(name):
+                if sounding and not tone.hz:
+                    tone_ends.append(at)
+                sounding = bool(tone.hz)
+                at += tone.seconds
+            if sounding:
+                tone_ends.append(at)
         phase_deadlines.extend(
             origin[0] + e.at_s + GET_READY_S for e in events if e.type in ("phase", "finish")
         )
@@ -135,7 +159,8 @@ def in_process(seconds: float, music: Path | None = None) -> tuple[Errors, Error
     end = origin[0] + seconds + GET_READY_S + 1
     while time.monotonic() < end:
         wake = kiosk.tick(time.monotonic())
-        player.update()
+        if not on_time:
+            player.update()
         soon = min(x for x in (wake, player.next_deadline(), end) if x is not None)
         time.sleep(max(0.0, soon - time.monotonic()))
     player.close()
@@ -145,17 +170,23 @@ def in_process(seconds: float, music: Path | None = None) -> tuple[Errors, Error
     light_errors = _rise_errors(lamp, lamp_cleared_at, cue_deadlines)
     frames = [t for t, _ in frame_ends]
     frame_errors = [min((f for f in frames if f >= d), default=d) - d for d in phase_deadlines]
-    return Errors(buzzer_errors), Errors(light_errors), Errors(frame_errors)
+    end_errors = _edge_errors(pin, cleared_at, tone_ends, rising=False)
+    return Errors(buzzer_errors), Errors(light_errors), Errors(frame_errors), Errors(end_errors)
 
 
 def _rise_errors(pin: object, origin: float, deadlines: list[float]) -> list[float]:
     """Each deadline to the first rise of the mock pin at or after it."""
-    rises, at = [], origin
+    return _edge_errors(pin, origin, deadlines, rising=True)
+
+
+def _edge_errors(pin: object, origin: float, deadlines: list[float], rising: bool) -> list[float]:
+    """Each deadline to the first rise (or fall) of the mock pin at or after it."""
+    edges, at = [], origin
     for state in pin.states[1:]:  # type: ignore[attr-defined]
         at += state.timestamp
-        if state.state:
-            rises.append(at)
-    return [min((r for r in rises if r >= d - 0.001), default=d) - d for d in deadlines]
+        if bool(state.state) == rising:
+            edges.append(at)
+    return [min((e for e in edges if e >= d - 0.001), default=d) - d for d in deadlines]
 
 
 def events_lines(seconds: float) -> Errors:
@@ -210,13 +241,18 @@ def music_file(folder: Path, seconds: float = 60.0) -> Path:
 
 def measure(seconds: float) -> dict[str, dict[str, float] | float]:
     pygame.font.init()
-    buzzer, light, frame = in_process(seconds)
+    buzzer, light, frame, _ = in_process(seconds)
+    _, _, big_frame, ends_by_loop = in_process(seconds, size=FULL_HD)
+    _, _, _, ends_on_time = in_process(seconds, size=FULL_HD, on_time=True)
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")  # mixed and played, no sound card needed
     with tempfile.TemporaryDirectory() as scratch:
-        with_music, _, _ = in_process(seconds, music_file(Path(scratch)))
+        with_music, _, _, _ = in_process(seconds, music_file(Path(scratch)))
     return {
         "buzzer": buzzer.row(),
         "buzzer_with_music": with_music.row(),
+        "frame_1080p": big_frame.row(),
+        "tone_ends_by_loop": ends_by_loop.row(),
+        "tone_ends_on_time": ends_on_time.row(),
         "light": light.row(),
         "frame": frame.row(),
         "events": events_lines(seconds).row(),
@@ -229,11 +265,20 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=120.0)
     args = parser.parse_args()
     result = measure(args.seconds)
-    for name in ("buzzer", "buzzer_with_music", "light", "frame", "events"):
+    for name in (
+        "buzzer",
+        "buzzer_with_music",
+        "light",
+        "frame",
+        "frame_1080p",
+        "tone_ends_by_loop",
+        "tone_ends_on_time",
+        "events",
+    ):
         row = result[name]
         assert isinstance(row, dict)
         print(
-            f"{name:>17}: n={row['n']:.0f} median {row['median_ms']:.2f} ms, "
+            f"{name:>18}: n={row['n']:.0f} median {row['median_ms']:.2f} ms, "
             f"p99 {row['p99_ms']:.2f} ms, max {row['max_ms']:.2f} ms, "
             f"drift {row['drift_ms']:+.2f} ms"
         )
