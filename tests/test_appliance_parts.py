@@ -3,7 +3,9 @@ the kernel config it insists on, and how it reads cues off a GPIO line."""
 
 from __future__ import annotations
 
-from .appliance import gpio_checks, kernel
+from pathlib import Path
+
+from .appliance import gpio_checks, image, kernel, vm
 
 
 def test_a_fragment_setting_the_config_dropped_is_named() -> None:
@@ -34,3 +36,20 @@ def test_tones_read_off_a_line_are_named_by_the_products_patterns() -> None:
 def test_the_spread_of_figures_is_median_p99_and_max() -> None:
     assert gpio_checks._spread([3.0, 1.0, 2.0]) == "median 2.0, p99 3.0, max 3.0 (n=3)"
     assert gpio_checks._spread([]) == "none"
+
+
+def test_a_target_names_its_debian_release_and_instruction_set() -> None:
+    assert image.release("bookworm") == ("bookworm", "amd64")
+    assert image.release("trixie-arm64") == ("trixie", "arm64")
+    assert all(image.release(target)[0] in ("bookworm", "trixie") for target in image.SUITES)
+
+
+def test_each_instruction_set_boots_its_own_machine_with_a_kms_display_and_a_keyboard() -> None:
+    x86 = vm._x86_64(Path("bzImage"))
+    arm = vm._arm64(Path("vmlinuz"), Path("initrd.img"))
+    assert x86[0] == "qemu-system-x86_64" and "std" in x86 and "-initrd" not in x86
+    assert arm[0] == "qemu-system-aarch64" and arm[arm.index("-initrd") + 1] == "initrd.img"
+    assert any(part.startswith("virtio-gpu-pci") for part in arm)
+    # the keyboard's USB bus is made before the keyboard on it
+    devices = [arm[i + 1] for i, part in enumerate(arm) if part == "-device"]
+    assert devices.index("qemu-xhci,id=usb") < devices.index("usb-kbd,bus=usb.0")

@@ -14,7 +14,7 @@ from poolside.core.clock import ManualClock
 from poolside.core.cues import PATTERNS, POOL_SAFE_MAX_HZ, cue_name, duration, pattern
 from poolside.core.engine import Event, Session
 from poolside.core.presses import PressClassifier
-from poolside.devices.buttons import GpioButtons, classifiers
+from poolside.devices.buttons import GpioButtons, classifiers, edge_time
 from poolside.devices.light import open_light
 from poolside.devices.sound import AMPLITUDE, CuePlayer, Speaker, open_buzzer, synthesise
 from poolside.hardware import Hardware
@@ -166,6 +166,38 @@ def test_a_hold_whose_release_is_seen_before_the_poll_is_still_a_hold() -> None:
     start.edge(True, 30.0)
     assert start.poll(31.0, still_pressed=True) == "hold"
     assert start.edge(False, 31.5) is None, "a hold that fired on time: nothing more on release"
+
+
+def test_a_release_read_from_the_level_past_the_hold_is_never_a_hold() -> None:
+    """The loop was busy past the hold's deadline and the release edge is not
+    here yet (gpiozero's thread starved by a slow frame), but the pin reads
+    released: a 0.2 s tap must not begin a class, nor STOP one."""
+    start = PressClassifier("toggle", "hold", hold_s=1.0)
+    start.edge(True, 10.0)
+    assert start.poll(11.3, still_pressed=False) == "toggle"
+    assert start.edge(False, 10.2) is None, "the late edge, with its own time: nothing more"
+    assert start.edge(True, 10.2004) is None, "chatter after it: nothing more"
+    stop = PressClassifier(None, "stop", hold_s=2.0)
+    stop.edge(True, 20.0)
+    assert stop.poll(23.0, still_pressed=False) is None and not stop.is_pressed
+
+
+def test_an_edge_keeps_its_own_time_when_the_callback_runs_late() -> None:
+    """gpiozero's active_time/inactive_time count from the edge's own ticks (lgpio:
+    the kernel's timestamp): a callback run 0.8 s late still posts the edge's time."""
+
+    class Reported:
+        active_time: float | None = 0.8
+        inactive_time: float | None = None
+
+    late = ManualClock(50.0)
+    assert edge_time(Reported(), True, late.now) == pytest.approx(49.2)
+    Reported.active_time = None  # the button changed again before the callback
+    assert edge_time(Reported(), True, late.now) == 50.0
+    Reported.active_time = -3.0  # ticks on another clock: not believed
+    assert edge_time(Reported(), True, late.now) == 50.0
+    Reported.inactive_time = 0.25
+    assert edge_time(Reported(), False, late.now) == pytest.approx(49.75)
 
 
 def test_next_deadline_is_when_a_hold_completes() -> None:

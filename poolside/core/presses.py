@@ -74,7 +74,7 @@ class PressClassifier:
         """The long action once a press has lasted ``hold_s``.
 
         ``still_pressed`` is the input's level now, where it can be read: it
-        ends a press whose release edge was lost in chatter.
+        ends a press whose release edge was lost in chatter or is late.
         """
         if self._look_at is not None and now >= self._look_at:
             self._look_at = None
@@ -83,11 +83,22 @@ class PressClassifier:
         if still_pressed is False and (
             self._last_edge is None or now >= self._last_edge + self.bounce_s
         ):
-            return self.edge(False, now)
+            return self._released_unseen(now)
         if self.long is not None and not self._held and now - self._pressed_at >= self.hold_s:
             self._held = True
             return self.long
         return None
+
+    def _released_unseen(self, now: float) -> str | None:
+        """The level says released, but no release edge came (lost in chatter, or
+        still on its way from a thread the busy loop starved): when it let go is
+        not known, only that it was by ``now``. A press whose hold completed
+        unseen is therefore taken as short: a hold mistaken for a tap is pressed
+        again, a tap mistaken for a hold would stop a class or begin one."""
+        self._last_edge = now
+        action = None if self._held else self.short
+        self._pressed_at, self._held = None, False
+        return action
 
     def next_deadline(self) -> float | None:
         """When the loop must poll: a tap shorter than ``bounce_s`` (a few ms,

@@ -4,6 +4,12 @@ gpiozero calls back on its own thread, so the callbacks here only hand the
 edge (which button, down or up, when) to ``post``; the main loop feeds it to
 a :class:`~poolside.core.presses.PressClassifier` per button. Debounce and
 short/long are decided there, in one thread, on the loop's clock.
+
+"When" is the edge's own time where the pin factory knows it: lgpio gives
+the kernel's timestamp of each edge (CLOCK_MONOTONIC, the loop's clock; seen
+0.2-8 ms before the callback in the booted guest), so a callback delayed by
+a slow frame holding the interpreter does not stretch a tap into a hold or
+squeeze two presses into chatter.
 """
 
 from __future__ import annotations
@@ -54,8 +60,8 @@ class GpioButtons:
                 if pin is None:
                     continue
                 button = make_button(pin, config, pin_factory)
-                button.when_pressed = _poster(post, role, True, clock)
-                button.when_released = _poster(post, role, False, clock)
+                button.when_pressed = _poster(post, role, True, clock, button)
+                button.when_released = _poster(post, role, False, clock, button)
                 self.devices[role] = button
         except Exception:
             self.close()
@@ -83,8 +89,25 @@ def make_button(pin: int, config: Buttons, pin_factory: object | None = None) ->
     )
 
 
-def _poster(post: Post, role: str, pressed: bool, clock: Callable[[], float]) -> Callable[[], None]:
+MAX_EDGE_AGE_S = 10.0  # an older edge time is not believed (a factory's other clock)
+
+
+def _poster(
+    post: Post, role: str, pressed: bool, clock: Callable[[], float], button: Any
+) -> Callable[[], None]:
     def callback() -> None:
-        post(role, pressed, clock())
+        post(role, pressed, edge_time(button, pressed, clock))
 
     return callback
+
+
+def edge_time(button: Any, pressed: bool, clock: Callable[[], float]) -> float:
+    """When ``button`` changed to ``pressed``, on ``clock``: now, less how long ago
+    the pin factory says the change happened (gpiozero's ``active_time`` and
+    ``inactive_time`` count from the edge's own ticks). Called on gpiozero's
+    thread as the edge is reported, so that edge is the button's last change."""
+    now = clock()
+    age = button.active_time if pressed else button.inactive_time
+    if age is None or not 0.0 <= age <= MAX_EDGE_AGE_S:
+        return now
+    return float(now - age)

@@ -72,8 +72,10 @@ def _one_suite(
     suite: str, work: Path, bzimage: Path, args, results: checks.Results, transcript, say
 ) -> None:
     work.mkdir(parents=True, exist_ok=True)
+    _, arch = image.release(suite)
     if args.reuse_image and (work / "disk.img").exists():
-        built = image.Image(work / "disk.img", [], work)
+        own = (work / "vmlinuz", work / "initrd.img") if arch == "arm64" else (None, None)
+        built = image.Image(work / "disk.img", [], work, *own)
     else:
         built = image.build(REPO, work, suite, say)
         failed = [step for step in built.steps if step[1] != 0]
@@ -91,8 +93,11 @@ def _one_suite(
     subprocess.run(["cp", "--sparse=always", str(built.disk), str(disk)], check=True)
     guest = Guest(run, lambda text: (transcript.write(text + "\n"), transcript.flush()))
     try:
-        guest.boot(disk, bzimage)
-        checks.run_all(guest, work, results, checks.make_sticks(run), args.gpio_class)
+        guest.boot(disk, built.kernel or bzimage, built.initrd, arch)
+        if arch == "amd64":
+            checks.run_all(guest, work, results, checks.make_sticks(run), args.gpio_class)
+        else:
+            checks.run_arm64(guest, results)
         guest.sh("systemctl poweroff", timeout=30, quiet=True)
         if guest.proc is not None:
             guest.proc.wait(120)

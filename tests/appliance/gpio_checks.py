@@ -24,6 +24,7 @@ GUEST_SCRIPT = Path(__file__).with_name("gpio_guest.py")
 START, NEXT, STOP, BUZZER, LIGHT = 17, 27, 22, 18, 23  # config.example.yaml; light: image.py
 LOG = "/root/gpio-lines.log"
 TOLERANCE_S = 0.1  # a tone's length as read back, under emulation (2 ms looks)
+TAP_S = 0.15  # a short press: NEXT acts on its release
 
 
 def _hand(guest: Guest, verb: str, *args: object) -> float:
@@ -53,9 +54,9 @@ def gpio_class(guest: Guest, results) -> None:
     step("START held: begin", "running: RAMP-IN", lambda: _hand(guest, "press", START, 1.6))
     step("START: pause", "paused", lambda: _hand(guest, "press", START))
     step("START: go on", "running", lambda: _hand(guest, "press", START))
-    presses = []
+    releases = []  # NEXT acts on release: its cue is timed from there
     for _ in range(6):
-        presses.append(step("NEXT", "running", lambda: _hand(guest, "press", NEXT)))
+        releases.append(step("NEXT", "running", lambda: _hand(guest, "press", NEXT, TAP_S)) + TAP_S)
         time.sleep(2)  # the cue plays out before the next press
     cursor = guest.cursor()
     _hand(guest, "chord", START, NEXT)
@@ -93,7 +94,7 @@ def gpio_class(guest: Guest, results) -> None:
         f"by lines pulled on gpio-sim: {', '.join(name for name, _ in steps)}; "
         f"failed: {failed or 'none'}",
     )
-    _cue_figures(results, changes, presses, stop_at)
+    _cue_figures(results, changes, releases, stop_at)
 
 
 def _changes(log: str) -> dict[int, list[tuple[float, int]]]:
@@ -140,7 +141,7 @@ def _named(cue: list[tuple[float, float]]) -> str | None:
     return None
 
 
-def _cue_figures(results, changes: dict, presses: list[float], stop_at: float) -> None:
+def _cue_figures(results, changes: dict, releases: list[float], stop_at: float) -> None:
     buzzer, light = _tones(changes[BUZZER]), _tones(changes[LIGHT])
     cues = _cues(buzzer)
     names = [_named(cue) for cue in cues]
@@ -149,16 +150,16 @@ def _cue_figures(results, changes: dict, presses: list[float], stop_at: float) -
         for cue, name in zip(cues, names, strict=True)
         if name is None
     ]
-    # NEXT: the cue of the phase it moves to, its onset timed from the press.
+    # NEXT: the cue of the phase it moves to, its onset timed from the release.
     latencies = []
-    for press in presses:
-        onset = next((cue[0][0] for cue in cues if cue[0][0] >= press), None)
-        if onset is not None and onset - press < 2:
-            latencies.append((onset - press) * 1000)
+    for release in releases:
+        onset = next((cue[0][0] for cue in cues if cue[0][0] >= release), None)
+        if onset is not None and onset - release < 2:
+            latencies.append((onset - release) * 1000)
     after_next = [
         name
         for cue, name in zip(cues, names, strict=True)
-        for p in presses
+        for p in releases
         if 0 <= cue[0][0] - p < 2
     ]
     stop_cue = [name for cue, name in zip(cues, names, strict=True) if 0 <= cue[0][0] - stop_at < 4]
@@ -167,11 +168,11 @@ def _cue_figures(results, changes: dict, presses: list[float], stop_at: float) -
         "gpio-cues",
         bool(cues)
         and not unknown
-        and len(latencies) == len(presses)
+        and len(latencies) == len(releases)
         and all(name in ("work", "rest", "phase", "block_end") for name in after_next)
         and "stop" in stop_cue,
         f"{len(cues)} cues on the buzzer line, as played: {names}; not a known pattern: "
-        f"{unknown or 'none'}; NEXT pressed to the cue's onset, ms: {figures}; "
+        f"{unknown or 'none'}; NEXT released to the cue's onset, ms: {figures}; "
         f"after STOP: {stop_cue}",
     )
     # The flash lamp lights with the buzzer: every tone's onset on both lines.

@@ -16,6 +16,7 @@ itself has no network).
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -23,13 +24,26 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-SUITES = {"bookworm": "Debian 12", "trixie": "Debian 13"}
+# What the test boots: a Debian release, on x86_64 by default; "-arm64" for
+# the Pi's own instruction set (a Debian arm64 userland under QEMU's "virt"
+# machine, its chroot steps run by qemu-user).
+SUITES = {
+    "bookworm": "Debian 12",
+    "trixie": "Debian 13",
+    "trixie-arm64": "Debian 13 on arm64",
+}
 MIRROR = "http://deb.debian.org/debian"
-# A minimal system; everything poolside needs comes from the README. The
-# kernel is booted from outside the image (kernel.py), so none is installed.
+# A minimal system; everything poolside needs comes from the README. On x86_64
+# the kernel is booted from outside the image (kernel.py), so none is
+# installed; on arm64 the guest boots Debian's own arm64 kernel and initrd,
+# taken from the image (Debian's arm64 kernel has no gpio-sim, so the GPIO
+# checks run on x86_64 only, and the stand-ins for the Pi's board with them).
 BASE_PACKAGES = (
     "systemd,systemd-sysv,udev,dbus,kmod,sudo,ca-certificates,procps,util-linux,sqlite3,mtools"
 )
+ARM64_KERNEL = "linux-image-arm64"
+BINFMT = Path("/usr/lib/binfmt.d/qemu-aarch64.conf")  # Debian's qemu-user-static
+BINFMT_FS = Path("/proc/sys/fs/binfmt_misc")
 IMAGE_SIZE = "4G"
 PLACEHOLDER = "<this repository>"
 HOST_CA = Path("/etc/ssl/certs/ca-certificates.crt")
@@ -40,6 +54,34 @@ class Image:
     disk: Path
     steps: list[tuple[str, int, float]]  # README line, exit status, seconds
     log: Path
+    kernel: Path | None = None  # arm64: the image's own kernel and initrd
+    initrd: Path | None = None
+
+
+def release(target: str) -> tuple[str, str]:
+    """A target's Debian suite and architecture: "trixie-arm64" -> ("trixie", "arm64")."""
+    suite, _, arch = target.partition("-")
+    return suite, arch or "amd64"
+
+
+def foreign(arch: str) -> bool:
+    """Whether ``arch``'s programs need qemu-user to run here."""
+    host = {"x86_64": "amd64", "aarch64": "arm64"}.get(os.uname().machine, os.uname().machine)
+    return arch != host
+
+
+def binfmt_for_arm64() -> None:
+    """Let this host run arm64 programs in a chroot: Debian's qemu-user-static
+    entry, registered with the kernel (its F flag opens the interpreter now, so
+    the chroot needs no copy of it). systemd-binfmt does this at boot where it
+    runs; a container or CI machine may have neither it nor the mount."""
+    if (BINFMT_FS / "qemu-aarch64").exists():
+        return
+    if not (BINFMT_FS / "register").exists():
+        subprocess.run(["mount", "-t", "binfmt_misc", "binfmt_misc", str(BINFMT_FS)], check=True)
+    if not BINFMT.exists():
+        raise SystemExit(f"{BINFMT} is missing: install qemu-user-static")
+    (BINFMT_FS / "register").write_text(BINFMT.read_text().strip() + "\n")
 
 
 def readme_block(readme: Path, marker: str) -> list[str]:
@@ -52,46 +94,60 @@ def readme_block(readme: Path, marker: str) -> list[str]:
     return [line for line in lines if line and not line.startswith("#")]
 
 
-def debootstrap(suite: str, base: Path, logs: Path, log: callable) -> None:
-    """The base system for ``suite``, made once and kept in ``base``."""
+def debootstrap(target: str, base: Path, logs: Path, log: callable) -> None:
+    """The base system for ``target``, made once and kept in ``base``."""
     if (base / ".complete").exists():
         return
-    log(f"debootstrap {suite} into {base}")
+    suite, arch = release(target)
+    log(f"debootstrap {suite} ({arch}) into {base}")
     shutil.rmtree(base, ignore_errors=True)
-    command = ["debootstrap", "--variant=minbase", f"--include={BASE_PACKAGES}"]
-    _run([*command, suite, str(base), MIRROR], logs / f"debootstrap-{suite}.log")
+    packages = BASE_PACKAGES + (f",{ARM64_KERNEL}" if arch == "arm64" else "")
+    command = ["debootstrap", "--variant=minbase", f"--arch={arch}", f"--include={packages}"]
+    _run([*command, suite, str(base), MIRROR], logs / f"debootstrap-{target}.log")
     (base / ".complete").touch()
 
 
-def build(checkout: Path, work: Path, suite: str, log: callable) -> Image:
-    """debootstrap (cached in ``work/../base-SUITE``), the README's steps, then the disk image.
+def build(checkout: Path, work: Path, target: str, log: callable) -> Image:
+    """debootstrap (cached in ``work/../base-TARGET``), the README's steps, then the disk image.
 
-    ``work`` is this suite's own folder; the base is kept beside it.
+    ``work`` is this target's own folder; the base is kept beside it.
     """
-    base, root = work.parent / f"base-{suite}", work / "root"
+    suite, arch = release(target)
+    if arch == "arm64" and foreign(arch):
+        binfmt_for_arm64()
+    base, root = work.parent / f"base-{target}", work / "root"
     logs = work / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    debootstrap(suite, base, logs, log)
+    debootstrap(target, base, logs, log)
     log("fresh root from the debootstrap base")
     if root.exists():
         shutil.rmtree(root)  # loudly: cp -a into a leftover folder would nest the copy
     _run(["cp", "-a", str(base), str(root)], logs / "copy.log")
-    _machine(root, suite)
-    _pi_board(root)
+    _machine(root, suite, SERIAL[arch])
+    if arch == "amd64":
+        _pi_board(root)
     clone = root / "root" / "poolside.git"
     _run(["git", "clone", "--quiet", "--bare", str(checkout), str(clone)], logs / "clone.log")
     steps = _readme_steps(checkout / "README.md", root, logs / "readme-steps.log", log)
-    if all(status == 0 for _, status, _ in steps):
+    if arch == "amd64" and all(status == 0 for _, status, _ in steps):
         steps += _pi_packages(root, logs / "pi-packages.log", log)
     _after_build(root)
     disk = work / "disk.img"
     disk.unlink(missing_ok=True)
     log("mkfs.ext4 -d (the disk image)")
     _run(["mkfs.ext4", "-q", "-F", "-L", "root", "-d", str(root), str(disk), IMAGE_SIZE], None)
-    return Image(disk, steps, logs / "readme-steps.log")
+    kernel = initrd = None
+    if arch == "arm64":
+        kernel, initrd = work / "vmlinuz", work / "initrd.img"
+        shutil.copy(root / "vmlinuz", kernel)  # Debian's links to the installed kernel
+        shutil.copy(root / "initrd.img", initrd)
+    return Image(disk, steps, logs / "readme-steps.log", kernel, initrd)
 
 
-def _machine(root: Path, suite: str) -> None:
+SERIAL = {"amd64": "ttyS0", "arm64": "ttyAMA0"}  # the console QEMU's machine gives
+
+
+def _machine(root: Path, suite: str, console: str) -> None:
     """The machine around poolside: fstab, names, serial autologin, journal."""
     (root / "etc/fstab").write_text("/dev/vda / ext4 rw,errors=remount-ro 0 1\n")
     (root / "etc/hostname").write_text("poolside-test\n")
@@ -106,7 +162,7 @@ def _machine(root: Path, suite: str) -> None:
         "[global]\ncert = /root/build-ca.crt\ndefault-timeout = 180\n"
     )
     (root / "var/log/journal").mkdir(parents=True, exist_ok=True)
-    getty = root / "etc/systemd/system/serial-getty@ttyS0.service.d"
+    getty = root / f"etc/systemd/system/serial-getty@{console}.service.d"
     getty.mkdir(parents=True, exist_ok=True)
     (getty / "autologin.conf").write_text(
         "[Service]\nExecStart=\n"

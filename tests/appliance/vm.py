@@ -38,6 +38,41 @@ CPU = "Nehalem"
 KEY_PAUSE_S = 0.7  # after a key is released, before the next
 
 
+def _x86_64(kernel: Path) -> list[str]:
+    """A q35 PC: std VGA driven by bochs-drm, HDA sound, the i8042 keyboard."""
+    accel = os.environ.get("POOLSIDE_VM_ACCEL", "tcg")
+    accel_args = ["-enable-kvm", "-cpu", "host"] if accel == "kvm" else ["-accel", "tcg"]
+    accel_args += [] if accel == "kvm" else ["-cpu", os.environ.get("POOLSIDE_VM_CPU", CPU)]
+    return [
+        "qemu-system-x86_64", "-machine", "q35", *accel_args,
+        "-kernel", str(kernel),
+        "-append", "root=/dev/vda rw console=ttyS0,115200 consoleblank=0 quiet",
+        *DISPLAY,
+        "-audiodev", "none,id=sound", "-device", "ich9-intel-hda",
+        "-device", "hda-output,audiodev=sound",
+        "-device", "qemu-xhci,id=usb",
+    ]  # fmt: skip
+
+
+# arm64: QEMU's "virt" board with a Pi 4's CPU core (Cortex-A72), a virtio GPU
+# at 1920x1080 driven by virtio-gpu's KMS driver (a Pi's HDMI by vc4), a USB
+# keyboard (virt has no PS/2), and no sound card (a Pi without a speaker hat).
+ARM64_CPU = "cortex-a72"
+
+
+def _arm64(kernel: Path, initrd: Path | None) -> list[str]:
+    if initrd is None:
+        raise ValueError("Debian's arm64 kernel boots with its initrd")
+    return [
+        "qemu-system-aarch64", "-machine", "virt", "-accel", "tcg",
+        "-cpu", os.environ.get("POOLSIDE_VM_CPU", ARM64_CPU),
+        "-kernel", str(kernel), "-initrd", str(initrd),
+        "-append", "root=/dev/vda rw console=ttyAMA0 consoleblank=0 quiet",
+        "-device", "virtio-gpu-pci,xres=1920,yres=1080",
+        "-device", "qemu-xhci,id=usb", "-device", "usb-kbd,bus=usb.0",
+    ]  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Picture:
     """A screendump: size and raw RGB bytes."""
@@ -80,22 +115,17 @@ class Guest:
         self.serial_log = (run_dir / "serial.log").open("w", errors="replace")
 
     # -- life ------------------------------------------------------------------
-    def boot(self, disk: Path, kernel: Path) -> None:
-        """Boot ``disk`` on ``kernel`` (kernel.py's: everything built in, no initrd)."""
-        accel = os.environ.get("POOLSIDE_VM_ACCEL", "tcg")
-        accel_args = ["-enable-kvm", "-cpu", "host"] if accel == "kvm" else ["-accel", "tcg"]
-        accel_args += [] if accel == "kvm" else ["-cpu", os.environ.get("POOLSIDE_VM_CPU", CPU)]
+    def boot(
+        self, disk: Path, kernel: Path, initrd: Path | None = None, arch: str = "amd64"
+    ) -> None:
+        """Boot ``disk`` on ``kernel``: on x86_64 kernel.py's (everything built in, no
+        initrd); on arm64 the image's own Debian kernel and initrd."""
         serial, qmp = self.dir / "serial.sock", self.dir / "qmp.sock"
+        machine = _x86_64(kernel) if arch == "amd64" else _arm64(kernel, initrd)
         command = [
-            "qemu-system-x86_64",
-            "-machine", "q35", *accel_args, "-smp", "2", "-m", "2048",
-            "-kernel", str(kernel),
-            "-append", "root=/dev/vda rw console=ttyS0,115200 consoleblank=0 quiet",
+            *machine, "-smp", "2", "-m", "2048",
             "-drive", f"file={disk},if=virtio,format=raw",
-            *DISPLAY, "-display", "none",
-            "-audiodev", "none,id=sound", "-device", "ich9-intel-hda",
-            "-device", "hda-output,audiodev=sound",
-            "-device", "qemu-xhci,id=usb",
+            "-display", "none",
             "-nic", "none",
             "-chardev", f"socket,id=console,path={serial},server=on,wait=off",
             "-serial", "chardev:console",
