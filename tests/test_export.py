@@ -135,6 +135,12 @@ def test_at_week_6_the_figures_to_date_and_the_weeks_not_yet_due_are_right(
     report = (out / "report.html").read_text()
     assert "week 7: not yet" in report and "so far (week under way)" in report
     assert "not yet</text>" in report and "week under way</text>" in report, "the legend"
+    # Mid-study the headline counts by the figures to date (A, B, E), not the 24
+    # weeks' (nobody is near 75 % of 72 sessions in week 6), and the table shows both.
+    assert f"5 participants; 3 at or above 75 % to date (as of {as_of}: 5 of 24 weeks due)" in (
+        report
+    )
+    assert "<th>Adherence to date %</th>" in report and "<th>Adherence, all weeks %</th>" in report
 
 
 def test_adherence_matches_the_hand_computed_figures(tmp_path: Path) -> None:
@@ -175,6 +181,8 @@ def test_adherence_matches_the_hand_computed_figures(tmp_path: Path) -> None:
     page = (out / "report.html").read_text()
     assert "<svg" in page and "http" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert page.index("<td>D</td>") < page.index("<td>B</td>") < page.index("<td>A</td>")
+    assert "5 participants; 2 at or above 75 % over the 24 weeks (as of 2027-07-01)" in page
+    assert "@media print" in page and "break-after: avoid" in page
 
 
 def test_the_start_defaults_to_the_monday_of_the_earliest_session(tmp_path: Path) -> None:

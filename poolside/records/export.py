@@ -50,6 +50,23 @@ PARTICIPANT_COLUMNS = (
     "meets_threshold_to_date",
     "excused",
 )
+# The report's table: to date first (what a meeting mid-study discusses), then
+# the whole program's; plain headings. participants.csv has every column.
+REPORT_COLUMNS = (
+    ("participant", "Participant"),
+    ("start", "Start"),
+    ("weeks_due", "Weeks due"),
+    ("attended_to_date", "Attended to date"),
+    ("prescribed_to_date", "Prescribed to date"),
+    ("adherence_to_date_pct", "Adherence to date %"),
+    ("meets_threshold_to_date", "At threshold to date"),
+    ("longest_missed_run", "Longest run missed"),
+    ("last_session", "Last session"),
+    ("attended", "Attended, all weeks"),
+    ("prescribed", "Prescribed, all weeks"),
+    ("adherence_pct", "Adherence, all weeks %"),
+    ("early_terminations", "Stopped early"),
+)
 SESSION_COLUMNS = (
     "id",
     "participant",
@@ -493,11 +510,10 @@ def _write_report(
     ``unsynced``: (device, sessions, of them corrected) written while its clock
     was not yet synchronised; problems.txt lists each.
     """
-    meeting = sum(1 for p in ranked if p.row["meets_threshold"] == "yes")
     esc = html.escape
-    head = "".join(f"<th>{esc(c)}</th>" for c in PARTICIPANT_COLUMNS)
+    head = "".join(f"<th>{esc(title)}</th>" for _, title in REPORT_COLUMNS)
     body = "".join(
-        "<tr>" + "".join(f"<td>{esc(str(p.row[c]))}</td>" for c in PARTICIPANT_COLUMNS) + "</tr>"
+        "<tr>" + "".join(f"<td>{esc(str(p.row[c]))}</td>" for c, _ in REPORT_COLUMNS) + "</tr>"
         for p in ranked
     )
     kinds = (
@@ -511,9 +527,16 @@ body {{ font-family: sans-serif; margin: 2em; color: #111; }}
 table {{ border-collapse: collapse; font-size: 0.9em; }}
 td, th {{ border: 1px solid #999; padding: 0.2em 0.5em; text-align: right; }}
 th {{ background: #eee; }}
+@media print {{
+  @page {{ size: A4; margin: 12mm; }}
+  body {{ margin: 0; font-size: 9pt; }}
+  h1, h2 {{ break-after: avoid; }}
+  tr, svg {{ break-inside: avoid; }}
+  thead {{ display: table-header-group; }}
+}}
 </style></head><body>
 <h1>Adherence: {settings.weeks} weeks x {settings.per_week} sessions from {start}</h1>
-<p>{totals["participants"]} participants, {meeting} at or above {settings.threshold:g} %.
+<p><strong>{_headline(ranked, settings)}</strong>
 {totals["records"]} unique records from {totals["files"]} files.
 Drop-in classes: {totals["drop_in_classes"]} ({totals["drop_in_people"]} people counted).
 {_unsynced_text(unsynced)}
@@ -522,12 +545,35 @@ Counted as of {settings.as_of or date.today()}.</p>
 <h2>Not held: closures, cancelled classes, excused absences</h2>
 {_not_held_table(*not_held)}
 <h2>Participants, most at risk first</h2>
-<table><tr>{head}</tr>{body}</table>
+<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>
+<p>Every column, with the names the CSV files use, is in participants.csv.</p>
 <h2>Attended days per week</h2>
 {_heatmap(ranked, settings)}
 </body></html>
 """
     (out / "report.html").write_text(page, encoding="utf-8")
+
+
+def _headline(ranked: list[Participant], settings: Settings) -> str:
+    """How many meet the threshold, by the figures of the report's date: to date
+    while anyone's weeks are still running (the full-program figures would read
+    as failure mid-study), over the whole program once everyone's are over."""
+    as_of = settings.as_of or date.today()
+    threshold, weeks = f"{settings.threshold:g} %", settings.weeks
+    if any(int(p.row["weeks_due"]) < weeks for p in ranked):
+        meeting = sum(1 for p in ranked if p.row["meets_threshold_to_date"] == "yes")
+        due = sorted({int(p.row["weeks_due"]) for p in ranked})
+        weeks_due = f"{due[0]}" if len(due) == 1 else f"{due[0]}-{due[-1]}"
+        return (
+            f"{len(ranked)} participants; {meeting} at or above {threshold} to date "
+            f"(as of {as_of}: {weeks_due} of {weeks} weeks due). The figures for all "
+            f"{weeks} weeks come once the program is over."
+        )
+    meeting = sum(1 for p in ranked if p.row["meets_threshold"] == "yes")
+    return (
+        f"{len(ranked)} participants; {meeting} at or above {threshold} over the "
+        f"{weeks} weeks (as of {as_of})."
+    )
 
 
 def _not_held_table(listed: list[tuple[date, str, str, str]], unlisted: int = 0) -> str:
