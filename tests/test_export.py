@@ -172,10 +172,12 @@ def test_adherence_matches_the_hand_computed_figures(tmp_path: Path) -> None:
     problems = (out / "problems.txt").read_text()
     assert "## outside the window: 1\nC 2027-01-01" in problems
     redcap = _csv(out / "redcap.csv")
+    # The instance is the start in seconds since 2020-01-01 UTC (2027-01-04 09:00 is
+    # 221,216,400); B's two sessions that Monday, the same second, follow by id.
     assert [r["redcap_repeat_instance"] for r in redcap if r["record_id"] == "B"][:3] == [
-        "1",
-        "2",
-        "3",
+        "221216400",
+        "221216401",
+        "221389200",
     ]
     assert {r["redcap_repeat_instrument"] for r in redcap} == {"session"}
     page = (out / "report.html").read_text()
@@ -183,6 +185,53 @@ def test_adherence_matches_the_hand_computed_figures(tmp_path: Path) -> None:
     assert page.index("<td>D</td>") < page.index("<td>B</td>") < page.index("<td>A</td>")
     assert "5 participants; 2 at or above 75 % over the 24 weeks (as of 2027-07-01)" in page
     assert "@media print" in page and "break-after: avoid" in page
+
+
+def test_a_late_batch_changes_no_session_s_redcap_instance(tmp_path: Path) -> None:
+    """Export, then a late batch of earlier-dated sessions (a stick brought in late,
+    from another pool, on the same days), then export again: every (record,
+    instance) pair of the first export still names the same session, so a
+    re-import into REDCap overwrites nothing else."""
+    random.seed(8)
+    early = [_record(code, START + timedelta(days=d), 10 * d + i) for d in range(0, 40, 2)
+             for i, code in enumerate("ABC")]  # fmt: skip
+    _write(tmp_path / "pi", "pool-a-1.jsonl", early)
+    out = tmp_path / "first"
+    args = ["--start", "2027-01-04", "--tz", "UTC", "--as-of", "2027-03-01"]
+    assert run_poolside("export", str(tmp_path / "pi"), "--out", str(out), *args).returncode == 0
+    before = {(r["record_id"], r["redcap_repeat_instance"]): r["session_id"]
+              for r in _csv(out / "redcap.csv")}  # fmt: skip
+    late = [_record(code, START + timedelta(days=d), 900 + d, device="pool-b")
+            for d in range(1, 40, 4) for code in "AB"]  # fmt: skip
+    late += [{**_record("A", START, 990, device="pool-b"), "started_at": "2027-01-04T18:30:00Z"}]
+    _write(tmp_path / "pi", "pool-b-1.jsonl", late)
+    again = tmp_path / "again"
+    assert run_poolside("export", str(tmp_path / "pi"), "--out", str(again), *args).returncode == 0
+    after = {(r["record_id"], r["redcap_repeat_instance"]): r["session_id"]
+             for r in _csv(again / "redcap.csv")}  # fmt: skip
+    assert len(after) == len(early) + len(late), "every pair unique"
+    changed = [pair for pair, session in before.items() if after.get(pair) != session]
+    assert changed == []
+
+
+def test_a_longitudinal_project_gets_its_event_name_in_every_row(tmp_path: Path) -> None:
+    random.seed(3)
+    _write(tmp_path / "pi", "pool-a-1.jsonl", [_record("A", START, 1), _record("B", START, 2)])
+    out = tmp_path / "out"
+    result = run_poolside(
+        "export", str(tmp_path / "pi"), "--out", str(out), "--start", "2027-01-04",
+        "--tz", "UTC", "--redcap-event", "sessions_arm_1",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    rows = _csv(out / "redcap.csv")
+    assert list(rows[0])[:4] == [
+        "record_id", "redcap_event_name", "redcap_repeat_instrument", "redcap_repeat_instance"
+    ]  # fmt: skip
+    assert {row["redcap_event_name"] for row in rows} == {"sessions_arm_1"} and len(rows) == 2
+    refused = run_poolside("export", str(tmp_path / "pi"), "--out", str(out), "--redcap-event",
+                           "-Week 1")  # fmt: skip
+    assert refused.returncode != 0 and "not a REDCap unique event name" in refused.stderr
+    assert "Traceback" not in refused.stderr
 
 
 def test_the_start_defaults_to_the_monday_of_the_earliest_session(tmp_path: Path) -> None:

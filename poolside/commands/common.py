@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 from datetime import date
 
 from poolside.config import Config, find_config, load_config
@@ -118,6 +119,15 @@ def size(text: str) -> tuple[int, int]:
     if not (64 <= width <= 16384 and 64 <= height <= 16384):
         raise argparse.ArgumentTypeError(f"size out of range: {text}")
     return width, height
+
+
+def event_name(text: str) -> str:
+    """A REDCap unique event name as REDCap makes them (``week_1_arm_1``)."""
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,99}", text):
+        raise argparse.ArgumentTypeError(
+            f"not a REDCap unique event name (lower-case letters, digits and _): {text!r}"
+        )
+    return text
 
 
 def day(text: str) -> date:

@@ -17,6 +17,7 @@ from poolside.commands.common import (
     add_data_option,
     config_for,
     day,
+    event_name,
     positive,
     whole,
 )
@@ -110,6 +111,13 @@ def add_parsers(
         metavar="FILE",
         help="CSV participant,date,reason: absences the study team excuses (not missed)",
     )
+    export.add_argument(
+        "--redcap-event",
+        type=event_name,
+        metavar="NAME",
+        help="a longitudinal REDCap project's unique event name, written as "
+        "redcap_event_name in every row of redcap.csv",
+    )
     export.set_defaults(handler=_export)
 
 
@@ -183,6 +191,7 @@ def _export(args: argparse.Namespace) -> int:
         as_of=args.as_of or date.today(),
         closures=args.closures,
         excused=args.excused,
+        redcap_event=args.redcap_event,
     )
     try:
         summary = export([Path(s) for s in args.sources], Path(args.out), settings, args.roster)

@@ -129,6 +129,7 @@ class Settings:
     as_of: date | None = None  # weeks ending after this are not missed yet
     closures: str | None = None  # --closures: CSV date,device,reason
     excused: str | None = None  # --excused: CSV participant,date,reason
+    redcap_event: str | None = None  # --redcap-event: a longitudinal project's event
 
     @property
     def prescribed(self) -> int:
@@ -258,7 +259,7 @@ _SESSION_CELLS = (
     *(_safe("effort"), "f.name", "c.written IS NOT NULL", "c.written"),
 )
 _REDCAP_CELLS = (
-    *(_safe("s.participant"), ":instrument", "n - first + 1", _safe("id")),
+    *(_safe("s.participant"), ":instrument", "instance", _safe("id")),
     *("substr(local_start, 1, 10)", "local_start", "week_n", _safe("program"), "mode"),
     *("planned_s", "completed_s", _safe("blocks_done"), _safe("blocks_planned")),
     # redcap.stop_reason_code's rule (spaces to _), done by SQLite for every row:
@@ -277,11 +278,24 @@ _SESSIONS_CSV = f"""
     FROM ({_SESSIONS}) AS s LEFT JOIN files AS f ON f.n = s.origin >> 32
         LEFT JOIN clock AS c ON c.origin = s.origin
 """
-# REDCap's repeat instance: the session's place among its participant's, from
-# the first one's row (rec is written in order).
+# REDCap's repeat instance: the session's own, in every export whatever arrives
+# later (a rank among the participant's sessions shifts when an earlier-dated
+# batch comes in late, and a re-import would then overwrite other sessions).
+# It is the start as the Pi wrote it (before any clock correction, which a later
+# batch can change), in seconds since INSTANCE_EPOCH, so instances sort by date;
+# sessions of one participant written in the same second (or before the epoch,
+# a clock never set) follow one another by id.
+INSTANCE_EPOCH = "2020-01-01T00:00:00+00:00"
 _REDCAP_CSV = f"""
-    SELECT {", ".join(_REDCAP_CELLS)}
-    FROM ({_SESSIONS}) AS s JOIN firsts AS f ON f.participant = s.participant
+    SELECT {", ".join(_REDCAP_CELLS)} FROM (
+        SELECT s.*, base + ROW_NUMBER() OVER (
+            PARTITION BY s.participant, base ORDER BY s.id) - 1 AS instance
+        FROM (
+            SELECT s.*, MAX(1, COALESCE(CAST(strftime('%s', COALESCE(c.written, s.started_at))
+                AS INTEGER) - CAST(strftime('%s', '{INSTANCE_EPOCH}') AS INTEGER), 1)) AS base
+            FROM ({_SESSIONS}) AS s LEFT JOIN clock AS c ON c.origin = s.origin
+        ) AS s
+    ) AS s ORDER BY n
 """
 # Sessions outside the window, and those written with the clock unset: corrected
 # (clocks.py) or kept as written, and why.
@@ -320,11 +334,11 @@ def _write_sessions(
     db.execute("CREATE TABLE files (n INTEGER PRIMARY KEY, name TEXT)")
     names = [neutral(str(path)) for path in files]
     db.executemany("INSERT INTO files VALUES (?, ?)", enumerate(names))
-    db.execute(
-        "CREATE TABLE firsts AS SELECT participant, MIN(rowid) AS first FROM rec"
-        " WHERE type = 'session' GROUP BY participant"
-    )
-    params = {"start": start.toordinal(), "last": 7 * settings.weeks - 1}
+    params = {
+        "start": start.toordinal(),
+        "last": 7 * settings.weeks - 1,
+        "event": settings.redcap_event,
+    }
     redcap = None
     if db_path.stat().st_size >= scratch.PARALLEL_BYTES:
         redcap = elsewhere.start(f"{__name__}:write_redcap_from", db_path, out, params)
@@ -354,10 +368,16 @@ def _write_sessions(
 def write_redcap(db: sqlite3.Connection, out: Path, params: dict[str, Any]) -> bool:
     """redcap.csv: each session as a repeat instance of its participant's record, in
     the forms redcap-dictionary.csv validates."""
+    rows = db.execute(_REDCAP_CSV, {**params, "instrument": REDCAP_INSTRUMENT})
     with open(out / "redcap.csv", "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(REDCAP_COLUMNS)
-        writer.writerows(db.execute(_REDCAP_CSV, {**params, "instrument": REDCAP_INSTRUMENT}))
+        event = params.get("event")
+        if event:  # a longitudinal project: REDCap's event column after the record's
+            writer.writerow([REDCAP_COLUMNS[0], "redcap_event_name", *REDCAP_COLUMNS[1:]])
+            writer.writerows((row[0], event, *row[1:]) for row in rows)
+        else:
+            writer.writerow(REDCAP_COLUMNS)
+            writer.writerows(rows)
     return True
 
 

@@ -1,8 +1,11 @@
 """REDCap: the data dictionary that ``redcap.csv`` imports into, and the values' forms.
 
 The export writes ``redcap-dictionary.csv`` beside ``redcap.csv``: upload it
-once (Project Setup, Data Dictionary), mark ``session`` a repeating
-instrument, then import ``redcap.csv`` as it is, every export. Each field
+once to a fresh project (Project Setup, Data Dictionary; the upload replaces
+a project's whole dictionary, so an existing project adds these rows to its
+own: README, "REDCap"), mark ``session`` a repeating instrument, then import
+``redcap.csv`` as it is, every export: a session's instance is its own
+(export.INSTANCE_EPOCH), so a re-import overwrites nothing else. Each field
 here is a column of ``redcap.csv`` (less REDCap's own ``redcap_repeat_*``),
 in the same order, with the type and validation its values are written to:
 dates as ``date_ymd``, the start as ``datetime_seconds_ymd`` in local time,

@@ -57,9 +57,7 @@ class Results:
         return [row for row in self.rows if row["result"] == "FAIL"]
 
 
-def run_all(
-    guest: Guest, out: Path, results: Results, sticks: list[tuple[str, Path]], gpio: bool = False
-) -> None:
+def run_all(guest: Guest, out: Path, results: Results, sticks: list[tuple[str, Path]]) -> None:
     if not _booted(guest, results):
         return
     kiosk_up(guest, results)
@@ -70,8 +68,7 @@ def run_all(
     usb_sticks(guest, results, sticks)
     error_screen(guest, results)
     gpio_doctor(guest, results)
-    if gpio:  # not yet passing: README, "The appliance test"
-        gpio_class(guest, results)
+    gpio_class(guest, results)
     sandbox(guest, results)
 
 

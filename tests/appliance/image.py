@@ -32,6 +32,7 @@ SUITES = {
     "trixie": "Debian 13",
     "trixie-arm64": "Debian 13 on arm64",
 }
+DEFAULT_SUITES = ("bookworm", "trixie")  # CI's run; arm64 is a command of its own
 MIRROR = "http://deb.debian.org/debian"
 # A minimal system; everything poolside needs comes from the README. On x86_64
 # the kernel is booted from outside the image (kernel.py), so none is
