@@ -62,6 +62,18 @@ def _text(reader: Reader, node: Node, where: str) -> str | None:
     return reader.text(node, where)
 
 
+SITE_MAX = 60
+
+
+def _site(reader: Reader, node: Node, where: str) -> str | None:
+    """The pool's name as the study team's report shows it: printable, one line."""
+    value = reader.text(node, where)
+    if value is not None and (len(value) > SITE_MAX or not value.isprintable()):
+        reader.problem(node, f"{where} must be one printable line of at most {SITE_MAX} characters")
+        return None
+    return value
+
+
 def _path(reader: Reader, node: Node, where: str) -> Path | None:
     """A path from the config file's folder (the reader's path)."""
     text = reader.text(node, where)
@@ -191,6 +203,9 @@ class Config:
         DEFAULT_GET_READY_S, lambda r, n, w: r.seconds(n, w), "countdown, s", key="get_ready"
     )
     roster: Path | None = setting(None, _path, "who may be checked in (a CSV)")
+    site: str | None = setting(
+        None, _site, "the pool's name, in every record and the study team's report"
+    )
     resume_within_s: float = setting(
         30 * 60.0,
         lambda r, n, w: r.seconds(n, w),

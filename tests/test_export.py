@@ -839,3 +839,33 @@ def test_a_flood_of_cancelled_records_is_counted_once_per_day_and_listed_in_part
     report = (out / "report.html").read_text()
     assert report.count("<td>kiosk</td>") == 200 and "... and 1480 more." in report
     assert len(report) < 200_000, "each reason is cut short in the report"
+
+
+def test_a_site_set_on_the_pi_names_its_pool_in_every_record_csv_and_the_report(
+    tmp_path: Path,
+) -> None:
+    """site: in the kiosk's config goes into every record it writes, through a sync
+    to the export: sessions.csv has it, and the report names the Pi by it."""
+    config = tmp_path / "config.yaml"
+    config.write_text("site: North pool\n")
+    data, collected = tmp_path / "data", tmp_path / "collected"
+    ran = run_poolside(
+        "run", "jump-and-hop-20", "--headless", "--start", "--speed", "600", "--config",
+        str(config), "--participant", "P001", "--participant", "P002", "--data", str(data),
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    collected.mkdir()
+    synced = run_poolside("sync", "--to", str(collected), "--data", str(data))
+    assert synced.returncode == 0, synced.stderr
+    out = tmp_path / "out"
+    exported = run_poolside("export", str(collected), "--out", str(out), "--tz", "UTC")
+    assert exported.returncode == 0, exported.stderr
+    sessions = _csv(out / "sessions.csv")
+    assert [row["site"] for row in sessions] == ["North pool", "North pool"]
+    device = sessions[0]["device"]
+    report = (out / "report.html").read_text()
+    assert f"<td>North pool</td><td>{device}</td><td>2</td>" in report
+    bad = tmp_path / "bad.yaml"
+    bad.write_text('site: "North\\tpool"\n')
+    refused = run_poolside("check", str(bad))
+    assert refused.returncode == 1 and "bad.yaml:1:" in refused.stdout + refused.stderr

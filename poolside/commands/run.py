@@ -212,7 +212,9 @@ def _recording(
     from poolside.records.store import Busy, Store, Unavailable
 
     try:
-        store = stack.enter_context(contextlib.closing(Store(data_dir(args.data))))
+        store = stack.enter_context(
+            contextlib.closing(Store(data_dir(args.data), site=config.site))
+        )
     except Busy as err:
         raise BadInput(str(err)) from None
     except Unavailable as err:

@@ -90,6 +90,7 @@ SESSION_COLUMNS = (
     "source",
     "clock_corrected",
     "started_at_as_written",
+    "site",
 )
 REDCAP_COLUMNS = (
     "record_id",
@@ -186,6 +187,7 @@ def export(
                 "SELECT COUNT(*), COALESCE(SUM(headcount), 0) FROM rec WHERE type = 'headcount'"
             ).fetchone()
             (unique,) = db.execute("SELECT COUNT(*) FROM rec").fetchone()
+            pis = _pis(db)
             unsynced = db.execute(
                 "SELECT device, COUNT(*), COUNT(c.written) FROM rec"
                 " LEFT JOIN clock AS c ON c.origin = rec.origin"
@@ -209,13 +211,41 @@ def export(
     }
     listed = sorted(not_held.listed)
     _write_report(
-        out, ranked, settings, start, totals, problems, unsynced, (listed, not_held.unlisted)
+        out, ranked, settings, start, totals, problems, unsynced, (listed, not_held.unlisted), pis
     )
     return (
         f"week 1 starts {start} ({said}); {len(files)} files, {unique} unique records, "
         f"{len(participants)} participants, {totals['problems']} problem(s); "
         f"figures as of {settings.as_of or date.today()}; written to {out}"
     )
+
+
+@dataclass(frozen=True)
+class Pi:
+    """One device as its records show it: where it is, and how far its data goes."""
+
+    device: str
+    site: str | None  # the site its latest record names
+    records: int
+    first: str  # local date of its first and last record
+    last: str
+    last_seq: int
+
+    @property
+    def name(self) -> str:
+        """The site, with the device id to tell two Pis of one site apart."""
+        return f"{self.site} ({self.device})" if self.site else self.device
+
+
+def _pis(db: sqlite3.Connection) -> list[Pi]:
+    """Every device's site, record count, first and last record day and last seq."""
+    rows = db.execute(
+        "SELECT device, (SELECT site FROM rec AS s WHERE s.device = r.device"
+        " AND site IS NOT NULL ORDER BY seq DESC LIMIT 1),"
+        " COUNT(*), substr(MIN(local_start), 1, 10), substr(MAX(local_start), 1, 10), MAX(seq)"
+        " FROM rec AS r WHERE device IS NOT NULL GROUP BY device ORDER BY device"
+    )
+    return [Pi(str(d), s if isinstance(s, str) else None, n, a, b, q) for d, s, n, a, b, q in rows]
 
 
 def _start(db: sqlite3.Connection, settings: Settings) -> tuple[date, str]:
@@ -256,7 +286,7 @@ _SESSION_CELLS = (
     *("week_n IS NOT NULL", "started_at", "clock_synced", _safe("device"), "seq"),
     *(_safe("program"), _safe("week"), "mode", "planned_s", "completed_s"),
     *(_safe("blocks_planned"), _safe("blocks_done"), "stopped_early", _safe("stop_reason")),
-    *(_safe("effort"), "f.name", "c.written IS NOT NULL", "c.written"),
+    *(_safe("effort"), "f.name", "c.written IS NOT NULL", "c.written", _safe("site")),
 )
 _REDCAP_CELLS = (
     *(_safe("s.participant"), ":instrument", "instance", _safe("id")),
@@ -523,6 +553,7 @@ def _write_report(
     problems: Problems,
     unsynced: list[tuple[str, int, int]],
     not_held: tuple[list[tuple[date, str, str, str]], int],
+    pis: list[Pi],
 ) -> None:
     """One self-contained page: totals, the table by risk, the sessions not held
     (closures, cancelled classes, excused absences), an inline-SVG heatmap.
@@ -531,6 +562,8 @@ def _write_report(
     was not yet synchronised; problems.txt lists each.
     """
     esc = html.escape
+    names = {pi.device: pi.name for pi in pis}  # a Pi by its site wherever the page names it
+    listed, unlisted = not_held
     head = "".join(f"<th>{esc(title)}</th>" for _, title in REPORT_COLUMNS)
     body = "".join(
         "<tr>" + "".join(f"<td>{esc(str(p.row[c]))}</td>" for c, _ in REPORT_COLUMNS) + "</tr>"
@@ -559,11 +592,13 @@ th {{ background: #eee; }}
 <p><strong>{_headline(ranked, settings)}</strong>
 {totals["records"]} unique records from {totals["files"]} files.
 Drop-in classes: {totals["drop_in_classes"]} ({totals["drop_in_people"]} people counted).
-{_unsynced_text(unsynced)}
+{_unsynced_text([(names.get(d, d), n, c) for d, n, c in unsynced])}
 Counted as of {settings.as_of or date.today()}.</p>
 <h2>Problems (details in problems.txt)</h2><ul>{kinds}</ul>
+<h2>Pools and their Pis</h2>
+{_pis_table(pis)}
 <h2>Not held: closures, cancelled classes, excused absences</h2>
-{_not_held_table(*not_held)}
+{_not_held_table([(day, names.get(who, who), why, by) for day, who, why, by in listed], unlisted)}
 <h2>Participants, most at risk first</h2>
 <table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>
 <p>Every column, with the names the CSV files use, is in participants.csv.</p>
@@ -593,6 +628,23 @@ def _headline(ranked: list[Participant], settings: Settings) -> str:
     return (
         f"{len(ranked)} participants; {meeting} at or above {threshold} over the "
         f"{weeks} weeks (as of {as_of})."
+    )
+
+
+def _pis_table(pis: list[Pi]) -> str:
+    """Each Pi by its site: how many records, and the days and the last seq its data
+    reaches (a Pi whose last day is well before the others' is a stick not yet in)."""
+    if not pis:
+        return "<p>No records.</p>"
+    esc = html.escape
+    rows = "".join(
+        f"<tr><td>{esc(pi.site or '(no site set)')}</td><td>{esc(pi.device)}</td>"
+        f"<td>{pi.records}</td><td>{pi.first}</td><td>{pi.last}</td><td>{pi.last_seq}</td></tr>"
+        for pi in pis
+    )
+    return (
+        "<table><thead><tr><th>Site</th><th>Pi</th><th>Records</th><th>First record</th>"
+        f"<th>Last record</th><th>Last seq</th></tr></thead><tbody>{rows}</tbody></table>"
     )
 
 

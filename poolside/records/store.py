@@ -66,7 +66,8 @@ CREATE TABLE IF NOT EXISTS records (
     sealed INTEGER NOT NULL DEFAULT 0,
     batch TEXT,
     joined_s REAL NOT NULL DEFAULT 0,
-    joined_blocks INTEGER NOT NULL DEFAULT 0
+    joined_blocks INTEGER NOT NULL DEFAULT 0,
+    site TEXT
 )
 """
 # Columns added since the first schema, for databases made before them.
@@ -77,6 +78,7 @@ _ADDED_COLUMNS = {
     # where in the run a late arrival joined: their completed_s and blocks_done count from it
     "joined_s": "REAL NOT NULL DEFAULT 0",
     "joined_blocks": "INTEGER NOT NULL DEFAULT 0",
+    "site": "TEXT",  # the config's site: when written, a record says where
 }
 # Check-ins for the class about to start: saved one by one before the screen
 # confirms them, turned into session records when the class starts.
@@ -135,6 +137,7 @@ EXTRAS = (
     "stop_reason",
     "effort",
     "headcount",
+    "site",
 )
 ANSWERS = ("effort", "stop_reason")  # what the finished screen may add to a closed record
 
@@ -206,9 +209,11 @@ class Store:
     moved.
     """
 
-    def __init__(self, folder: Path, shared: bool = False) -> None:
-        """``shared``: a reader beside the kiosk (a look by hand, a test); no lock."""
+    def __init__(self, folder: Path, shared: bool = False, site: str | None = None) -> None:
+        """``shared``: a reader beside the kiosk (a look by hand, a test); no lock.
+        ``site``: the config's, written into every record from here on."""
         self.folder = folder
+        self.site = site
         self.notices: list[str] = []
         self.set_aside: Path | None = None  # a damaged database moved out of the way
         try:
@@ -404,8 +409,8 @@ class Store:
         self.db.executemany(
             "INSERT INTO records (seq, id, type, device, participant, started_at,"
             " clock_synced, boot_id, monotonic_s, program, week, mode, planned_s,"
-            " blocks_planned, headcount)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " blocks_planned, headcount, site)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     seq + offset,
@@ -423,6 +428,7 @@ class Store:
                     run.planned_s,
                     run.blocks_planned,
                     headcount,
+                    self.site,
                 )
                 for offset, (record_id, participant) in enumerate(records, start=1)
             ],
