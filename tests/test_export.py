@@ -87,15 +87,15 @@ HEADER = (
     "participant,start,attended,prescribed,adherence_pct,completed_pct,first_session,"
     "last_session,longest_missed_run,interruptions,early_terminations,sessions,"
     "meets_threshold,weeks_due,prescribed_to_date,attended_to_date,adherence_to_date_pct,"
-    "meets_threshold_to_date,excused"
+    "meets_threshold_to_date,excused,no_data_after"
 )
 EXPECTED = f"""\
 {HEADER}
-D,2027-01-04,0,72,0.0,0.0,,,72,1,0,0,no,24,72,0,0.0,no,0
-B,2027-01-04,36,72,50.0,100.0,2027-01-04,2027-03-26,36,1,0,37,no,24,72,36,50.0,no,0
-C,2027-01-04,48,72,66.7,99.0,2027-01-04,2027-06-16,1,0,1,48,no,24,72,48,66.7,no,0
-E,2027-01-04,67,72,93.1,100.0,2027-01-04,2027-06-18,9,1,0,67,yes,24,72,67,93.1,yes,0
-A,2027-01-04,72,72,100.0,100.0,2027-01-04,2027-06-18,0,0,0,72,yes,24,72,72,100.0,yes,0
+D,2027-01-04,0,72,0.0,0.0,,,72,1,0,0,no,24,72,0,0.0,no,0,
+B,2027-01-04,36,72,50.0,100.0,2027-01-04,2027-03-26,36,1,0,37,no,24,72,36,50.0,no,0,
+C,2027-01-04,48,72,66.7,99.0,2027-01-04,2027-06-16,1,0,1,48,no,24,72,48,66.7,no,0,
+E,2027-01-04,67,72,93.1,100.0,2027-01-04,2027-06-18,9,1,0,67,yes,24,72,67,93.1,yes,0,
+A,2027-01-04,72,72,100.0,100.0,2027-01-04,2027-06-18,0,0,0,72,yes,24,72,72,100.0,yes,0,
 """
 # Week 6 under way (Wednesday 2027-02-10): the records so far, worked out by hand.
 # Five weeks are due (15 sessions); week 6's days count at the end, not yet to date.
@@ -103,11 +103,11 @@ A,2027-01-04,72,72,100.0,100.0,2027-01-04,2027-06-18,0,0,0,72,yes,24,72,72,100.0
 # run of 3 missed in week 5 puts it first among them.
 EXPECTED_WEEK_6 = f"""\
 {HEADER}
-D,2027-01-04,0,72,0.0,0.0,,,15,1,0,0,no,5,15,0,0.0,no,0
-C,2027-01-04,12,72,16.7,95.8,2027-01-04,2027-02-10,1,0,1,12,no,5,15,10,66.7,no,0
-E,2027-01-04,16,72,22.2,100.0,2027-01-04,2027-01-30,3,1,0,16,no,5,15,16,100.0,yes,0
-A,2027-01-04,17,72,23.6,100.0,2027-01-04,2027-02-10,0,0,0,17,no,5,15,15,100.0,yes,0
-B,2027-01-04,17,72,23.6,100.0,2027-01-04,2027-02-10,0,0,0,18,no,5,15,15,100.0,yes,0
+D,2027-01-04,0,72,0.0,0.0,,,15,1,0,0,no,5,15,0,0.0,no,0,
+C,2027-01-04,12,72,16.7,95.8,2027-01-04,2027-02-10,1,0,1,12,no,5,15,10,66.7,no,0,
+E,2027-01-04,16,72,22.2,100.0,2027-01-04,2027-01-30,3,1,0,16,no,5,15,16,100.0,yes,0,
+A,2027-01-04,17,72,23.6,100.0,2027-01-04,2027-02-10,0,0,0,17,no,5,15,15,100.0,yes,0,
+B,2027-01-04,17,72,23.6,100.0,2027-01-04,2027-02-10,0,0,0,18,no,5,15,15,100.0,yes,0,
 """
 
 
@@ -489,11 +489,11 @@ def test_the_report_says_how_many_sessions_had_no_synced_clock_and_from_which_de
 
 EXPECTED_CLOSED = f"""\
 {HEADER}
-D,2027-01-04,0,71,0.0,0.0,,,14,1,0,0,no,5,14,0,0.0,no,1
-C,2027-01-04,12,70,17.1,95.8,2027-01-04,2027-02-10,1,0,1,12,no,5,13,10,76.9,yes,2
-E,2027-01-04,16,71,22.5,100.0,2027-01-04,2027-01-30,3,1,0,16,no,5,14,16,100.0,yes,1
-A,2027-01-04,17,71,23.9,100.0,2027-01-04,2027-02-10,0,0,0,17,no,5,14,15,100.0,yes,1
-B,2027-01-04,17,71,23.9,100.0,2027-01-04,2027-02-10,0,0,0,18,no,5,14,15,100.0,yes,1
+D,2027-01-04,0,71,0.0,0.0,,,14,1,0,0,no,5,14,0,0.0,no,1,
+C,2027-01-04,12,70,17.1,95.8,2027-01-04,2027-02-10,1,0,1,12,no,5,13,10,76.9,yes,2,
+E,2027-01-04,16,71,22.5,100.0,2027-01-04,2027-01-30,3,1,0,16,no,5,14,16,100.0,yes,1,
+A,2027-01-04,17,71,23.9,100.0,2027-01-04,2027-02-10,0,0,0,17,no,5,14,15,100.0,yes,1,
+B,2027-01-04,17,71,23.9,100.0,2027-01-04,2027-02-10,0,0,0,18,no,5,14,15,100.0,yes,1,
 """
 
 
@@ -755,10 +755,10 @@ def _weekly(*rows: tuple[str, list[int]]) -> str:
 # two of three days, 9 of 14 due. G's 5-minute class is an attended day.
 COHORT_WEEK_6 = f"""\
 {HEADER}
-G,2027-01-04,11,71,15.5,93.2,2027-01-04,2027-02-10,1,0,1,11,no,5,14,9,64.3,no,1
-A,2027-01-04,16,71,22.5,100.0,2027-01-04,2027-02-10,0,0,0,16,no,5,14,14,100.0,yes,1
-F,2027-01-25,8,72,11.1,100.0,2027-01-25,2027-02-10,0,0,0,8,no,2,6,6,100.0,yes,0
-H,2027-01-04,15,70,21.4,100.0,2027-01-04,2027-02-10,0,0,0,15,no,5,13,13,100.0,yes,2
+G,2027-01-04,11,71,15.5,93.2,2027-01-04,2027-02-10,1,0,1,11,no,5,14,9,64.3,no,1,
+A,2027-01-04,16,71,22.5,100.0,2027-01-04,2027-02-10,0,0,0,16,no,5,14,14,100.0,yes,1,
+F,2027-01-25,8,72,11.1,100.0,2027-01-25,2027-02-10,0,0,0,8,no,2,6,6,100.0,yes,0,
+H,2027-01-04,15,70,21.4,100.0,2027-01-04,2027-02-10,0,0,0,15,no,5,13,13,100.0,yes,2,
 """
 COHORT_WEEKLY_6 = _weekly(
     ("A", [3, 3, 2, 3, 3, 2]),
@@ -771,10 +771,10 @@ COHORT_WEEKLY_6 = _weekly(
 # gone since week 8, is at 22 of 30 with a run of 8 missed.
 COHORT_WEEK_12 = f"""\
 {HEADER}
-G,2027-01-04,22,70,31.4,96.6,2027-01-04,2027-03-24,1,0,1,22,no,11,31,20,64.5,no,2
-H,2027-01-04,22,69,31.9,100.0,2027-01-04,2027-02-26,8,1,0,22,no,11,30,22,73.3,no,3
-A,2027-01-04,33,70,47.1,100.0,2027-01-04,2027-03-24,0,0,0,33,no,11,31,31,100.0,yes,2
-F,2027-01-25,26,72,36.1,100.0,2027-01-25,2027-03-24,0,0,0,26,no,8,24,24,100.0,yes,0
+G,2027-01-04,22,70,31.4,96.6,2027-01-04,2027-03-24,1,0,1,22,no,11,31,20,64.5,no,2,
+H,2027-01-04,22,69,31.9,100.0,2027-01-04,2027-02-26,8,1,0,22,no,11,30,22,73.3,no,3,
+A,2027-01-04,33,70,47.1,100.0,2027-01-04,2027-03-24,0,0,0,33,no,11,31,31,100.0,yes,2,
+F,2027-01-25,26,72,36.1,100.0,2027-01-25,2027-03-24,0,0,0,26,no,8,24,24,100.0,yes,0,
 """
 COHORT_WEEKLY_12 = _weekly(
     ("A", [3, 3, 2, 3, 3, 3, 3, 3, 2, 3, 3, 2]),
@@ -787,10 +787,10 @@ COHORT_WEEKLY_12 = _weekly(
 # 300 s: 54,300 of 55,200 s.
 COHORT_END = f"""\
 {HEADER}
-H,2027-01-04,22,69,31.9,100.0,2027-01-04,2027-02-26,47,1,0,22,no,24,69,22,31.9,no,3
-G,2027-01-04,46,70,65.7,98.4,2027-01-04,2027-06-16,1,0,1,46,no,24,70,46,65.7,no,2
-A,2027-01-04,70,70,100.0,100.0,2027-01-04,2027-06-18,0,0,0,70,yes,24,70,70,100.0,yes,2
-F,2027-01-25,72,72,100.0,100.0,2027-01-25,2027-07-09,0,0,0,72,yes,24,72,72,100.0,yes,0
+H,2027-01-04,22,69,31.9,100.0,2027-01-04,2027-02-26,47,1,0,22,no,24,69,22,31.9,no,3,
+G,2027-01-04,46,70,65.7,98.4,2027-01-04,2027-06-16,1,0,1,46,no,24,70,46,65.7,no,2,
+A,2027-01-04,70,70,100.0,100.0,2027-01-04,2027-06-18,0,0,0,70,yes,24,70,70,100.0,yes,2,
+F,2027-01-25,72,72,100.0,100.0,2027-01-25,2027-07-09,0,0,0,72,yes,24,72,72,100.0,yes,0,
 """
 COHORT_WEEKLY_END = _weekly(
     ("A", [3, 3, 2, 3, 3, 3, 3, 3, 2] + [3] * 15),
@@ -869,3 +869,45 @@ def test_a_site_set_on_the_pi_names_its_pool_in_every_record_csv_and_the_report(
     bad.write_text('site: "North\\tpool"\n')
     refused = run_poolside("check", str(bad))
     assert refused.returncode == 1 and "bad.yaml:1:" in refused.stdout + refused.stderr
+
+
+def test_a_pi_whose_stick_is_not_in_reads_as_no_data_never_as_absence(tmp_path: Path) -> None:
+    """North's stick came in up to the as-of day; South's ends in week 6 (its last
+    record Wednesday 2027-02-10). At Wednesday of week 9, South's swimmer S is not
+    absent for weeks 6-8: those are "no data", out of the figures to date, and the
+    report says so first. N, at North, is counted as ever: a week with no record
+    at a Pi whose data is in is missed."""
+    random.seed(9)
+    mwf = (MON, WED, FRI)
+    north = [_record("N", START + timedelta(7 * w + d), 0, site="North pool")
+             for w in range(9) for d in mwf if 7 * w + d <= 58 and w != 4]  # fmt: skip
+    south = [_record("S", START + timedelta(7 * w + d), 0, device="pool-b", site="South pool")
+             for w in range(6) for d in mwf if 7 * w + d <= 37]  # fmt: skip
+    for seq, record in enumerate(north, 1):
+        record["seq"] = seq
+    for seq, record in enumerate(south, 1):
+        record["seq"] = seq
+    _write(tmp_path / "pi", "pool-a-1.jsonl", north)
+    _write(tmp_path / "pi", "pool-b-1.jsonl", south)
+    out = tmp_path / "out"
+    result = run_poolside(
+        "export", str(tmp_path / "pi"), "--out", str(out), "--start", "2027-01-04",
+        "--tz", "UTC", "--as-of", "2027-03-03",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    people = {row["participant"]: row for row in _csv(out / "participants.csv")}
+    # S: weeks 1-5 ended by 2027-02-10 (15 of 15); week 6 on is no data.
+    assert (people["S"]["weeks_due"], people["S"]["attended_to_date"]) == ("5", "15")
+    assert people["S"]["adherence_to_date_pct"] == "100.0"
+    assert people["S"]["no_data_after"] == "2027-02-10"
+    # N: 8 weeks due, week 5 missed at a Pi whose data is in: 21 of 24.
+    assert (people["N"]["weeks_due"], people["N"]["attended_to_date"]) == ("8", "21")
+    assert people["N"]["no_data_after"] == ""
+    weekly = {row["participant"]: row for row in _csv(out / "weekly.csv")}
+    assert [weekly["S"][f"week_{n}"] for n in range(1, 11)] == (["3"] * 5 + ["no data"] * 4 + [""])
+    assert [weekly["N"][f"week_{n}"] for n in range(1, 10)] == ["3"] * 4 + ["0"] + ["3"] * 3 + ["2"]
+    report = (out / "report.html").read_text()
+    warning = "South pool (pool-b): no data after 2027-02-10"
+    assert warning in report and report.index(warning) < report.index("<h2>")
+    assert "North pool (pool-a)" not in report.split("<h2>")[0], "only the Pi behind is named"
+    assert report.count("no data (its Pi's data ends 2027-02-10)") == 4

@@ -49,6 +49,7 @@ PARTICIPANT_COLUMNS = (
     "adherence_to_date_pct",
     "meets_threshold_to_date",
     "excused",
+    "no_data_after",
 )
 # The report's table: to date first (what a meeting mid-study discusses), then
 # the whole program's; plain headings. participants.csv has every column.
@@ -151,6 +152,7 @@ class Participant:
     devices: set[str] = field(default_factory=set)  # the Pis their sessions came from
     weekly: list[int] = field(default_factory=list)  # attended days, week by week
     started: int = 0  # weeks begun by the as-of day; the later ones are not yet
+    known: int = 0  # weeks before "no data": ended by the day their Pis' data ends
     row: dict[str, Any] = field(default_factory=dict)
 
 
@@ -180,14 +182,15 @@ def export(
             )
             for day, device, reason in called_off:  # the instructor's, from the kiosk
                 not_held.close(date.fromisoformat(day), device, str(reason or ""), "kiosk")
+            pis = _pis(db)
+            ends = data_ends(pis, settings, start)
             participants = _write_sessions(
-                db, db_path, out, settings, start, roster, problems, files, not_held
+                db, db_path, out, settings, start, roster, problems, files, not_held, ends
             )
             drop_ins = db.execute(
                 "SELECT COUNT(*), COALESCE(SUM(headcount), 0) FROM rec WHERE type = 'headcount'"
             ).fetchone()
             (unique,) = db.execute("SELECT COUNT(*) FROM rec").fetchone()
-            pis = _pis(db)
             unsynced = db.execute(
                 "SELECT device, COUNT(*), COUNT(c.written) FROM rec"
                 " LEFT JOIN clock AS c ON c.origin = rec.origin"
@@ -211,7 +214,16 @@ def export(
     }
     listed = sorted(not_held.listed)
     _write_report(
-        out, ranked, settings, start, totals, problems, unsynced, (listed, not_held.unlisted), pis
+        out,
+        ranked,
+        settings,
+        start,
+        totals,
+        problems,
+        unsynced,
+        (listed, not_held.unlisted),
+        pis,
+        ends,
     )
     return (
         f"week 1 starts {start} ({said}); {len(files)} files, {unique} unique records, "
@@ -246,6 +258,28 @@ def _pis(db: sqlite3.Connection) -> list[Pi]:
         " FROM rec AS r WHERE device IS NOT NULL GROUP BY device ORDER BY device"
     )
     return [Pi(str(d), s if isinstance(s, str) else None, n, a, b, q) for d, s, n, a, b, q in rows]
+
+
+STALE_DAYS = 7  # a Pi silent this long before the as-of day: its data is not all in
+
+
+def data_ends(pis: list[Pi], settings: Settings, start: date) -> dict[str, date]:
+    """The Pis whose data ends before the export's day, and the day it ends.
+
+    A Pi with no record in the last STALE_DAYS before the as-of day (or the
+    program's last day, if sooner) has not been collected from (a stick not
+    brought in): what its participants did after its last record is not known,
+    and reads as "no data", never as absence. A pool that held no class for a
+    week reads the same way until its next record arrives; the report says so.
+    """
+    as_of = settings.as_of or date.today()
+    until = min(as_of, start + timedelta(days=7 * settings.weeks - 1))
+    ends = {}
+    for pi in pis:
+        last = date.fromisoformat(pi.last)
+        if last < until - timedelta(days=STALE_DAYS):
+            ends[pi.device] = last
+    return ends
 
 
 def _start(db: sqlite3.Connection, settings: Settings) -> tuple[date, str]:
@@ -353,6 +387,7 @@ def _write_sessions(
     problems: Problems,
     files: list[Path],
     not_held: excused.Excused,
+    ends: dict[str, date],
 ) -> list[Participant]:
     """sessions.csv and redcap.csv (a large one on the second core), then each
     participant's figures."""
@@ -392,7 +427,7 @@ def _write_sessions(
             problems.add("clock not synced", f"{code} {started}: {found}; kept as written: {why}")
     if elsewhere.result(redcap) is not True:  # small, or the second core failed: here
         write_redcap(db, out, params)
-    return _figures(db, settings, start, roster, not_held, params)
+    return _figures(db, settings, start, roster, not_held, params, ends)
 
 
 def write_redcap(db: sqlite3.Connection, out: Path, params: dict[str, Any]) -> bool:
@@ -428,6 +463,7 @@ def _figures(
     roster: dict[str, date | None],
     not_held: excused.Excused,
     params: dict[str, Any],
+    ends: dict[str, date],
 ) -> list[Participant]:
     """Every participant's figures, from their sessions in the window summed by day."""
     people: dict[str, Participant] = {}
@@ -445,11 +481,16 @@ def _figures(
     for (code,) in itertools.chain(everyone, ((c,) for c in roster)):
         if code not in people:  # no session in the window: still a row
             people[code] = Participant(code, roster.get(code) or start)
-    return [_finish(people[code], settings, not_held) for code in sorted(people)]
+    return [_finish(people[code], settings, not_held, ends) for code in sorted(people)]
 
 
-def _finish(person: Participant, settings: Settings, not_held: excused.Excused) -> Participant:
-    """The participant's row of participants.csv, by :mod:`poolside.records.adherence`."""
+def _finish(
+    person: Participant, settings: Settings, not_held: excused.Excused, ends: dict[str, date]
+) -> Participant:
+    """The participant's row of participants.csv, by :mod:`poolside.records.adherence`.
+
+    Where a Pi they trained at has no data after some day (``ends``), the weeks
+    not ended by then are "no data": out of the figures to date, not missed."""
     per_week, weeks = settings.per_week, settings.weeks
     days_off = not_held.days_for(person.code, person.devices)
     wanted = adherence.prescribed_weeks(per_week, weeks, person.start, days_off)
@@ -457,8 +498,13 @@ def _finish(person: Participant, settings: Settings, not_held: excused.Excused) 
     for day in person.days:
         person.weekly[(day - person.start).days // 7] += 1
     as_of = settings.as_of or date.today()
+    data_until = min((ends[d] for d in person.devices if d in ends), default=None)
     due = adherence.weeks_due(person.start, weeks, as_of)
     person.started = adherence.weeks_started(person.start, weeks, as_of)
+    person.known = person.started
+    if data_until is not None:
+        person.known = min(person.started, adherence.weeks_due(person.start, weeks, data_until))
+        due = min(due, person.known)
     runs = adherence.missed_runs(person.weekly, wanted, due)
     attended, attended_to_date = len(person.days), sum(person.weekly[:due])
     prescribed, prescribed_to_date = sum(wanted), sum(wanted[:due])
@@ -487,6 +533,7 @@ def _finish(person: Participant, settings: Settings, not_held: excused.Excused) 
         if to_date is None
         else _yes_no(to_date >= settings.threshold),
         "excused": settings.prescribed - prescribed,
+        "no_data_after": "" if data_until is None else data_until.isoformat(),
     }
     return person
 
@@ -514,7 +561,13 @@ def _write_weekly(out: Path, participants: list[Participant], weeks: int) -> Non
         writer = SafeWriter(handle)
         writer.writerow(["participant", *(f"week_{n}" for n in range(1, weeks + 1))])
         writer.writerows(  # weeks not begun by the as-of day are blank: not yet, not missed
-            [p.code, *p.weekly[: p.started], *[""] * (weeks - p.started)] for p in participants
+            [
+                p.code,
+                *p.weekly[: p.known],
+                *[NO_DATA] * (p.started - p.known),
+                *[""] * (weeks - p.started),
+            ]
+            for p in participants
         )
 
 
@@ -554,6 +607,7 @@ def _write_report(
     unsynced: list[tuple[str, int, int]],
     not_held: tuple[list[tuple[date, str, str, str]], int],
     pis: list[Pi],
+    ends: dict[str, date],
 ) -> None:
     """One self-contained page: totals, the table by risk, the sessions not held
     (closures, cancelled classes, excused absences), an inline-SVG heatmap.
@@ -580,6 +634,7 @@ body {{ font-family: sans-serif; margin: 2em; color: #111; }}
 table {{ border-collapse: collapse; font-size: 0.9em; }}
 td, th {{ border: 1px solid #999; padding: 0.2em 0.5em; text-align: right; }}
 th {{ background: #eee; }}
+ul.warn {{ background: #fff3e0; border-left: 0.4em solid #d95f02; padding: 0.5em 2em; }}
 @media print {{
   @page {{ size: A4; margin: 12mm; }}
   body {{ margin: 0; font-size: 9pt; }}
@@ -589,6 +644,7 @@ th {{ background: #eee; }}
 }}
 </style></head><body>
 <h1>Adherence: {settings.weeks} weeks x {settings.per_week} sessions from {start}</h1>
+{_stale_warning(pis, ends, ranked)}
 <p><strong>{_headline(ranked, settings)}</strong>
 {totals["records"]} unique records from {totals["files"]} files.
 Drop-in classes: {totals["drop_in_classes"]} ({totals["drop_in_people"]} people counted).
@@ -596,7 +652,7 @@ Drop-in classes: {totals["drop_in_classes"]} ({totals["drop_in_people"]} people 
 Counted as of {settings.as_of or date.today()}.</p>
 <h2>Problems (details in problems.txt)</h2><ul>{kinds}</ul>
 <h2>Pools and their Pis</h2>
-{_pis_table(pis)}
+{_pis_table(pis, ends)}
 <h2>Not held: closures, cancelled classes, excused absences</h2>
 {_not_held_table([(day, names.get(who, who), why, by) for day, who, why, by in listed], unlisted)}
 <h2>Participants, most at risk first</h2>
@@ -631,20 +687,40 @@ def _headline(ranked: list[Participant], settings: Settings) -> str:
     )
 
 
-def _pis_table(pis: list[Pi]) -> str:
-    """Each Pi by its site: how many records, and the days and the last seq its data
-    reaches (a Pi whose last day is well before the others' is a stick not yet in)."""
+def _stale_warning(pis: list[Pi], ends: dict[str, date], ranked: list[Participant]) -> str:
+    """First on the page: each Pi whose data ends before the report's day, and whose
+    weeks that leaves as "no data"."""
+    if not ends:
+        return ""
+    esc = html.escape
+    items = []
+    for pi in pis:
+        if pi.device in ends:
+            people = sum(1 for p in ranked if pi.device in p.devices)
+            items.append(
+                f"<li><strong>{esc(pi.name)}: no data after {ends[pi.device]}</strong> "
+                f"(its {people} participants' weeks after that are no data, not missed: "
+                "bring its stick in or sync it; a pool closed that long reads the same)</li>"
+            )
+    return f'<ul class="warn">{"".join(items)}</ul>'
+
+
+def _pis_table(pis: list[Pi], ends: dict[str, date]) -> str:
+    """Each Pi by its site: how many records, the days and the last seq its data
+    reaches, and where that leaves its participants' weeks as no data."""
     if not pis:
         return "<p>No records.</p>"
     esc = html.escape
     rows = "".join(
         f"<tr><td>{esc(pi.site or '(no site set)')}</td><td>{esc(pi.device)}</td>"
-        f"<td>{pi.records}</td><td>{pi.first}</td><td>{pi.last}</td><td>{pi.last_seq}</td></tr>"
+        f"<td>{pi.records}</td><td>{pi.first}</td><td>{pi.last}</td><td>{pi.last_seq}</td>"
+        f"<td>{f'no data after {ends[pi.device]}' if pi.device in ends else 'up to date'}</td></tr>"
         for pi in pis
     )
     return (
         "<table><thead><tr><th>Site</th><th>Pi</th><th>Records</th><th>First record</th>"
-        f"<th>Last record</th><th>Last seq</th></tr></thead><tbody>{rows}</tbody></table>"
+        "<th>Last record</th><th>Last seq</th><th>Data</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
     )
 
 
@@ -668,6 +744,8 @@ def _not_held_table(listed: list[tuple[date, str, str, str]], unlisted: int = 0)
 
 
 NOT_YET = "#e0e0e0"  # a week not begun by the as-of day: grey, no number
+NO_DATA = "no data"  # a week after a Pi's last record: not known, not missed
+NO_DATA_FILL = "#fdd0a2"  # light orange, with a "?": unlike any number of days
 UNDER_WAY = 'stroke="#d95f02" stroke-width="2" stroke-dasharray="3 2"'  # the week not yet due
 
 
@@ -696,6 +774,15 @@ def _heatmap(ranked: list[Participant], settings: Settings) -> str:
                 parts.append(
                     f'<rect x="{x}" y="{y}" width="{cell - 1}" height="{cell - 1}" '
                     f'fill="{NOT_YET}"><title>{code} week {w + 1}: not yet</title></rect>'
+                )
+                continue
+            if w >= person.known:
+                until = person.row["no_data_after"]
+                parts.append(
+                    f'<rect x="{x}" y="{y}" width="{cell - 1}" height="{cell - 1}" '
+                    f'fill="{NO_DATA_FILL}"><title>{code} week {w + 1}: no data (its Pi\'s '
+                    f"data ends {until})</title></rect>"
+                    f'<text x="{x + cell / 2}" y="{y + 15}" text-anchor="middle">?</text>'
                 )
                 continue
             under_way = w == person.started - 1 and w >= int(person.row["weeks_due"])
@@ -729,6 +816,7 @@ def _legend(x: int, y: int, cell: int, per_week: int) -> str:
             "week under way",
         )
     )
+    items.append((f'fill="{NO_DATA_FILL}"', "? no data"))
     items.append((f'fill="{NOT_YET}"', "not yet"))
     parts = []
     for style, label in items:
