@@ -180,12 +180,19 @@ class Kiosk:
             self.roll.headcount = 0
             self.roll.notice = ""
 
-    def start_cancelling(self) -> None:
+    def start_cancelling(self, now: float) -> None:
         """The cancel screen, where a class can be called off: only where it is
-        recorded (a store) and led (not a solo swimmer's kiosk)."""
+        recorded (a store) and led (not a solo swimmer's kiosk), and not for a
+        class that already ran (its check-ins' three hours): one line says so,
+        and a class later that day can still be called off."""
         solo = self.roll is not None and self.roll.mode == "solo"
-        if self.records is not None and not solo and self.session is not None:
-            self.cancelling = Cancelling()
+        if self.records is None or solo or self.session is None:
+            return
+        ran_at = self.records.class_ran_at()
+        if ran_at is not None:
+            self.hint(text("cancel.already_ran", time=ran_at), now)
+            return
+        self.cancelling = Cancelling()
 
     def cancel_class(self, reason: CancelReason, now: float) -> None:
         """Record the class as called off, then home, saying what was saved."""

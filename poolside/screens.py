@@ -74,7 +74,7 @@ class Home(Screen):
         if action in (Action.TOGGLE, Action.HOLD):
             self.kiosk.begin(now)
         elif action in (Action.STOP, Action.BACK):
-            self.kiosk.start_cancelling()
+            self.kiosk.start_cancelling(now)
 
 
 class Cancel(Screen):
@@ -138,7 +138,7 @@ class CheckIn(Screen):
             kiosk.begin(now)
             return
         if action == Action.STOP:
-            kiosk.start_cancelling()
+            kiosk.start_cancelling(now)
             return
         if isinstance(action, Scan):
             change = roll.scan(action.code)

@@ -393,6 +393,30 @@ def test_a_class_called_off_is_recorded_with_its_reason_and_goes_to_the_outbox(
     assert json.loads(line)["type"] == "cancelled" and json.loads(line)["seq"] == 1
 
 
+def test_a_class_that_already_ran_cannot_be_called_off_but_a_later_one_can(
+    tmp_path, choice
+) -> None:
+    """Called off after it ran, a class would count as both attended and not held.
+    Within its check-ins' three hours the kiosk refuses, in one line; a class later
+    that day (the records say four hours ago) can still be called off."""
+    pool = Pool(tmp_path, choice)
+    pool.press(Scan("P001"), "hold")
+    pool.run_to(until=120.0)
+    pool.press("stop")  # STOP held: the class stops, then its finished screen
+    while pool.kiosk.screens.current(pool.clock.now()).name != "checkin":
+        pool.press("toggle")
+    pool.press("stop")  # STOP held on the check-in: call the class off?
+    ran_at = pool.store.records()[0]["started_at"][11:16]
+    assert f"A class ran here at {ran_at}: it cannot be called off now" in pool.texts()
+    assert pool.kiosk.cancelling is None and "CANCEL TODAY'S CLASS?" not in pool.texts()
+    assert [r["type"] for r in pool.store.records()] == ["session"]
+    pool.store.db.execute("UPDATE records SET monotonic_s = monotonic_s - 4 * 3600")
+    pool.press("stop")
+    assert "CANCEL TODAY'S CLASS?" in pool.texts()
+    pool.press("next", "toggle")
+    assert [r["type"] for r in pool.store.records()] == ["session", "cancelled"]
+
+
 def test_backing_out_of_calling_off_records_nothing(tmp_path, choice) -> None:
     pool = Pool(tmp_path, choice)
     pool.press("stop", "next", "back")  # NEXT held: back, nothing recorded

@@ -498,16 +498,17 @@ B,2027-01-04,17,71,23.9,100.0,2027-01-04,2027-02-10,0,0,0,18,no,5,14,15,100.0,ye
 
 
 def test_a_closure_and_an_excused_absence_leave_what_is_prescribed(tmp_path: Path) -> None:
-    """Week 6 again, with the pool closed on Wednesday of week 3 (everyone's week 3
-    prescribes 2), a closure on another Pi (nobody here), and C excused on Friday
-    of week 5: C's 10 of 13 is 76.9 % to date, over the threshold. By hand."""
+    """Week 6 again, with the pool closed on Thursday of week 3, a day nobody came
+    (everyone's week 3 prescribes 2), a closure on another Pi (nobody here), and C
+    excused on Friday of week 5: C's 10 of 13 is 76.9 % to date, over the
+    threshold. By hand. (A day someone attended stays held for them: below.)"""
     as_of = "2027-02-10"
     records = [r for r in _fixture() if r["started_at"][:10] <= as_of]
     _write(tmp_path / "pi", "pool-a-0000001-0000400.jsonl", records)
     (tmp_path / "roster.csv").write_text("code,name\nA,\nB,\nC,\nD,\nE,\n")
     closures = tmp_path / "closures.csv"
     closures.write_text(
-        "date,device,reason\n2027-01-20,,pool closed\n2027-01-11,pool-b,lightning\n"
+        "date,device,reason\n2027-01-21,,pool closed\n2027-01-11,pool-b,lightning\n"
         "2027-13-01,,typo\n"
     )
     excused = tmp_path / "excused.csv"
@@ -911,3 +912,28 @@ def test_a_pi_whose_stick_is_not_in_reads_as_no_data_never_as_absence(tmp_path: 
     assert warning in report and report.index(warning) < report.index("<h2>")
     assert "North pool (pool-a)" not in report.split("<h2>")[0], "only the Pi behind is named"
     assert report.count("no data (its Pi's data ends 2027-02-10)") == 4
+
+
+def test_a_day_attended_is_held_for_whoever_attended_it_whatever_a_call_off_says(
+    tmp_path: Path,
+) -> None:
+    """A class called off after it ran (a mistake, or the evening class of a day
+    whose morning class ran): A, who came, is not excused that day; B, who did
+    not, is. A day is never both attended and not held for one person."""
+    random.seed(12)
+    came = _record("A", START, 1)
+    called_off = _record("", START, 2, type="cancelled", completed_s=0, stop_reason="weather hold")
+    called_off["started_at"] = "2027-01-04T18:00:00+00:00"
+    other_day = _record("B", START + timedelta(days=WED), 3)  # B trains here, not that Monday
+    _write(tmp_path / "pi", "pool-a-1.jsonl", [came, called_off, other_day])
+    roster = tmp_path / "roster.csv"
+    roster.write_text("code,name\nA,\nB,\n")
+    out = tmp_path / "out"
+    result = run_poolside(
+        "export", str(tmp_path / "pi"), "--out", str(out), "--start", "2027-01-04",
+        "--tz", "UTC", "--as-of", "2027-01-11", "--roster", str(roster),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    people = {row["participant"]: row for row in _csv(out / "participants.csv")}
+    assert (people["A"]["prescribed_to_date"], people["A"]["excused"]) == ("3", "0")
+    assert (people["B"]["prescribed_to_date"], people["B"]["excused"]) == ("2", "1")

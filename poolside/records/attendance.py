@@ -86,6 +86,12 @@ class Attendance:
         self._write("make_batches")
         return self.saving
 
+    def class_ran_at(self) -> str | None:
+        """When a class held here in the last few hours began (HH:MM, the Pi's wall
+        clock), or None: calling it off now would mark a class that ran as not held."""
+        started = self.store.class_ran_within(clock_facts(time.monotonic()))
+        return None if started is None else started[11:16]
+
     def seal_earlier_runs(self) -> None:
         """Runs whose finished screen went with an earlier start-up may be synced."""
         self._write("seal")

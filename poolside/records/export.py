@@ -492,7 +492,9 @@ def _finish(
     Where a Pi they trained at has no data after some day (``ends``), the weeks
     not ended by then are "no data": out of the figures to date, not missed."""
     per_week, weeks = settings.per_week, settings.weeks
-    days_off = not_held.days_for(person.code, person.devices)
+    # A day they attended was held for them, whatever a closure or call-off says.
+    days_off = [day for day in not_held.days_for(person.code, person.devices)
+                if day not in person.days]  # fmt: skip
     wanted = adherence.prescribed_weeks(per_week, weeks, person.start, days_off)
     person.weekly = [0] * weeks
     for day in person.days:

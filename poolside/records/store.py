@@ -578,6 +578,19 @@ class Store:
             if 0 <= _age(row["boot_id"], row["monotonic_s"], row["marked_at"], clock) <= within_s
         ]
 
+    def class_ran_within(self, clock: ClockFacts, within_s: float = ROLL_WITHIN_S) -> str | None:
+        """The start (wall time, as written) of a class held here in the last
+        ``within_s`` (ages as for :meth:`checkpoint`), or None: the class a
+        call-off would be about, if it already ran."""
+        row = self.db.execute(
+            "SELECT started_at, boot_id, monotonic_s FROM records WHERE type = 'session'"
+            " ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        if row is None or row["monotonic_s"] is None:
+            return None
+        age = _age(row["boot_id"], row["monotonic_s"], row["started_at"], clock)
+        return str(row["started_at"]) if 0 <= age <= within_s else None
+
     def save_checkpoint(
         self,
         program: str,
