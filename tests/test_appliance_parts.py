@@ -31,6 +31,9 @@ def test_tones_read_off_a_line_are_named_by_the_products_patterns() -> None:
     cues = gpio_checks._cues(gpio_checks._tones(changes))
     assert [gpio_checks._named(cue) for cue in cues] == ["rest", "work"]
     assert gpio_checks._named([(0.0, 2.9)]) is None, "a tone held far too long is no cue"
+    # one tone each, 0.1 s apart: the nearest pattern, not the first within tolerance
+    assert gpio_checks._named([(0.0, 0.58)]) == "stop"
+    assert gpio_checks._named([(0.0, 0.53)]) == "phase"
 
 
 def test_the_spread_of_figures_is_median_p99_and_max() -> None:
