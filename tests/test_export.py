@@ -141,6 +141,18 @@ def test_at_week_6_the_figures_to_date_and_the_weeks_not_yet_due_are_right(
         report
     )
     assert "<th>Adherence to date %</th>" in report and "<th>Adherence, all weeks %</th>" in report
+    # To follow up: D never came (37 days since the start), C is at 66.7 % to date;
+    # E, last seen 11 days ago at 100 % to date, is not listed.
+    follow_up = report.split("<h2>To follow up</h2>")[1].split("<h2>")[0]
+    assert "<td>D</td><td>-</td><td>never</td><td>37</td><td>not seen for 37 days; 0.0 % to" in (
+        follow_up
+    )
+    assert "<td>C</td><td>pool-a</td><td>2027-02-10</td><td>0</td><td>66.7 % to date</td>" in (
+        follow_up
+    )
+    assert "<td>E</td>" not in follow_up and follow_up.index("<td>D</td>") < follow_up.index(
+        "<td>C</td>"
+    )
 
 
 def test_adherence_matches_the_hand_computed_figures(tmp_path: Path) -> None:

@@ -652,6 +652,8 @@ ul.warn {{ background: #fff3e0; border-left: 0.4em solid #d95f02; padding: 0.5em
 Drop-in classes: {totals["drop_in_classes"]} ({totals["drop_in_people"]} people counted).
 {_unsynced_text([(names.get(d, d), n, c) for d, n, c in unsynced])}
 Counted as of {settings.as_of or date.today()}.</p>
+<h2>To follow up</h2>
+{_action_list(ranked, settings, names)}
 <h2>Problems (details in problems.txt)</h2><ul>{kinds}</ul>
 <h2>Pools and their Pis</h2>
 {_pis_table(pis, ends)}
@@ -686,6 +688,46 @@ def _headline(ranked: list[Participant], settings: Settings) -> str:
     return (
         f"{len(ranked)} participants; {meeting} at or above {threshold} over the "
         f"{weeks} weeks (as of {as_of})."
+    )
+
+
+NOT_SEEN_DAYS = 14  # not seen this long: a call from the study team
+
+
+def _action_list(ranked: list[Participant], settings: Settings, names: dict[str, str]) -> str:
+    """Who the team should contact: not seen for NOT_SEEN_DAYS or more (never seen:
+    since their start), or below the threshold to date; most at risk first, with
+    the days since their last session. Someone whose Pi is behind is listed with
+    that said, as their absence may only be data not yet in."""
+    as_of = settings.as_of or date.today()
+    rows = []
+    for person in ranked:
+        if date.fromisoformat(person.row["start"]) > as_of:
+            continue  # not begun
+        last = max(person.days) if person.days else None
+        since = (as_of - (last or person.start)).days
+        to_date = person.row["adherence_to_date_pct"]
+        below = to_date != "" and float(to_date) < settings.threshold
+        if since < NOT_SEEN_DAYS and not below:
+            continue
+        why = [f"not seen for {since} days"] if since >= NOT_SEEN_DAYS else []
+        why += [f"{to_date} % to date"] if below else []
+        if person.row["no_data_after"]:
+            why.append(f"their Pi's data ends {person.row['no_data_after']}")
+        pools = ", ".join(sorted(names.get(d, d) for d in person.devices if d)) or "-"
+        rows.append(
+            f"<tr><td>{html.escape(person.code)}</td><td>{html.escape(pools)}</td>"
+            f"<td>{last or 'never'}</td><td>{since}</td><td>{html.escape('; '.join(why))}</td></tr>"
+        )
+    if not rows:
+        return (
+            f"<p>Nobody: everyone was seen in the last {NOT_SEEN_DAYS} days and is at or "
+            f"above {settings.threshold:g} % to date.</p>"
+        )
+    return (
+        "<table><thead><tr><th>Participant</th><th>Pool</th><th>Last session</th>"
+        "<th>Days since</th><th>Why</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
     )
 
 
