@@ -349,6 +349,25 @@ def test_on_time_the_cue_thread_steps_the_pattern_with_no_loop_calling_update() 
     assert output.closed and not any(t.name == "poolside-cues" for t in threading.enumerate())
 
 
+def test_on_time_a_failing_write_is_said_and_the_next_steps_still_play(capfd) -> None:
+    class FailsOnce(_Recorded):
+        failed = False
+
+        def tone(self, hz: int) -> None:
+            if hz == 0 and not self.failed:
+                self.failed = True
+                raise OSError("GPIO write failed")
+            super().tone(hz)
+
+    output = FailsOnce(ending=[700, 0])
+    player = CuePlayer(output, None, on_time=True)
+    player.play("rest")  # 1000, (0: fails), 700, 0
+    assert output.done.wait(10), output.switches
+    player.close()
+    assert [hz for hz, _ in output.switches] == [1000, 700, 0]
+    assert "poolside: a cue step failed: OSError('GPIO write failed')" in capfd.readouterr().err
+
+
 def test_on_time_a_new_cue_cuts_the_old_one_short() -> None:
     output = _Recorded(ending=[880, 0])
     player = CuePlayer(output, None, on_time=True)

@@ -16,6 +16,7 @@ cues are visual only, and the screen says so.
 from __future__ import annotations
 
 import math
+import sys
 import threading
 import time
 from array import array
@@ -280,10 +281,17 @@ class CuePlayer:
                 output.tone(hz)
 
     def _switch_on_time(self) -> None:
-        """The cue thread: each step at its deadline; between cues, asleep until a play."""
+        """The cue thread: each step at its deadline; between cues, asleep until a play.
+
+        A write that fails (a GPIO error) is said on stderr, for the journal, and
+        the thread goes on with the next step: ended by it, every later cue
+        would be silent with nothing said."""
         with self._changed:
             while not self._closed:
-                self._switch_due()
+                try:
+                    self._switch_due()
+                except Exception as err:  # the buzzer's or light's own error, whatever it is
+                    print(f"poolside: a cue step failed: {err!r}", file=sys.stderr)
                 wait = self._steps[0][0] - self._clock() if self._steps else None
                 if wait is None or wait > 0:
                     self._changed.wait(wait)

@@ -239,8 +239,8 @@ class Pi:
     device: str
     site: str | None  # the site its latest record names
     records: int
-    first: str  # local date of its first and last record
-    last: str
+    first: str | None  # local date of its first and last record
+    last: str | None
     last_seq: int
 
     @property
@@ -276,8 +276,8 @@ def data_ends(pis: list[Pi], settings: Settings, start: date) -> dict[str, date]
     until = min(as_of, start + timedelta(days=7 * settings.weeks - 1))
     ends = {}
     for pi in pis:
-        last = date.fromisoformat(pi.last)
-        if last < until - timedelta(days=STALE_DAYS):
+        last = date.fromisoformat(pi.last) if pi.last else None
+        if last is not None and last < until - timedelta(days=STALE_DAYS):
             ends[pi.device] = last
     return ends
 

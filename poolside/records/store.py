@@ -583,8 +583,8 @@ class Store:
         ``within_s`` (ages as for :meth:`checkpoint`), or None: the class a
         call-off would be about, if it already ran."""
         row = self.db.execute(
-            "SELECT started_at, boot_id, monotonic_s FROM records WHERE type = 'session'"
-            " ORDER BY seq DESC LIMIT 1"
+            "SELECT started_at, boot_id, monotonic_s FROM records"
+            " WHERE type IN ('session', 'headcount') ORDER BY seq DESC LIMIT 1"
         ).fetchone()
         if row is None or row["monotonic_s"] is None:
             return None
