@@ -10,9 +10,9 @@ failed`` over all releases. Exit status 1 if any check FAILed.
 ``--suite trixie-arm64`` is the same on arm64, the Pi's instruction set:
 Debian 13's arm64 userland, its chroot steps run by qemu-user and booted on
 QEMU's "virt" board with a Cortex-A72 and a virtio GPU (install, READY with
-pixels, a class by keys, a power cut). It is not in the default run: under
-emulation it takes longer than both x86_64 releases together (README, "The
-appliance test").
+pixels, a class by keys, a power cut). It is not in the default run: the
+first time (its debootstrap under qemu-user) it takes about as long as both
+x86_64 releases together (README, "The appliance test").
 
 Needs root and: debootstrap, qemu-system-x86, dosfstools, exfatprogs,
 fdisk, e2fsprogs, and Debian's linux-source-6.1 with the kernel's build

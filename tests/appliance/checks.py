@@ -76,8 +76,8 @@ def run_arm64(guest: Guest, results: Results) -> None:
     """On arm64: installed, READY with pixels, a class by keys, a power cut.
 
     The rest (sticks, watchdog, sandbox, GPIO) is the same code on either
-    instruction set and is checked on x86_64, where Debian's kernel source
-    gives gpio-sim and a run takes a third of the time.
+    instruction set and is checked on x86_64, where the test's own kernel has
+    gpio-sim (Debian's arm64 kernel, which this guest boots, has not).
     """
     if not _booted(guest, results):
         return
