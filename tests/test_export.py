@@ -949,3 +949,25 @@ def test_a_day_attended_is_held_for_whoever_attended_it_whatever_a_call_off_says
     people = {row["participant"]: row for row in _csv(out / "participants.csv")}
     assert (people["A"]["prescribed_to_date"], people["A"]["excused"]) == ("3", "0")
     assert (people["B"]["prescribed_to_date"], people["B"]["excused"]) == ("2", "1")
+
+
+def test_the_report_lists_sessions_stopped_early_with_why_and_how_much_was_done(
+    tmp_path: Path,
+) -> None:
+    random.seed(5)
+    hurt = _record("A", START, 1, stopped_early=True, stop_reason="pain or injury",
+                   completed_s=300, site="North pool")  # fmt: skip
+    left = _record("B", START + timedelta(days=2), 2, stopped_early=True, completed_s=610)
+    whole = _record("C", START, 3)
+    _write(tmp_path / "pi", "pool-a-1.jsonl", [hurt, left, whole])
+    out = tmp_path / "out"
+    result = run_poolside(
+        "export", str(tmp_path / "pi"), "--out", str(out), "--start", "2027-01-04", "--tz", "UTC"
+    )
+    assert result.returncode == 0, result.stderr
+    report = (out / "report.html").read_text()
+    box = report.split("<h2>Sessions stopped early, and why</h2>")[1].split("<h2>")[0]
+    assert box.index("<td>B</td><td>2027-01-06</td>") < box.index("<td>A</td>"), "newest first"
+    assert "<td>A</td><td>2027-01-04</td><td>North pool (pool-a)</td><td>pain or injury</td>" in box
+    assert "<td>5:00 of 20:00</td>" in box and "<td>not given</td><td>10:10 of 20:00</td>" in box
+    assert "<td>C</td>" not in box

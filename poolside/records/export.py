@@ -191,6 +191,10 @@ def export(
                 "SELECT COUNT(*), COALESCE(SUM(headcount), 0) FROM rec WHERE type = 'headcount'"
             ).fetchone()
             (unique,) = db.execute("SELECT COUNT(*) FROM rec").fetchone()
+            early = db.execute(_EARLY, {"limit": LISTED + 1}).fetchall()
+            (early_count,) = db.execute(
+                "SELECT COUNT(*) FROM rec WHERE type = 'session' AND stopped_early"
+            ).fetchone()
             unsynced = db.execute(
                 "SELECT device, COUNT(*), COUNT(c.written) FROM rec"
                 " LEFT JOIN clock AS c ON c.origin = rec.origin"
@@ -224,6 +228,7 @@ def export(
         (listed, not_held.unlisted),
         pis,
         ends,
+        (early, early_count),
     )
     return (
         f"week 1 starts {start} ({said}); {len(files)} files, {unique} unique records, "
@@ -610,6 +615,7 @@ def _write_report(
     not_held: tuple[list[tuple[date, str, str, str]], int],
     pis: list[Pi],
     ends: dict[str, date],
+    early: tuple[list[tuple[Any, ...]], int],
 ) -> None:
     """One self-contained page: totals, the table by risk, the sessions not held
     (closures, cancelled classes, excused absences), an inline-SVG heatmap.
@@ -659,6 +665,8 @@ Counted as of {settings.as_of or date.today()}.</p>
 {_pis_table(pis, ends)}
 <h2>Not held: closures, cancelled classes, excused absences</h2>
 {_not_held_table([(day, names.get(who, who), why, by) for day, who, why, by in listed], unlisted)}
+<h2>Sessions stopped early, and why</h2>
+{_early_table(*early, names)}
 <h2>Participants, most at risk first</h2>
 <table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>
 <p>Every column, with the names the CSV files use, is in participants.csv.</p>
@@ -728,6 +736,38 @@ def _action_list(ranked: list[Participant], settings: Settings, names: dict[str,
         "<table><thead><tr><th>Participant</th><th>Pool</th><th>Last session</th>"
         "<th>Days since</th><th>Why</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+# Sessions stopped early (a person who left, a class stopped), newest first.
+_EARLY = """
+    SELECT participant, substr(local_start, 1, 10), device, stop_reason, completed_s, planned_s
+    FROM rec WHERE type = 'session' AND stopped_early
+    ORDER BY local_start DESC, participant LIMIT :limit
+"""
+
+
+def _early_table(rows: list[tuple[Any, ...]], count: int, names: dict[str, str]) -> str:
+    """Each session stopped early: who, when, where, why (the instructor's answer,
+    "left early" for a person who left, "interrupted" for a power cut) and how
+    much was done. At most LISTED rows, newest first; the rest are counted."""
+    if not rows:
+        return "<p>None.</p>"
+    esc = html.escape
+    cells = "".join(
+        f"<tr><td>{esc(str(code))}</td><td>{day}</td><td>{esc(names.get(device, str(device)))}</td>"
+        f"<td>{esc(str(reason or 'not given'))}</td><td>{done // 60}:{done % 60:02d} of "
+        f"{planned // 60}:{planned % 60:02d}</td></tr>"
+        for code, day, device, reason, done, planned in rows[:LISTED]
+    )
+    more = (
+        f"<p>... and {count - LISTED} more (sessions.csv has every one).</p>"
+        if count > LISTED
+        else ""
+    )
+    return (
+        "<table><thead><tr><th>Participant</th><th>Date</th><th>Pool</th><th>Why</th>"
+        f"<th>Done</th></tr></thead><tbody>{cells}</tbody></table>{more}"
     )
 
 
