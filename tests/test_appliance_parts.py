@@ -34,6 +34,10 @@ def test_tones_read_off_a_line_are_named_by_the_products_patterns() -> None:
     # one tone each, 0.1 s apart: the nearest pattern, not the first within tolerance
     assert gpio_checks._named([(0.0, 0.58)]) == "stop"
     assert gpio_checks._named([(0.0, 0.53)]) == "phase"
+    # the checks ask whether a cue fits what is expected where it sounds
+    assert gpio_checks._fits([(0.0, 0.56)], "work", "rest", "phase", "block_end")
+    assert not gpio_checks._fits([(0.0, 0.15)], "work", "rest", "phase", "block_end")
+    assert gpio_checks._fits([(0.0, 0.597)], "stop") and not gpio_checks._fits([(0.0, 0.3)], "stop")
 
 
 def test_the_spread_of_figures_is_median_p99_and_max() -> None:

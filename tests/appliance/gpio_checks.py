@@ -141,17 +141,27 @@ def _cues(tones: list[tuple[float, float]], gap: float = 0.12) -> list[list[tupl
     return cues
 
 
-def _named(cue: list[tuple[float, float]]) -> str | None:
-    """The cue in PATTERNS whose sounding lengths these are nearest, each within
-    TOLERANCE_S: "phase" (0.5 s) and "stop" (0.6 s) are one tone each, 0.1 s apart."""
+def _off(cue: list[tuple[float, float]], name: str) -> float | None:
+    """How far the cue's sounding lengths are from pattern ``name``'s (summed), or
+    None where a tone is missing, extra, or more than TOLERANCE_S off."""
     lengths = [length for _, length in cue]
-    fits = []
-    for name, pattern in PATTERNS.items():
-        wanted = [tone.seconds for tone in pattern if tone.hz]
-        if len(wanted) == len(lengths):
-            off = [abs(a - b) for a, b in zip(wanted, lengths, strict=True)]
-            if max(off) <= TOLERANCE_S:
-                fits.append((sum(off), name))
+    wanted = [tone.seconds for tone in PATTERNS[name] if tone.hz]
+    if len(wanted) != len(lengths):
+        return None
+    off = [abs(a - b) for a, b in zip(wanted, lengths, strict=True)]
+    return sum(off) if max(off) <= TOLERANCE_S else None
+
+
+def _fits(cue: list[tuple[float, float]], *names: str) -> bool:
+    """Whether the cue is one of these patterns, within TOLERANCE_S."""
+    return any(_off(cue, name) is not None for name in names)
+
+
+def _named(cue: list[tuple[float, float]]) -> str | None:
+    """The pattern the cue is nearest, within TOLERANCE_S ("phase", 0.5 s, and
+    "stop", 0.6 s, are one tone each, 0.1 s apart: a name to read, while the
+    checks ask whether the cue fits the patterns expected where it sounds)."""
+    fits = [(off, name) for name in PATTERNS if (off := _off(cue, name)) is not None]
     return min(fits)[1] if fits else None
 
 
@@ -170,12 +180,8 @@ def _cue_figures(results, changes: dict, releases: list[float], stop_at: float) 
         onset = next((cue[0][0] for cue in cues if cue[0][0] >= release), None)
         if onset is not None and onset - release < 2:
             latencies.append((onset - release) * 1000)
-    after_next = [
-        name
-        for cue, name in zip(cues, names, strict=True)
-        for p in releases
-        if 0 <= cue[0][0] - p < 2
-    ]
+    after_next = [cue for cue in cues for p in releases if 0 <= cue[0][0] - p < 2]
+    phase_starts = ("work", "rest", "phase", "block_end")
     stop_cue = [
         (name, [round(length, 3) for _, length in cue])
         for cue, name in zip(cues, names, strict=True)
@@ -187,8 +193,8 @@ def _cue_figures(results, changes: dict, releases: list[float], stop_at: float) 
         bool(cues)
         and not unknown
         and len(latencies) == len(releases)
-        and all(name in ("work", "rest", "phase", "block_end") for name in after_next)
-        and "stop" in [name for name, _ in stop_cue],
+        and all(_fits(cue, *phase_starts) for cue in after_next)
+        and any(_fits(cue, "stop") for cue in cues if 0 <= cue[0][0] - stop_at < 4),
         f"{len(cues)} cues on the buzzer line, as played: {names}; not a known pattern: "
         f"{unknown or 'none'}; NEXT released to the cue's onset, ms: {figures}; "
         f"after STOP (name, lengths): {stop_cue}",
