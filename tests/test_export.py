@@ -58,6 +58,13 @@ def _csv(path: Path) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(path.read_text())))
 
 
+def _exported(source: Path, out: Path, *options: str) -> Path:
+    """``poolside export SOURCE --out OUT OPTIONS``, which must succeed; OUT."""
+    result = run_poolside("export", str(source), "--out", str(out), *options)
+    assert result.returncode == 0, result.stderr
+    return out
+
+
 def _fixture() -> list[dict]:
     """Five people over 24 weeks; the expected figures below were worked out by hand."""
     random.seed(24)
@@ -208,17 +215,15 @@ def test_a_late_batch_changes_no_session_s_redcap_instance(tmp_path: Path) -> No
     early = [_record(code, START + timedelta(days=d), 10 * d + i) for d in range(0, 40, 2)
              for i, code in enumerate("ABC")]  # fmt: skip
     _write(tmp_path / "pi", "pool-a-1.jsonl", early)
-    out = tmp_path / "first"
     args = ["--start", "2027-01-04", "--tz", "UTC", "--as-of", "2027-03-01"]
-    assert run_poolside("export", str(tmp_path / "pi"), "--out", str(out), *args).returncode == 0
+    out = _exported(tmp_path / "pi", tmp_path / "first", *args)
     before = {(r["record_id"], r["redcap_repeat_instance"]): r["session_id"]
               for r in _csv(out / "redcap.csv")}  # fmt: skip
     late = [_record(code, START + timedelta(days=d), 900 + d, device="pool-b")
             for d in range(1, 40, 4) for code in "AB"]  # fmt: skip
     late += [{**_record("A", START, 990, device="pool-b"), "started_at": "2027-01-04T18:30:00Z"}]
     _write(tmp_path / "pi", "pool-b-1.jsonl", late)
-    again = tmp_path / "again"
-    assert run_poolside("export", str(tmp_path / "pi"), "--out", str(again), *args).returncode == 0
+    again = _exported(tmp_path / "pi", tmp_path / "again", *args)
     after = {(r["record_id"], r["redcap_repeat_instance"]): r["session_id"]
              for r in _csv(again / "redcap.csv")}  # fmt: skip
     assert len(after) == len(early) + len(late), "every pair unique"
@@ -229,12 +234,10 @@ def test_a_late_batch_changes_no_session_s_redcap_instance(tmp_path: Path) -> No
 def test_a_longitudinal_project_gets_its_event_name_in_every_row(tmp_path: Path) -> None:
     random.seed(3)
     _write(tmp_path / "pi", "pool-a-1.jsonl", [_record("A", START, 1), _record("B", START, 2)])
-    out = tmp_path / "out"
-    result = run_poolside(
-        "export", str(tmp_path / "pi"), "--out", str(out), "--start", "2027-01-04",
-        "--tz", "UTC", "--redcap-event", "sessions_arm_1",
+    out = _exported(
+        tmp_path / "pi", tmp_path / "out", "--start", "2027-01-04", "--tz", "UTC",
+        "--redcap-event", "sessions_arm_1",
     )  # fmt: skip
-    assert result.returncode == 0, result.stderr
     rows = _csv(out / "redcap.csv")
     assert list(rows[0])[:4] == [
         "record_id", "redcap_event_name", "redcap_repeat_instrument", "redcap_repeat_instance"
@@ -870,9 +873,7 @@ def test_a_site_set_on_the_pi_names_its_pool_in_every_record_csv_and_the_report(
     collected.mkdir()
     synced = run_poolside("sync", "--to", str(collected), "--data", str(data))
     assert synced.returncode == 0, synced.stderr
-    out = tmp_path / "out"
-    exported = run_poolside("export", str(collected), "--out", str(out), "--tz", "UTC")
-    assert exported.returncode == 0, exported.stderr
+    out = _exported(collected, tmp_path / "out", "--tz", "UTC")
     sessions = _csv(out / "sessions.csv")
     assert [row["site"] for row in sessions] == ["North pool", "North pool"]
     device = sessions[0]["device"]
@@ -902,12 +903,10 @@ def test_a_pi_whose_stick_is_not_in_reads_as_no_data_never_as_absence(tmp_path: 
         record["seq"] = seq
     _write(tmp_path / "pi", "pool-a-1.jsonl", north)
     _write(tmp_path / "pi", "pool-b-1.jsonl", south)
-    out = tmp_path / "out"
-    result = run_poolside(
-        "export", str(tmp_path / "pi"), "--out", str(out), "--start", "2027-01-04",
-        "--tz", "UTC", "--as-of", "2027-03-03",
+    out = _exported(
+        tmp_path / "pi", tmp_path / "out", "--start", "2027-01-04", "--tz", "UTC",
+        "--as-of", "2027-03-03",
     )  # fmt: skip
-    assert result.returncode == 0, result.stderr
     people = {row["participant"]: row for row in _csv(out / "participants.csv")}
     # S: weeks 1-5 ended by 2027-02-10 (15 of 15); week 6 on is no data.
     assert (people["S"]["weeks_due"], people["S"]["attended_to_date"]) == ("5", "15")
@@ -940,12 +939,10 @@ def test_a_day_attended_is_held_for_whoever_attended_it_whatever_a_call_off_says
     _write(tmp_path / "pi", "pool-a-1.jsonl", [came, called_off, other_day])
     roster = tmp_path / "roster.csv"
     roster.write_text("code,name\nA,\nB,\n")
-    out = tmp_path / "out"
-    result = run_poolside(
-        "export", str(tmp_path / "pi"), "--out", str(out), "--start", "2027-01-04",
-        "--tz", "UTC", "--as-of", "2027-01-11", "--roster", str(roster),
+    out = _exported(
+        tmp_path / "pi", tmp_path / "out", "--start", "2027-01-04", "--tz", "UTC",
+        "--as-of", "2027-01-11", "--roster", str(roster),
     )  # fmt: skip
-    assert result.returncode == 0, result.stderr
     people = {row["participant"]: row for row in _csv(out / "participants.csv")}
     assert (people["A"]["prescribed_to_date"], people["A"]["excused"]) == ("3", "0")
     assert (people["B"]["prescribed_to_date"], people["B"]["excused"]) == ("2", "1")
@@ -960,11 +957,7 @@ def test_the_report_lists_sessions_stopped_early_with_why_and_how_much_was_done(
     left = _record("B", START + timedelta(days=2), 2, stopped_early=True, completed_s=610)
     whole = _record("C", START, 3)
     _write(tmp_path / "pi", "pool-a-1.jsonl", [hurt, left, whole])
-    out = tmp_path / "out"
-    result = run_poolside(
-        "export", str(tmp_path / "pi"), "--out", str(out), "--start", "2027-01-04", "--tz", "UTC"
-    )
-    assert result.returncode == 0, result.stderr
+    out = _exported(tmp_path / "pi", tmp_path / "out", "--start", "2027-01-04", "--tz", "UTC")
     report = (out / "report.html").read_text()
     box = report.split("<h2>Sessions stopped early, and why</h2>")[1].split("<h2>")[0]
     assert box.index("<td>B</td><td>2027-01-06</td>") < box.index("<td>A</td>"), "newest first"
