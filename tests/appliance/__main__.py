@@ -24,17 +24,35 @@ in WORK between runs; delete them to start from nothing.
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
 import shutil
+import signal
 import subprocess
 import sys
 import time
+import traceback
 from pathlib import Path
 
 from . import checks, image, kernel
 from .vm import Guest
 
 REPO = Path(__file__).resolve().parents[2]
+# A run that prints nothing for this long is stuck somewhere: every thread's
+# stack goes to stderr (the log CI prints), again each time it stays quiet.
+QUIET_S = 600
+
+
+class OutOfTime(Exception):
+    """SIGTERM (``timeout`` in .ci/run): stop, power the guest off, report."""
+
+
+def _stop_on_sigterm() -> None:
+    def handler(signum: int, frame: object) -> None:
+        faulthandler.dump_traceback(all_threads=True)
+        raise OutOfTime
+
+    signal.signal(signal.SIGTERM, handler)
 
 
 def main() -> int:
@@ -58,15 +76,25 @@ def main() -> int:
         print(line, flush=True)
         transcript.write(line + "\n")
         transcript.flush()
+        faulthandler.dump_traceback_later(QUIET_S, repeat=True)
 
     results = checks.Results(say)
-    bzimage = kernel.build(work, say)
-    for suite in args.suite or list(image.DEFAULT_SUITES):
-        results.prefix = f"{suite}/"
-        say(f"== {image.SUITES[suite]} ({suite})")
-        suite_t0 = time.monotonic()
-        _one_suite(suite, work / suite, bzimage, args, results, transcript, say)
-        say(f"== {suite}: {time.monotonic() - suite_t0:.0f} s")
+    _stop_on_sigterm()
+    try:
+        bzimage = kernel.build(work, say)
+        for suite in args.suite or list(image.DEFAULT_SUITES):
+            results.prefix = f"{suite}/"
+            say(f"== {image.SUITES[suite]} ({suite})")
+            suite_t0 = time.monotonic()
+            try:
+                _one_suite(suite, work / suite, bzimage, args, results, transcript, say)
+            except (OSError, RuntimeError, subprocess.SubprocessError):
+                traceback.print_exc()  # the harness failed this release, not a check
+                results.record("harness", False, f"stopped: {sys.exc_info()[1]!r}")
+            say(f"== {suite}: {time.monotonic() - suite_t0:.0f} s")
+    except OutOfTime:
+        results.record("in-time", False, "stopped by SIGTERM: the stacks above show where")
+    faulthandler.cancel_dump_traceback_later()
     return _finish(results, work, say)
 
 

@@ -46,6 +46,7 @@ ARM64_KERNEL = "linux-image-arm64"
 BINFMT = Path("/usr/lib/binfmt.d/qemu-aarch64.conf")  # Debian's qemu-user-static
 BINFMT_FS = Path("/proc/sys/fs/binfmt_misc")
 IMAGE_SIZE = "4G"
+STEP_TIMEOUT_S = 1800  # one README step in the chroot (arm64 under qemu-user: 677 s for all)
 PLACEHOLDER = "<this repository>"
 HOST_CA = Path("/etc/ssl/certs/ca-certificates.crt")
 
@@ -296,13 +297,18 @@ def _chroot(root: Path, command: str, out) -> int:
         'exec chroot "$1" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root '
         'LANG=C.UTF-8 /bin/bash -c "$2"'
     )
-    result = subprocess.run(
-        ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "-", root, command],
-        stdout=out,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
+    unshare = ["unshare", "--mount", "--propagation", "private"]
+    try:
+        result = subprocess.run(
+            [*unshare, "sh", "-c", script, "-", root, command],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            check=False,
+            timeout=STEP_TIMEOUT_S,
+        )
+    except subprocess.TimeoutExpired:
+        return 124  # as timeout(1) says it: a step that hangs fails, it does not stall the run
     return result.returncode
 
 

@@ -36,6 +36,7 @@ DISPLAY += ["-global", "VGA.xres=1920", "-global", "VGA.yres=1080"]
 # GLES renderer starts, while softpipe draws (tried in the booted guest).
 CPU = "Nehalem"
 KEY_PAUSE_S = 0.7  # after a key is released, before the next
+SOCKET_TIMEOUT_S = 120  # a QMP answer (a 1920x1080 screendump included) or a console write
 
 
 def _x86_64(kernel: Path) -> list[str]:
@@ -144,11 +145,15 @@ class Guest:
             if time.monotonic() > deadline:
                 raise RuntimeError("qemu made no sockets within 30 s")
             time.sleep(0.05)
+        # No read or write on either socket waits forever: a QEMU that stops
+        # answering is a failed check (socket.timeout), not a stuck run.
         console = socket.socket(socket.AF_UNIX)
+        console.settimeout(SOCKET_TIMEOUT_S)
         console.connect(str(serial))
         self._console = console
         threading.Thread(target=self._read_console, daemon=True).start()
         self._qmp = socket.socket(socket.AF_UNIX)
+        self._qmp.settimeout(SOCKET_TIMEOUT_S)
         self._qmp.connect(str(qmp))
         self._qmp_file = self._qmp.makefile("rwb")
         self._qmp_file.readline()  # the greeting
@@ -158,6 +163,8 @@ class Guest:
         while True:
             try:
                 data = self._console.recv(65536)
+            except TimeoutError:
+                continue  # a quiet console: the guest has nothing to say
             except OSError:
                 return
             if not data:
