@@ -204,6 +204,7 @@ def _plan_weeks(plan: Plan, start: date | None, as_json: bool) -> int:
                 "duration_s": program.duration_s,
                 "sessions": plan.sessions_per_week,
                 "note": entry.note,
+                "program_hash": program.content_hash,
             }
         )
     if as_json:
@@ -214,12 +215,15 @@ def _plan_weeks(plan: Plan, start: date | None, as_json: bool) -> int:
         f" = {plan.prescribed}" + (f", week 1 from {start}" if start else " (--start for dates)")
     )
     dates = f"{'dates':<26}" if start else ""
-    print(f"{'week':>4}  {dates}{'program':<28} {'blocks':>6}  {'length':>6}  note")
+    print(
+        f"{'week':>4}  {dates}{'program':<28} {'blocks':>6}  {'length':>6}  {'protocol':<16}  note"
+    )
     for row in rows:
         when = f"{row['from']} to {row['to']}  " if start else ""
         print(
             f"{row['week']:>4}  {when}{row['program']:<28} {row['blocks']:>6}  "
-            f"{clock_text(int(str(row['duration_s']))):>6}  {row['note']}".rstrip()
+            f"{clock_text(int(str(row['duration_s']))):>6}  {row['program_hash']}  "
+            f"{row['note']}".rstrip()
         )
     return EXIT_OK
 
@@ -228,6 +232,7 @@ def _plan_json(program: Program) -> dict[str, object]:
     return {
         "name": program.name,
         "duration_s": program.duration_s,
+        "program_hash": program.content_hash,
         "phases": [
             {
                 "index": p.index,
@@ -246,6 +251,7 @@ def _plan_table(program: Program) -> str:
     width = max([len(p.move or "") for p in program.phases] + [4])
     lines = [
         f"{program.name}: {program.title} ({clock_text(program.duration_s)})",
+        f"protocol {program.content_hash} (a session record's program_hash)",
         "",
         f"{'clock':>6}  {'phase':<10} {'move':<{width}}  {'length':>6}  {'total':>6}",
     ]

@@ -37,6 +37,8 @@ which is all the engine, the screen and the records need.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -110,6 +112,30 @@ class Program:
     @property
     def block_count(self) -> int:
         return max((p.block for p in self.phases if p.block is not None), default=0)
+
+    @property
+    def work_count(self) -> int:
+        """Work phases in the timeline: the dose a session record counts against."""
+        return sum(1 for p in self.phases if p.kind == "work")
+
+    @property
+    def content_hash(self) -> str:
+        r"""Which protocol ran, as 16 hex digits of SHA-256 over the timeline: each
+        phase's kind, length, block and round, in order.
+
+        The same for any language the kiosk reads the file in and any way the
+        YAML is written; a changed length, an added round or a plan week's cut
+        gives another. Session records carry it (``program_hash``), and
+        ``poolside plan`` prints it, so a record can be matched to its file and week.
+
+        >>> from poolside.core.program import parse_program
+        >>> a = parse_program(b"name: a\nphases: [{kind: work, duration: 30, label: JUMP}]")
+        >>> b = parse_program(b"name: b\nphases: [{kind: work, duration: '0:30'}]")
+        >>> a.content_hash == b.content_hash, len(a.content_hash)
+        (True, 16)
+        """
+        timeline = [[p.kind, p.duration_s, p.block, p.round] for p in self.phases]
+        return hashlib.sha256(json.dumps(timeline).encode()).hexdigest()[:16]
 
     def with_blocks(self, count: int) -> Program:
         """The same program cut to its first ``count`` blocks.

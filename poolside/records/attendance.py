@@ -24,6 +24,7 @@ from typing import Any
 from poolside.core import words
 from poolside.core.checkin import Change, Roll
 from poolside.core.debrief import StopReason
+from poolside.core.delivery import Tally
 from poolside.core.engine import Event, Session
 from poolside.core.program import Program
 from poolside.records.held import Write, load, save, spill_path
@@ -45,6 +46,7 @@ class Attendance:
         self.problem: str | None = None  # for the screen: why attendance is not saved
         self.spill = spill_path(store.folder, store.device)  # where they outlive a restart
         self._spilled = False  # the spill file holds writes
+        self.tally = Tally()  # the run's work done, skipped, repeated and time paused
 
     @property
     def saving(self) -> bool:
@@ -70,6 +72,7 @@ class Attendance:
         self.record_ids = list(checkpoint.record_ids)
         found = self.store.participants(self.record_ids)
         self.by_code = {code: rid for rid, code in found.items() if code}
+        self.tally = Tally()  # counts from the resumed phase on
 
     def decline(self) -> None:
         """The interrupted run is not resumed: close its records as interrupted."""
@@ -79,10 +82,8 @@ class Attendance:
     def cancel(self, program: Program, reason: str) -> bool:
         """The class called off, with why (a :class:`CancelReason`); true once on disk.
         Its record goes straight to the outbox: nothing more will be added."""
-        mode = "class"
-        run = Run(program.name, program.duration_s, program.block_count, mode, self.week)
         facts = clock_facts(time.monotonic())
-        self._write("cancel_class", run, reason, facts, str(uuid.uuid4()))
+        self._write("cancel_class", self._run(program, "class"), reason, facts, str(uuid.uuid4()))
         self._write("make_batches")
         return self.saving
 
@@ -100,6 +101,9 @@ class Attendance:
     # -- the run --------------------------------------------------------------
     def __call__(self, events: list[Event], session: Session, now: float) -> None:
         for event in events:
+            added = self.tally.observe([event], now)
+            if added and self.record_ids:
+                self._write("tally", list(self.record_ids), added)
             if event.type == "start" and not self.record_ids:
                 self._open(session)
             elif event.type in ("phase", "block_end"):
@@ -116,9 +120,7 @@ class Attendance:
                 self._write("clear_checkpoint")
 
     def _open(self, session: Session) -> None:
-        program = session.program
-        mode = "solo" if self.roll.mode == "solo" else "class"
-        run = Run(program.name, program.duration_s, program.block_count, mode, self.week)
+        run = self._run(session.program, "solo" if self.roll.mode == "solo" else "class")
         facts = clock_facts(time.monotonic())
         if self.roll.mode == "headcount":
             records = [(str(uuid.uuid4()), "")]
@@ -130,7 +132,20 @@ class Attendance:
             return
         self.record_ids = [record_id for record_id, _ in records]
         self.by_code = {code: record_id for record_id, code in records if code}
+        self.tally = Tally()
         self._write("start_run", run, records, facts, headcount)
+
+    def _run(self, program: Program, mode: str) -> Run:
+        """What the records of a run share, the protocol that runs among it."""
+        return Run(
+            program.name,
+            program.duration_s,
+            program.block_count,
+            mode,
+            self.week,
+            program.content_hash,
+            program.work_count,
+        )
 
     def _checkpoint(self, program: str, position_s: float, done_s: float) -> None:
         facts = clock_facts(time.monotonic())
@@ -164,8 +179,7 @@ class Attendance:
     def join(self, code: str, session: Session, now: float) -> bool:
         """``code`` arrives after the class began: a record of their own from now;
         true once on disk."""
-        program = session.program
-        run = Run(program.name, program.duration_s, program.block_count, "class", self.week)
+        run = self._run(session.program, "class")
         record_id = str(uuid.uuid4())
         facts = clock_facts(time.monotonic())
         done, blocks = session.completed_s(now), session.blocks_done(now)

@@ -35,6 +35,7 @@ WRITES = frozenset(
         "leave",
         "cancel_class",
         "progress",
+        "tally",
         "save_checkpoint",
         "clear_checkpoint",
         "close_sessions",

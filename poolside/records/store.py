@@ -30,6 +30,7 @@ from typing import IO, Any
 from poolside.core import words
 from poolside.core.bounded import Unreadable, read_bounded
 from poolside.core.debrief import StopReason
+from poolside.core.delivery import DELIVERY_FIELDS
 from poolside.records import reserve
 from poolside.records.batchname import highest_seq, valid_device_id
 from poolside.records.durable import sync_folder, write_whole
@@ -67,7 +68,14 @@ CREATE TABLE IF NOT EXISTS records (
     batch TEXT,
     joined_s REAL NOT NULL DEFAULT 0,
     joined_blocks INTEGER NOT NULL DEFAULT 0,
-    site TEXT
+    site TEXT,
+    program_hash TEXT,
+    work_planned INTEGER,
+    work_done INTEGER NOT NULL DEFAULT 0,
+    work_skipped INTEGER NOT NULL DEFAULT 0,
+    work_repeated INTEGER NOT NULL DEFAULT 0,
+    paused_s REAL NOT NULL DEFAULT 0,
+    left_reason TEXT
 )
 """
 # Columns added since the first schema, for databases made before them.
@@ -79,6 +87,14 @@ _ADDED_COLUMNS = {
     "joined_s": "REAL NOT NULL DEFAULT 0",
     "joined_blocks": "INTEGER NOT NULL DEFAULT 0",
     "site": "TEXT",  # the config's site: when written, a record says where
+    # the protocol as delivered (core/delivery.py), and why one person left
+    "program_hash": "TEXT",
+    "work_planned": "INTEGER",
+    "work_done": "INTEGER NOT NULL DEFAULT 0",
+    "work_skipped": "INTEGER NOT NULL DEFAULT 0",
+    "work_repeated": "INTEGER NOT NULL DEFAULT 0",
+    "paused_s": "REAL NOT NULL DEFAULT 0",
+    "left_reason": "TEXT",
 }
 # Check-ins for the class about to start: saved one by one before the screen
 # confirms them, turned into session records when the class starts.
@@ -138,8 +154,13 @@ EXTRAS = (
     "effort",
     "headcount",
     "site",
+    "program_hash",
+    "work_planned",
+    *DELIVERY_FIELDS,
+    "left_reason",
 )
-ANSWERS = ("effort", "stop_reason")  # what the finished screen may add to a closed record
+# what the finished screen (or the roll) may add to a closed record
+ANSWERS = ("effort", "stop_reason", "left_reason")
 
 
 @dataclass(frozen=True)
@@ -170,6 +191,8 @@ class Run:
     blocks_planned: int
     mode: str
     week: int | None
+    program_hash: str | None = None  # Program.content_hash: which protocol ran
+    work_planned: int | None = None  # its work phases
 
 
 @dataclass(frozen=True)
@@ -409,8 +432,8 @@ class Store:
         self.db.executemany(
             "INSERT INTO records (seq, id, type, device, participant, started_at,"
             " clock_synced, boot_id, monotonic_s, program, week, mode, planned_s,"
-            " blocks_planned, headcount, site)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " blocks_planned, headcount, site, program_hash, work_planned)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     seq + offset,
@@ -429,6 +452,8 @@ class Store:
                     run.blocks_planned,
                     headcount,
                     self.site,
+                    run.program_hash,
+                    run.work_planned,
                 )
                 for offset, (record_id, participant) in enumerate(records, start=1)
             ],
@@ -456,6 +481,19 @@ class Store:
             self.db.executemany(
                 f"UPDATE records SET {_OWN_FIGURES} WHERE id = ? AND closed = 0",
                 [(completed_s, blocks_done, rid) for rid in record_ids],
+            )
+
+    def tally(self, record_ids: list[str], added: dict[str, float]) -> None:
+        """Add to the delivery counts (work phases done, skipped, repeated; seconds
+        paused) of the records still open: the people in the water now."""
+        fields = [field for field in DELIVERY_FIELDS if field in added]
+        if not fields or not record_ids:
+            return
+        assignments = ", ".join(f"{field} = {field} + ?" for field in fields)
+        with self._transaction():
+            self.db.executemany(
+                f"UPDATE records SET {assignments} WHERE id = ? AND closed = 0",
+                [(*(added[field] for field in fields), rid) for rid in record_ids],
             )
 
     def close_sessions(
