@@ -30,7 +30,7 @@ from poolside.core.actions import DECK, Action
 from poolside.core.cancel import Cancelling, CancelReason, reason_words
 from poolside.core.checkin import Roll
 from poolside.core.clock import Clock, clock_for
-from poolside.core.debrief import Debrief, questions_for
+from poolside.core.debrief import Debrief, left_reason_of, questions_for
 from poolside.core.engine import Event, Session, State
 from poolside.core.music import level_words
 from poolside.core.presses import earliest
@@ -127,6 +127,8 @@ class Kiosk:
         self.hold_stops = hold_stops  # no STOP button: holding START stops a class
         self.typed = typed  # a code being typed, to show on the check-in screen
         self.debrief = Debrief([])
+        self.leavers: list[tuple[str, str]] = []  # left the class; why not said yet
+        self.roll_question = Debrief([])  # the roll's: why the person who just left did
         self._ended_at: float | None = None
         self._screen_log = screen_log
         self._logged: tuple[str, str] | None = None
@@ -173,6 +175,7 @@ class Kiosk:
         self.session = Session(self.session.program, self.get_ready_s)
         self._ended_at = None
         self._class_roll_until = None
+        self.leavers, self.roll_question = [], Debrief([])
         if self.records is not None:
             self.records.seal()
         if self.roll is not None:
@@ -233,32 +236,54 @@ class Kiosk:
         found = (self.roll.find(code) for code in self.roll.present)
         return tuple((p.code, p.shown) for p in found if p is not None)
 
-    def scan_in_class(self, code: str, now: float) -> None:
+    def scan_in_class(self, code: str, now: float) -> bool:
         """A code during the class: that person leaves (their record ends, the class
-        runs on), or joins late with a record from now. Said on screen for a moment."""
+        runs on), or joins late with a record from now. Said on screen for a moment.
+        True when someone left: why is asked, on the roll at once, else at the end."""
         roll, records, session = self.roll, self.records, self.session
         if not self.class_roll_available() or session is None:
-            return
+            return False
         assert roll is not None and records is not None
         person = roll.find(code)
         if person is None:
             self.hint(text("checkin.refused", code=code.strip()), now)
-            return
+            return False
         at = clock_text(session.completed_s(now))
         where = records.in_run(person.code)
         if where is False:
             self.hint(text("roll.already_left", name=person.shown), now)
-            return
+            return False
         if where:
             saved = records.leave(person.code, session, now)
             if person.code in roll.present:
                 roll.present.remove(person.code)
+            self.leavers.append((person.code, person.shown))
             said = text("roll.leaves", name=person.shown, at=at)
         else:
             saved = records.join(person.code, session, now)
             roll.present.append(person.code)
             said = text("roll.joins", name=person.shown, at=at)
         self.hint(said if saved else text("checkin.not_saved", said=said), now)
+        return bool(where)
+
+    def ask_why_left(self, now: float) -> None:
+        """On the roll: why the person who just left did (one press skips). The
+        question says they left; a leave the disk refused stays said instead."""
+        code, shown = self.leavers[-1]
+        self.roll_question = Debrief([left_reason_of(code, shown)])
+        if self.records is not None and self.records.saving:
+            self.hint("", now)
+
+    def answer_why_left(self) -> None:
+        """START on the roll's question: their reason saved, or (none chosen) skipped;
+        either way they are not asked again at the end of the class."""
+        question = self.roll_question.current
+        if question is None:
+            return
+        answer = self.roll_question.answer()
+        if answer is not None and self.records is not None:
+            self.records.answer(*answer)
+        self.leavers = [left for left in self.leavers if left[0] != question.code]
 
     def accepts_codes(self, now: float) -> bool:
         """Codes typed by a reader are taken on the check-in screen, and in a class
@@ -324,6 +349,7 @@ class Kiosk:
                     mode=self.roll.mode if self.roll else "class",
                     recorded=bool(self.records and self.records.record_ids),
                     swimmers=swimmers,
+                    leavers=tuple(self.leavers) if self.records else (),
                 )
                 self.debrief = Debrief(asked, swimmers)
             elif self._ended_at is not None and now >= self._ended_at + BACK_HOME_AFTER_S:

@@ -221,24 +221,36 @@ class Paused(InClass):
 class ClassRoll(Screen):
     """The roll while a class is paused: NEXT walks it, START has the person shown
     leave (or join, if not in the class), NEXT held goes back to the paused class,
-    as does leaving it alone for CLASS_ROLL_S. STOP held still ends the class."""
+    as does leaving it alone for CLASS_ROLL_S. STOP held still ends the class.
+
+    Someone leaving is asked why at once, as after a stopped class: NEXT
+    chooses, START saves, START with nothing chosen skips."""
 
     name = ScreenName.CLASS_ROLL
 
     def act(self, action: Output, now: float) -> None:
         kiosk, roll = self.kiosk, self.kiosk.roll
         assert roll is not None and kiosk.session is not None
-        if action == Action.NEXT:
+        asking = kiosk.roll_question
+        if asking.current is not None and action in (Action.NEXT, Action.BACK, Action.TOGGLE):
+            if action == Action.TOGGLE:
+                kiosk.answer_why_left()
+            else:
+                asking.move(1 if action == Action.NEXT else -1)
+            kiosk.open_class_roll(now)
+        elif action == Action.NEXT:
             roll.move(1)
             kiosk.hint("", now)  # what was said of the last person is not this one's
             kiosk.open_class_roll(now)
         elif action == Action.BACK:
             kiosk.close_class_roll()
         elif action == Action.TOGGLE and roll.current is not None:
-            kiosk.scan_in_class(roll.current.code, now)
+            if kiosk.scan_in_class(roll.current.code, now):
+                kiosk.ask_why_left(now)
             kiosk.open_class_roll(now)
         elif isinstance(action, Scan):
-            kiosk.scan_in_class(action.code, now)
+            if kiosk.scan_in_class(action.code, now):
+                kiosk.ask_why_left(now)
             kiosk.open_class_roll(now)
         elif action == Action.STOP or (action == Action.HOLD and kiosk.hold_stops):
             kiosk.close_class_roll()
@@ -250,7 +262,10 @@ class ClassRoll(Screen):
         person = roll.current
         where = kiosk.records.in_run(person.code) if person is not None else None
         shown = person.shown if person is not None else ""
-        return class_roll_view(shown, where, len(roll.present), context.status)
+        view = class_roll_view(shown, where, len(roll.present), context.status)
+        if kiosk.roll_question.current is None:
+            return view
+        return replace(view, lines=kiosk.roll_question.lines())  # why they left, and the keys
 
 
 def class_roll_view(

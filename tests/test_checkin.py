@@ -492,7 +492,9 @@ def test_the_roll_on_the_paused_screen_lets_people_leave_and_join(tmp_path, choi
     assert "CLASS PAUSED · 2 in the water" in pool.texts() and "Ann" in pool.texts()
     assert "in the water · START: leaves now" in pool.texts()
     pool.press("toggle")
-    assert "Ann left at 3:20: record closed" in pool.texts()
+    assert "Ann left: why? -" in pool.texts(), "asked at once, the class still paused"
+    pool.press("next", "next", "toggle")  # tired, pain or injury: saved
+    assert pool.kiosk.screens.current(pool.clock.now()).name == "class-roll"
     pool.press("next", "next")  # Bo, then Cy
     assert "not in this class · START: joins now" in pool.texts()
     pool.press("toggle")
@@ -505,9 +507,39 @@ def test_the_roll_on_the_paused_screen_lets_people_leave_and_join(tmp_path, choi
     assert pool.kiosk.screens.current(pool.clock.now()).name == "paused", "closed by itself"
     pool.press("toggle")  # START resumes
     pool.run_to()
+    assert not any("left: why?" in line for line in pool.texts()), "not asked again"
     records = _by_code(pool.store)
     assert records["P001"]["completed_s"] == 200 and records["P001"]["stop_reason"] == "left early"
+    assert records["P001"]["left_reason"] == "pain or injury"
     assert records["P002"]["completed_s"] == 1200 and records["P003"]["completed_s"] == 1000
+
+
+def test_someone_scanned_out_is_asked_about_after_the_class_one_press_skips(
+    tmp_path, choice
+) -> None:
+    """A reader's scan-out while the class runs cannot ask there (the buttons run the
+    class): the finished screen asks why each leaver left; START alone skips one."""
+    pool = Pool(tmp_path, choice)
+    pool.press(Scan("P001"), Scan("P002"), Scan("P003"), "hold")
+    pool.run_to(until=300.0)
+    pool.press(Scan("P002"))
+    pool.run_to(until=400.0)
+    pool.press(Scan("P003"))
+    assert pool.kiosk.state(400.0) is State.RUNNING, "the class ran on, nothing asked yet"
+    pool.run_to()
+    assert "Bo left: why? -" in pool.texts()
+    pool.press("next", "toggle")  # tired
+    assert "Cy left: why? -" in pool.texts()
+    pool.press("toggle")  # one press: skipped
+    assert "Ask each swimmer's effort? -" in pool.texts(), "then the swimmers still in"
+    pool.press("toggle")
+    assert "Saved: Bo tired" in pool.texts()
+    records = _by_code(pool.store)
+    assert (records["P002"]["stop_reason"], records["P002"]["left_reason"]) == (
+        "left early",
+        "tired",
+    )
+    assert records["P003"]["left_reason"] is None and records["P001"]["left_reason"] is None
 
 
 def test_a_late_arrival_is_still_in_the_class_after_a_power_cut(tmp_path, choice) -> None:
@@ -537,3 +569,34 @@ def test_a_phase_gone_back_to_never_makes_more_time_done_than_planned(tmp_path, 
     (record,) = pool.store.records()
     assert record["completed_s"] == record["planned_s"] == 1200
     assert record["blocks_done"] <= record["blocks_planned"]
+
+
+def test_each_record_says_how_much_of_the_protocol_its_swimmer_got(tmp_path, choice) -> None:
+    """The protocol as delivered: the first JUMP skipped with NEXT, a minute paused,
+    the second JUMP gone back to and run again; Cy joins after the skip and the
+    pause. Each record counts what happened while its swimmer was in the water."""
+    program = choice.program
+    jumps = [p for p in program.phases if p.kind == "work"]
+    assert (jumps[0].start_s, jumps[1].start_s) == (120, 180), "the program this test reads"
+    pool = Pool(tmp_path, choice)
+    pool.press(Scan("P001"), "hold")  # no get-ready here: program second = clock, until ...
+    pool.run_to(until=130.0)
+    pool.press("next")  # 10 s into the first JUMP: on to its REST (program second 150)
+    pool.run_to(until=140.0)
+    pool.press("toggle")  # paused at program second 160
+    pool.clock.set(200.0)
+    pool.press("toggle", Scan("P003"))  # a minute later; then Cy arrives
+    pool.run_to(until=230.0)  # program second 190: 10 s into the second JUMP
+    pool.press("back")  # that JUMP again from its start
+    pool.run_to()
+    records = _by_code(pool.store)
+    ann, cy = records["P001"], records["P003"]
+    assert ann["program_hash"] == cy["program_hash"] == program.content_hash
+    assert ann["work_planned"] == len(jumps) == 12
+    delivered = ("work_done", "work_skipped", "work_repeated", "paused_s")
+    assert [ann[k] for k in delivered] == [11, 1, 1, 60.0]
+    assert [cy[k] for k in delivered] == [11, 0, 1, 0.0]
+    pool.press("toggle")  # no efforts asked: home, and the records go to the outbox
+    lines = next(outbox_dir(tmp_path).rglob("*.jsonl")).read_text().splitlines()
+    sent = {r["participant"]: r for r in map(json.loads, lines)}
+    assert {k: sent["P001"][k] for k in delivered} == {k: ann[k] for k in delivered}

@@ -58,7 +58,7 @@ class Question:
         if self.key == "effort":
             worded = answer in BORG_WORDED
             return f"{answer} {text(f'borg.{answer}')}" if worded else str(answer)
-        if self.key == "stop_reason":
+        if self.key in ("stop_reason", "left_reason"):
             return text(f"stop.{answer}")
         return text("ask.yes")
 
@@ -77,14 +77,25 @@ def effort_of(code: str, shown: str) -> Question:
     return Question("effort", "ask.effort_of", EFFORT.answers, EFFORT.first, code, shown)
 
 
+def left_reason_of(code: str, shown: str) -> Question:
+    """Why one person left a class that ran on: the stop reasons, kept in their record."""
+    return Question("left_reason", "ask.left_reason", STOP_REASONS, code=code, who=shown)
+
+
 def questions_for(
-    stopped: bool, mode: str, recorded: bool, swimmers: tuple[tuple[str, str], ...] = ()
+    stopped: bool,
+    mode: str,
+    recorded: bool,
+    swimmers: tuple[tuple[str, str], ...] = (),
+    leavers: tuple[tuple[str, str], ...] = (),
 ) -> list[Question]:
     """What to ask after a run: nothing when no one is recorded. ``swimmers`` (code,
-    name shown) are a class's people still in the water, who may each be asked."""
-    if not recorded:
+    name shown) are a class's people still in the water, who may each be asked;
+    ``leavers`` left during it with no reason said yet, and are asked why."""
+    if not recorded and not leavers:
         return []
-    asked = [REASON] if stopped else []
+    asked = [REASON] if stopped and recorded else []
+    asked.extend(left_reason_of(code, shown) for code, shown in leavers)
     if mode == "solo":
         asked.append(EFFORT)
     elif swimmers:
@@ -134,7 +145,8 @@ class Debrief:
                 f"{question.who} {6 + chosen}" if question.code else question.label(chosen)
             )
             return question.key, 6 + chosen, question.code
-        self.saved.append(question.label(chosen))
+        said = question.label(chosen)
+        self.saved.append(f"{question.who} {said}" if question.code else said)
         return question.key, question.answers[chosen], question.code
 
     def lines(self) -> tuple[str, ...]:
