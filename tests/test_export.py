@@ -964,3 +964,52 @@ def test_the_report_lists_sessions_stopped_early_with_why_and_how_much_was_done(
     assert "<td>A</td><td>2027-01-04</td><td>North pool (pool-a)</td><td>pain or injury</td>" in box
     assert "<td>5:00 of 20:00</td>" in box and "<td>not given</td><td>10:10 of 20:00</td>" in box
     assert "<td>C</td>" not in box
+
+
+def test_the_protocol_as_delivered_is_in_sessions_csv_and_the_cert_appendix(
+    tmp_path: Path,
+) -> None:
+    """Three sessions with the delivery fields (one person left with pain, one class
+    stopped tired) and one from a Pi too old to count work phases. sessions.csv
+    carries the fields as written; the CERT appendix sums them by hand's figures,
+    names the plan weeks the protocol belongs to, and escapes what a batch says."""
+    from poolside.core import catalog
+    from poolside.core.plan import load_plan
+
+    week_1 = load_plan(catalog.resolve("six-month")).for_week(1).load()
+    protocol = {"program_hash": week_1.content_hash, "work_planned": week_1.work_count}
+    records = [
+        _record("P001", START, 1, site="North <b>", effort=15, **protocol, work_done=4,
+                work_skipped=0, work_repeated=1, paused_s=30.0),
+        _record("P002", START, 2, site="North <b>", completed_s=300, stopped_early=True,
+                stop_reason="left early", left_reason="pain or injury", **protocol,
+                work_done=1, work_skipped=0, work_repeated=0, paused_s=0.0),
+        _record("P001", START + timedelta(days=2), 3, site="North <b>", effort=17,
+                completed_s=600, stopped_early=True, stop_reason="tired", **protocol,
+                work_done=2, work_skipped=1, work_repeated=0, paused_s=90.0),
+        _record("P002", START + timedelta(days=4), 4, completed_s=1200),  # an older Pi's
+    ]  # fmt: skip
+    _write(tmp_path / "in", "pool-a-1-0000001-0000004.jsonl", records)
+    out = _exported(tmp_path / "in", tmp_path / "out", "--start", START.isoformat())
+    rows = {(r["participant"], r["local_date"]): r for r in _csv(out / "sessions.csv")}
+    left = rows[("P002", START.isoformat())]
+    assert (left["left_reason"], left["work_done"], left["program_hash"]) == (
+        "pain or injury",
+        "1",
+        week_1.content_hash,
+    )
+    assert rows[("P002", (START + timedelta(days=4)).isoformat())]["work_done"] == ""
+    page = (out / "report.html").read_text()
+    cert = page[page.index("Appendix: the CERT items") :]
+    assert f"jump-and-hop-20, 1 blocks (six-month weeks 1-2) [{week_1.content_hash}]" in cert
+    assert "weeks 1-1: jump-and-hop-20 [not recorded], 1 sessions" in cert, "the old Pi's"
+    # item 13 by hand: 7 of 12 work phases (3 records x 4), 1 skipped, 1 gone back
+    # to, 2 min paused; 55 of 80 minutes done (1200 + 300 + 600 + 1200 s of 4 x 1200)
+    assert "Sessions from Pis that count work phases: 3 of 4" in cert
+    assert "7 work phases done of 12 planned (58.3 %), 1 skipped with NEXT" in cert
+    assert "1 gone back to, 2 min paused" in cert
+    assert "55 min done of 80 min planned in the sessions attended (68.8 %)" in cert
+    assert "Stopped early: tired 1. Left a class early: pain or injury 1." in cert
+    assert "pain, injury or feeling unwell: 1." in cert
+    assert "Borg 6-20 after 2 sessions: median 16 (range 15-17)" in cert
+    assert "North &lt;b&gt;: 3 class, 0 solo" in cert and "North <b>" not in page

@@ -23,7 +23,7 @@ from datetime import date, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
-from poolside.records import adherence, elsewhere, excused, scratch
+from poolside.records import adherence, delivered, elsewhere, excused, scratch
 from poolside.records.csvsafe import FORMULA_STARTS, SafeWriter, neutral
 from poolside.records.problems import LISTED, Problems, where
 from poolside.records.redcap import DICTIONARY_COLUMNS
@@ -92,6 +92,13 @@ SESSION_COLUMNS = (
     "clock_corrected",
     "started_at_as_written",
     "site",
+    "program_hash",
+    "work_planned",
+    "work_done",
+    "work_skipped",
+    "work_repeated",
+    "paused_s",
+    "left_reason",
 )
 REDCAP_COLUMNS = (
     "record_id",
@@ -191,6 +198,13 @@ def export(
                 "SELECT COUNT(*), COALESCE(SUM(headcount), 0) FROM rec WHERE type = 'headcount'"
             ).fetchone()
             (unique,) = db.execute("SELECT COUNT(*) FROM rec").fetchone()
+            window = {"start": start.toordinal(), "last": 7 * settings.weeks - 1}
+            cert = delivered.cert_rows(
+                delivered.delivered(db, _SESSIONS, window),
+                settings.threshold,
+                settings.per_week,
+                settings.weeks,
+            )
             early = db.execute(_EARLY, {"limit": LISTED + 1}).fetchall()
             (early_count,) = db.execute(
                 "SELECT COUNT(*) FROM rec WHERE type = 'session' AND stopped_early"
@@ -229,6 +243,7 @@ def export(
         pis,
         ends,
         (early, early_count),
+        cert,
     )
     return (
         f"week 1 starts {start} ({said}); {len(files)} files, {unique} unique records, "
@@ -326,6 +341,8 @@ _SESSION_CELLS = (
     *(_safe("program"), _safe("week"), "mode", "planned_s", "completed_s"),
     *(_safe("blocks_planned"), _safe("blocks_done"), "stopped_early", _safe("stop_reason")),
     *(_safe("effort"), "f.name", "c.written IS NOT NULL", "c.written", _safe("site")),
+    *(_safe("program_hash"), _safe("work_planned"), _safe("work_done")),
+    *(_safe("work_skipped"), _safe("work_repeated"), _safe("paused_s"), _safe("left_reason")),
 )
 _REDCAP_CELLS = (
     *(_safe("s.participant"), ":instrument", "instance", _safe("id")),
@@ -616,6 +633,7 @@ def _write_report(
     pis: list[Pi],
     ends: dict[str, date],
     early: tuple[list[tuple[Any, ...]], int],
+    cert: list[delivered.Row],
 ) -> None:
     """One self-contained page: totals, the table by risk, the sessions not held
     (closures, cancelled classes, excused absences), an inline-SVG heatmap.
@@ -643,6 +661,8 @@ table {{ border-collapse: collapse; font-size: 0.9em; }}
 td, th {{ border: 1px solid #999; padding: 0.2em 0.5em; text-align: right; }}
 th {{ background: #eee; }}
 ul.warn {{ background: #fff3e0; border-left: 0.4em solid #d95f02; padding: 0.5em 2em; }}
+table.cert td {{ text-align: left; vertical-align: top; }}
+tr.todo td {{ background: #fff3e0; }}
 @media print {{
   @page {{ size: A4; margin: 12mm; }}
   body {{ margin: 0; font-size: 9pt; }}
@@ -672,6 +692,10 @@ Counted as of {settings.as_of or date.today()}.</p>
 <p>Every column, with the names the CSV files use, is in participants.csv.</p>
 <h2>Attended days per week</h2>
 {_heatmap(ranked, settings)}
+<h2>Appendix: the CERT items</h2>
+<p>The Consensus on Exercise Reporting Template, filled from the sessions in the
+program window; the marked rows are not in the data: what to write is said.</p>
+{delivered.cert_table(cert)}
 </body></html>
 """
     (out / "report.html").write_text(page, encoding="utf-8")
