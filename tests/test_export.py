@@ -1013,3 +1013,5 @@ def test_the_protocol_as_delivered_is_in_sessions_csv_and_the_cert_appendix(
     assert "pain, injury or feeling unwell: 1." in cert
     assert "Borg 6-20 after 2 sessions: median 16 (range 15-17)" in cert
     assert "North &lt;b&gt;: 3 class, 0 solo" in cert and "North <b>" not in page
+    early = page[page.index("Sessions stopped early") : page.index("Participants, most")]
+    assert "<td>left early: pain or injury</td>" in early and "<td>tired</td>" in early

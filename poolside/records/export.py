@@ -765,7 +765,9 @@ def _action_list(ranked: list[Participant], settings: Settings, names: dict[str,
 
 # Sessions stopped early (a person who left, a class stopped), newest first.
 _EARLY = """
-    SELECT participant, substr(local_start, 1, 10), device, stop_reason, completed_s, planned_s
+    SELECT participant, substr(local_start, 1, 10), device,
+        CASE WHEN stop_reason = 'left early' AND left_reason IS NOT NULL
+            THEN 'left early: ' || left_reason ELSE stop_reason END, completed_s, planned_s
     FROM rec WHERE type = 'session' AND stopped_early
     ORDER BY local_start DESC, participant LIMIT :limit
 """
@@ -773,7 +775,8 @@ _EARLY = """
 
 def _early_table(rows: list[tuple[Any, ...]], count: int, names: dict[str, str]) -> str:
     """Each session stopped early: who, when, where, why (the instructor's answer,
-    "left early" for a person who left, "interrupted" for a power cut) and how
+    "left early" for a person who left, with their reason when given, "interrupted"
+    for a power cut) and how
     much was done. At most LISTED rows, newest first; the rest are counted."""
     if not rows:
         return "<p>None.</p>"
