@@ -1015,3 +1015,64 @@ def test_the_protocol_as_delivered_is_in_sessions_csv_and_the_cert_appendix(
     assert "North &lt;b&gt;: 3 class, 0 solo" in cert and "North <b>" not in page
     early = page[page.index("Sessions stopped early") : page.index("Participants, most")]
     assert "<td>left early: pain or injury</td>" in early and "<td>tired</td>" in early
+
+
+def test_the_flow_and_disposition_csv_match_the_hand_worked_ones(tmp_path: Path) -> None:
+    """Six people on the roster, counted at the start of week 11:
+
+    P1 every week: attending at 4 and 8, not yet at week 12.
+    P2 never came; P6 withdrew before coming: did not start (2).
+    P3 came weeks 1-2 and withdrew in week 3 ("moved away"): out by week 4.
+    P4 came weeks 1-3 only: attending at week 4 (a session in week 1 or later),
+    stopped attending by week 8 (none in week 5 or later).
+    P5 started on their own date three weeks before: not yet at week 4.
+    """
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        "code,name,start,withdrawn,withdrawn_reason\n"
+        "P1,,,,\nP2,,,,\nP3,,,2027-01-20,moved away\nP4,,,,\n"
+        "P5,,2027-02-22,,\nP6,,,2027-01-06,\n"
+    )
+    records, seq = [], itertools.count(1)
+    for week in range(10):
+        records.append(_record("P1", START + timedelta(days=7 * week), next(seq)))
+    for week in range(2):
+        records.append(_record("P3", START + timedelta(days=7 * week), next(seq)))
+    for week in range(3):
+        records.append(_record("P4", START + timedelta(days=7 * week + WED), next(seq)))
+    for week in range(2):
+        records.append(_record("P5", date(2027, 2, 22) + timedelta(days=7 * week), next(seq)))
+    _write(tmp_path / "in", "pool-a-1-0000001-0000017.jsonl", records)
+    out = _exported(
+        tmp_path / "in", tmp_path / "out", "--start", START.isoformat(),
+        "--roster", str(roster), "--as-of", "2027-03-15",
+    )  # fmt: skip
+    rows = {r["participant"]: r for r in _csv(out / "disposition.csv")}
+    assert list(rows["P1"]) == [
+        "participant", "rostered", "not_started", "started",
+        "out_by_week_4", "attending_week_4", "out_by_week_8", "attending_week_8",
+        "out_by_week_12", "attending_week_12", "out_by_week_24", "attending_week_24",
+        "completed",
+    ]  # fmt: skip
+    filled = {code: {k: v for k, v in row.items() if v} for code, row in rows.items()}
+    assert filled == {
+        "P1": {"participant": "P1", "rostered": "P1", "started": "P1", "attending_week_4": "P1",
+               "attending_week_8": "P1", "out_by_week_12": "not yet at week 12"},
+        "P2": {"participant": "P2", "rostered": "P2", "not_started": "never attended"},
+        "P3": {"participant": "P3", "rostered": "P3", "started": "P3",
+               "out_by_week_4": "withdrew: moved away"},
+        "P4": {"participant": "P4", "rostered": "P4", "started": "P4", "attending_week_4": "P4",
+               "out_by_week_8": "stopped attending"},
+        "P5": {"participant": "P5", "rostered": "P5", "started": "P5",
+               "out_by_week_4": "not yet at week 4"},
+        "P6": {"participant": "P6", "rostered": "P6", "not_started": "withdrew"},
+    }  # fmt: skip
+    page = (out / "report.html").read_text()
+    flow = page[page.index("Participant flow") : page.index("To follow up")]
+    for said in (
+        "Rostered<br><b>n = 6</b>", "Did not start: <b>2</b>", "never attended: 1",
+        "Started<br><b>n = 4</b>", "Out by week 4: <b>2</b>", "withdrew: moved away: 1",
+        "Still attending at week 4<br><b>n = 2</b>", "stopped attending: 1",
+        "Still attending at week 8<br><b>n = 1</b>", "Completed<br><b>n = 0</b>",
+    ):  # fmt: skip
+        assert said in flow, said

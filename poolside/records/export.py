@@ -21,9 +21,9 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import date, timedelta, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from poolside.records import adherence, delivered, elsewhere, excused, scratch
+from poolside.records import adherence, delivered, elsewhere, excused, flow, scratch
 from poolside.records.csvsafe import FORMULA_STARTS, SafeWriter, neutral
 from poolside.records.problems import LISTED, Problems, where
 from poolside.records.redcap import DICTIONARY_COLUMNS
@@ -123,6 +123,10 @@ REDCAP_COLUMNS = (
 REDCAP_INSTRUMENT = "session"
 
 
+if TYPE_CHECKING:
+    from poolside.records.roster import Member
+
+
 class ExportError(Exception):
     """Input the export cannot start from (a source that does not exist)."""
 
@@ -170,7 +174,8 @@ def export(
     missing = [str(s) for s in sources if not s.exists()]
     if missing:
         raise ExportError(f"no such file or folder: {', '.join(missing)}")
-    roster = _roster(roster_path)
+    members = _roster(roster_path)
+    roster = {code: member.start for code, member in members.items()}
     out.mkdir(parents=True, exist_ok=True)
     problems = Problems()
     unusable: list[str] = []
@@ -217,6 +222,8 @@ def export(
         finally:
             db.close()
     ranked = sorted(participants, key=_risk)
+    dispositions = flow.disposition(_flow_people(participants, members), settings.weeks)
+    flow.write_disposition(out / "disposition.csv", dispositions, settings.weeks)
     _write_participants(out, ranked)
     _write_weekly(out, participants, settings.weeks)
     _write_redcap_dictionary(out, settings.weeks)
@@ -244,12 +251,32 @@ def export(
         ends,
         (early, early_count),
         cert,
+        flow.flow_html(dispositions, settings.weeks),
     )
     return (
         f"week 1 starts {start} ({said}); {len(files)} files, {unique} unique records, "
         f"{len(participants)} participants, {totals['problems']} problem(s); "
         f"figures as of {settings.as_of or date.today()}; written to {out}"
     )
+
+
+def _flow_people(participants: list[Participant], members: dict[str, Member]) -> list[flow.Person]:
+    """The flow's view of each participant, with the roster's withdrawal if any."""
+    people = []
+    for p in sorted(participants, key=lambda p: p.code):
+        member = members.get(p.code)
+        people.append(
+            flow.Person(
+                p.code,
+                p.start,
+                p.weekly[: p.known],
+                int(p.row["weeks_due"]),
+                p.known,
+                member.withdrawn if member else None,
+                member.withdrawn_reason if member else "",
+            )
+        )
+    return people
 
 
 @dataclass(frozen=True)
@@ -312,12 +339,12 @@ def _start(db: sqlite3.Connection, settings: Settings) -> tuple[date, str]:
     return day - timedelta(days=day.weekday()), "the Monday of the earliest session"
 
 
-def _roster(path: str | None) -> dict[str, date | None]:
+def _roster(path: str | None) -> dict[str, Member]:
     if path is None:
         return {}
     from poolside.records.roster import load_roster
 
-    return {m.code: m.start for m in load_roster(path).members}
+    return {m.code: m for m in load_roster(path).members}
 
 
 # -- writing ---------------------------------------------------------------------------
@@ -634,6 +661,7 @@ def _write_report(
     ends: dict[str, date],
     early: tuple[list[tuple[Any, ...]], int],
     cert: list[delivered.Row],
+    flow_boxes: str,
 ) -> None:
     """One self-contained page: totals, the table by risk, the sessions not held
     (closures, cancelled classes, excused absences), an inline-SVG heatmap.
@@ -662,6 +690,11 @@ td, th {{ border: 1px solid #999; padding: 0.2em 0.5em; text-align: right; }}
 th {{ background: #eee; }}
 ul.warn {{ background: #fff3e0; border-left: 0.4em solid #d95f02; padding: 0.5em 2em; }}
 table.cert td {{ text-align: left; vertical-align: top; }}
+.flow {{ display: grid; gap: 0.4em; }}
+.step {{ display: flex; gap: 1em; align-items: flex-start; break-inside: avoid; }}
+.box {{ border: 1px solid #333; padding: 0.3em 0.8em; min-width: 16em; }}
+.side {{ border: 1px dashed #777; padding: 0.3em 0.8em; font-size: 0.9em; }}
+.side ul {{ margin: 0; padding-left: 1.2em; }}
 tr.todo td {{ background: #fff3e0; }}
 @media print {{
   @page {{ size: A4; margin: 12mm; }}
@@ -678,6 +711,9 @@ tr.todo td {{ background: #fff3e0; }}
 Drop-in classes: {totals["drop_in_classes"]} ({totals["drop_in_people"]} people counted).
 {_unsynced_text([(names.get(d, d), n, c) for d, n, c in unsynced])}
 Counted as of {settings.as_of or date.today()}.</p>
+<h2>Participant flow</h2>
+{flow_boxes}
+<p>One row per participant in disposition.csv, as R's consort package reads it.</p>
 <h2>To follow up</h2>
 {_action_list(ranked, settings, names)}
 <h2>Problems (details in problems.txt)</h2><ul>{kinds}</ul>

@@ -10,6 +10,8 @@
 ``name`` is optional and shown on the deck screen only: it never leaves the
 Pi in a sync batch or an export. ``start`` is the participant's own program
 start date, when it differs from the config's ``program_start``.
+``withdrawn`` (a date) and ``withdrawn_reason`` are the study team's, for
+someone who left the study: the export's flow and disposition.csv use them.
 
 Mistakes come back as ``file:line:col: message`` like every other file.
 """
@@ -26,7 +28,8 @@ from poolside.core.bounded import Unreadable, read_bounded
 from poolside.core.yamlfile import MAX_FILE_BYTES, FileProblems, Problem, did_you_mean
 from poolside.records.attendance import PARTICIPANT_CODE
 
-COLUMNS = ("code", "name", "start")
+COLUMNS = ("code", "name", "start", "withdrawn", "withdrawn_reason")
+_DATES = ("start", "withdrawn")
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,8 @@ class Member:
     code: str
     name: str = ""
     start: date | None = None
+    withdrawn: date | None = None
+    withdrawn_reason: str = ""
 
     @property
     def shown(self) -> str:
@@ -125,21 +130,34 @@ def _parse(name: str, text: str) -> Roster:
             )
             continue
         first_line[code.upper()] = number
-        start = None
-        if cells.get("start"):
-            try:
-                start = date.fromisoformat(cells["start"])
-            except ValueError:
-                problems.append(
-                    Problem(
-                        name,
-                        number,
-                        _col(row, header.index("start")),
-                        f"start must be a date written YYYY-MM-DD, got '{cells['start']}'",
+        days: dict[str, date | None] = {}
+        dated = True
+        for column in _DATES:
+            days[column] = None
+            if cells.get(column):
+                try:
+                    days[column] = date.fromisoformat(cells[column])
+                except ValueError:
+                    problems.append(
+                        Problem(
+                            name,
+                            number,
+                            _col(row, header.index(column)),
+                            f"{column} must be a date written YYYY-MM-DD, got '{cells[column]}'",
+                        )
                     )
-                )
-                continue
-        members.append(Member(code, cells.get("name", ""), start))
+                    dated = False
+        if not dated:
+            continue
+        members.append(
+            Member(
+                code,
+                cells.get("name", ""),
+                days["start"],
+                days["withdrawn"],
+                cells.get("withdrawn_reason", ""),
+            )
+        )
     if problems:
         raise FileProblems(problems)
     return Roster(tuple(members))

@@ -1,0 +1,143 @@
+"""The participant flow, CONSORT style: rostered, started, still attending at weeks
+4, 8, 12 and 24, completed; and who left the flow at each step, and why.
+
+The flow only narrows: someone counted out at a step is not counted in again
+later, so each box is its previous one less its side box. "Still attending
+at week N" means a session in week N-3 or any week after it, so a fortnight's
+holiday does not drop anyone, and it is reckoned for those whose week N has
+passed by the report's date; the others leave the flow as "not yet at week
+N" (ongoing), so every box still adds up. Someone whose Pi's data ends
+before week N, and not seen since week N-4, is "no data for week N yet", not
+stopped. Withdrawals come from the
+roster's ``withdrawn`` date and ``withdrawn_reason`` (the team's, not the
+Pi's).
+
+``disposition.csv`` has one row per participant and one column per box,
+the participant's code where they are in it and empty where not; the side
+boxes hold the reason. That is the layout R's ``consort`` package takes
+(one row per participant, NA where not in a box; not run here, as CRAN is
+out of this project's reach)::
+
+    consort::consort_plot(read.csv("disposition.csv", na.strings = ""),
+        orders = c(rostered = "Rostered", not_started = "Did not start", ...),
+        side_box = c("not_started", "out_by_week_4", ...))
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+MILESTONES = (4, 8, 12)  # and the program's last week
+ATTENDING_WINDOW = 4  # weeks: a session in week N-3 or later is "still attending" at N
+
+
+@dataclass(frozen=True)
+class Person:
+    """What the flow needs of one participant."""
+
+    code: str
+    start: date
+    weekly: Sequence[int]  # attended days, week by week
+    weeks_due: int  # weeks over by the report's date
+    known: int  # weeks with data (a Pi behind leaves the later ones not known)
+    withdrawn: date | None = None
+    withdrawn_reason: str = ""
+
+
+def steps(weeks: int) -> list[int]:
+    return [n for n in MILESTONES if n < weeks] + [weeks]
+
+
+def columns(weeks: int) -> list[str]:
+    """disposition.csv's columns, in the flow's order: box, side box, box ..."""
+    names = ["participant", "rostered", "not_started", "started"]
+    for n in steps(weeks):
+        names += [f"out_by_week_{n}", f"attending_week_{n}"]
+    return [*names, "completed"]
+
+
+def disposition(people: Sequence[Person], weeks: int) -> list[dict[str, str]]:
+    """One row per person, as disposition.csv has it."""
+    return [_row(person, weeks) for person in people]
+
+
+def _row(person: Person, weeks: int) -> dict[str, str]:
+    code = person.code
+    row = dict.fromkeys(columns(weeks), "")
+    row.update(participant=code, rostered=code)
+    attended = [i + 1 for i, days in enumerate(person.weekly) if days]
+    if not attended:
+        row["not_started"] = _withdrawn(person) or "never attended"
+        return row
+    row["started"] = code
+    last = attended[-1]
+    for n in steps(weeks):
+        end_of_week = person.start + timedelta(days=7 * n - 1)
+        if person.withdrawn is not None and person.withdrawn <= end_of_week:
+            row[f"out_by_week_{n}"] = _withdrawn(person)
+            return row
+        if person.weeks_due < n:
+            row[f"out_by_week_{n}"] = f"not yet at week {n}"
+            return row
+        if last < n - (ATTENDING_WINDOW - 1):
+            gone = "stopped attending" if person.known >= n else f"no data for week {n} yet"
+            row[f"out_by_week_{n}"] = gone
+            return row
+        row[f"attending_week_{n}"] = code
+    row["completed"] = code
+    return row
+
+
+def _withdrawn(person: Person) -> str:
+    if person.withdrawn is None:
+        return ""
+    return f"withdrew: {person.withdrawn_reason}" if person.withdrawn_reason else "withdrew"
+
+
+def write_disposition(path: Path, rows: list[dict[str, str]], weeks: int) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns(weeks))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def flow_html(rows: list[dict[str, str]], weeks: int) -> str:
+    """The flow as boxes down the page, each step's leavers in a box beside it."""
+    parts = ['<div class="flow">']
+    parts.append(_box("Rostered", rows, "rostered", "not_started", "Did not start"))
+    parts.append(_box("Started", rows, "started", "", ""))
+    for n in steps(weeks):
+        label = f"Still attending at week {n}" + (" (the last)" if n == weeks else "")
+        side = f"out_by_week_{n}"
+        parts.append(_box(label, rows, f"attending_week_{n}", side, f"Out by week {n}"))
+    parts.append(_box("Completed", rows, "completed", "", ""))
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _box(label: str, rows: list[dict[str, str]], column: str, side: str, side_label: str) -> str:
+    count = sum(1 for row in rows if row[column])
+    main = f'<div class="step"><div class="box">{html.escape(label)}<br><b>n = {count}</b></div>'
+    if not side:
+        return main + "</div>"
+    reasons = Counter(row[side] for row in rows if row[side])
+    if not reasons:
+        return main + "</div>"
+    listed = "".join(
+        f"<li>{html.escape(why)}: {n}</li>" for why, n in sorted(reasons.items(), key=_order)
+    )
+    total = sum(reasons.values())
+    return (
+        f'{main}<div class="side">{html.escape(side_label)}: <b>{total}</b>'
+        f"<ul>{listed}</ul></div></div>"
+    )
+
+
+def _order(item: tuple[str, int]) -> tuple[int, str]:
+    return (-item[1], item[0])
