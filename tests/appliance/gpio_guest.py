@@ -11,6 +11,7 @@ or logged is CLOCK_MONOTONIC in seconds, the clock the kiosk runs on.
     python3 gpio_guest.py bounce LINE                # a contact that chatters: time, spans
     python3 gpio_guest.py chord LINE LINE [HOLD_S]   # two buttons at once
     python3 gpio_guest.py record LOG LINE...         # until LOG.stop exists
+    python3 gpio_guest.py quiet LOG LINE SECONDS     # until LINE was low that long
 """
 
 from __future__ import annotations
@@ -101,10 +102,31 @@ def record(log: str, numbers: list[int], every: float = 0.002) -> None:
             time.sleep(every)
 
 
+def quiet(log: str, number: int, seconds: float, timeout: float = 60.0) -> float:
+    """Wait until ``record``'s LOG shows line ``number`` low for ``seconds`` (a cue
+    played out, as the kernel saw it), at most ``timeout``; how long it took.
+    Not a guess at how long a cue takes under emulation: its own end, read."""
+    began = time.monotonic()
+    while time.monotonic() - began < timeout:
+        last_at, last_value = 0.0, "0"
+        with open(log) as lines:
+            for row in lines:
+                at, line, value = row.split()
+                if int(line) == number:
+                    last_at, last_value = float(at), value
+        if last_value == "0" and time.monotonic() - last_at >= seconds:
+            break
+        time.sleep(0.05)
+    return time.monotonic() - began
+
+
 def main(argv: list[str]) -> int:
     verb, args = argv[0], argv[1:]
     if verb == "record":
         record(args[0], [int(n) for n in args[1:]])
+        return 0
+    if verb == "quiet":
+        print(f"{quiet(args[0], int(args[1]), float(args[2])):.3f}")
         return 0
     numbers = [float(a) for a in args]
     if verb == "press":
