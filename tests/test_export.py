@@ -1076,3 +1076,42 @@ def test_the_flow_and_disposition_csv_match_the_hand_worked_ones(tmp_path: Path)
         "Still attending at week 8<br><b>n = 1</b>", "Completed<br><b>n = 0</b>",
     ):  # fmt: skip
         assert said in flow, said
+
+
+def test_the_heatmap_marks_missed_excused_and_closed_weeks_apart(tmp_path: Path) -> None:
+    """Week 1: two of three (one missed). Week 2: every pool closed on Wednesday,
+    Monday and Friday attended (nothing missed). Week 3: Monday excused, Wednesday
+    attended (one missed). Week 4 began on the report's day: nothing missed yet."""
+    days = [(0, MON), (0, WED), (1, MON), (1, FRI), (2, WED)]
+    records = [
+        _record("P1", START + timedelta(days=7 * week + day), seq)
+        for seq, (week, day) in enumerate(days, start=1)
+    ]
+    _write(tmp_path / "in", "pool-a-1-0000001-0000005.jsonl", records)
+    closures, excused = tmp_path / "closures.csv", tmp_path / "excused.csv"
+    closures.write_text(f"date,device,reason\n{START + timedelta(days=7 + WED)},,pool closed\n")
+    excused.write_text(f"participant,date,reason\nP1,{START + timedelta(days=14)},ill\n")
+    out = _exported(
+        tmp_path / "in", tmp_path / "out", "--start", START.isoformat(), "--as-of",
+        str(START + timedelta(days=21)), "--closures", str(closures), "--excused", str(excused),
+    )  # fmt: skip
+    page = (out / "report.html").read_text()
+    svg = page[page.index("<svg") : page.index("</svg>")]
+    assert "P1 week 1: 2 days, 1 missed</title>" in svg
+    assert "P1 week 2: 2 days, 1 closed or called off</title>" in svg
+    assert "P1 week 3: 1 days, 1 missed, 1 excused</title>" in svg
+    assert "P1 week 4: 0 days so far (week under way)</title>" in svg
+    assert "P1 week 5: not yet</title>" in svg
+
+    def marks(week: int) -> set[str]:
+        at = svg.index(f"P1 week {week}:")
+        cell = svg[at : svg.index("<title>", at)]  # its marks come before the next cell's
+        return {name for name, fill in (("missed", "#d7191c"), ("excused", "#7b3294"),
+                ("closed", "#404040")) if fill in cell}  # fmt: skip
+
+    assert [marks(w) for w in (1, 2, 3, 4)] == [
+        {"missed"},
+        {"closed"},
+        {"missed", "excused"},
+        set(),
+    ]

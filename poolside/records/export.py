@@ -164,6 +164,9 @@ class Participant:
     weekly: list[int] = field(default_factory=list)  # attended days, week by week
     started: int = 0  # weeks begun by the as-of day; the later ones are not yet
     known: int = 0  # weeks before "no data": ended by the day their Pis' data ends
+    wanted: list[int] = field(default_factory=list)  # prescribed, week by week
+    excused: list[int] = field(default_factory=list)  # days off of their own, by week
+    closed: list[int] = field(default_factory=list)  # days their pool did not hold, by week
     row: dict[str, Any] = field(default_factory=dict)
 
 
@@ -545,9 +548,15 @@ def _finish(
     days_off = [day for day in not_held.days_for(person.code, person.devices)
                 if day not in person.days]  # fmt: skip
     wanted = adherence.prescribed_weeks(per_week, weeks, person.start, days_off)
-    person.weekly = [0] * weeks
+    person.wanted = wanted
+    person.weekly, person.excused, person.closed = [0] * weeks, [0] * weeks, [0] * weeks
     for day in person.days:
         person.weekly[(day - person.start).days // 7] += 1
+    own = not_held.by_participant.get(person.code, set())
+    for day in days_off:
+        week = (day - person.start).days // 7
+        if 0 <= week < weeks:
+            (person.excused if day in own else person.closed)[week] += 1
     as_of = settings.as_of or date.today()
     data_until = min((ends[d] for d in person.devices if d in ends), default=None)
     due = adherence.weeks_due(person.start, weeks, as_of)
@@ -902,9 +911,9 @@ def _heatmap(ranked: list[Participant], settings: Settings) -> str:
     cell, label_w, top = 22, 90, 30
     width = label_w + cell * settings.weeks + 10
     legend_y = top + cell * len(ranked) + 12
-    height = legend_y + cell + 10
+    height = legend_y + 2 * cell + 16  # the legend's two rows
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{max(width, 520)}" height="{height}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{max(width, 720)}" height="{height}" '
         f'font-family="sans-serif" font-size="11" role="img" '
         f'aria-label="attended days per participant and week">'
     ]
@@ -938,16 +947,42 @@ def _heatmap(ranked: list[Participant], settings: Settings) -> str:
             outline = (
                 ' stroke="#d95f02" stroke-width="2" stroke-dasharray="3 2"' if under_way else ""
             )
-            note = " so far (week under way)" if under_way else ""
+            missed = 0 if under_way else max(0, person.wanted[w] - days)
+            said = [f"{days} days" + (" so far (week under way)" if under_way else "")]
+            said += [f"{missed} missed"] if missed else []
+            said += [f"{person.excused[w]} excused"] if person.excused[w] else []
+            said += [f"{person.closed[w]} closed or called off"] if person.closed[w] else []
             parts.append(
                 f'<rect x="{x}" y="{y}" width="{cell - 1}" height="{cell - 1}" '
                 f'fill="{_BLUES[shade]}"{outline}><title>{code} week {w + 1}: '
-                f"{days} days{note}</title></rect>"
+                f"{', '.join(said)}</title></rect>"
                 f'<text x="{x + cell / 2}" y="{y + 15}" text-anchor="middle" '
                 f'fill="{ink}">{days}</text>'
             )
+            parts.append(_marks(x, y, cell, missed, person.excused[w], person.closed[w]))
     parts.append(_legend(label_w, legend_y, cell, settings.per_week))
     parts.append("</svg>")
+    return "".join(parts)
+
+
+MISSED = "#d7191c"  # a bar along the foot: sessions missed that week
+EXCUSED = "#7b3294"  # a corner, top right: days off of their own
+CLOSED = "#404040"  # a corner, top left: the pool closed or the class called off
+
+
+def _marks(x: float, y: float, cell: int, missed: int, excused: int, closed: int) -> str:
+    """A week's marks over its cell, each its own shape and place, so they read
+    without colour too: missed a bar at the foot, excused and closed a corner each."""
+    size = cell - 1
+    parts = []
+    if missed:
+        parts.append(
+            f'<rect x="{x}" y="{y + size - 3}" width="{size}" height="3" fill="{MISSED}"/>'
+        )
+    if excused:
+        parts.append(f'<path d="M{x + size - 8},{y} h8 v8 z" fill="{EXCUSED}"/>')
+    if closed:
+        parts.append(f'<path d="M{x},{y} h8 l-8,8 z" fill="{CLOSED}"/>')
     return "".join(parts)
 
 
@@ -965,10 +1000,19 @@ def _legend(x: int, y: int, cell: int, per_week: int) -> str:
     )
     items.append((f'fill="{NO_DATA_FILL}"', "? no data"))
     items.append((f'fill="{NOT_YET}"', "not yet"))
-    parts = []
+    marks = [("missed", (1, 0, 0)), ("excused", (0, 1, 0)), ("closed or called off", (0, 0, 1))]
+    parts, left = [], x
     for style, label in items:
         parts.append(
             f'<rect x="{x}" y="{y}" width="{cell - 1}" height="{cell - 1}" {style}/>'
+            f'<text x="{x + cell + 4}" y="{y + 15}">{label}</text>'
+        )
+        x += cell + 8 + 7 * len(label)
+    x, y = left, y + cell + 6  # the marks on a second row
+    for label, shown in marks:
+        parts.append(
+            f'<rect x="{x}" y="{y}" width="{cell - 1}" height="{cell - 1}" fill="#fff" '
+            f'stroke="#999"/>{_marks(x, y, cell, *shown)}'
             f'<text x="{x + cell + 4}" y="{y + 15}">{label}</text>'
         )
         x += cell + 8 + 7 * len(label)
