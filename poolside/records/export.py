@@ -50,6 +50,7 @@ PARTICIPANT_COLUMNS = (
     "meets_threshold_to_date",
     "excused",
     "no_data_after",
+    "withdrawn",
 )
 # The report's table: to date first (what a meeting mid-study discusses), then
 # the whole program's; plain headings. participants.csv has every column.
@@ -224,6 +225,10 @@ def export(
             ).fetchall()
         finally:
             db.close()
+    for person in participants:  # the team's, from the roster: not a Pi's
+        member = members.get(person.code)
+        withdrawn = member.withdrawn if member else None
+        person.row["withdrawn"] = withdrawn.isoformat() if withdrawn else ""
     ranked = sorted(participants, key=_risk)
     dispositions = flow.disposition(_flow_people(participants, members), settings.weeks)
     flow.write_disposition(out / "disposition.csv", dispositions, settings.weeks)
@@ -702,6 +707,7 @@ table.cert td {{ text-align: left; vertical-align: top; }}
 .flow {{ display: grid; gap: 0.4em; }}
 .step {{ display: flex; gap: 1em; align-items: flex-start; break-inside: avoid; }}
 .box {{ border: 1px solid #333; padding: 0.3em 0.8em; min-width: 16em; }}
+.box.later {{ border-style: dotted; color: #555; }}
 .side {{ border: 1px dashed #777; padding: 0.3em 0.8em; font-size: 0.9em; }}
 .side ul {{ margin: 0; padding-left: 1.2em; }}
 tr.todo td {{ background: #fff3e0; }}
@@ -722,7 +728,7 @@ Drop-in classes: {totals["drop_in_classes"]} ({totals["drop_in_people"]} people 
 Counted as of {settings.as_of or date.today()}.</p>
 <h2>Participant flow</h2>
 {flow_boxes}
-<p>One row per participant in disposition.csv, as R's consort package reads it.</p>
+<p>One row per participant in disposition.csv (the layout R's consort package takes).</p>
 <h2>To follow up</h2>
 {_action_list(ranked, settings, names)}
 <h2>Problems (details in problems.txt)</h2><ul>{kinds}</ul>
@@ -781,6 +787,8 @@ def _action_list(ranked: list[Participant], settings: Settings, names: dict[str,
     for person in ranked:
         if date.fromisoformat(person.row["start"]) > as_of:
             continue  # not begun
+        if person.row["withdrawn"] and date.fromisoformat(person.row["withdrawn"]) <= as_of:
+            continue  # left the study: the flow counts them
         last = max(person.days) if person.days else None
         since = (as_of - (last or person.start)).days
         to_date = person.row["adherence_to_date_pct"]

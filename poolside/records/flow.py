@@ -113,9 +113,18 @@ def flow_html(rows: list[dict[str, str]], weeks: int) -> str:
     parts.append(_box("Rostered", rows, "rostered", "not_started", "Did not start"))
     parts.append(_box("Started", rows, "started", "", ""))
     for n in steps(weeks):
+        side, attending = f"out_by_week_{n}", f"attending_week_{n}"
+        if not any(row[attending] for row in rows) and all(
+            row[side].startswith("not yet") for row in rows if row[side]
+        ):  # nobody has reached week n yet: the flow ends here for now
+            ongoing = sum(1 for row in rows if row[side])
+            parts.append(
+                f'<div class="step"><div class="box later">Week {n} and after: not reached'
+                f" yet<br><b>{ongoing} ongoing</b></div></div></div>"
+            )
+            return "".join(parts)
         label = f"Still attending at week {n}" + (" (the last)" if n == weeks else "")
-        side = f"out_by_week_{n}"
-        parts.append(_box(label, rows, f"attending_week_{n}", side, f"Out by week {n}"))
+        parts.append(_box(label, rows, attending, side, f"Out by week {n}"))
     parts.append(_box("Completed", rows, "completed", "", ""))
     parts.append("</div>")
     return "".join(parts)
