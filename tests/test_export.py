@@ -1122,3 +1122,16 @@ def test_the_heatmap_marks_missed_excused_and_closed_weeks_apart(tmp_path: Path)
         {"missed", "excused"},
         set(),
     ]
+
+
+def test_the_same_inputs_and_as_of_give_the_same_bytes(tmp_path: Path) -> None:
+    """A report re-run for a meeting, or by a second person, is the same file."""
+    _write(tmp_path / "in", "pool-a-1-0000001-0000400.jsonl", _fixture())
+    options = ("--start", START.isoformat(), "--as-of", "2027-03-01", "--tz", "UTC")
+    first = _exported(tmp_path / "in", tmp_path / "one", *options)
+    second = _exported(tmp_path / "in", tmp_path / "two", *options)
+    names = sorted(path.name for path in first.iterdir())
+    assert "report.html" in names and "disposition.csv" in names
+    assert names == sorted(path.name for path in second.iterdir())
+    for name in names:
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from poolside.records import adherence, delivered, elsewhere, excused, flow, scratch
 from poolside.records.csvsafe import FORMULA_STARTS, SafeWriter, neutral
-from poolside.records.problems import LISTED, Problems, where
+from poolside.records.problems import Problems, where
 from poolside.records.redcap import DICTIONARY_COLUMNS
 from poolside.records.redcap import fields as redcap_fields
 
@@ -214,7 +214,7 @@ def export(
                 settings.per_week,
                 settings.weeks,
             )
-            early = db.execute(_EARLY, {"limit": LISTED + 1}).fetchall()
+            early = db.execute(_EARLY, {"limit": ON_PAGE + 1}).fetchall()
             (early_count,) = db.execute(
                 "SELECT COUNT(*) FROM rec WHERE type = 'session' AND stopped_early"
             ).fetchone()
@@ -711,12 +711,23 @@ table.cert td {{ text-align: left; vertical-align: top; }}
 .side {{ border: 1px dashed #777; padding: 0.3em 0.8em; font-size: 0.9em; }}
 .side ul {{ margin: 0; padding-left: 1.2em; }}
 tr.todo td {{ background: #fff3e0; }}
+.heatmap svg {{ display: block; margin-bottom: 0.5em; }}
 @media print {{
-  @page {{ size: A4; margin: 12mm; }}
-  body {{ margin: 0; font-size: 9pt; }}
+  @page {{ size: A4; margin: 10mm; }}
+  body {{ margin: 0; font-size: 7.5pt; }}
+  h1 {{ font-size: 13pt; margin: 0 0 0.3em; }}
+  h2 {{ font-size: 10pt; margin: 0.8em 0 0.3em; }}
+  p {{ margin: 0.3em 0; }}
+  td, th {{ padding: 0 0.3em; }}
+  td {{ white-space: nowrap; }}
+  table.cert td {{ white-space: normal; }}
   h1, h2 {{ break-after: avoid; }}
-  tr, svg {{ break-inside: avoid; }}
+  tr, svg, .step {{ break-inside: avoid; }}
   thead {{ display: table-header-group; }}
+  .heatmap {{ display: grid; grid-template-columns: repeat(3, 1fr); gap: 3mm; }}
+  .heatmap svg {{ width: 100%; height: auto; margin: 0; }}
+  .heatmap svg.legend {{ grid-column: 1 / -1; }}
+  ul.warn {{ padding: 0.3em 1.5em; }}
 }}
 </style></head><body>
 <h1>Adherence: {settings.weeks} weeks x {settings.per_week} sessions from {start}</h1>
@@ -775,6 +786,7 @@ def _headline(ranked: list[Participant], settings: Settings) -> str:
 
 
 NOT_SEEN_DAYS = 14  # not seen this long: a call from the study team
+ON_PAGE = 25  # rows of a list on the page (the newest); the CSVs have every one
 
 
 def _action_list(ranked: list[Participant], settings: Settings, names: dict[str, str]) -> str:
@@ -830,7 +842,7 @@ def _early_table(rows: list[tuple[Any, ...]], count: int, names: dict[str, str])
     """Each session stopped early: who, when, where, why (the instructor's answer,
     "left early" for a person who left, with their reason when given, "interrupted"
     for a power cut) and how
-    much was done. At most LISTED rows, newest first; the rest are counted."""
+    much was done. At most ON_PAGE rows, newest first; the rest are counted."""
     if not rows:
         return "<p>None.</p>"
     esc = html.escape
@@ -838,11 +850,11 @@ def _early_table(rows: list[tuple[Any, ...]], count: int, names: dict[str, str])
         f"<tr><td>{esc(str(code))}</td><td>{day}</td><td>{esc(names.get(device, str(device)))}</td>"
         f"<td>{esc(str(reason or 'not given'))}</td><td>{done // 60}:{done % 60:02d} of "
         f"{planned // 60}:{planned % 60:02d}</td></tr>"
-        for code, day, device, reason, done, planned in rows[:LISTED]
+        for code, day, device, reason, done, planned in rows[:ON_PAGE]
     )
     more = (
-        f"<p>... and {count - LISTED} more (sessions.csv has every one).</p>"
-        if count > LISTED
+        f"<p>... and {count - ON_PAGE} more (sessions.csv has every one).</p>"
+        if count > ON_PAGE
         else ""
     )
     return (
@@ -891,15 +903,15 @@ def _pis_table(pis: list[Pi], ends: dict[str, date]) -> str:
 def _not_held_table(listed: list[tuple[date, str, str, str]], unlisted: int = 0) -> str:
     """Each day taken out of what is prescribed, by date: where (a Pi, every pool, or a
     participant), why, and who recorded it (the kiosk or the team's file). At most
-    LISTED rows; the rest are counted."""
+    ON_PAGE rows; the rest are counted."""
     if not listed:
         return "<p>None: every session was to be held.</p>"
     esc = html.escape
     rows = "".join(
         f"<tr><td>{day}</td><td>{esc(who)}</td><td>{esc(why)}</td><td>{esc(source)}</td></tr>"
-        for day, who, why, source in listed[:LISTED]
+        for day, who, why, source in listed[:ON_PAGE]
     )
-    rest = len(listed) - min(len(listed), LISTED) + unlisted
+    rest = len(listed) - min(len(listed), ON_PAGE) + unlisted
     more = f"<p>... and {rest} more.</p>" if rest else ""
     return (
         "<table><tr><th>date</th><th>pool or participant</th><th>reason</th>"
@@ -913,16 +925,34 @@ NO_DATA_FILL = "#fdd0a2"  # light orange, with a "?": unlike any number of days
 UNDER_WAY = 'stroke="#d95f02" stroke-width="2" stroke-dasharray="3 2"'  # the week not yet due
 
 
+HEATMAP_ROWS = 70  # participants a part: on paper three parts sit side by side
+CELL = 22  # a week's square, in the SVG's units
+
+
 def _heatmap(ranked: list[Participant], settings: Settings) -> str:
-    """Attended days per participant and week: blues by days; the week under way
-    outlined (it is not due yet); weeks not begun grey and empty, not missed."""
-    cell, label_w, top = 22, 90, 30
+    """Attended days per participant and week, in parts of HEATMAP_ROWS people (on
+    paper side by side, scaled to fit: 200 people on one A4 page), then the legend."""
+    parts = [ranked[i : i + HEATMAP_ROWS] for i in range(0, len(ranked), HEATMAP_ROWS)]
+    width, height = 720, 2 * CELL + 16
+    legend = (
+        f'<svg class="legend" xmlns="http://www.w3.org/2000/svg" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" '
+        f'font-size="11" role="img" aria-label="legend">'
+        f"{_legend(90, 4, CELL, settings.per_week)}</svg>"
+    )
+    drawn = "".join(_heatmap_part(part, settings) for part in parts)
+    return f'<div class="heatmap">{drawn}{legend}</div>'
+
+
+def _heatmap_part(ranked: list[Participant], settings: Settings) -> str:
+    """Blues by days; the week under way outlined (it is not due yet); weeks not
+    begun grey and empty, not missed; the marks of missed, excused and closed."""
+    cell, label_w, top = CELL, 90, 30
     width = label_w + cell * settings.weeks + 10
-    legend_y = top + cell * len(ranked) + 12
-    height = legend_y + 2 * cell + 16  # the legend's two rows
+    height = top + cell * len(ranked) + 4
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{max(width, 720)}" height="{height}" '
-        f'font-family="sans-serif" font-size="11" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11" role="img" '
         f'aria-label="attended days per participant and week">'
     ]
     for w in range(settings.weeks):
@@ -968,7 +998,6 @@ def _heatmap(ranked: list[Participant], settings: Settings) -> str:
                 f'fill="{ink}">{days}</text>'
             )
             parts.append(_marks(x, y, cell, missed, person.excused[w], person.closed[w]))
-    parts.append(_legend(label_w, legend_y, cell, settings.per_week))
     parts.append("</svg>")
     return "".join(parts)
 
