@@ -58,8 +58,9 @@ class Delivered:
     left: dict[str, int] = field(default_factory=dict)  # why people left a class
     adverse: int = 0
     efforts: list[int] = field(default_factory=list)
+    efforts_by_week: dict[int, list[int]] = field(default_factory=dict)
     protocols: list[Protocol] = field(default_factory=list)
-    called_off: int = 0
+    called_off: int = 0  # days a class was called off, at each Pi
 
 
 def delivered(db: sqlite3.Connection, sessions_sql: str, params: Mapping[str, object]) -> Delivered:
@@ -111,14 +112,13 @@ def delivered(db: sqlite3.Connection, sessions_sql: str, params: Mapping[str, ob
         f" WHERE stop_reason IN ({_ADVERSE_SQL}) OR left_reason IN ({_ADVERSE_SQL})",
         params,
     ).fetchone()
-    found.efforts = [
-        int(effort)
-        for (effort,) in db.execute(
-            f"SELECT effort FROM ({window}) WHERE typeof(effort) = 'integer'"
-            " AND effort BETWEEN 6 AND 20",
-            params,
-        )
-    ]
+    for week, effort in db.execute(
+        f"SELECT week_n, effort FROM ({window}) WHERE typeof(effort) = 'integer'"
+        " AND effort BETWEEN 6 AND 20",
+        params,
+    ):
+        found.efforts.append(effort)
+        found.efforts_by_week.setdefault(week, []).append(effort)
     found.protocols = [
         Protocol(digest, str(program), first, last, count)
         for digest, program, first, last, count in db.execute(
@@ -127,7 +127,10 @@ def delivered(db: sqlite3.Connection, sessions_sql: str, params: Mapping[str, ob
             params,
         )
     ]
-    (found.called_off,) = db.execute("SELECT COUNT(*) FROM rec WHERE type = 'cancelled'").fetchone()
+    (found.called_off,) = db.execute(  # by day and Pi: a flood of copies is one day
+        "SELECT COUNT(DISTINCT device || ' ' || substr(local_start, 1, 10)) FROM rec"
+        " WHERE type = 'cancelled'"
+    ).fetchone()
     return found
 
 
@@ -199,7 +202,7 @@ def cert_rows(d: Delivered, threshold: float, per_week: int, weeks: int) -> list
         f" {d.work_planned:,.0f} planned ({_pct(d.work_done, d.work_planned)}),"
         f" {d.work_skipped:,.0f} skipped with NEXT, {d.work_repeated:,.0f} gone back to,"
         f" {_minutes(d.paused_s)} paused. Stopped early: {_counts(d.stopped)}."
-        f" Left a class early: {_counts(d.left)}. Classes called off: {d.called_off}."
+        f" Left a class early: {_counts(d.left)}. Days a class was called off: {d.called_off}."
     )
     team = "Not in the data: write "
     return [

@@ -17,13 +17,22 @@ import csv
 import html
 import itertools
 import sqlite3
+import statistics
 import tempfile
 from dataclasses import dataclass, field
 from datetime import date, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from poolside.records import adherence, delivered, elsewhere, excused, flow, scratch
+from poolside.records import (
+    adherence,
+    charts,
+    delivered,
+    elsewhere,
+    excused,
+    flow,
+    scratch,
+)
 from poolside.records.csvsafe import FORMULA_STARTS, SafeWriter, neutral
 from poolside.records.problems import Problems, where
 from poolside.records.redcap import DICTIONARY_COLUMNS
@@ -208,11 +217,9 @@ def export(
             ).fetchone()
             (unique,) = db.execute("SELECT COUNT(*) FROM rec").fetchone()
             window = {"start": start.toordinal(), "last": 7 * settings.weeks - 1}
+            delivery = delivered.delivered(db, _SESSIONS, window)
             cert = delivered.cert_rows(
-                delivered.delivered(db, _SESSIONS, window),
-                settings.threshold,
-                settings.per_week,
-                settings.weeks,
+                delivery, settings.threshold, settings.per_week, settings.weeks
             )
             early = db.execute(_EARLY, {"limit": ON_PAGE + 1}).fetchall()
             (early_count,) = db.execute(
@@ -260,6 +267,7 @@ def export(
         (early, early_count),
         cert,
         flow.flow_html(dispositions, settings.weeks),
+        delivery.efforts_by_week,
     )
     return (
         f"week 1 starts {start} ({said}); {len(files)} files, {unique} unique records, "
@@ -676,6 +684,7 @@ def _write_report(
     early: tuple[list[tuple[Any, ...]], int],
     cert: list[delivered.Row],
     flow_boxes: str,
+    efforts: dict[int, list[int]],
 ) -> None:
     """One self-contained page: totals, the table by risk, the sessions not held
     (closures, cancelled classes, excused absences), an inline-SVG heatmap.
@@ -740,6 +749,22 @@ Counted as of {settings.as_of or date.today()}.</p>
 <h2>Participant flow</h2>
 {flow_boxes}
 <p>One row per participant in disposition.csv (the layout R's consort package takes).</p>
+<h2>Adherence over time</h2>
+<p>Attended of prescribed, week by week of each person's program, over the weeks due
+(weeks with no data left out); the dashed line is the threshold.</p>
+{
+        charts.line_chart(
+            _adherence_by_week(ranked, names, settings.weeks),
+            settings.weeks,
+            0,
+            100,
+            " %",
+            "adherence by program week",
+            settings.threshold,
+        )
+    }
+<h2>Effort over time</h2>
+{_effort_chart(efforts, settings.weeks)}
 <h2>To follow up</h2>
 {_action_list(ranked, settings, names)}
 <h2>Problems (details in problems.txt)</h2><ul>{kinds}</ul>
@@ -782,6 +807,42 @@ def _headline(ranked: list[Participant], settings: Settings) -> str:
     return (
         f"{len(ranked)} participants; {meeting} at or above {threshold} over the "
         f"{weeks} weeks (as of {as_of})."
+    )
+
+
+def _adherence_by_week(
+    ranked: list[Participant], names: dict[str, str], weeks: int
+) -> dict[str, list[float | None]]:
+    """Attended / prescribed (%) per program week for the cohort and for each site
+    (a person's site: their first Pi's), over the weeks due and with data."""
+    sums: dict[str, list[list[int]]] = {}
+    for person in ranked:
+        due = min(int(person.row["weeks_due"]), person.known)
+        pis = sorted(str(d) for d in person.devices if d)
+        groups = ["Cohort"] + [names.get(d, d) for d in pis[:1]]
+        for group in groups:
+            totals = sums.setdefault(group, [[0, 0] for _ in range(weeks)])
+            for week in range(due):
+                totals[week][0] += person.weekly[week]
+                totals[week][1] += person.wanted[week]
+    return {
+        group: [round(100 * a / w, 1) if w else None for a, w in totals]
+        for group, totals in sorted(sums.items(), key=lambda item: item[0] != "Cohort")
+    }
+
+
+def _effort_chart(efforts: dict[int, list[int]], weeks: int) -> str:
+    """The median Borg rating per program week (the program's work target is 15-17)."""
+    if not efforts:
+        return "<p>No effort recorded.</p>"
+    medians = [statistics.median(efforts[w]) if w in efforts else None for w in range(1, weeks + 1)]
+    counted = sum(len(v) for v in efforts.values())
+    return (
+        f"<p>Median Borg rating (6-20) by program week, from {counted} answers; the dashed"
+        " line is the target for work, 15.</p>"
+        + charts.line_chart(
+            {"Median Borg": medians}, weeks, 6, 20, "", "effort by week", 15, (6, 9, 12, 15, 18, 20)
+        )
     )
 
 
