@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -115,7 +116,8 @@ def test_plan_table_reads_like_a_class_plan() -> None:
     result = run_poolside("plan", str(PROGRAMS / "jump-and-hop-30.yaml"))
     lines = result.stdout.splitlines()
     assert lines[0] == "jump-and-hop-30: Jump & hop · 30-minute session (30:00)"
-    assert lines[3].split() == [
+    assert re.fullmatch(r"protocol [0-9a-f]{16} \(a session record's program_hash\)", lines[1])
+    assert lines[4].split() == [
         "0:00",
         "WARM",
         "UP",

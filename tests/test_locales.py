@@ -92,7 +92,11 @@ def _everything_shown(folder: Path) -> list[str]:
     pool.run_to(until=130.0)
     pool.press(Action.LOUDER, "quit", "toggle")  # no music here; Q refused; paused
     pool.clock.advance(75.0)
-    pool.press("next", "toggle", "next", "next", "toggle", "next", "toggle", "back")  # the roll
+    pool.press("next", "toggle", "next", "next", "toggle")  # the roll: Ann and Cy join
+    pool.press("next", "toggle")  # Ann leaves, and is asked why
+    asked = words.text("ask.left_reason", name="Ann")
+    assert any(line.startswith(asked) for line in pool.texts()), asked
+    pool.press("next", "toggle", "back")  # tired; back to the class
     pool.press(Scan("P404"), Scan("P001"))  # refused; Ann has left already
     pool.press("toggle")  # resumed
     pool.run_to()
