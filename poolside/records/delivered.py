@@ -18,7 +18,6 @@ import html
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from statistics import median
 
 from poolside.core import catalog
 from poolside.core.plan import load_plan
@@ -57,76 +56,67 @@ class Delivered:
     stopped: dict[str, int] = field(default_factory=dict)  # why classes stopped early
     left: dict[str, int] = field(default_factory=dict)  # why people left a class
     adverse: int = 0
-    efforts: list[int] = field(default_factory=list)
-    efforts_by_week: dict[int, list[int]] = field(default_factory=dict)
+    efforts_by_week: dict[int, dict[int, int]] = field(default_factory=dict)  # rating: count
     protocols: list[Protocol] = field(default_factory=list)
     called_off: int = 0  # days a class was called off, at each Pi
 
 
+# One pass over the window, grouped by everything the appendix and the charts
+# break down by: a million sessions are read once (each separate query was
+# another full read), and what comes back is a few thousand groups at most.
+_ONE_PASS = """
+    SELECT mode, COALESCE(site, device, '?'), program_hash, program, week_n,
+        CASE WHEN stopped_early AND stop_reason IS NOT 'left early'
+            THEN COALESCE(stop_reason, 'not given') END,
+        CASE WHEN stop_reason = 'left early' THEN COALESCE(left_reason, 'not given') END,
+        CASE WHEN typeof(effort) = 'integer' AND effort BETWEEN 6 AND 20 THEN effort END,
+        COUNT(*), TOTAL(planned_s), TOTAL(completed_s), COUNT(program_hash),
+        TOTAL(CASE WHEN program_hash IS NOT NULL THEN work_planned END),
+        TOTAL(work_done), TOTAL(work_skipped), TOTAL(work_repeated), TOTAL(paused_s),
+        TOTAL(stop_reason IN ({adverse}) OR left_reason IN ({adverse}))
+    FROM ({sessions}) WHERE week_n IS NOT NULL
+    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+"""
+
+
 def delivered(db: sqlite3.Connection, sessions_sql: str, params: Mapping[str, object]) -> Delivered:
     """The sums, from ``sessions_sql`` (the export's sessions with their ``week_n``)."""
-    window = f"SELECT * FROM ({sessions_sql}) WHERE week_n IS NOT NULL"
     found = Delivered()
-    for mode, count in db.execute(f"SELECT mode, COUNT(*) FROM ({window}) GROUP BY mode", params):
-        found.by_mode[str(mode)] = count
+    sites: dict[str, list[int]] = {}
+    protocols: dict[tuple[str | None, str], list[int]] = {}
+    query = _ONE_PASS.format(adverse=_ADVERSE_SQL, sessions=sessions_sql)
+    for row in db.execute(query, params):
+        mode, site, digest, program, week, stopped, left, effort, count = row[:9]
+        sums = row[9:]
         found.sessions += count
-    found.by_site = [
-        (str(site), classes, solo)
-        for site, classes, solo in db.execute(
-            "SELECT COALESCE(site, device, '?'), SUM(mode = 'class'), SUM(mode = 'solo')"
-            f" FROM ({window}) GROUP BY 1 ORDER BY 1",
-            params,
-        )
-    ]
-    sums = db.execute(
-        "SELECT TOTAL(planned_s), TOTAL(completed_s), COUNT(program_hash),"
-        " TOTAL(CASE WHEN program_hash IS NOT NULL THEN work_planned END),"
-        " TOTAL(work_done), TOTAL(work_skipped), TOTAL(work_repeated), TOTAL(paused_s)"
-        f" FROM ({window})",
-        params,
-    ).fetchone()
-    (
-        found.planned_s,
-        found.completed_s,
-        found.counted,
-        found.work_planned,
-        found.work_done,
-        found.work_skipped,
-        found.work_repeated,
-        found.paused_s,
-    ) = sums
-    found.stopped = _tally(
-        db,
-        f"SELECT COALESCE(stop_reason, 'not given'), COUNT(*) FROM ({window})"
-        " WHERE stopped_early AND stop_reason IS NOT 'left early' GROUP BY 1 ORDER BY 2 DESC, 1",
-        params,
+        found.by_mode[str(mode)] = found.by_mode.get(str(mode), 0) + count
+        per_site = sites.setdefault(str(site), [0, 0])
+        per_site[0 if mode == "class" else 1] += count
+        found.planned_s += sums[0]
+        found.completed_s += sums[1]
+        found.counted += sums[2]
+        found.work_planned += sums[3]
+        found.work_done += sums[4]
+        found.work_skipped += sums[5]
+        found.work_repeated += sums[6]
+        found.paused_s += sums[7]
+        found.adverse += int(sums[8])
+        if stopped is not None:
+            found.stopped[str(stopped)] = found.stopped.get(str(stopped), 0) + count
+        if left is not None:
+            found.left[str(left)] = found.left.get(str(left), 0) + count
+        if effort is not None:
+            by_week = found.efforts_by_week.setdefault(week, {})
+            by_week[effort] = by_week.get(effort, 0) + count
+        seen = protocols.setdefault((digest, str(program)), [week, week, 0])
+        seen[0], seen[1], seen[2] = min(seen[0], week), max(seen[1], week), seen[2] + count
+    found.by_site = [(site, c, s) for site, (c, s) in sorted(sites.items())]
+    found.stopped = dict(sorted(found.stopped.items(), key=_most_first))
+    found.left = dict(sorted(found.left.items(), key=_most_first))
+    found.protocols = sorted(
+        (Protocol(digest, program, *weeks) for (digest, program), weeks in protocols.items()),
+        key=lambda p: (p.first_week, p.last_week, p.program),
     )
-    found.left = _tally(
-        db,
-        f"SELECT COALESCE(left_reason, 'not given'), COUNT(*) FROM ({window})"
-        " WHERE stop_reason = 'left early' GROUP BY 1 ORDER BY 2 DESC, 1",
-        params,
-    )
-    (found.adverse,) = db.execute(
-        f"SELECT COUNT(*) FROM ({window})"
-        f" WHERE stop_reason IN ({_ADVERSE_SQL}) OR left_reason IN ({_ADVERSE_SQL})",
-        params,
-    ).fetchone()
-    for week, effort in db.execute(
-        f"SELECT week_n, effort FROM ({window}) WHERE typeof(effort) = 'integer'"
-        " AND effort BETWEEN 6 AND 20",
-        params,
-    ):
-        found.efforts.append(effort)
-        found.efforts_by_week.setdefault(week, []).append(effort)
-    found.protocols = [
-        Protocol(digest, str(program), first, last, count)
-        for digest, program, first, last, count in db.execute(
-            "SELECT program_hash, program, MIN(week_n), MAX(week_n), COUNT(*)"
-            f" FROM ({window}) GROUP BY program_hash, program ORDER BY 3, 4, 2",
-            params,
-        )
-    ]
     (found.called_off,) = db.execute(  # by day and Pi: a flood of copies is one day
         "SELECT COUNT(DISTINCT device || ' ' || substr(local_start, 1, 10)) FROM rec"
         " WHERE type = 'cancelled'"
@@ -134,8 +124,26 @@ def delivered(db: sqlite3.Connection, sessions_sql: str, params: Mapping[str, ob
     return found
 
 
-def _tally(db: sqlite3.Connection, sql: str, params: Mapping[str, object]) -> dict[str, int]:
-    return {str(reason): count for reason, count in db.execute(sql, params)}
+def _most_first(item: tuple[str, int]) -> tuple[int, str]:
+    return (-item[1], item[0])
+
+
+def median_of(counts: dict[int, int]) -> float:
+    """The median of ratings given as {rating: how many}.
+
+    >>> median_of({15: 1, 17: 1}), median_of({13: 2, 15: 1}), median_of({6: 1, 20: 3})
+    (16.0, 13.0, 20.0)
+    """
+    ordered = sorted(counts)
+    total = sum(counts.values())
+    middle = [(total - 1) // 2, total // 2]
+    found, seen = [], 0
+    for rating in ordered:
+        for index in middle:
+            if seen <= index < seen + counts[rating]:
+                found.append(rating)
+        seen += counts[rating]
+    return sum(found) / 2
 
 
 def known_protocols() -> dict[str, str]:
@@ -189,10 +197,14 @@ def cert_rows(d: Delivered, threshold: float, per_week: int, weeks: int) -> list
         for p in d.protocols
     )
     sites = "; ".join(f"{site}: {c} class, {s} solo" for site, c, s in d.by_site)
+    ratings: dict[int, int] = {}
+    for by_rating in d.efforts_by_week.values():
+        for rating, count in by_rating.items():
+            ratings[rating] = ratings.get(rating, 0) + count
     effort = (
-        f"Borg 6-20 after {len(d.efforts)} sessions: median {median(d.efforts):g}"
-        f" (range {min(d.efforts)}-{max(d.efforts)}); the program's target for work is 15-17."
-        if d.efforts
+        f"Borg 6-20 after {sum(ratings.values())} sessions: median {median_of(ratings):g}"
+        f" (range {min(ratings)}-{max(ratings)}); the program's target for work is 15-17."
+        if ratings
         else "No effort recorded."
     )
     dose = (

@@ -17,7 +17,6 @@ import csv
 import html
 import itertools
 import sqlite3
-import statistics
 import tempfile
 from dataclasses import dataclass, field
 from datetime import date, timedelta, tzinfo
@@ -684,7 +683,7 @@ def _write_report(
     early: tuple[list[tuple[Any, ...]], int],
     cert: list[delivered.Row],
     flow_boxes: str,
-    efforts: dict[int, list[int]],
+    efforts: dict[int, dict[int, int]],
 ) -> None:
     """One self-contained page: totals, the table by risk, the sessions not held
     (closures, cancelled classes, excused absences), an inline-SVG heatmap.
@@ -831,12 +830,14 @@ def _adherence_by_week(
     }
 
 
-def _effort_chart(efforts: dict[int, list[int]], weeks: int) -> str:
+def _effort_chart(efforts: dict[int, dict[int, int]], weeks: int) -> str:
     """The median Borg rating per program week (the program's work target is 15-17)."""
     if not efforts:
         return "<p>No effort recorded.</p>"
-    medians = [statistics.median(efforts[w]) if w in efforts else None for w in range(1, weeks + 1)]
-    counted = sum(len(v) for v in efforts.values())
+    medians = [
+        delivered.median_of(efforts[w]) if w in efforts else None for w in range(1, weeks + 1)
+    ]
+    counted = sum(sum(v.values()) for v in efforts.values())
     return (
         f"<p>Median Borg rating (6-20) by program week, from {counted} answers; the dashed"
         " line is the target for work, 15.</p>"
