@@ -113,3 +113,57 @@ def test_kept_writes_put_in_twice_are_in_once(tmp_path: Path) -> None:
         assert len(store.records()) == 1
     finally:
         store.close()
+
+
+def _start_up_with(tmp_path: Path, kept: bytes):
+    """A kiosk start-up (open_attendance) that finds ``kept`` as its held writes."""
+    from poolside.core.checkin import Person, Roll
+    from poolside.records.attendance import Attendance, open_attendance
+
+    store = Store(tmp_path / "data")
+    spill = Attendance(store, Roll([])).spill
+    assert spill is not None
+    spill.write_bytes(kept)
+    attendance, _ = open_attendance(store, Roll([Person("P001", "Ann")]), "jump-and-hop-20", 2)
+    return store, attendance, spill
+
+
+@pytest.mark.parametrize(
+    "foreign",
+    [
+        {"write": "frobnicate", "args": [1, 2]},  # a write a later version added
+        {"write": "leave", "args": ["only one"]},  # a known write whose arguments changed
+        {"write": "answer", "args": [["x"], "mood", 3]},  # a field this version refuses
+        {"args": []},  # no name at all
+        "not an object",
+    ],
+)
+def test_a_held_write_this_version_cannot_apply_is_set_aside_and_the_rest_go_in(
+    tmp_path: Path, foreign
+) -> None:
+    """Stored by another version, or damaged: that one write is kept in the data
+    folder and said on the screen; every usable write still goes in, in order, and
+    start-up does not crash (under systemd it would loop)."""
+    writes = [held.encoded(write) for write in _writes()]
+    items = [*writes[:3], foreign, *writes[3:]]
+    store, attendance, spill = _start_up_with(tmp_path, json.dumps(items).encode())
+    try:
+        (record,) = store.records()
+        assert (record["completed_s"], record["effort"]) == (1200, 15), "the rest went in"
+        (aside,) = (tmp_path / "data").glob("held-set-aside-*.json")
+        assert json.loads(aside.read_text()) == [foreign]
+        assert any(aside.name in line for line in attendance.status())
+        assert attendance.saving and not spill.exists()
+    finally:
+        store.close()
+
+
+def test_a_damaged_held_file_is_set_aside_whole_not_dropped(tmp_path: Path) -> None:
+    store, attendance, spill = _start_up_with(tmp_path, b'[{"write": "mark", "args": [')
+    try:
+        (aside,) = (tmp_path / "data").glob("held-set-aside-*.json")
+        assert json.loads(aside.read_text()) == ['[{"write": "mark", "args": [']
+        assert any(aside.name in line for line in attendance.status())
+        assert store.records() == [] and not spill.exists()
+    finally:
+        store.close()

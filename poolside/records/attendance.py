@@ -27,7 +27,7 @@ from poolside.core.debrief import StopReason
 from poolside.core.delivery import Tally
 from poolside.core.engine import Event, Session
 from poolside.core.program import Program
-from poolside.records.held import Write, load, save, spill_path
+from poolside.records.held import Write, encoded, read_kept, save, set_aside, spill_path
 from poolside.records.outbox import make_batches
 from poolside.records.reserve import is_disk_full
 from poolside.records.store import RESUME_WITHIN_S, Checkpoint, Run, Store, clock_facts
@@ -216,11 +216,21 @@ class Attendance:
     # -- the disk -----------------------------------------------------------------
     def take_back_held(self) -> None:
         """The writes an earlier start-up on this folder could not save, first."""
-        kept = load(self.spill) if self.spill is not None else []
-        if kept:
+        kept, unusable = read_kept(self.spill) if self.spill is not None else ([], [])
+        if unusable:
+            self._set_aside(unusable)
+        if kept or unusable:
             self.unsaved[:0] = kept
             self._spilled = True
             self._flush()
+
+    def _set_aside(self, unusable: list[Any]) -> None:
+        """Writes this version cannot apply: kept in a file and said on the screen,
+        never a crash (under systemd, a crash on start-up would loop)."""
+        folders = [self.store.folder, *([self.spill.parent] if self.spill else [])]
+        kept = set_aside(folders, unusable)
+        name = kept.name if kept is not None else "-"
+        self.store.notices.append(words.text("status.held_set_aside", name=name))
 
     def retry(self) -> None:
         """Try the held writes again (the loop calls this now and then)."""
@@ -241,6 +251,8 @@ class Attendance:
                     getattr(self.store, name)(*args)
             except sqlite3.IntegrityError:
                 pass  # already in: a kept write put in by a start-up that then died
+            except (TypeError, ValueError, sqlite3.InterfaceError, sqlite3.ProgrammingError):
+                self._set_aside([encoded((name, args))])  # its arguments do not fit
             except (sqlite3.OperationalError, OSError) as err:
                 if is_disk_full(err, self.store.folder) and self.store.give_up_reserve():
                     continue  # the reserve's space is free now: the same write again

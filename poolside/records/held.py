@@ -20,11 +20,12 @@ import json
 import os
 import stat
 from dataclasses import asdict, fields
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from poolside.core.bounded import Unreadable, read_bounded
+from poolside.records.durable import write_whole
 from poolside.records.store import ClockFacts, Run
 
 WRITES = frozenset(
@@ -94,12 +95,51 @@ def save(path: Path, writes: list[Write]) -> None:
 
 
 def load(path: Path) -> list[Write]:
-    """The writes kept at ``path``; an unreadable or malformed file gives none."""
+    """The writes kept at ``path`` that this version can apply."""
+    return read_kept(path)[0]
+
+
+def read_kept(path: Path) -> tuple[list[Write], list[Any]]:
+    """The writes kept at ``path`` this version can apply, in order, and the rest as
+    they were stored (an update in between, a damaged file): never all or nothing.
+    An unreadable file, a link or a FIFO gives neither (nothing is read)."""
     try:
-        items = json.loads(read_bounded(path, MAX_SPILL_BYTES, follow=False))
-        return [_decode(item) for item in items]
-    except (OSError, Unreadable, ValueError, TypeError, KeyError):
-        return []
+        data = read_bounded(path, MAX_SPILL_BYTES, follow=False)
+    except (OSError, Unreadable):
+        return [], []
+    try:
+        items = json.loads(data)
+    except ValueError:
+        return [], [data.decode("utf-8", "replace")]
+    if not isinstance(items, list):
+        return [], [items]
+    writes, unusable = [], []
+    for item in items:
+        try:
+            writes.append(_decode(item))
+        except (ValueError, TypeError, KeyError, AttributeError):
+            unusable.append(item)
+    return writes, unusable
+
+
+def set_aside(folders: list[Path], unusable: list[Any]) -> Path | None:
+    """Keep writes this version cannot apply, for a look by hand, in the first of
+    ``folders`` that takes them (the data folder, else the runtime one); where."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    data = json.dumps(unusable, default=str, indent=1).encode()
+    for folder in folders:
+        path = folder / f"held-set-aside-{stamp}.json"
+        try:
+            write_whole(path, data)
+        except OSError:
+            continue
+        return path
+    return None
+
+
+def encoded(write: Write) -> dict[str, Any]:
+    """A write as the file keeps it (for one set aside)."""
+    return _encode(write)
 
 
 def _encode(write: Write) -> dict[str, Any]:
