@@ -1143,3 +1143,20 @@ def test_the_same_inputs_and_as_of_give_the_same_bytes(tmp_path: Path) -> None:
     assert names == sorted(path.name for path in second.iterdir())
     for name in names:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def test_a_protocol_is_named_by_its_hash_and_program_not_the_hash_alone() -> None:
+    """The plain and the advanced variant share a timeline (one hash) but not their
+    moves: the CERT appendix names each by both, with the plan weeks it runs in."""
+    from poolside.core import catalog
+    from poolside.core.plan import load_plan
+    from poolside.records.delivered import known_protocols
+
+    plan = load_plan(catalog.resolve("six-month"))
+    full = plan.for_week(5).load()
+    assert plan.for_week(9).load().content_hash == full.content_hash
+    known = known_protocols()
+    assert known[(full.content_hash, "jump-and-hop-20")].endswith("(six-month weeks 5-7)")
+    assert known[(full.content_hash, "jump-and-hop-20-advanced")].endswith(
+        "(six-month weeks 9-11, 13-15, 17-19, 21-24)"
+    )

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from poolside.core import catalog
 from poolside.core.plan import load_plan
 from poolside.core.program import load_program
+from poolside.core.yamlfile import FileProblems
 
 ADVERSE = ("pain or injury", "feeling unwell")  # answers that may be an adverse event
 _ADVERSE_SQL = ", ".join(f"'{answer}'" for answer in ADVERSE)  # constants, not input
@@ -146,30 +147,49 @@ def median_of(counts: dict[int, int]) -> float:
     return sum(found) / 2
 
 
-def known_protocols() -> dict[str, str]:
-    """The bundled programs' hashes, and each bundled plan's weeks' (a week runs its
-    program cut to fewer blocks): what a record's ``program_hash`` names."""
-    names: dict[str, str] = {}
+def known_protocols() -> dict[tuple[str, str], str]:
+    """What a record's (``program_hash``, ``program``) names: each bundled program
+    whole, and each bundled plan's weeks (a week runs its program, maybe cut to
+    fewer blocks). By both: two programs with one timeline and other moves (the
+    plain and the advanced variant) share a hash, not a name."""
+    names: dict[tuple[str, str], str] = {}
+    weeks: dict[tuple[str, str], list[str]] = {}
     for name in catalog.bundled_names():
         path = catalog.bundled_dir() / f"{name}.yaml"
         try:
             plan = load_plan(path)
-        except Exception:  # not a plan: a program
+        except FileProblems:  # not a plan: a program
             program = load_program(path)
-            names.setdefault(program.content_hash, f"{name}, all {program.block_count} blocks")
+            key = (program.content_hash, program.name)
+            names.setdefault(key, f"{program.name}, all {program.block_count} blocks")
             continue
-        weeks: dict[str, list[int]] = {}
+        in_plan: dict[tuple[str, str], list[int]] = {}
         for entry in plan.schedule:
             program = entry.load()
-            weeks.setdefault(program.content_hash, []).append(entry.week)
-            names.setdefault(program.content_hash, f"{program.name}, {program.block_count} blocks")
-        for digest, numbers in weeks.items():
-            names[digest] += f" ({plan.name} weeks {_span(numbers)})"
-    return names
+            key = (program.content_hash, program.name)
+            in_plan.setdefault(key, []).append(entry.week)
+            names.setdefault(key, f"{program.name}, {program.block_count} blocks")
+        for key, numbers in in_plan.items():
+            weeks.setdefault(key, []).append(f"{plan.name} weeks {spans(numbers)}")
+    return {
+        key: " ".join([said, *(f"({w})" for w in weeks.get(key, []))])
+        for key, said in names.items()
+    }
 
 
-def _span(weeks: list[int]) -> str:
-    return str(weeks[0]) if len(weeks) == 1 else f"{weeks[0]}-{weeks[-1]}"
+def spans(weeks: list[int]) -> str:
+    """Week numbers as runs.
+
+    >>> spans([3, 4, 8, 12, 13, 14])
+    '3-4, 8, 12-14'
+    """
+    runs: list[list[int]] = []
+    for week in sorted(weeks):
+        if runs and week == runs[-1][-1] + 1:
+            runs[-1].append(week)
+        else:
+            runs.append([week])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
 
 
 def _minutes(seconds: float) -> str:
@@ -192,7 +212,8 @@ def cert_rows(d: Delivered, threshold: float, per_week: int, weeks: int) -> list
     known = known_protocols()
     classes, solo = d.by_mode.get("class", 0), d.by_mode.get("solo", 0)
     protocols = "; ".join(
-        f"weeks {p.first_week}-{p.last_week}: {known.get(p.program_hash or '', p.program)}"
+        f"weeks {p.first_week}-{p.last_week}: "
+        f"{known.get((p.program_hash or '', p.program), p.program)}"
         f" [{p.program_hash or 'not recorded'}], {p.sessions} sessions"
         for p in d.protocols
     )
