@@ -23,6 +23,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from poolside.core.actions import Action
+from poolside.core.checkin import Roll
 from poolside.core.debrief import EACH
 from poolside.core.engine import State
 from poolside.core.scanner import Output, Scan
@@ -244,12 +245,8 @@ class ClassRoll(Screen):
             kiosk.open_class_roll(now)
         elif action == Action.BACK:
             kiosk.close_class_roll()
-        elif action == Action.TOGGLE and roll.current is not None:
-            if kiosk.scan_in_class(roll.current.code, now):
-                kiosk.ask_why_left(now)
-            kiosk.open_class_roll(now)
-        elif isinstance(action, Scan):
-            if kiosk.scan_in_class(action.code, now):
+        elif code := _person_acted_on(action, roll):
+            if kiosk.scan_in_class(code, now):
                 kiosk.ask_why_left(now)
             kiosk.open_class_roll(now)
         elif action == Action.STOP or (action == Action.HOLD and kiosk.hold_stops):
@@ -266,6 +263,16 @@ class ClassRoll(Screen):
         if kiosk.roll_question.current is None:
             return view
         return replace(view, lines=kiosk.roll_question.lines())  # why they left, and the keys
+
+
+def _person_acted_on(action: Output, roll: Roll) -> str | None:
+    """On the roll, whose code leaves or joins: the one scanned, or START on the
+    person shown."""
+    if isinstance(action, Scan):
+        return action.code
+    if action == Action.TOGGLE and roll.current is not None:
+        return roll.current.code
+    return None
 
 
 def class_roll_view(

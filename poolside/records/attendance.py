@@ -100,15 +100,16 @@ class Attendance:
 
     # -- the run --------------------------------------------------------------
     def __call__(self, events: list[Event], session: Session, now: float) -> None:
+        added: dict[str, float] = {}  # delivery counts not yet written
         for event in events:
-            added = self.tally.observe([event], now)
-            if added and self.record_ids:
-                self._write("tally", list(self.record_ids), added)
+            for field, amount in self.tally.observe([event], now).items():
+                added[field] = added.get(field, 0) + amount
             if event.type == "start" and not self.record_ids:
                 self._open(session)
             elif event.type in ("phase", "block_end"):
                 done, blocks = session.completed_s(now), session.blocks_done(now)
-                self._write("progress", list(self.record_ids), done, blocks)
+                self._write("progress", list(self.record_ids), done, blocks, added)
+                added = {}  # written with the progress: one sync, not two
                 if event.type == "phase" and event.phase is not None:
                     self._checkpoint(session.program.name, event.phase.start_s, done)
             elif event.type == "pause" and event.phase is not None and self.record_ids:
@@ -116,8 +117,15 @@ class Attendance:
                 done = session.completed_s(now)
                 self._checkpoint(session.program.name, event.phase.start_s, done)
             elif event.type in ("finish", "stop"):
+                self._tally(added)  # before the records close
+                added = {}
                 self._close(event, session.blocks_done(now))
                 self._write("clear_checkpoint")
+        self._tally(added)  # a pause's length, with no phase change to carry it
+
+    def _tally(self, added: dict[str, float]) -> None:
+        if added and self.record_ids:
+            self._write("tally", list(self.record_ids), added)
 
     def _open(self, session: Session) -> None:
         run = self._run(session.program, "solo" if self.roll.mode == "solo" else "class")

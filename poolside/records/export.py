@@ -903,8 +903,8 @@ _EARLY = """
 def _early_table(rows: list[tuple[Any, ...]], count: int, names: dict[str, str]) -> str:
     """Each session stopped early: who, when, where, why (the instructor's answer,
     "left early" for a person who left, with their reason when given, "interrupted"
-    for a power cut) and how
-    much was done. At most ON_PAGE rows, newest first; the rest are counted."""
+    for a power cut) and how much was done. At most ON_PAGE rows, newest first; the
+    rest are counted."""
     if not rows:
         return "<p>None.</p>"
     esc = html.escape

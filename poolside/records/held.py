@@ -88,7 +88,7 @@ def save(path: Path, writes: list[Write]) -> None:
         partial = path.with_name(f".{path.name}.part")
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump([_encode(write) for write in writes], handle)
+            json.dump([encoded(write) for write in writes], handle)
         partial.replace(path)
     except OSError:
         pass
@@ -138,11 +138,7 @@ def set_aside(folders: list[Path], unusable: list[Any]) -> Path | None:
 
 
 def encoded(write: Write) -> dict[str, Any]:
-    """A write as the file keeps it (for one set aside)."""
-    return _encode(write)
-
-
-def _encode(write: Write) -> dict[str, Any]:
+    """A write as the file keeps it (also for one set aside)."""
     name, args = write
     return {"write": name, "args": [_value(a) for a in args]}
 

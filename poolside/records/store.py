@@ -474,27 +474,38 @@ class Store:
             )
             self.db.execute("DELETE FROM roll")
 
-    def progress(self, record_ids: list[str], completed_s: float, blocks_done: int) -> None:
+    def progress(
+        self,
+        record_ids: list[str],
+        completed_s: float,
+        blocks_done: int,
+        added: dict[str, float] | None = None,
+    ) -> None:
         """Time and blocks done so far in the run, for records still open (each from
-        where its participant joined)."""
+        where its participant joined), and what the delivery counts gained since the
+        last write (:meth:`tally`): one transaction, one sync to the card."""
         with self._transaction():
             self.db.executemany(
                 f"UPDATE records SET {_OWN_FIGURES} WHERE id = ? AND closed = 0",
                 [(completed_s, blocks_done, rid) for rid in record_ids],
             )
+            self._add_delivered(record_ids, added or {})
 
     def tally(self, record_ids: list[str], added: dict[str, float]) -> None:
         """Add to the delivery counts (work phases done, skipped, repeated; seconds
         paused) of the records still open: the people in the water now."""
+        with self._transaction():
+            self._add_delivered(record_ids, added)
+
+    def _add_delivered(self, record_ids: list[str], added: dict[str, float]) -> None:
         fields = [field for field in DELIVERY_FIELDS if field in added]
         if not fields or not record_ids:
             return
         assignments = ", ".join(f"{field} = {field} + ?" for field in fields)
-        with self._transaction():
-            self.db.executemany(
-                f"UPDATE records SET {assignments} WHERE id = ? AND closed = 0",
-                [(*(added[field] for field in fields), rid) for rid in record_ids],
-            )
+        self.db.executemany(
+            f"UPDATE records SET {assignments} WHERE id = ? AND closed = 0",
+            [(*(added[field] for field in fields), rid) for rid in record_ids],
+        )
 
     def close_sessions(
         self,
