@@ -14,13 +14,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from yaml.nodes import Node
+from yaml.nodes import Node, SequenceNode
 
 from poolside.core import catalog
 from poolside.core.catalog import DEFAULT_PLAN, is_file
 from poolside.core.checkin import MODES
 from poolside.core.engine import DEFAULT_GET_READY_S
 from poolside.core.lights import LIGHT_KINDS
+from poolside.core.timetable import DAYS, NotATimetable, Timetable, class_time
 from poolside.core.words import ENGLISH, Locale, bundled_codes, load_locale, names_a_locale
 from poolside.core.yamlfile import Reader, did_you_mean
 
@@ -72,6 +73,31 @@ def _site(reader: Reader, node: Node, where: str) -> str | None:
         reader.problem(node, f"{where} must be one printable line of at most {SITE_MAX} characters")
         return None
     return value
+
+
+def _timetable(reader: Reader, node: Node, where: str) -> Timetable | None:
+    """Days (``mon`` ... ``sun``) to a class time or a list of them; each wrong
+    time is a problem at its own place."""
+    before = len(reader.problems)
+    by_day: dict[str, list[str]] = {}
+    for day, value in (reader.fields(node, DAYS, what=where) or {}).items():
+        what = f"{where}.{day}"
+        nodes = reader.items(value, what) if isinstance(value, SequenceNode) else [value]
+        times = []
+        for item in nodes or []:
+            written = reader.text(item, what)
+            try:
+                times.append(class_time(written) if written is not None else "")
+            except NotATimetable as err:
+                reader.problem(item, f"{what}: {err}")
+        by_day[day] = [t for t in times if t]
+    if len(reader.problems) > before:
+        return None
+    try:
+        return Timetable.of(by_day)
+    except NotATimetable as err:
+        reader.problem(node, f"{where}: {err}")
+        return None
 
 
 def _path(reader: Reader, node: Node, where: str) -> Path | None:
@@ -205,6 +231,9 @@ class Config:
     roster: Path | None = setting(None, _path, "who may be checked in (a CSV)")
     site: str | None = setting(
         None, _site, "the pool's name, in every record and the study team's report"
+    )
+    timetable: Timetable | None = setting(
+        None, _timetable, "days and start times of the classes offered (mon: 07:00)"
     )
     resume_within_s: float = setting(
         30 * 60.0,

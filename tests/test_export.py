@@ -1160,3 +1160,135 @@ def test_a_protocol_is_named_by_its_hash_and_program_not_the_hash_alone() -> Non
     assert known[(full.content_hash, "jump-and-hop-20-advanced")].endswith(
         "(six-month weeks 9-11, 13-15, 17-19, 21-24)"
     )
+
+
+# -- timetables: a closure or call-off takes out only an offered class ----------------
+NORTH_TIMES = "mon 09:00; wed 09:00; fri 09:00"
+SOUTH_TIMES = "tue 18:00; thu 07:00 18:00; sat 10:00"
+
+
+def _at(participant: str, day: date, hhmm: str, seq: int, device: str, **extra) -> dict:
+    record = _record(participant, day, seq, device=device, **extra)
+    record["started_at"] = f"{day.isoformat()}T{hhmm}:00+00:00"
+    record["timetable"] = NORTH_TIMES if device == "pool-a" else SOUTH_TIMES
+    return record
+
+
+def _call_off(day: date, hhmm: str, seq: int, device: str) -> dict:
+    return {**_at("", day, hhmm, seq, device), "type": "cancelled", "completed_s": 0,
+            "stop_reason": "weather hold"}  # fmt: skip
+
+
+def test_closures_and_call_offs_take_out_only_classes_the_timetable_offers(
+    tmp_path: Path,
+) -> None:
+    """Two weeks from Monday 2027-01-04. North (pool-a) offers Mon, Wed, Fri 09:00;
+    South (pool-b) Tue 18:00, Thu 07:00 and 18:00, Sat 10:00. Worked out by hand:
+
+    - the team closes every pool on Wed 01-06: North's people lose that day;
+      South offers nothing on Wednesdays, so its people lose nothing;
+    - South calls off Thu 01-07 18:00 after the 07:00 class ran: takes nothing out;
+    - South calls off Sat 01-16, its only class that day, none ran: taken out;
+    - North calls off Tue 01-12, a day it offers nothing: listed, takes nothing out;
+    - nobody and nothing on North's Fri 01-15 or South's Sat 01-09: not known.
+
+    A: 2 of 2 in week 1, 2 of 3 in week 2: 4 of 5, 80.0 %.
+    B: 2 of 3 in week 1, 2 of 2 in week 2: 4 of 5, 80.0 %.
+    C: 1 of 3 in week 1, 1 of 2 in week 2: 2 of 5, 40.0 %.
+    North offered 6: held 4, closed 1, not known 1. South offered 8: held 5
+    (Thu 01-14 ran twice), called off 2, not known 1."""
+    random.seed(23)
+    day = {n: START + timedelta(n) for n in range(14)}
+    north = [_at("A", day[n], "09:00", 0, "pool-a", site="North") for n in (0, 4, 7, 9)]
+    north.append(_call_off(day[8], "12:00", 0, "pool-a"))
+    south = [
+        _at("B", day[1], "18:00", 0, "pool-b", site="South"),
+        _at("C", day[1], "18:00", 0, "pool-b", site="South"),
+        _at("B", day[3], "07:00", 0, "pool-b", site="South"),
+        _call_off(day[3], "12:00", 0, "pool-b"),
+        _at("B", day[8], "18:00", 0, "pool-b", site="South"),
+        _at("B", day[10], "07:00", 0, "pool-b", site="South"),
+        _at("C", day[10], "18:00", 0, "pool-b", site="South"),
+        _call_off(day[12], "08:00", 0, "pool-b"),
+    ]
+    for records, device in ((north, "pool-a"), (south, "pool-b")):
+        for seq, record in enumerate(records, start=1):
+            record["seq"] = seq
+        _write(tmp_path / "in", f"{device}-0000001-{len(records):07d}.jsonl", records)
+    closures = tmp_path / "closures.csv"
+    closures.write_text("date,device,reason\n2027-01-06,,burst pipe\n")
+    out = tmp_path / "out"
+    settings = Settings(START, weeks=2, as_of=START + timedelta(14), closures=str(closures))
+    export([tmp_path / "in"], out, settings)
+    rows = {row["participant"]: row for row in _csv(out / "participants.csv")}
+    figures = {
+        code: (row["attended"], row["prescribed"], row["adherence_pct"], row["excused"])
+        for code, row in rows.items()
+    }
+    assert figures == {
+        "A": ("4", "5", "80.0", "1"),
+        "B": ("4", "5", "80.0", "1"),
+        "C": ("2", "5", "40.0", "1"),
+    }
+    report = (out / "report.html").read_text()
+    assert (
+        f"<tr><td>North (pool-a)</td><td>{NORTH_TIMES}</td>"
+        "<td>6</td><td>4</td><td>0</td><td>1</td><td>1</td><td>0</td><td>0</td></tr>"
+    ) in report
+    assert (
+        f"<tr><td>South (pool-b)</td><td>{SOUTH_TIMES}</td>"
+        "<td>8</td><td>5</td><td>2</td><td>0</td><td>1</td><td>0</td><td>0</td></tr>"
+    ) in report
+    assert (
+        f"<td>{day[8]}</td><td>North (pool-a)</td><td>weather hold</td>"
+        "<td>kiosk; no class in its timetable that day</td>"
+    ) in report
+    assert (
+        f"<td>{day[3]}</td><td>South (pool-b)</td><td>weather hold</td>"
+        "<td>kiosk; another class held or offered that day</td>"
+    ) in report
+
+
+def test_without_a_timetable_the_report_says_offered_classes_are_not_known(
+    tmp_path: Path,
+) -> None:
+    """An older Pi's records carry no timetable: every closure counts as before,
+    and the classes-held section says why it has no table."""
+    random.seed(24)
+    _write(tmp_path / "in", "pool-a-0000001-0000001.jsonl", [_record("A", START, 1)])
+    out = tmp_path / "out"
+    export([tmp_path / "in"], out, Settings(START, weeks=1, as_of=START + timedelta(7)))
+    assert "No Pi's records carry a timetable" in (out / "report.html").read_text()
+
+
+def test_the_config_s_timetable_goes_into_every_record_and_a_wrong_one_is_located(
+    tmp_path: Path,
+) -> None:
+    """timetable: in the kiosk's config, in any of the forms YAML allows (a time
+    unquoted, one or a list), reaches every record as its one line of text; a
+    wrong day or time is the config's file:line:col, exit 1."""
+    config = tmp_path / "config.yaml"
+    config.write_text("timetable:\n  thu: [18:30, '7:00']\n  mon: 07:00\n")
+    data, collected = tmp_path / "data", tmp_path / "collected"
+    ran = run_poolside(
+        "run", "jump-and-hop-20", "--headless", "--start", "--speed", "600", "--config",
+        str(config), "--participant", "P001", "--data", str(data),
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    collected.mkdir()
+    assert run_poolside("sync", "--to", str(collected), "--data", str(data)).returncode == 0
+    lines = [json.loads(line) for batch in collected.rglob("*.jsonl")
+             for line in batch.read_text().splitlines()]  # fmt: skip
+    assert [r["timetable"] for r in lines] == ["mon 07:00; thu 07:00 18:30"]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("timetable:\n  mon: [07:00, '25:00']\n  thurs: 18:30\n  sun: 09:00\n")
+    refused = run_poolside("check", str(bad))
+    assert refused.returncode == 1
+    assert refused.stderr.splitlines() == [
+        f"{bad}:2:16: timetable.mon: '25:00' is not a time of day written HH:MM (07:00, 18:30)",
+        f"{bad}:3:3: unknown key 'thurs' in timetable; did you mean 'thu'?",
+    ]
+    twice = tmp_path / "twice.yaml"
+    twice.write_text("timetable:\n  mon: ['07:00', '7:00']\n")
+    said = run_poolside("check", str(twice)).stderr
+    assert said.strip() == f"{twice}:2:3: timetable: mon names 07:00 twice"

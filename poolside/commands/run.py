@@ -211,9 +211,10 @@ def _recording(
     from poolside.records.attendance import open_attendance
     from poolside.records.store import Busy, Store, Unavailable
 
+    timetable = config.timetable.text if config.timetable else None
     try:
         store = stack.enter_context(
-            contextlib.closing(Store(data_dir(args.data), site=config.site))
+            contextlib.closing(Store(data_dir(args.data), site=config.site, timetable=timetable))
         )
     except Busy as err:
         raise BadInput(str(err)) from None

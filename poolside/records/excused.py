@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -39,11 +40,17 @@ class Excused:
     by_participant: dict[str, set[date]] = field(default_factory=dict)
     listed: dict[tuple[date, str, str, str], None] = field(default_factory=dict)  # the report's
     unlisted: int = 0  # named past MAX_LISTED: counted, not kept
+    # whether a Pi offered a class on a day (records/offered.py); unknown: yes
+    offers: Callable[[str, date], bool] = lambda device, day: True
 
-    def close(self, day: date, device: str, reason: str, source: str) -> None:
+    def close(
+        self, day: date, device: str, reason: str, source: str, takes_out: bool = True
+    ) -> None:
         """A closure or cancelled class on ``day``: at one Pi, or every pool if ``device``
-        is empty; ``source`` says where it was recorded."""
-        (self.by_device.setdefault(device, set()) if device else self.everyone).add(day)
+        is empty; ``source`` says where it was recorded. Not ``takes_out`` (a call-off
+        with another class held or offered that day): listed only."""
+        if takes_out:
+            (self.by_device.setdefault(device, set()) if device else self.everyone).add(day)
         self._list((day, device or "every pool", reason[:MAX_REASON], source))
 
     def excuse(self, participant: str, day: date, reason: str) -> None:
@@ -61,10 +68,16 @@ class Excused:
 
     def days_for(self, participant: str, devices: set[str]) -> list[date]:
         """The days one participant's prescribed sessions are each one fewer: each day
-        once, however many closures name it (the kiosk's and the team's file)."""
-        days = self.everyone | self.by_participant.get(participant, set())
+        once, however many closures name it (the kiosk's and the team's file).
+
+        A closure counts only on a day one of their Pis ``offers`` a class (its
+        timetable's say; a person not yet seen anywhere: every closure counts);
+        an excused absence always counts."""
+        offers = self.offers
+        days = set(self.by_participant.get(participant, set()))
+        days |= {d for d in self.everyone if not devices or any(offers(p, d) for p in devices)}
         for device in devices:
-            days |= self.by_device.get(device, set())
+            days |= {d for d in self.by_device.get(device, set()) if offers(device, d)}
         return sorted(days)
 
 

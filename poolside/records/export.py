@@ -18,6 +18,7 @@ import html
 import itertools
 import sqlite3
 import tempfile
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta, tzinfo
 from pathlib import Path
@@ -30,6 +31,7 @@ from poolside.records import (
     elsewhere,
     excused,
     flow,
+    offered,
     scratch,
 )
 from poolside.records.csvsafe import FORMULA_STARTS, SafeWriter, neutral
@@ -200,14 +202,22 @@ def export(
         try:
             files = scratch.load(db, Path(folder), sources, settings.zone, problems)
             start, said = _start(db, settings)
-            called_off = db.execute(
-                "SELECT substr(local_start, 1, 10), device, stop_reason FROM rec"
-                " WHERE type = 'cancelled' AND device IS NOT NULL ORDER BY local_start"
-            )
-            for day, device, reason in called_off:  # the instructor's, from the kiosk
-                not_held.close(date.fromisoformat(day), device, str(reason or ""), "kiosk")
+            teams = _team_closures(not_held)
+            timetables = offered.read(db)
+            not_held.offers = timetables.offers
+            runs = offered.runs_by_day(db)
+            calls = _call_offs(db, timetables, runs, not_held)
             pis = _pis(db)
             ends = data_ends(pis, settings, start)
+            last_day = min(settings.as_of or date.today(), _last_day(start, settings))
+            held = offered.classes_held(
+                timetables,
+                range(start.toordinal(), last_day.toordinal() + 1),
+                runs,
+                calls,
+                teams,
+                {device: day.toordinal() for device, day in ends.items()},
+            )
             participants = _write_sessions(
                 db, db_path, out, settings, start, roster, problems, files, not_held, ends
             )
@@ -267,6 +277,7 @@ def export(
         cert,
         flow.flow_html(dispositions, settings.weeks),
         delivery.efforts_by_week,
+        _held_table(pis, timetables, held, last_day),
     )
     return (
         f"week 1 starts {start} ({said}); {len(files)} files, {unique} unique records, "
@@ -335,13 +346,55 @@ def data_ends(pis: list[Pi], settings: Settings, start: date) -> dict[str, date]
     week reads the same way until its next record arrives; the report says so.
     """
     as_of = settings.as_of or date.today()
-    until = min(as_of, start + timedelta(days=7 * settings.weeks - 1))
+    until = min(as_of, _last_day(start, settings))
     ends = {}
     for pi in pis:
         last = date.fromisoformat(pi.last) if pi.last else None
         if last is not None and last < until - timedelta(days=STALE_DAYS):
             ends[pi.device] = last
     return ends
+
+
+def _last_day(start: date, settings: Settings) -> date:
+    """The program's last day (week ``weeks``' seventh)."""
+    return start + timedelta(days=7 * settings.weeks - 1)
+
+
+def _team_closures(not_held: excused.Excused) -> dict[str, set[int]]:
+    """The closures in the team's file, as day ordinals per device (``""``: every
+    pool), before the kiosk's call-offs join them."""
+    closed = {device: {d.toordinal() for d in days} for device, days in not_held.by_device.items()}
+    closed[""] = {d.toordinal() for d in not_held.everyone}
+    return closed
+
+
+def _call_offs(
+    db: sqlite3.Connection,
+    timetables: offered.Offered,
+    runs: Counter[tuple[str, int]],
+    not_held: excused.Excused,
+) -> Counter[tuple[str, int]]:
+    """The kiosks' call-offs into ``not_held``, counted per (device, day ordinal).
+
+    Where a Pi's timetable is known, a day is taken out only when no class ran
+    there and every class it offered was called off; the others are listed
+    with why they take nothing out."""
+    rows = db.execute(
+        "SELECT day, device, stop_reason FROM rec"
+        " WHERE type = 'cancelled' AND device IS NOT NULL AND day IS NOT NULL"
+        " ORDER BY local_start"
+    ).fetchall()
+    calls = Counter((str(device), int(day)) for day, device, _ in rows)
+    for ordinal, device, reason in rows:
+        day = date.fromordinal(ordinal)
+        times = timetables.times_on(device, day)
+        source, takes_out = "kiosk", True
+        if times is not None and not times:
+            source, takes_out = "kiosk; no class in its timetable that day", False
+        elif times is not None and (runs[device, ordinal] or calls[device, ordinal] < len(times)):
+            source, takes_out = "kiosk; another class held or offered that day", False
+        not_held.close(day, device, str(reason or ""), source, takes_out)
+    return calls
 
 
 def _start(db: sqlite3.Connection, settings: Settings) -> tuple[date, str]:
@@ -684,6 +737,7 @@ def _write_report(
     cert: list[delivered.Row],
     flow_boxes: str,
     efforts: dict[int, dict[int, int]],
+    held_table: str,
 ) -> None:
     """One self-contained page: totals, the table by risk, the sessions not held
     (closures, cancelled classes, excused absences), an inline-SVG heatmap.
@@ -769,6 +823,8 @@ Counted as of {settings.as_of or date.today()}.</p>
 <h2>Problems (details in problems.txt)</h2><ul>{kinds}</ul>
 <h2>Pools and their Pis</h2>
 {_pis_table(pis, ends)}
+<h2>Classes offered and held</h2>
+{held_table}
 <h2>Not held: closures, cancelled classes, excused absences</h2>
 {_not_held_table([(day, names.get(who, who), why, by) for day, who, why, by in listed], unlisted)}
 <h2>Sessions stopped early, and why</h2>
@@ -959,6 +1015,49 @@ def _pis_table(pis: list[Pi], ends: dict[str, date]) -> str:
         "<table><thead><tr><th>Site</th><th>Pi</th><th>Records</th><th>First record</th>"
         "<th>Last record</th><th>Last seq</th><th>Data</th></tr></thead>"
         f"<tbody>{rows}</tbody></table>"
+    )
+
+
+def _held_table(
+    pis: list[Pi], timetables: offered.Offered, held: dict[str, offered.Held], until: date
+) -> str:
+    """Per Pi with a timetable: the classes it offered up to ``until`` and what became
+    of each; a class with neither a record nor a call-off is not known, not absence."""
+    if not held:
+        return (
+            "<p>No Pi's records carry a timetable (<code>timetable:</code> in its config), so "
+            "the classes offered are not known: a closure or call-off takes its whole day "
+            "out for that Pi's people.</p>"
+        )
+    esc = html.escape
+    rows = []
+    for pi in pis:
+        if pi.device not in held:
+            continue
+        counts = held[pi.device]
+        timetable = timetables.timetable(pi.device, until)
+        cells = (
+            counts.offered,
+            counts.held,
+            counts.called_off,
+            counts.closed,
+            counts.not_known,
+            counts.no_data,
+            counts.extra,
+        )
+        rows.append(
+            f"<tr><td>{esc(pi.name)}</td><td>{esc(timetable.text if timetable else '')}</td>"
+            + "".join(f"<td>{n}</td>" for n in cells)
+            + "</tr>"
+        )
+    return (
+        "<table><thead><tr><th>Pool</th><th>Timetable</th><th>Offered</th><th>Held</th>"
+        "<th>Called off</th><th>Closed</th><th>Not known</th><th>No data yet</th>"
+        f"<th>Held outside it</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        f"<p>From each Pi's first record to {until}. Not known: a class in the timetable "
+        "with neither a record nor a call-off (no one came, or it was not recorded); it is "
+        "not counted as anyone's absence or as a day off. No data yet: after the Pi's last "
+        "record, its stick not brought in.</p>"
     )
 
 

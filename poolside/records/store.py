@@ -75,7 +75,8 @@ CREATE TABLE IF NOT EXISTS records (
     work_skipped INTEGER NOT NULL DEFAULT 0,
     work_repeated INTEGER NOT NULL DEFAULT 0,
     paused_s REAL NOT NULL DEFAULT 0,
-    left_reason TEXT
+    left_reason TEXT,
+    timetable TEXT
 )
 """
 # Columns added since the first schema, for databases made before them.
@@ -95,6 +96,7 @@ _ADDED_COLUMNS = {
     "work_repeated": "INTEGER NOT NULL DEFAULT 0",
     "paused_s": "REAL NOT NULL DEFAULT 0",
     "left_reason": "TEXT",
+    "timetable": "TEXT",  # the config's, as text (core/timetable.py): when classes are offered
 }
 # Check-ins for the class about to start: saved one by one before the screen
 # confirms them, turned into session records when the class starts.
@@ -158,6 +160,7 @@ EXTRAS = (
     "work_planned",
     *DELIVERY_FIELDS,
     "left_reason",
+    "timetable",
 )
 # what the finished screen (or the roll) may add to a closed record
 ANSWERS = ("effort", "stop_reason", "left_reason")
@@ -232,11 +235,19 @@ class Store:
     moved.
     """
 
-    def __init__(self, folder: Path, shared: bool = False, site: str | None = None) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        shared: bool = False,
+        site: str | None = None,
+        timetable: str | None = None,
+    ) -> None:
         """``shared``: a reader beside the kiosk (a look by hand, a test); no lock.
-        ``site``: the config's, written into every record from here on."""
+        ``site`` and ``timetable`` (its text): the config's, written into every
+        record from here on."""
         self.folder = folder
         self.site = site
+        self.timetable = timetable
         self.notices: list[str] = []
         self.set_aside: Path | None = None  # a damaged database moved out of the way
         try:
@@ -432,8 +443,8 @@ class Store:
         self.db.executemany(
             "INSERT INTO records (seq, id, type, device, participant, started_at,"
             " clock_synced, boot_id, monotonic_s, program, week, mode, planned_s,"
-            " blocks_planned, headcount, site, program_hash, work_planned)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " blocks_planned, headcount, site, program_hash, work_planned, timetable)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     seq + offset,
@@ -454,6 +465,7 @@ class Store:
                     self.site,
                     run.program_hash,
                     run.work_planned,
+                    self.timetable,
                 )
                 for offset, (record_id, participant) in enumerate(records, start=1)
             ],
