@@ -277,7 +277,13 @@ def test_bad_files_lines_conflicts_and_gaps_are_reported_not_half_read(tmp_path:
     assert f"{tampered}: does not match its .sha256; skipped whole" in problems
     assert f"id {good[1]['id']}:" in problems and "differ; kept the first" in problems
     assert "three.jsonl:4: not a JSON record; skipped" in problems
-    assert "device pool-a: seq 3-5 missing" in problems
+    assert (
+        "device pool-a: seq 3-5 missing (a batch not collected?): 3 record(s) written"
+        f" on or after {START + timedelta(2)}\n"
+    ) in problems, "what the gap covers: the unknown type after it has no date"
+    report = (out / "report.html").read_text()
+    assert "<tr><td>gaps</td><td>1</td><td>device pool-a: seq 3-5 missing" in report
+    assert "<tr><td>conflicts</td><td>1</td><td>id " in report
     rows = {r["participant"]: r for r in _csv(out / "participants.csv")}
     assert set(rows) == {"A", "C"}, "the tampered batch's B is not half-read"
     assert rows["A"]["completed_pct"] == "100.0", "the first copy is kept"
@@ -1247,6 +1253,7 @@ def test_closures_and_call_offs_take_out_only_classes_the_timetable_offers(
         f"<td>{day[3]}</td><td>South (pool-b)</td><td>weather hold</td>"
         "<td>kiosk; another class held or offered that day</td>"
     ) in report
+    assert "<tr><td>Classes not known</td><td>2</td>" in report, "the data-quality box"
 
 
 def test_without_a_timetable_the_report_says_offered_classes_are_not_known(

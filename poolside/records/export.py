@@ -277,7 +277,7 @@ def export(
         cert,
         flow.flow_html(dispositions, settings.weeks),
         delivery.efforts_by_week,
-        _held_table(pis, timetables, held, last_day),
+        (_held_table(pis, timetables, held, last_day), held),
     )
     return (
         f"week 1 starts {start} ({said}); {len(files)} files, {unique} unique records, "
@@ -696,6 +696,34 @@ def _write_weekly(out: Path, participants: list[Participant], weeks: int) -> Non
         )
 
 
+QUALITY_LINE = 140  # characters of a problem's first example the box shows
+
+
+def _quality_box(problems: Problems, clock: str, held: tuple[str, dict[str, offered.Held]]) -> str:
+    """What in the data is uncertain, in one box: clocks, each kind of problem
+    with its count and first example, and offered classes not known."""
+    esc = html.escape
+    rows = [f"<tr><td>Clocks</td><td></td><td>{clock}</td></tr>"]
+    for kind, count in problems.counts.items():
+        first = problems.kinds[kind][0] if problems.kinds.get(kind) else ""
+        if len(first) > QUALITY_LINE:
+            first = first[: QUALITY_LINE - 1] + "\u2026"
+        rows.append(f"<tr><td>{esc(kind)}</td><td>{count}</td><td>{esc(first)}</td></tr>")
+    if not problems.counts:
+        rows.append("<tr><td>Problems</td><td>0</td><td>none found in the batches</td></tr>")
+    counts = held[1].values()
+    if counts:
+        unknown = sum(c.not_known for c in counts)
+        rows.append(
+            f"<tr><td>Classes not known</td><td>{unknown}</td><td>offered, with neither a "
+            "record nor a call-off (the table of classes below)</td></tr>"
+        )
+    return (
+        '<table class="quality"><thead><tr><th>What</th><th>How many</th><th>First, or what it '
+        f"means (every one in problems.txt)</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
 def _unsynced_text(unsynced: list[tuple[str, int, int]]) -> str:
     """ "Clock not synchronised: 12 sessions (pool-a 10, pool-b 2); 10 corrected...",
     or that all were synchronised."""
@@ -737,7 +765,7 @@ def _write_report(
     cert: list[delivered.Row],
     flow_boxes: str,
     efforts: dict[int, dict[int, int]],
-    held_table: str,
+    held: tuple[str, dict[str, offered.Held]],
 ) -> None:
     """One self-contained page: totals, the table by risk, the sessions not held
     (closures, cancelled classes, excused absences), an inline-SVG heatmap.
@@ -753,10 +781,6 @@ def _write_report(
         "<tr>" + "".join(f"<td>{esc(str(p.row[c]))}</td>" for c, _ in REPORT_COLUMNS) + "</tr>"
         for p in ranked
     )
-    kinds = (
-        "".join(f"<li>{esc(kind)}: {count}</li>" for kind, count in problems.counts.items())
-        or "<li>none</li>"
-    )
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>poolside adherence report</title>
 <style>
@@ -765,7 +789,7 @@ table {{ border-collapse: collapse; font-size: 0.9em; }}
 td, th {{ border: 1px solid #999; padding: 0.2em 0.5em; text-align: right; }}
 th {{ background: #eee; }}
 ul.warn {{ background: #fff3e0; border-left: 0.4em solid #d95f02; padding: 0.5em 2em; }}
-table.cert td {{ text-align: left; vertical-align: top; }}
+table.cert td, table.quality td {{ text-align: left; vertical-align: top; }}
 .flow {{ display: grid; gap: 0.4em; }}
 .step {{ display: flex; gap: 1em; align-items: flex-start; break-inside: avoid; }}
 .box {{ border: 1px solid #333; padding: 0.3em 0.8em; min-width: 16em; }}
@@ -782,7 +806,7 @@ tr.todo td {{ background: #fff3e0; }}
   p {{ margin: 0.3em 0; }}
   td, th {{ padding: 0 0.3em; }}
   td {{ white-space: nowrap; }}
-  table.cert td {{ white-space: normal; }}
+  table.cert td, table.quality td {{ white-space: normal; }}
   h1, h2 {{ break-after: avoid; }}
   tr, svg, .step {{ break-inside: avoid; }}
   thead {{ display: table-header-group; }}
@@ -797,7 +821,6 @@ tr.todo td {{ background: #fff3e0; }}
 <p><strong>{_headline(ranked, settings)}</strong>
 {totals["records"]} unique records from {totals["files"]} files.
 Drop-in classes: {totals["drop_in_classes"]} ({totals["drop_in_people"]} people counted).
-{_unsynced_text([(names.get(d, d), n, c) for d, n, c in unsynced])}
 Counted as of {settings.as_of or date.today()}.</p>
 <h2>Participant flow</h2>
 {flow_boxes}
@@ -820,11 +843,12 @@ Counted as of {settings.as_of or date.today()}.</p>
 {_effort_chart(efforts, settings.weeks)}
 <h2>To follow up</h2>
 {_action_list(ranked, settings, names)}
-<h2>Problems (details in problems.txt)</h2><ul>{kinds}</ul>
+<h2>Data quality</h2>
+{_quality_box(problems, _unsynced_text([(names.get(d, d), n, c) for d, n, c in unsynced]), held)}
 <h2>Pools and their Pis</h2>
 {_pis_table(pis, ends)}
 <h2>Classes offered and held</h2>
-{held_table}
+{held[0]}
 <h2>Not held: closures, cancelled classes, excused absences</h2>
 {_not_held_table([(day, names.get(who, who), why, by) for day, who, why, by in listed], unlisted)}
 <h2>Sessions stopped early, and why</h2>

@@ -401,6 +401,15 @@ def _wrong_session(record: dict[str, Any]) -> tuple[str, str] | None:
     return "bad values", f"{wrong}; skipped"
 
 
+def _written(after: str | None, until: str | None) -> str:
+    """When the records of a gap were written, as far as its neighbours say."""
+    if after and until:
+        return f" written from {after} to {until}"
+    if after:
+        return f" written on or after {after}"
+    return f" written on or before {until}" if until else ""
+
+
 def _check_devices(db: sqlite3.Connection, problems: Problems, files: list[Path]) -> None:
     """Conflicts by id, and gaps in each device's seq (a missing batch)."""
     conflicts = db.execute(
@@ -417,17 +426,21 @@ def _check_devices(db: sqlite3.Connection, problems: Problems, files: list[Path]
             f"id {record_id}: {where(files, first)} and {where(files, other)} differ;"
             " kept the first",
         )
-    device, expected = None, 1
+    device, expected, before = None, 1, None
     rows = db.execute(
-        "SELECT device, seq, COUNT(*) FROM rec WHERE device IS NOT NULL"
-        " GROUP BY device, seq ORDER BY device, seq"
+        "SELECT device, seq, COUNT(*), substr(MIN(local_start), 1, 10) FROM rec"
+        " WHERE device IS NOT NULL GROUP BY device, seq ORDER BY device, seq"
     )
-    for row_device, seq, claims in rows:
+    for row_device, seq, claims, day in rows:
         if row_device != device:
-            device, expected = row_device, 1
+            device, expected, before = row_device, 1, None
         if claims > 1:
             problems.add("conflicts", f"device {device}: {claims} different records with seq {seq}")
         if seq > expected:
             missing = f"{expected}" if seq == expected + 1 else f"{expected}-{seq - 1}"
-            problems.add("gaps", f"device {device}: seq {missing} missing (a batch not collected?)")
-        expected = max(expected, seq + 1)
+            problems.add(
+                "gaps",
+                f"device {device}: seq {missing} missing (a batch not collected?):"
+                f" {seq - expected} record(s){_written(before, day)}",
+            )
+        expected, before = max(expected, seq + 1), day or before
