@@ -9,7 +9,11 @@ it starts, added together, as read from /proc every 20 ms while it runs:
 
 Each size is reported against the smallest one run in the same session:
 time per record (flat means linear time) and peak memory (flat means the
-input is streamed, not held).
+input is streamed, not held). Each is also run through the reference
+(:mod:`tests.benchmarks.export_reference`: only the dedupe and the weekly
+counts, plain Python and orjson) on the same batches, right after the export,
+and the export's time is given as a ratio of it: the target is at most
+TARGET_RATIO, in at most TARGET_MB.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from pathlib import Path
 
 START = date(2027, 1, 4)
 PER_BATCH = 1000
+TARGET_RATIO, TARGET_MB = 1.5, 200
 
 
 def write_batches(folder: Path, count: int) -> None:
@@ -59,6 +64,17 @@ def run_export(source: Path, out: Path) -> tuple[float, float]:
     """Wall seconds and peak RSS (MB, all its processes added) of one export run."""
     command = [sys.executable, "-m", "poolside", "export", str(source), "--out", str(out)]
     command += ["--start", START.isoformat(), "--tz", "UTC", "--as-of", "2027-07-01"]
+    return run_measured(command)
+
+
+def run_reference(source: Path) -> tuple[float, float]:
+    """The same for the orjson reference on the same batches."""
+    module = "tests.benchmarks.export_reference"
+    return run_measured([sys.executable, "-m", module, str(source), START.isoformat()])
+
+
+def run_measured(command: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB, all its processes added) of one command."""
     started = time.perf_counter()
     child = subprocess.Popen(command, stdout=subprocess.DEVNULL)
     peaks: dict[int, int] = {}
@@ -68,7 +84,7 @@ def run_export(source: Path, out: Path) -> tuple[float, float]:
         time.sleep(0.02)
     elapsed = time.perf_counter() - started
     if child.returncode != 0:
-        raise SystemExit(f"export failed with status {child.returncode}")
+        raise SystemExit(f"{command[2]} failed with status {child.returncode}")
     return elapsed, sum(peaks.values()) / 1024
 
 
@@ -103,7 +119,16 @@ def measure(sizes: list[int]) -> list[dict[str, float]]:
             source = Path(scratch) / f"in-{size}"
             write_batches(source, size)
             elapsed, peak = run_export(source, Path(scratch) / f"out-{size}")
-            rows.append({"records": size, "seconds": elapsed, "peak_mb": peak})
+            reference, reference_peak = run_reference(source)
+            rows.append(
+                {
+                    "records": size,
+                    "seconds": elapsed,
+                    "peak_mb": peak,
+                    "reference_s": reference,
+                    "reference_mb": reference_peak,
+                }
+            )
             shutil.rmtree(source)
     return rows
 
@@ -114,13 +139,18 @@ def main() -> None:
     args = parser.parse_args()
     rows = measure(args.sizes)
     base = rows[0]["seconds"] / rows[0]["records"]
-    print(f"{'records':>10} {'seconds':>8} {'us/record':>10} {'vs first':>9} {'peak MB':>8}")
+    print(
+        f"{'records':>10} {'seconds':>8} {'us/record':>10} {'vs first':>9} {'peak MB':>8}"
+        f" {'reference s':>12} {'ref MB':>7} {'vs ref':>7}"
+    )
     for row in rows:
         per = row["seconds"] / row["records"]
         print(
             f"{row['records']:>10.0f} {row['seconds']:>8.2f} {per * 1e6:>10.1f} "
-            f"{per / base:>8.2f}x {row['peak_mb']:>8.1f}"
+            f"{per / base:>8.2f}x {row['peak_mb']:>8.1f} {row['reference_s']:>12.2f}"
+            f" {row['reference_mb']:>7.1f} {row['seconds'] / row['reference_s']:>6.2f}x"
         )
+    print(f"target: at most {TARGET_RATIO}x the reference, in at most {TARGET_MB} MB")
     print(f"peak memory, largest vs smallest: {rows[-1]['peak_mb'] / rows[0]['peak_mb']:.2f}x")
 
 
