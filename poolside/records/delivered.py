@@ -14,7 +14,6 @@ program window only (``week_n``), the same sessions the adherence counts.
 
 from __future__ import annotations
 
-import html
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -281,17 +280,3 @@ def cert_rows(d: Delivered, threshold: float, per_week: int, weeks: int) -> list
         ("16a", "How adherence and fidelity were assessed", "As item 5, by the kiosk's records."),
         ("16b", "Delivered as planned", dose),
     ]
-
-
-def cert_table(rows: list[Row]) -> str:
-    """The appendix as an HTML table (every cell escaped: reasons and sites come from
-    the batches); items the team must write are marked."""
-    body = "".join(
-        f"<tr{' class=todo' if text.startswith('Not in the data') else ''}><td>{item}</td>"
-        f"<td>{html.escape(asks)}</td><td>{html.escape(text)}</td></tr>"
-        for item, asks, text in rows
-    )
-    return (
-        "<table class=cert><thead><tr><th>CERT</th><th>Item</th><th>From the data"
-        f"</th></tr></thead><tbody>{body}</tbody></table>"
-    )

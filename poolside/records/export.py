@@ -14,7 +14,6 @@ sessions, interruptions) are docs/attendance.md's, in code in
 from __future__ import annotations
 
 import csv
-import html
 import itertools
 import sqlite3
 import tempfile
@@ -26,12 +25,12 @@ from typing import TYPE_CHECKING, Any
 
 from poolside.records import (
     adherence,
-    charts,
     delivered,
     elsewhere,
     excused,
     flow,
     offered,
+    report,
     scratch,
 )
 from poolside.records.csvsafe import FORMULA_STARTS, SafeWriter, neutral
@@ -64,21 +63,6 @@ PARTICIPANT_COLUMNS = (
 )
 # The report's table: to date first (what a meeting mid-study discusses), then
 # the whole program's; plain headings. participants.csv has every column.
-REPORT_COLUMNS = (
-    ("participant", "Participant"),
-    ("start", "Start"),
-    ("weeks_due", "Weeks due"),
-    ("attended_to_date", "Attended to date"),
-    ("prescribed_to_date", "Prescribed to date"),
-    ("adherence_to_date_pct", "Adherence to date %"),
-    ("meets_threshold_to_date", "At threshold to date"),
-    ("longest_missed_run", "Longest run missed"),
-    ("last_session", "Last session"),
-    ("attended", "Attended, all weeks"),
-    ("prescribed", "Prescribed, all weeks"),
-    ("adherence_pct", "Adherence, all weeks %"),
-    ("early_terminations", "Stopped early"),
-)
 SESSION_COLUMNS = (
     "id",
     "participant",
@@ -230,7 +214,7 @@ def export(
             cert = delivered.cert_rows(
                 delivery, settings.threshold, settings.per_week, settings.weeks
             )
-            early = db.execute(_EARLY, {"limit": ON_PAGE + 1}).fetchall()
+            early = db.execute(_EARLY, {"limit": report.ON_PAGE + 1}).fetchall()
             (early_count,) = db.execute(
                 "SELECT COUNT(*) FROM rec WHERE type = 'session' AND stopped_early"
             ).fetchone()
@@ -261,24 +245,27 @@ def export(
         "drop_in_people": drop_ins[1],
         "problems": sum(problems.counts.values()),
     }
-    listed = sorted(not_held.listed)
-    _write_report(
-        out,
+    page = report.Inputs(
         ranked,
         settings,
         start,
         totals,
         problems,
         unsynced,
-        (listed, not_held.unlisted),
+        sorted(not_held.listed),
+        not_held.unlisted,
         pis,
         ends,
-        (early, early_count),
+        early,
+        early_count,
         cert,
-        flow.flow_html(dispositions, settings.weeks),
+        dispositions,
         delivery.efforts_by_week,
-        (_held_table(pis, timetables, held, last_day), held),
+        timetables,
+        held,
+        last_day,
     )
+    report.write(out, page)
     return (
         f"week 1 starts {start} ({said}); {len(files)} files, {unique} unique records, "
         f"{len(participants)} participants, {totals['problems']} problem(s); "
@@ -689,54 +676,11 @@ def _write_weekly(out: Path, participants: list[Participant], weeks: int) -> Non
             [
                 p.code,
                 *p.weekly[: p.known],
-                *[NO_DATA] * (p.started - p.known),
+                *["no data"] * (p.started - p.known),
                 *[""] * (weeks - p.started),
             ]
             for p in participants
         )
-
-
-QUALITY_LINE = 140  # characters of a problem's first example the box shows
-
-
-def _quality_box(problems: Problems, clock: str, held: tuple[str, dict[str, offered.Held]]) -> str:
-    """What in the data is uncertain, in one box: clocks, each kind of problem
-    with its count and first example, and offered classes not known."""
-    esc = html.escape
-    rows = [f"<tr><td>Clocks</td><td></td><td>{clock}</td></tr>"]
-    for kind, count in problems.counts.items():
-        first = problems.kinds[kind][0] if problems.kinds.get(kind) else ""
-        if len(first) > QUALITY_LINE:
-            first = first[: QUALITY_LINE - 1] + "\u2026"
-        rows.append(f"<tr><td>{esc(kind)}</td><td>{count}</td><td>{esc(first)}</td></tr>")
-    if not problems.counts:
-        rows.append("<tr><td>Problems</td><td>0</td><td>none found in the batches</td></tr>")
-    counts = held[1].values()
-    if counts:
-        unknown = sum(c.not_known for c in counts)
-        rows.append(
-            f"<tr><td>Classes not known</td><td>{unknown}</td><td>offered, with neither a "
-            "record nor a call-off (the table of classes below)</td></tr>"
-        )
-    return (
-        '<table class="quality"><thead><tr><th>What</th><th>How many</th><th>First, or what it '
-        f"means (every one in problems.txt)</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
-    )
-
-
-def _unsynced_text(unsynced: list[tuple[str, int, int]]) -> str:
-    """ "Clock not synchronised: 12 sessions (pool-a 10, pool-b 2); 10 corrected...",
-    or that all were synchronised."""
-    if not unsynced:
-        return "Every session was written with the clock synchronised."
-    count = sum(n for _, n, _ in unsynced)
-    corrected = sum(c for _, _, c in unsynced)
-    devices = ", ".join(f"{html.escape(str(device))} {n}" for device, n, _ in unsynced)
-    return (
-        f"Clock not synchronised when written: {count} session(s) ({devices});"
-        f" {corrected} corrected from later records of the same boot,"
-        f" {count - corrected} kept as written (their dates may be off); see problems.txt."
-    )
 
 
 def _write_redcap_dictionary(out: Path, weeks: int) -> None:
@@ -744,230 +688,6 @@ def _write_redcap_dictionary(out: Path, weeks: int) -> None:
         writer = SafeWriter(handle)
         writer.writerow(DICTIONARY_COLUMNS)
         writer.writerows(field.row() for field in redcap_fields(weeks))
-
-
-# -- the report --------------------------------------------------------------------------
-_BLUES = ("#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b")  # sequential, colour-blind safe
-
-
-def _write_report(
-    out: Path,
-    ranked: list[Participant],
-    settings: Settings,
-    start: date,
-    totals: dict[str, int],
-    problems: Problems,
-    unsynced: list[tuple[str, int, int]],
-    not_held: tuple[list[tuple[date, str, str, str]], int],
-    pis: list[Pi],
-    ends: dict[str, date],
-    early: tuple[list[tuple[Any, ...]], int],
-    cert: list[delivered.Row],
-    flow_boxes: str,
-    efforts: dict[int, dict[int, int]],
-    held: tuple[str, dict[str, offered.Held]],
-) -> None:
-    """One self-contained page: totals, the table by risk, the sessions not held
-    (closures, cancelled classes, excused absences), an inline-SVG heatmap.
-
-    ``unsynced``: (device, sessions, of them corrected) written while its clock
-    was not yet synchronised; problems.txt lists each.
-    """
-    esc = html.escape
-    names = {pi.device: pi.name for pi in pis}  # a Pi by its site wherever the page names it
-    listed, unlisted = not_held
-    head = "".join(f"<th>{esc(title)}</th>" for _, title in REPORT_COLUMNS)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{esc(str(p.row[c]))}</td>" for c, _ in REPORT_COLUMNS) + "</tr>"
-        for p in ranked
-    )
-    page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>poolside adherence report</title>
-<style>
-body {{ font-family: sans-serif; margin: 2em; color: #111; }}
-table {{ border-collapse: collapse; font-size: 0.9em; }}
-td, th {{ border: 1px solid #999; padding: 0.2em 0.5em; text-align: right; }}
-th {{ background: #eee; }}
-ul.warn {{ background: #fff3e0; border-left: 0.4em solid #d95f02; padding: 0.5em 2em; }}
-table.cert td, table.quality td {{ text-align: left; vertical-align: top; }}
-.flow {{ display: grid; gap: 0.4em; }}
-.step {{ display: flex; gap: 1em; align-items: flex-start; break-inside: avoid; }}
-.box {{ border: 1px solid #333; padding: 0.3em 0.8em; min-width: 16em; }}
-.box.later {{ border-style: dotted; color: #555; }}
-.side {{ border: 1px dashed #777; padding: 0.3em 0.8em; font-size: 0.9em; }}
-.side ul {{ margin: 0; padding-left: 1.2em; }}
-tr.todo td {{ background: #fff3e0; }}
-.heatmap svg {{ display: block; margin-bottom: 0.5em; }}
-@media print {{
-  @page {{ size: A4; margin: 10mm; }}
-  body {{ margin: 0; font-size: 7.5pt; }}
-  h1 {{ font-size: 13pt; margin: 0 0 0.3em; }}
-  h2 {{ font-size: 10pt; margin: 0.8em 0 0.3em; }}
-  p {{ margin: 0.3em 0; }}
-  td, th {{ padding: 0 0.3em; }}
-  td {{ white-space: nowrap; }}
-  table.cert td, table.quality td {{ white-space: normal; }}
-  h1, h2 {{ break-after: avoid; }}
-  tr, svg, .step {{ break-inside: avoid; }}
-  thead {{ display: table-header-group; }}
-  .heatmap {{ display: grid; grid-template-columns: repeat(3, 1fr); gap: 3mm; }}
-  .heatmap svg {{ width: 100%; height: auto; margin: 0; }}
-  .heatmap svg.legend {{ grid-column: 1 / -1; }}
-  ul.warn {{ padding: 0.3em 1.5em; }}
-}}
-</style></head><body>
-<h1>Adherence: {settings.weeks} weeks x {settings.per_week} sessions from {start}</h1>
-{_stale_warning(pis, ends, ranked)}
-<p><strong>{_headline(ranked, settings)}</strong>
-{totals["records"]} unique records from {totals["files"]} files.
-Drop-in classes: {totals["drop_in_classes"]} ({totals["drop_in_people"]} people counted).
-Counted as of {settings.as_of or date.today()}.</p>
-<h2>Participant flow</h2>
-{flow_boxes}
-<p>One row per participant in disposition.csv (the layout R's consort package takes).</p>
-<h2>Adherence over time</h2>
-<p>Attended of prescribed, week by week of each person's program, over the weeks due
-(weeks with no data left out); the dashed line is the threshold.</p>
-{
-        charts.line_chart(
-            _adherence_by_week(ranked, names, settings.weeks),
-            settings.weeks,
-            0,
-            100,
-            " %",
-            "adherence by program week",
-            settings.threshold,
-        )
-    }
-<h2>Effort over time</h2>
-{_effort_chart(efforts, settings.weeks)}
-<h2>To follow up</h2>
-{_action_list(ranked, settings, names)}
-<h2>Data quality</h2>
-{_quality_box(problems, _unsynced_text([(names.get(d, d), n, c) for d, n, c in unsynced]), held)}
-<h2>Pools and their Pis</h2>
-{_pis_table(pis, ends)}
-<h2>Classes offered and held</h2>
-{held[0]}
-<h2>Not held: closures, cancelled classes, excused absences</h2>
-{_not_held_table([(day, names.get(who, who), why, by) for day, who, why, by in listed], unlisted)}
-<h2>Sessions stopped early, and why</h2>
-{_early_table(*early, names)}
-<h2>Participants, most at risk first</h2>
-<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>
-<p>Every column, with the names the CSV files use, is in participants.csv.</p>
-<h2>Attended days per week</h2>
-{_heatmap(ranked, settings)}
-<h2>Appendix: the CERT items</h2>
-<p>The Consensus on Exercise Reporting Template, filled from the sessions in the
-program window; the marked rows are not in the data: what to write is said.</p>
-{delivered.cert_table(cert)}
-</body></html>
-"""
-    (out / "report.html").write_text(page, encoding="utf-8")
-
-
-def _headline(ranked: list[Participant], settings: Settings) -> str:
-    """How many meet the threshold, by the figures of the report's date: to date
-    while anyone's weeks are still running (the full-program figures would read
-    as failure mid-study), over the whole program once everyone's are over."""
-    as_of = settings.as_of or date.today()
-    threshold, weeks = f"{settings.threshold:g} %", settings.weeks
-    if any(int(p.row["weeks_due"]) < weeks for p in ranked):
-        meeting = sum(1 for p in ranked if p.row["meets_threshold_to_date"] == "yes")
-        due = sorted({int(p.row["weeks_due"]) for p in ranked})
-        weeks_due = f"{due[0]}" if len(due) == 1 else f"{due[0]}-{due[-1]}"
-        return (
-            f"{len(ranked)} participants; {meeting} at or above {threshold} to date "
-            f"(as of {as_of}: {weeks_due} of {weeks} weeks due). The figures for all "
-            f"{weeks} weeks come once the program is over."
-        )
-    meeting = sum(1 for p in ranked if p.row["meets_threshold"] == "yes")
-    return (
-        f"{len(ranked)} participants; {meeting} at or above {threshold} over the "
-        f"{weeks} weeks (as of {as_of})."
-    )
-
-
-def _adherence_by_week(
-    ranked: list[Participant], names: dict[str, str], weeks: int
-) -> dict[str, list[float | None]]:
-    """Attended / prescribed (%) per program week for the cohort and for each site
-    (a person's site: their first Pi's), over the weeks due and with data."""
-    sums: dict[str, list[list[int]]] = {}
-    for person in ranked:
-        due = min(int(person.row["weeks_due"]), person.known)
-        pis = sorted(str(d) for d in person.devices if d)
-        groups = ["Cohort"] + [names.get(d, d) for d in pis[:1]]
-        for group in groups:
-            totals = sums.setdefault(group, [[0, 0] for _ in range(weeks)])
-            for week in range(due):
-                totals[week][0] += person.weekly[week]
-                totals[week][1] += person.wanted[week]
-    return {
-        group: [round(100 * a / w, 1) if w else None for a, w in totals]
-        for group, totals in sorted(sums.items(), key=lambda item: item[0] != "Cohort")
-    }
-
-
-def _effort_chart(efforts: dict[int, dict[int, int]], weeks: int) -> str:
-    """The median Borg rating per program week (the program's work target is 15-17)."""
-    if not efforts:
-        return "<p>No effort recorded.</p>"
-    medians = [
-        delivered.median_of(efforts[w]) if w in efforts else None for w in range(1, weeks + 1)
-    ]
-    counted = sum(sum(v.values()) for v in efforts.values())
-    return (
-        f"<p>Median Borg rating (6-20) by program week, from {counted} answers; the dashed"
-        " line is the target for work, 15.</p>"
-        + charts.line_chart(
-            {"Median Borg": medians}, weeks, 6, 20, "", "effort by week", 15, (6, 9, 12, 15, 18, 20)
-        )
-    )
-
-
-NOT_SEEN_DAYS = 14  # not seen this long: a call from the study team
-ON_PAGE = 25  # rows of a list on the page (the newest); the CSVs have every one
-
-
-def _action_list(ranked: list[Participant], settings: Settings, names: dict[str, str]) -> str:
-    """Who the team should contact: not seen for NOT_SEEN_DAYS or more (never seen:
-    since their start), or below the threshold to date; most at risk first, with
-    the days since their last session. Someone whose Pi is behind is listed with
-    that said, as their absence may only be data not yet in."""
-    as_of = settings.as_of or date.today()
-    rows = []
-    for person in ranked:
-        if date.fromisoformat(person.row["start"]) > as_of:
-            continue  # not begun
-        if person.row["withdrawn"] and date.fromisoformat(person.row["withdrawn"]) <= as_of:
-            continue  # left the study: the flow counts them
-        last = max(person.days) if person.days else None
-        since = (as_of - (last or person.start)).days
-        to_date = person.row["adherence_to_date_pct"]
-        below = to_date != "" and float(to_date) < settings.threshold
-        if since < NOT_SEEN_DAYS and not below:
-            continue
-        why = [f"not seen for {since} days"] if since >= NOT_SEEN_DAYS else []
-        why += [f"{to_date} % to date"] if below else []
-        if person.row["no_data_after"]:
-            why.append(f"their Pi's data ends {person.row['no_data_after']}")
-        pools = ", ".join(sorted(names.get(d, d) for d in person.devices if d)) or "-"
-        rows.append(
-            f"<tr><td>{html.escape(person.code)}</td><td>{html.escape(pools)}</td>"
-            f"<td>{last or 'never'}</td><td>{since}</td><td>{html.escape('; '.join(why))}</td></tr>"
-        )
-    if not rows:
-        return (
-            f"<p>Nobody: everyone was seen in the last {NOT_SEEN_DAYS} days and is at or "
-            f"above {settings.threshold:g} % to date.</p>"
-        )
-    return (
-        "<table><thead><tr><th>Participant</th><th>Pool</th><th>Last session</th>"
-        "<th>Days since</th><th>Why</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
-    )
 
 
 # Sessions stopped early (a person who left, a class stopped), newest first.
@@ -978,264 +698,3 @@ _EARLY = """
     FROM rec WHERE type = 'session' AND stopped_early
     ORDER BY local_start DESC, participant LIMIT :limit
 """
-
-
-def _early_table(rows: list[tuple[Any, ...]], count: int, names: dict[str, str]) -> str:
-    """Each session stopped early: who, when, where, why (the instructor's answer,
-    "left early" for a person who left, with their reason when given, "interrupted"
-    for a power cut) and how much was done. At most ON_PAGE rows, newest first; the
-    rest are counted."""
-    if not rows:
-        return "<p>None.</p>"
-    esc = html.escape
-    cells = "".join(
-        f"<tr><td>{esc(str(code))}</td><td>{day}</td><td>{esc(names.get(device, str(device)))}</td>"
-        f"<td>{esc(str(reason or 'not given'))}</td><td>{done // 60}:{done % 60:02d} of "
-        f"{planned // 60}:{planned % 60:02d}</td></tr>"
-        for code, day, device, reason, done, planned in rows[:ON_PAGE]
-    )
-    more = (
-        f"<p>... and {count - ON_PAGE} more (sessions.csv has every one).</p>"
-        if count > ON_PAGE
-        else ""
-    )
-    return (
-        "<table><thead><tr><th>Participant</th><th>Date</th><th>Pool</th><th>Why</th>"
-        f"<th>Done</th></tr></thead><tbody>{cells}</tbody></table>{more}"
-    )
-
-
-def _stale_warning(pis: list[Pi], ends: dict[str, date], ranked: list[Participant]) -> str:
-    """First on the page: each Pi whose data ends before the report's day, and whose
-    weeks that leaves as "no data"."""
-    if not ends:
-        return ""
-    esc = html.escape
-    items = []
-    for pi in pis:
-        if pi.device in ends:
-            people = sum(1 for p in ranked if pi.device in p.devices)
-            items.append(
-                f"<li><strong>{esc(pi.name)}: no data after {ends[pi.device]}</strong> "
-                f"(its {people} participants' weeks after that are no data, not missed: "
-                "bring its stick in or sync it; a pool closed that long reads the same)</li>"
-            )
-    return f'<ul class="warn">{"".join(items)}</ul>'
-
-
-def _pis_table(pis: list[Pi], ends: dict[str, date]) -> str:
-    """Each Pi by its site: how many records, the days and the last seq its data
-    reaches, and where that leaves its participants' weeks as no data."""
-    if not pis:
-        return "<p>No records.</p>"
-    esc = html.escape
-    rows = "".join(
-        f"<tr><td>{esc(pi.site or '(no site set)')}</td><td>{esc(pi.device)}</td>"
-        f"<td>{pi.records}</td><td>{pi.first}</td><td>{pi.last}</td><td>{pi.last_seq}</td>"
-        f"<td>{f'no data after {ends[pi.device]}' if pi.device in ends else 'up to date'}</td></tr>"
-        for pi in pis
-    )
-    return (
-        "<table><thead><tr><th>Site</th><th>Pi</th><th>Records</th><th>First record</th>"
-        "<th>Last record</th><th>Last seq</th><th>Data</th></tr></thead>"
-        f"<tbody>{rows}</tbody></table>"
-    )
-
-
-def _held_table(
-    pis: list[Pi], timetables: offered.Offered, held: dict[str, offered.Held], until: date
-) -> str:
-    """Per Pi with a timetable: the classes it offered up to ``until`` and what became
-    of each; a class with neither a record nor a call-off is not known, not absence."""
-    if not held:
-        return (
-            "<p>No Pi's records carry a timetable (<code>timetable:</code> in its config), so "
-            "the classes offered are not known: a closure or call-off takes its whole day "
-            "out for that Pi's people.</p>"
-        )
-    esc = html.escape
-    rows = []
-    for pi in pis:
-        if pi.device not in held:
-            continue
-        counts = held[pi.device]
-        timetable = timetables.timetable(pi.device, until)
-        cells = (
-            counts.offered,
-            counts.held,
-            counts.called_off,
-            counts.closed,
-            counts.not_known,
-            counts.no_data,
-            counts.extra,
-        )
-        rows.append(
-            f"<tr><td>{esc(pi.name)}</td><td>{esc(timetable.text if timetable else '')}</td>"
-            + "".join(f"<td>{n}</td>" for n in cells)
-            + "</tr>"
-        )
-    return (
-        "<table><thead><tr><th>Pool</th><th>Timetable</th><th>Offered</th><th>Held</th>"
-        "<th>Called off</th><th>Closed</th><th>Not known</th><th>No data yet</th>"
-        f"<th>Held outside it</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
-        f"<p>From each Pi's first record to {until}. Not known: a class in the timetable "
-        "with neither a record nor a call-off (no one came, or it was not recorded); it is "
-        "not counted as anyone's absence or as a day off. No data yet: after the Pi's last "
-        "record, its stick not brought in.</p>"
-    )
-
-
-def _not_held_table(listed: list[tuple[date, str, str, str]], unlisted: int = 0) -> str:
-    """Each day taken out of what is prescribed, by date: where (a Pi, every pool, or a
-    participant), why, and who recorded it (the kiosk or the team's file). At most
-    ON_PAGE rows; the rest are counted."""
-    if not listed:
-        return "<p>None: every session was to be held.</p>"
-    esc = html.escape
-    rows = "".join(
-        f"<tr><td>{day}</td><td>{esc(who)}</td><td>{esc(why)}</td><td>{esc(source)}</td></tr>"
-        for day, who, why, source in listed[:ON_PAGE]
-    )
-    rest = len(listed) - min(len(listed), ON_PAGE) + unlisted
-    more = f"<p>... and {rest} more.</p>" if rest else ""
-    return (
-        "<table><tr><th>date</th><th>pool or participant</th><th>reason</th>"
-        f"<th>recorded by</th></tr>{rows}</table>{more}"
-    )
-
-
-NOT_YET = "#e0e0e0"  # a week not begun by the as-of day: grey, no number
-NO_DATA = "no data"  # a week after a Pi's last record: not known, not missed
-NO_DATA_FILL = "#fdd0a2"  # light orange, with a "?": unlike any number of days
-UNDER_WAY = 'stroke="#d95f02" stroke-width="2" stroke-dasharray="3 2"'  # the week not yet due
-
-
-HEATMAP_ROWS = 70  # participants a part: on paper three parts sit side by side
-CELL = 22  # a week's square, in the SVG's units
-
-
-def _heatmap(ranked: list[Participant], settings: Settings) -> str:
-    """Attended days per participant and week, in parts of HEATMAP_ROWS people (on
-    paper side by side, scaled to fit: 200 people on one A4 page), then the legend."""
-    parts = [ranked[i : i + HEATMAP_ROWS] for i in range(0, len(ranked), HEATMAP_ROWS)]
-    width, height = 720, 2 * CELL + 16
-    legend = (
-        f'<svg class="legend" xmlns="http://www.w3.org/2000/svg" width="{width}" '
-        f'height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" '
-        f'font-size="11" role="img" aria-label="legend">'
-        f"{_legend(90, 4, CELL, settings.per_week)}</svg>"
-    )
-    drawn = "".join(_heatmap_part(part, settings) for part in parts)
-    return f'<div class="heatmap">{drawn}{legend}</div>'
-
-
-def _heatmap_part(ranked: list[Participant], settings: Settings) -> str:
-    """Blues by days; the week under way outlined (it is not due yet); weeks not
-    begun grey and empty, not missed; the marks of missed, excused and closed."""
-    cell, label_w, top = CELL, 90, 30
-    width = label_w + cell * settings.weeks + 10
-    height = top + cell * len(ranked) + 4
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11" role="img" '
-        f'aria-label="attended days per participant and week">'
-    ]
-    for w in range(settings.weeks):
-        x = label_w + w * cell + cell / 2
-        parts.append(f'<text x="{x}" y="{top - 8}" text-anchor="middle">{w + 1}</text>')
-    for r, person in enumerate(ranked):
-        y = top + r * cell
-        code = html.escape(person.code)
-        parts.append(f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end">{code}</text>')
-        for w, days in enumerate(person.weekly):
-            x = label_w + w * cell
-            if w >= person.started:
-                parts.append(
-                    f'<rect x="{x}" y="{y}" width="{cell - 1}" height="{cell - 1}" '
-                    f'fill="{NOT_YET}"><title>{code} week {w + 1}: not yet</title></rect>'
-                )
-                continue
-            if w >= person.known:
-                until = person.row["no_data_after"]
-                parts.append(
-                    f'<rect x="{x}" y="{y}" width="{cell - 1}" height="{cell - 1}" '
-                    f'fill="{NO_DATA_FILL}"><title>{code} week {w + 1}: no data (its Pi\'s '
-                    f"data ends {until})</title></rect>"
-                    f'<text x="{x + cell / 2}" y="{y + 15}" text-anchor="middle">?</text>'
-                )
-                continue
-            under_way = w == person.started - 1 and w >= int(person.row["weeks_due"])
-            shade = min(len(_BLUES) - 1, round(days / settings.per_week * (len(_BLUES) - 1)))
-            ink = "#fff" if shade >= 3 else "#111"
-            outline = (
-                ' stroke="#d95f02" stroke-width="2" stroke-dasharray="3 2"' if under_way else ""
-            )
-            missed = 0 if under_way else max(0, person.wanted[w] - days)
-            said = [f"{days} days" + (" so far (week under way)" if under_way else "")]
-            said += [f"{missed} missed"] if missed else []
-            said += [f"{person.excused[w]} excused"] if person.excused[w] else []
-            said += [f"{person.closed[w]} closed or called off"] if person.closed[w] else []
-            parts.append(
-                f'<rect x="{x}" y="{y}" width="{cell - 1}" height="{cell - 1}" '
-                f'fill="{_BLUES[shade]}"{outline}><title>{code} week {w + 1}: '
-                f"{', '.join(said)}</title></rect>"
-                f'<text x="{x + cell / 2}" y="{y + 15}" text-anchor="middle" '
-                f'fill="{ink}">{days}</text>'
-            )
-            parts.append(_marks(x, y, cell, missed, person.excused[w], person.closed[w]))
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-MISSED = "#d7191c"  # a bar along the foot: sessions missed that week
-EXCUSED = "#7b3294"  # a corner, top right: days off of their own
-CLOSED = "#404040"  # a corner, top left: the pool closed or the class called off
-
-
-def _marks(x: float, y: float, cell: int, missed: int, excused: int, closed: int) -> str:
-    """A week's marks over its cell, each its own shape and place, so they read
-    without colour too: missed a bar at the foot, excused and closed a corner each."""
-    size = cell - 1
-    parts = []
-    if missed:
-        parts.append(
-            f'<rect x="{x}" y="{y + size - 3}" width="{size}" height="3" fill="{MISSED}"/>'
-        )
-    if excused:
-        parts.append(f'<path d="M{x + size - 8},{y} h8 v8 z" fill="{EXCUSED}"/>')
-    if closed:
-        parts.append(f'<path d="M{x},{y} h8 l-8,8 z" fill="{CLOSED}"/>')
-    return "".join(parts)
-
-
-def _legend(x: int, y: int, cell: int, per_week: int) -> str:
-    """What the cells mean: days attended, the week under way, not yet."""
-    items = []
-    for days in range(per_week + 1):
-        shade = min(len(_BLUES) - 1, round(days / per_week * (len(_BLUES) - 1)))
-        items.append((f'fill="{_BLUES[shade]}"', f"{days} day{'s' if days != 1 else ''}"))
-    items.append(
-        (
-            f'fill="{_BLUES[0]}" stroke="#d95f02" stroke-width="2" stroke-dasharray="3 2"',
-            "week under way",
-        )
-    )
-    items.append((f'fill="{NO_DATA_FILL}"', "? no data"))
-    items.append((f'fill="{NOT_YET}"', "not yet"))
-    marks = [("missed", (1, 0, 0)), ("excused", (0, 1, 0)), ("closed or called off", (0, 0, 1))]
-    parts, left = [], x
-    for style, label in items:
-        parts.append(
-            f'<rect x="{x}" y="{y}" width="{cell - 1}" height="{cell - 1}" {style}/>'
-            f'<text x="{x + cell + 4}" y="{y + 15}">{label}</text>'
-        )
-        x += cell + 8 + 7 * len(label)
-    x, y = left, y + cell + 6  # the marks on a second row
-    for label, shown in marks:
-        parts.append(
-            f'<rect x="{x}" y="{y}" width="{cell - 1}" height="{cell - 1}" fill="#fff" '
-            f'stroke="#999"/>{_marks(x, y, cell, *shown)}'
-            f'<text x="{x + cell + 4}" y="{y + 15}">{label}</text>'
-        )
-        x += cell + 8 + 7 * len(label)
-    return "".join(parts)

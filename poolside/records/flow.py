@@ -26,7 +26,6 @@ out of this project's reach)::
 from __future__ import annotations
 
 import csv
-import html
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -107,45 +106,45 @@ def write_disposition(path: Path, rows: list[dict[str, str]], weeks: int) -> Non
         writer.writerows(rows)
 
 
-def flow_html(rows: list[dict[str, str]], weeks: int) -> str:
-    """The flow as boxes down the page, each step's leavers in a box beside it."""
-    parts = ['<div class="flow">']
-    parts.append(_box("Rostered", rows, "rostered", "not_started", "Did not start"))
-    parts.append(_box("Started", rows, "started", "", ""))
+@dataclass(frozen=True)
+class Step:
+    """One box of the flow, with its leavers beside it (the report's template draws it)."""
+
+    label: str
+    count: int
+    side_label: str = ""
+    side_total: int = 0
+    reasons: tuple[tuple[str, int], ...] = ()  # why they left, most first
+    later: bool = False  # not reached yet: the flow ends here for now
+
+
+def flow_steps(rows: list[dict[str, str]], weeks: int) -> list[Step]:
+    """The flow as steps down the page; it stops at the first week nobody has reached."""
+    found = [
+        _step("Rostered", rows, "rostered", "not_started", "Did not start"),
+        _step("Started", rows, "started", "", ""),
+    ]
     for n in steps(weeks):
         side, attending = f"out_by_week_{n}", f"attending_week_{n}"
         if not any(row[attending] for row in rows) and all(
             row[side].startswith("not yet") for row in rows if row[side]
         ):  # nobody has reached week n yet: the flow ends here for now
             ongoing = sum(1 for row in rows if row[side])
-            parts.append(
-                f'<div class="step"><div class="box later">Week {n} and after: not reached'
-                f" yet<br><b>{ongoing} ongoing</b></div></div></div>"
-            )
-            return "".join(parts)
+            found.append(Step(f"Week {n} and after: not reached yet", ongoing, later=True))
+            return found
         label = f"Still attending at week {n}" + (" (the last)" if n == weeks else "")
-        parts.append(_box(label, rows, attending, side, f"Out by week {n}"))
-    parts.append(_box("Completed", rows, "completed", "", ""))
-    parts.append("</div>")
-    return "".join(parts)
+        found.append(_step(label, rows, attending, side, f"Out by week {n}"))
+    found.append(_step("Completed", rows, "completed", "", ""))
+    return found
 
 
-def _box(label: str, rows: list[dict[str, str]], column: str, side: str, side_label: str) -> str:
+def _step(label: str, rows: list[dict[str, str]], column: str, side: str, side_label: str) -> Step:
     count = sum(1 for row in rows if row[column])
-    main = f'<div class="step"><div class="box">{html.escape(label)}<br><b>n = {count}</b></div>'
-    if not side:
-        return main + "</div>"
-    reasons = Counter(row[side] for row in rows if row[side])
+    reasons = Counter(row[side] for row in rows if side and row[side])
     if not reasons:
-        return main + "</div>"
-    listed = "".join(
-        f"<li>{html.escape(why)}: {n}</li>" for why, n in sorted(reasons.items(), key=_order)
-    )
-    total = sum(reasons.values())
-    return (
-        f'{main}<div class="side">{html.escape(side_label)}: <b>{total}</b>'
-        f"<ul>{listed}</ul></div></div>"
-    )
+        return Step(label, count)
+    listed = tuple(sorted(reasons.items(), key=_order))
+    return Step(label, count, side_label, sum(reasons.values()), listed)
 
 
 def _order(item: tuple[str, int]) -> tuple[int, str]:
