@@ -41,9 +41,16 @@ class Pool:
     tests read the texts drawn; test_screen.py tests the layout at full sizes."""
 
     def __init__(
-        self, folder: Path, choice, mode: str = "class", people=PEOPLE, size=(400, 240)
+        self,
+        folder: Path,
+        choice,
+        mode: str = "class",
+        people=PEOPLE,
+        size=(400, 240),
+        site: str | None = None,
+        timetable: str | None = None,
     ) -> None:
-        self.store = Store(folder)
+        self.store = Store(folder, site=site, timetable=timetable)
         self.roll = Roll(people, mode)
         self.records, offer = open_attendance(self.store, self.roll, choice.program.name, 1)
         self.clock = ManualClock(0.0)
