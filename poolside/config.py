@@ -100,6 +100,18 @@ def _timetable(reader: Reader, node: Node, where: str) -> Timetable | None:
         return None
 
 
+def _destination(reader: Reader, node: Node, where: str) -> str | None:
+    """Where sync copies to, refused where rsync or ssh could read it as an option."""
+    from poolside.records.sync import destination_problem
+
+    value = reader.text(node, where)
+    problem = None if value is None else destination_problem(value)
+    if problem is not None:
+        reader.problem(node, f"{where}: {problem}")
+        return None
+    return value
+
+
 def _path(reader: Reader, node: Node, where: str) -> Path | None:
     """A path from the config file's folder (the reader's path)."""
     text = reader.text(node, where)
@@ -209,7 +221,7 @@ class Music:
 class Sync:
     """Where ``poolside sync`` copies batches: a folder, ``host:path`` or ``rsync://``."""
 
-    to: str | None = setting(None, _text, "a folder, user@host:path or rsync://host/module")
+    to: str | None = setting(None, _destination, "a folder, user@host:path or rsync://host/module")
 
 
 def _section(kind: type) -> Read:

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import re
 import shlex
-import shutil
 import signal
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+
+from poolside import tools
 
 UNIT = "poolside.service"
 PROPERTIES = (
@@ -72,15 +73,17 @@ class ServiceState:
 
 def read_state(unit: str = UNIT) -> ServiceState | None:
     """The unit's state, or None where there is no systemd or no such unit."""
-    if shutil.which("systemctl") is None:
+    systemctl = tools.find("systemctl")
+    if systemctl is None:
         return None
     try:
         result = subprocess.run(
-            ["systemctl", "show", unit, *(f"--property={p}" for p in PROPERTIES)],
+            [systemctl, "show", unit, *(f"--property={p}" for p in PROPERTIES)],
             capture_output=True,
             text=True,
             timeout=10,
             check=False,
+            env=tools.environment(),
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
@@ -130,13 +133,17 @@ def last_exit_from_journal(unit: str = UNIT) -> str:
 
 def journal(*filters: str) -> str:
     """This boot's journal messages matching ``filters`` ('' where it cannot be read)."""
+    journalctl = tools.find("journalctl")
+    if journalctl is None:
+        return ""
     try:
         return subprocess.run(
-            ["journalctl", "-b", "-o", "cat", "--no-pager", *filters],
+            [journalctl, "-b", "-o", "cat", "--no-pager", *filters],
             capture_output=True,
             text=True,
             timeout=20,
             check=False,
+            env=tools.environment(),
         ).stdout
     except (OSError, subprocess.TimeoutExpired):
         return ""

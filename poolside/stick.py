@@ -22,6 +22,8 @@ import re
 import subprocess
 from pathlib import Path
 
+from poolside import tools
+
 MOUNT_ROOT = Path("/run/poolside-usb")
 KERNEL_NAME = re.compile(r"[a-z][a-z0-9]{0,31}")
 COMMON = "nosuid,nodev,noexec"
@@ -52,11 +54,13 @@ def mount_point(name: str, root: Path = MOUNT_ROOT) -> Path:
 
 def fs_type(device: Path) -> str:
     result = subprocess.run(
-        ["blkid", "--probe", "--output", "value", "--match-tag", "TYPE", str(device)],
+        [tools.find("blkid") or "/sbin/blkid", "--probe", "--output", "value", "--match-tag",
+         "TYPE", "--", str(device)],
         capture_output=True,
         text=True,
         check=False,
-    )
+        env=tools.environment(),
+    )  # fmt: skip
     return result.stdout.strip()
 
 
@@ -133,7 +137,15 @@ def unmount(name: str, root: Path = MOUNT_ROOT) -> None:
 
 
 def _run(command: list[str]) -> None:
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    """A system tool (by its full path, as :mod:`poolside.tools` finds it)."""
+    program = tools.find(command[0]) or f"/bin/{command[0]}"
+    result = subprocess.run(
+        [program, *command[1:]],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=tools.environment(),
+    )
     if result.returncode != 0:
         said = (result.stderr or result.stdout).strip().splitlines()
         raise StickError(f"{' '.join(command)}: {said[-1] if said else 'failed'}")

@@ -304,13 +304,15 @@ def test_a_program_text_keyed_by_anything_but_a_language_code_is_refused() -> No
 
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
 def test_the_voice_speaks_the_locale_in_its_espeak_ng_voice(tmp_path) -> None:
-    """espeak-ng, behind a wrapper that notes what it is asked, renders the German
-    phrases in its German voice; the cache keeps one language's files from another's."""
+    """espeak-ng, behind a wrapper that notes what it is asked (its options, and the
+    words it is given on stdin), renders the German phrases in its German voice;
+    the cache keeps one language's files from another's."""
     from poolside.devices.voice import Voice
 
     wrapper, asked = tmp_path / "espeak-ng", tmp_path / "asked.txt"
     wrapper.write_text(
-        f'#!/bin/sh\necho "$@" >> {asked}\nexec {shutil.which("espeak-ng")} "$@"\n',
+        f'#!/bin/sh\nwords=$(cat)\necho "$@ $words" >> {asked}\n'
+        f'printf %s "$words" | exec {shutil.which("espeak-ng")} "$@"\n',
         encoding="utf-8",
     )
     wrapper.chmod(0o755)

@@ -366,18 +366,16 @@ def test_an_unreachable_host_is_one_line_and_nothing_is_marked(tmp_path: Path) -
     assert status(data)[0] == 1
 
 
-def test_without_rsync_installed_the_answer_says_so(tmp_path: Path) -> None:
+def test_without_rsync_installed_the_answer_says_so(tmp_path: Path, monkeypatch) -> None:
+    """rsync is looked up in the system's folders only (poolside.tools): here, none."""
+    from poolside import tools
+    from poolside.records.sync import SyncError, sync
+
     data = tmp_path / "data"
     _outbox(data, 1)
-    env = dict(os.environ, PATH=str(tmp_path / "empty"))
-    result = subprocess.run(
-        [sys.executable, "-m", "poolside", "sync", "--to", "pi@host:/srv", "--data", str(data)],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
-    assert result.returncode == 1
-    assert result.stderr == "poolside sync: rsync is not installed (sudo apt install rsync)\n"
+    monkeypatch.setattr(tools, "SYSTEM_DIRS", (str(tmp_path / "empty"),))
+    with pytest.raises(SyncError, match=r"^rsync is not installed \(sudo apt install rsync\)$"):
+        sync(data, "pi@host:/srv")
 
 
 def _free_port() -> int:

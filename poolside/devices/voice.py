@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-import shutil
 import subprocess
 import sys
 import wave
@@ -20,6 +19,7 @@ from array import array
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from poolside import tools
 from poolside.core.cues import most_important
 from poolside.core.engine import Event, schedule
 from poolside.core.program import Program
@@ -91,7 +91,10 @@ class Voice:
         self, folder: Path | None = None, espeak: str = ESPEAK, language: str | None = None
     ) -> None:
         self.folder = folder or cache_dir()
-        self.espeak = shutil.which(espeak)  # None: not installed, so no voice
+        # a name is looked up in the system's folders only; a full path is taken as given
+        self.espeak = espeak if os.path.isabs(espeak) else tools.find(espeak)  # None: no voice
+        if self.espeak is not None and not os.access(self.espeak, os.X_OK):
+            self.espeak = None
         self.language = language  # espeak-ng's voice; None: the locale's
         self.ready: dict[str, Path] = {}  # phrase -> its WAV, once prepared
 
@@ -109,7 +112,11 @@ class Voice:
         if self.espeak is None:
             return False
         listed = subprocess.run(
-            [self.espeak, f"--voices={self.speaks}"], capture_output=True, text=True, timeout=10
+            [self.espeak, f"--voices={self.speaks}"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            env=tools.environment(),
         )
         return len(listed.stdout.splitlines()) > 1  # a header, then one line per voice
 
@@ -117,6 +124,29 @@ class Voice:
         key = f"{WORDS_PER_MINUTE}|{LEVELLED}|{self.speaks}|{words}"
         key = hashlib.sha256(key.encode()).hexdigest()[:20]
         return self.folder / f"{key}.wav"
+
+    def render(self, words: str) -> Path:
+        """``words`` spoken into their cache file (levelled), which is returned.
+
+        The words go to espeak-ng on its standard input, so whatever a locale or
+        a program says (a leading dash, a NUL) is only ever words, never an
+        option; the file is written under a temporary name and renamed."""
+        assert self.espeak is not None
+        self.folder.mkdir(parents=True, exist_ok=True)
+        target = self.file(words)
+        partial = target.with_suffix(".part")
+        speak = [self.espeak, "-v", self.speaks, "-s", str(WORDS_PER_MINUTE)]
+        subprocess.run(
+            [*speak, "-w", str(partial), "--stdin"],
+            input=words.encode("utf-8"),
+            check=True,
+            capture_output=True,
+            timeout=30,
+            env=tools.environment(),
+        )
+        level(partial)
+        partial.replace(target)
+        return target
 
     def prepare(self, program: Program, before_each: Callable[[], None] = lambda: None) -> int:
         """Render every phrase the program can need that is not cached yet.
@@ -128,24 +158,14 @@ class Voice:
         """
         if self.espeak is None:
             return 0
-        self.folder.mkdir(parents=True, exist_ok=True)
         wanted = {phrase([event]) for event in schedule(program)}
         rendered = 0
-        speak = [self.espeak, "-v", self.speaks, "-s", str(WORDS_PER_MINUTE)]
         for words in sorted(w for w in wanted if w):
             target = self.file(words)
             self.ready[words] = target
             if target.exists():
                 continue
-            partial = target.with_suffix(".part")
             before_each()
-            subprocess.run(
-                [*speak, "-w", str(partial), words],
-                check=True,
-                capture_output=True,
-                timeout=30,
-            )
-            level(partial)
-            partial.replace(target)
+            self.render(words)
             rendered += 1
         return rendered

@@ -20,6 +20,8 @@ import subprocess
 import sys
 from typing import Any
 
+from poolside import tools
+
 PACKAGE = "poolside.records."
 FAILED = object()  # what result() gives when the call did not come back
 
@@ -28,7 +30,7 @@ def start(function: str, *args: Any) -> subprocess.Popen[bytes] | None:
     """``module:function(*args)`` begun in a new interpreter; None if it cannot start."""
     try:
         child = subprocess.Popen(
-            [sys.executable, "-m", __name__],
+            tools.python("-m", __name__),  # isolated: no module from the current folder
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,  # a failure is handled by the caller, not shown

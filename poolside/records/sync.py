@@ -24,7 +24,6 @@ import errno
 import hashlib
 import os
 import re
-import shutil
 import stat
 import subprocess
 from collections.abc import Callable
@@ -32,6 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from poolside import tools
 from poolside.core import words
 from poolside.core.bounded import Unreadable, read_regular
 from poolside.records.batchname import valid_device_id
@@ -64,8 +64,28 @@ def is_remote(dest: str) -> bool:
     return bool(colon) and "/" not in head and len(head) > 1
 
 
+def destination_problem(dest: str) -> str | None:
+    """What makes ``dest`` (the config's text) unsafe to hand to rsync and ssh, or None.
+
+    A NUL cannot be passed at all; a host that starts with ``-`` would be read
+    by ssh as an option (``-oProxyCommand=...`` runs a command), whatever
+    rsync's own ``--`` says."""
+    if "\0" in dest:
+        return "the destination holds a NUL character"
+    if dest.startswith("-"):
+        return f"the destination cannot start with '-' (a folder so named: ./{dest}): {dest!r}"
+    if is_remote(dest):
+        host = dest.removeprefix("rsync://").partition(":")[0].partition("/")[0]
+        if host.rpartition("@")[2].startswith("-") or host.startswith("-"):
+            return f"the destination's host cannot start with '-': {dest!r}"
+    return None
+
+
 def sync(data: Path, dest: str, use_rsync: bool = False) -> SyncResult:
     """Copy every batch not yet verified at ``dest``; raises :class:`SyncError`."""
+    problem = destination_problem(dest)
+    if problem is not None:
+        raise SyncError(problem)
     device = _device(data)
     done = synced_names(data, dest)
     pending = [path for path in waiting(data) if path.name not in done]
@@ -210,7 +230,8 @@ def _explain(err: OSError, dest: Path) -> str:
 
 # -- rsync ------------------------------------------------------------------------
 def _by_rsync(batches: list[Path], dest: str, device: str) -> None:
-    if shutil.which("rsync") is None:
+    rsync = tools.find("rsync")
+    if rsync is None:
         raise SyncError("rsync is not installed (sudo apt install rsync)")
     for batch in batches:  # a batch written just before a power cut may lack its sidecar
         sidecar = batch.with_name(f"{batch.name}.sha256")
@@ -218,9 +239,10 @@ def _by_rsync(batches: list[Path], dest: str, device: str) -> None:
             sidecar.write_text(sidecar_text(batch.name, batch.read_bytes()))
     files = [str(p) for b in batches for p in (b, b.with_name(f"{b.name}.sha256"))]
     target = f"{dest.rstrip('/')}/{device}/"
-    base = ["rsync", "--times", "--chmod=F444", f"--timeout={RSYNC_TIMEOUT_S}", *_ssh()]
-    _rsync([*base, "--ignore-existing", *files, target])
-    differ = _rsync([*base, "--dry-run", "--checksum", "--itemize-changes", *files, target])
+    base = [rsync, "--times", "--chmod=F444", f"--timeout={RSYNC_TIMEOUT_S}", *_ssh()]
+    # "--": the destination (the config's text) and the files are never options
+    _rsync([*base, "--ignore-existing", "--", *files, target])
+    differ = _rsync([*base, "--dry-run", "--checksum", "--itemize-changes", "--", *files, target])
     if differ.strip():
         first = differ.strip().splitlines()[0]
         raise SyncError(f"{target}: differs from the batch ({first}); not overwritten")
@@ -229,7 +251,12 @@ def _by_rsync(batches: list[Path], dest: str, device: str) -> None:
 def _rsync(command: list[str]) -> str:
     try:
         done = subprocess.run(
-            command, capture_output=True, text=True, timeout=RSYNC_TIMEOUT_S * 4, check=False
+            command,
+            capture_output=True,
+            text=True,
+            timeout=RSYNC_TIMEOUT_S * 4,
+            check=False,
+            env=tools.environment(),  # and so the ssh it starts is the system's
         )
     except subprocess.TimeoutExpired:
         raise SyncError("rsync took too long: is the host reachable?") from None
