@@ -7,6 +7,7 @@ copies on a USB stick or share.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 from pathlib import Path
@@ -15,7 +16,10 @@ from pathlib import Path
 def write_whole(path: Path, data: bytes) -> None:
     """Write ``path`` through ``.NAME.part`` and a rename; call :func:`sync_folder` after."""
     partial = path.with_name(f".{path.name}.part")
-    with open(partial, "wb") as handle:
+    with contextlib.suppress(FileNotFoundError):
+        partial.unlink()  # a leftover, or a link planted there: gone, never followed
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    with open(os.open(partial, flags, 0o644), "wb") as handle:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())

@@ -30,6 +30,7 @@ from poolside.records import (
     excused,
     flow,
     offered,
+    outdir,
     report,
     scratch,
 )
@@ -168,13 +169,25 @@ class Participant:
 def export(
     sources: list[Path], out: Path, settings: Settings, roster_path: str | None = None
 ) -> str:
-    """Write the six outputs into ``out``; a summary for the terminal."""
+    """Write the outputs into ``out``, whole (records/outdir.py: every file swapped in
+    once all are written, one export at a time); a summary for the terminal."""
     missing = [str(s) for s in sources if not s.exists()]
     if missing:
         raise ExportError(f"no such file or folder: {', '.join(missing)}")
     members = _roster(roster_path)
+    try:
+        with outdir.written_whole(out) as stage:
+            said = _write_outputs(sources, stage, settings, members)
+    except outdir.OutputBusy as err:
+        raise ExportError(str(err)) from None
+    return f"{said}; written to {out}"
+
+
+def _write_outputs(
+    sources: list[Path], out: Path, settings: Settings, members: dict[str, Member]
+) -> str:
+    """Every output into ``out`` (the staging folder); the summary."""
     roster = {code: member.start for code, member in members.items()}
-    out.mkdir(parents=True, exist_ok=True)
     problems = Problems()
     unusable: list[str] = []
     not_held = excused.read(settings.closures, settings.excused, unusable)
@@ -269,7 +282,7 @@ def export(
     return (
         f"week 1 starts {start} ({said}); {len(files)} files, {unique} unique records, "
         f"{len(participants)} participants, {totals['problems']} problem(s); "
-        f"figures as of {settings.as_of or date.today()}; written to {out}"
+        f"figures as of {settings.as_of or date.today()}"
     )
 
 
