@@ -20,7 +20,7 @@ import pytest
 from poolside.core.checkin import Person, Roll
 from poolside.records.attendance import Attendance
 from poolside.records.batchname import batch_name
-from poolside.records.outbox import make_batches, outbox_dir, write_closed
+from poolside.records.outbox import make_batches, outbox_dir, sidecar_text, write_closed
 from poolside.records.store import Run, Store, clock_facts
 from poolside.records.sync import (
     SyncError,
@@ -392,3 +392,41 @@ def _wait_for_port(port: int) -> None:
                 return
         time.sleep(0.05)
     raise AssertionError("the rsync daemon did not start")
+
+
+@pytest.mark.parametrize("by_rsync", [False, True], ids=["folder", "rsync"])
+def test_a_destination_that_fills_mid_copy_never_holds_a_torn_batch(
+    tmp_path: Path, by_rsync: bool
+) -> None:
+    """A 64 KiB stick fills part-way through eight batches of some 23 KB each (by
+    sync's own copy and by rsync), so that the third's write is cut short after
+    8 KiB: every file under a batch's name there is whole, and once there is room
+    the next sync completes, every batch verified."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root (CI runs as root)")
+    data, stick = tmp_path / "data", tmp_path / "stick"
+    stick.mkdir()
+    names = [p.name for p in _outbox(data, 8, per_batch=40)]
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(stick)], check=True)
+    try:
+        if by_rsync:
+            device = (data / "device-id").read_text().strip()
+            (stick / device).mkdir()
+        flags = ["--rsync"] if by_rsync else []
+        full = run_poolside("sync", "--to", str(stick), "--data", str(data), *flags)
+        assert full.returncode == 1 and "Traceback" not in full.stderr
+        outbox = outbox_dir(data)
+        for copy in stick.rglob("*"):
+            if copy.name in names:
+                assert copy.read_bytes() == (outbox / copy.name).read_bytes(), copy.name
+            elif copy.name.endswith(".sha256"):
+                batch = copy.name.removesuffix(".sha256")
+                assert copy.read_text() == sidecar_text(batch, (outbox / batch).read_bytes())
+        subprocess.run(["mount", "-o", "remount,size=4m", str(stick)], check=True)
+        again = run_poolside("sync", "--to", str(stick), "--data", str(data), *flags)
+        assert again.returncode == 0, again.stderr
+        assert synced_names(data, str(stick)) == set(names) and status(data)[0] == 0
+        landed = {p.name: p.read_bytes() for p in stick.rglob("*.jsonl")}
+        assert landed == {name: (outbox / name).read_bytes() for name in names}
+    finally:
+        subprocess.run(["umount", "-l", str(stick)], check=False)

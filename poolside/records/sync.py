@@ -202,11 +202,26 @@ def _place(folder: int, name: str, data: bytes, where: Path) -> None:
     part = f".{name}.part"
     fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW, 0o644, dir_fd=folder)
     try:
-        os.write(fd, data)
+        _write_all(fd, data)
         os.fsync(fd)
-    finally:
+    except OSError:
         os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(part, dir_fd=folder)  # torn: never renamed to the batch's name
+        raise
+    os.close(fd)
     os.rename(part, name, src_dir_fd=folder, dst_dir_fd=folder)  # replaces an entry, never follows
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """Every byte, or an error: a disk filling up may take part of a write and
+    say so only on the next one."""
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        if written <= 0:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        view = view[written:]
 
 
 def _verify(folder: int, name: str, data: bytes, where: Path) -> None:
