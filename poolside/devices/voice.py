@@ -135,6 +135,7 @@ class Voice:
         self.folder.mkdir(parents=True, exist_ok=True)
         target = self.file(words)
         partial = target.with_suffix(".part")
+        partial.unlink(missing_ok=True)  # a link or FIFO left there: espeak-ng must not open it
         speak = [self.espeak, "-v", self.speaks, "-s", str(WORDS_PER_MINUTE)]
         subprocess.run(
             [*speak, "-w", str(partial), "--stdin"],

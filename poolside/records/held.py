@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from poolside.core.bounded import Unreadable, read_bounded
+from poolside.records import plain
 from poolside.records.durable import write_whole
 from poolside.records.store import ClockFacts, Run
 
@@ -86,7 +87,7 @@ def save(path: Path, writes: list[Write]) -> None:
             path.unlink(missing_ok=True)
             return
         partial = path.with_name(f".{path.name}.part")
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+        fd = plain.open_plain(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump([encoded(write) for write in writes], handle)
         partial.replace(path)

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from poolside.records import plain
 from poolside.records.batchname import batch_name, seqs
 from poolside.records.durable import sync_folder, write_whole
 from poolside.records.store import Store
@@ -40,7 +41,7 @@ def make_batches(store: Store) -> list[str]:
     database set aside as damaged holds other records.
     """
     folder = outbox_dir(store.folder)
-    folder.mkdir(exist_ok=True)
+    plain.real_folder(folder)  # never a folder elsewhere, reached through a link
     known = store.batch_names()
     own = f"{store.device}-{store.generation}"
     for path in folder.glob("*.jsonl"):
@@ -81,4 +82,6 @@ def write_closed(folder: Path, name: str, data: bytes) -> None:
 def waiting(data: Path) -> list[Path]:
     """Every batch in the outbox, oldest first."""
     folder = outbox_dir(data)
-    return sorted(folder.glob("*.jsonl")) if folder.is_dir() else []
+    if not plain.is_real_folder(folder):
+        return []  # none yet, or not a folder of its own (a link): nothing of ours there
+    return sorted(p for p in folder.glob("*.jsonl") if plain.is_plain(p))

@@ -16,6 +16,8 @@ import os
 import sqlite3
 from pathlib import Path
 
+from poolside.records import plain
+
 RESERVE_FILE = ".reserve"
 RESERVE_BYTES = 4 * 2**20  # about 4,000 session records with their WAL pages: weeks of classes
 ALMOST_NOTHING = 256 * 1024  # free bytes below which any write error is taken as "disk full"
@@ -28,8 +30,8 @@ def keep(folder: Path) -> bool:
     none is left behind where there was none.
     """
     path, size = folder / RESERVE_FILE, RESERVE_BYTES
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    try:  # a link or FIFO at the name is replaced, never followed or waited on
+        fd = plain.open_plain(path, os.O_WRONLY | os.O_CREAT)
     except OSError:
         return False
     had = 0

@@ -31,7 +31,7 @@ from poolside.core import words
 from poolside.core.bounded import Unreadable, read_bounded
 from poolside.core.debrief import StopReason
 from poolside.core.delivery import DELIVERY_FIELDS
-from poolside.records import reserve
+from poolside.records import plain, reserve
 from poolside.records.batchname import highest_seq, valid_device_id
 from poolside.records.durable import sync_folder, write_whole
 
@@ -295,7 +295,16 @@ class Store:
             raise Unavailable(f"{self.folder / DB_NAME}: {err}") from None
 
     def _connect(self) -> sqlite3.Connection:
-        """Open, check (PRAGMA quick_check) and prepare the database."""
+        """Open, check (PRAGMA quick_check) and prepare the database.
+
+        SQLite would follow a link at its names and wait on a FIFO: anything
+        but a plain file at the database's name is moved aside (as a damaged
+        database is), and at its journal's names removed."""
+        moved = plain.move_aside(self.folder / DB_NAME)
+        if moved is not None:
+            self.set_aside = moved
+        for suffix in ("-wal", "-shm", "-journal"):
+            plain.clear(self.folder / f"{DB_NAME}{suffix}")
         db = sqlite3.connect(self.folder / DB_NAME, isolation_level=None)
         try:
             db.row_factory = sqlite3.Row
@@ -767,7 +776,8 @@ def _damaged(err: sqlite3.DatabaseError) -> bool:
 
 def _lock(path: Path) -> IO[bytes]:
     """Hold an exclusive lock on ``path`` for the process's life, or raise :class:`Busy`."""
-    handle = open(path, "a+b")  # noqa: SIM115 - held open as the lock
+    # a link or FIFO at the lock's name is replaced, never followed or waited on
+    handle = os.fdopen(plain.open_plain(path, os.O_RDWR | os.O_CREAT), "r+b")
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

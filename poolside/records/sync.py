@@ -33,13 +33,15 @@ from pathlib import Path
 
 from poolside import tools
 from poolside.core import words
-from poolside.core.bounded import Unreadable, read_regular
+from poolside.core.bounded import Unreadable, read_bounded, read_regular
+from poolside.records import plain
 from poolside.records.batchname import valid_device_id
 from poolside.records.durable import sync_folder
 from poolside.records.outbox import outbox_dir, sidecar_text, waiting
 from poolside.records.store import DEVICE_FILE
 
 LOG = "synced.log"
+MAX_LOG_BYTES = 64 * 2**20  # a line per batch copied: decades of a Pi's classes
 RSYNC_TIMEOUT_S = 30
 SSH_KEY_CREDENTIAL = "sync-ssh-key"  # systemd LoadCredential= names
 KNOWN_HOSTS_CREDENTIAL = "sync-known-hosts"
@@ -323,16 +325,17 @@ def status_line(data: Path) -> str:
 def _log(data: Path, dest: str, names: list[str]) -> None:
     """Append what was verified at ``dest``; a torn last line is ignored on reading."""
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
-    with open(outbox_dir(data) / LOG, "a", encoding="utf-8") as handle:
+    fd = plain.open_plain(outbox_dir(data) / LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    with os.fdopen(fd, "a", encoding="utf-8") as handle:
         handle.writelines(f"{stamp}\t{dest}\t{name}\n" for name in names)
         handle.flush()
         os.fsync(handle.fileno())
 
 
 def _log_lines(data: Path) -> list[tuple[str, str, datetime]]:
-    try:
-        text = (outbox_dir(data) / LOG).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):  # no log yet, or no data folder at all
+    try:  # a link or a FIFO there is not read (nor waited on)
+        text = read_bounded(outbox_dir(data) / LOG, MAX_LOG_BYTES, follow=False).decode()
+    except (OSError, Unreadable, UnicodeDecodeError):  # no log yet, or no data folder at all
         return []
     lines = []
     for line in text.split("\n")[:-1]:  # only whole lines
