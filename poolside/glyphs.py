@@ -11,12 +11,12 @@ again.
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
 
+from poolside.core import csvtext
 from poolside.core.bounded import read_bounded
 from poolside.core.yamlfile import MAX_FILE_BYTES
 
@@ -64,11 +64,15 @@ def _texts(path: Path) -> Iterator[tuple[int, int, str]]:
 
 
 def _roster_names(data: str) -> Iterator[tuple[int, int, str]]:
-    lines = data.splitlines()
-    reader = csv.reader(io.StringIO(data))
-    for row in reader:
-        number = reader.line_num
-        raw = lines[number - 1] if number <= len(lines) else ""
-        for cell in row:
-            if not cell.isascii():
-                yield number, raw.find(cell) + 1 or 1, cell
+    """Each name's line and column, counted as the roster's own reader counts them
+    (core/csvtext.py); a file that is not CSV has nothing to warn about here
+    (the roster's check says what is wrong with it)."""
+    lines = csvtext.lines(data)
+    try:
+        for number, row in csvtext.records(data):
+            raw = lines[number - 1] if number <= len(lines) else ""
+            for cell in row:
+                if not cell.isascii():
+                    yield number, raw.find(cell.split("\n")[0]) + 1 or 1, cell
+    except csv.Error:
+        return

@@ -37,6 +37,10 @@ _PLAIN_WHOLE = re.compile(r"[1-9][0-9]*|0")
 _MINUTES_SECONDS = re.compile(r"([0-9]+):([0-5][0-9])")
 _DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?")
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# What a text may not hold once its escapes are read: control characters (but
+# tab and newline, which a folded description has) and lone surrogates. The
+# kiosk could not draw them (a NUL stops pygame), so check refuses them too.
+_UNSHOWABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 _SYNTAX_HINTS = {
     "mapping values are not allowed here": " (text with ': ' in it must be put in quotes)",
     "found character '\\t' that cannot start any token": " (indent with spaces, not tabs)",
@@ -397,6 +401,12 @@ class Reader:
         if not value:
             self.problem(node, f"{what} is empty")
             return None
+        hidden = next((c for c in value if unshowable(c)), None)
+        if hidden is not None:  # an escape ("\0", "\x1b") the YAML reader let through
+            self.problem(
+                node, f"{what} holds U+{ord(hidden):04X}, a control character nothing can show"
+            )
+            return None
         return value
 
     def whole(self, node: Node, what: str, minimum: int = 0) -> int | None:
@@ -496,6 +506,11 @@ class Reader:
         except ValueError:
             self.problem(node, f"{what} must be a date written YYYY-MM-DD, got '{raw}'")
             return None
+
+
+def unshowable(character: str) -> bool:
+    """A control character (but tab and newline) or a lone surrogate: nothing draws it."""
+    return _UNSHOWABLE.match(character) is not None
 
 
 def closest(word: str, choices: Sequence[str]) -> str | None:

@@ -16,12 +16,12 @@ cannot be used is a line in problems.txt with its place, and the rest is used.
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from poolside.core import csvtext
 from poolside.core.bounded import Unreadable, read_bounded
 
 MAX_BYTES = 1_000_000
@@ -110,12 +110,21 @@ def _rows(
     except (OSError, Unreadable, UnicodeDecodeError) as err:
         problem.append(f"{path}: cannot be read ({err}); not used")
         return []
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    missing = [c for c in columns[:2] if c not in (reader.fieldnames or [])]
+    try:  # any line ending, any cell length; each row with the line it starts on
+        numbered = list(csvtext.records(text))
+    except csv.Error as err:
+        problem.append(f"{path}:{getattr(err, 'line', 1)}: not CSV ({err}); not used")
+        return []
+    header = [cell.strip() for cell in numbered[0][1]] if numbered else []
+    missing = [c for c in columns[:2] if c not in header]
     if missing:
         problem.append(f"{path}:1: needs the columns {', '.join(columns)}; not used")
         return []
-    return [(row, f"{Path(path)}:{reader.line_num}") for row in reader]
+    return [
+        (dict(zip(header, row, strict=False)), f"{Path(path)}:{line}")
+        for line, row in numbered[1:]
+        if any(cell.strip() for cell in row)
+    ]
 
 
 def _day(text: str | None, where: str, problem: list[str]) -> date | None:

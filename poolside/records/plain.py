@@ -31,7 +31,7 @@ def is_plain(path: Path) -> bool | None:
     """True for a plain file, False for anything else at ``path``, None for nothing."""
     try:
         return stat.S_ISREG(path.lstat().st_mode)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return None
 
 
@@ -39,7 +39,7 @@ def is_real_folder(path: Path) -> bool:
     """A folder itself at ``path`` (not a link to one)."""
     try:
         return stat.S_ISDIR(path.lstat().st_mode)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return False
 
 

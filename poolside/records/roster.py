@@ -19,13 +19,19 @@ Mistakes come back as ``file:line:col: message`` like every other file.
 from __future__ import annotations
 
 import csv
-import io
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from poolside.core import csvtext
 from poolside.core.bounded import Unreadable, read_bounded
-from poolside.core.yamlfile import MAX_FILE_BYTES, FileProblems, Problem, did_you_mean
+from poolside.core.yamlfile import (
+    MAX_FILE_BYTES,
+    FileProblems,
+    Problem,
+    did_you_mean,
+    unshowable,
+)
 from poolside.records.attendance import PARTICIPANT_CODE
 
 COLUMNS = ("code", "name", "start", "withdrawn", "withdrawn_reason")
@@ -77,11 +83,12 @@ def load_roster(path: str | Path) -> Roster:
 
 def _parse(name: str, text: str) -> Roster:
     problems: list[Problem] = []
-    reader = csv.reader(io.StringIO(text, newline=""))  # csv itself reads CR, LF, CRLF
-    try:
-        rows = list(reader)
+    try:  # any line ending, any cell length; each record with the line it starts on
+        numbered = list(csvtext.records(text))
     except csv.Error as err:
-        raise FileProblems([Problem(name, max(1, reader.line_num), 1, f"not CSV: {err}")]) from None
+        line = max(1, getattr(err, "line", 1))
+        raise FileProblems([Problem(name, line, 1, f"not CSV: {err}")]) from None
+    rows = [row for _, row in numbered]
     if not rows or not any(cell.strip() for cell in rows[0]):
         raise FileProblems(
             [Problem(name, 1, 1, "the first line must name the columns: code,name,start")]
@@ -103,10 +110,22 @@ def _parse(name: str, text: str) -> Roster:
         raise FileProblems(problems)
     members: list[Member] = []
     first_line: dict[str, int] = {}
-    for number, row in enumerate(rows[1:], start=2):
+    for number, row in numbered[1:]:
         if not any(cell.strip() for cell in row):
             continue
         cells = dict(zip(header, (cell.strip() for cell in row), strict=False))
+        hidden = [(column, c) for column, value in cells.items() for c in value if unshowable(c)]
+        if hidden:  # a NUL or an escape code: the deck screen could not draw it
+            column, character = hidden[0]
+            problems.append(
+                Problem(
+                    name,
+                    number,
+                    _col(row, header.index(column)),
+                    f"{column} holds U+{ord(character):04X}, a control character nothing can show",
+                )
+            )
+            continue
         code = cells.get("code", "")
         where = _col(row, header.index("code"))
         if not PARTICIPANT_CODE.fullmatch(code):
