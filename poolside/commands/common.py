@@ -10,10 +10,11 @@ from __future__ import annotations
 import argparse
 import os
 import re
+from collections.abc import Callable
 from datetime import date
 
 from poolside.config import Config, find_config, load_config
-from poolside.core import words
+from poolside.core import calendar, words
 from poolside.core.yamlfile import FileProblems
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -132,9 +133,26 @@ def event_name(text: str) -> str:
 
 def day(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        found = date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text}") from None
+    if not calendar.in_span(found):
+        raise argparse.ArgumentTypeError(
+            f"{text} is not a date poolside works with ({calendar.SPAN})"
+        )
+    return found
+
+
+def counted(most: int) -> Callable[[str], int]:
+    """A whole number from 1 to ``most``: a typo's extra digits are refused, not allocated."""
+
+    def read(text: str) -> int:
+        value = whole(text)
+        if value > most:
+            raise argparse.ArgumentTypeError(f"must be at most {most}, got {text!r}")
+        return value
+
+    return read
 
 
 def config_for(args: argparse.Namespace) -> Config:

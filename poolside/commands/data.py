@@ -16,12 +16,13 @@ from poolside.commands.common import (
     BadInput,
     add_data_option,
     config_for,
+    counted,
     day,
     event_name,
     positive,
-    whole,
 )
 from poolside.config import data_dir
+from poolside.core import calendar
 
 
 def add_parsers(
@@ -88,8 +89,8 @@ def add_parsers(
         help="week 1's first day (default: program_start in the config, else the Monday "
         "of the earliest session)",
     )
-    export.add_argument("--weeks", type=whole, default=24, metavar="N")
-    export.add_argument("--per-week", type=whole, default=3, metavar="N")
+    export.add_argument("--weeks", type=counted(calendar.MAX_WEEKS), default=24, metavar="N")
+    export.add_argument("--per-week", type=counted(calendar.MAX_PER_WEEK), default=3, metavar="N")
     export.add_argument("--threshold", type=positive, default=75.0, metavar="PCT")
     export.add_argument(
         "--tz", metavar="ZONE", help="time zone for calendar days (default: this computer's)"

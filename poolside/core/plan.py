@@ -22,14 +22,14 @@ from pathlib import Path
 
 from yaml.nodes import Node, ScalarNode, SequenceNode
 
-from poolside.core import catalog
+from poolside.core import calendar, catalog
 from poolside.core.program import Program, load_program
 from poolside.core.yamlfile import FileProblems, Reader
 
 _PLAN_KEYS = ("name", "title", "weeks", "sessions_per_week", "schedule")
 _ENTRY_KEYS = ("weeks", "program", "blocks", "note")
 _RANGE = re.compile(r"\s*([0-9]+)\s*-\s*([0-9]+)\s*")
-MAX_WEEKS = 520
+MAX_WEEKS = calendar.MAX_WEEKS
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,11 @@ def _read_plan(reader: Reader, node: Node, folder: Path) -> Plan | None:
     per_week = 3
     if "sessions_per_week" in top:
         per_week = reader.whole(top["sessions_per_week"], "sessions_per_week", minimum=1) or 3
+        if per_week > calendar.MAX_PER_WEEK:
+            reader.problem(
+                top["sessions_per_week"],
+                f"sessions_per_week must be at most {calendar.MAX_PER_WEEK}",
+            )
     entries = reader.items(top["schedule"], "schedule") if "schedule" in top else None
     if name is None or weeks is None or entries is None:
         return None

@@ -25,6 +25,7 @@ import yaml
 from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from poolside.core import calendar
 from poolside.core.bounded import Unreadable, read_bounded
 
 MAX_FILE_BYTES = 1_000_000
@@ -502,10 +503,14 @@ class Reader:
         try:
             if not _ISO_DAY.fullmatch(raw):
                 raise ValueError
-            return date.fromisoformat(raw)
+            found = date.fromisoformat(raw)
         except ValueError:
             self.problem(node, f"{what} must be a date written YYYY-MM-DD, got '{raw}'")
             return None
+        if not calendar.in_span(found):
+            self.problem(node, f"{what} {raw} is not a date poolside works with ({calendar.SPAN})")
+            return None
+        return found
 
 
 def unshowable(character: str) -> bool:

@@ -26,6 +26,8 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime, tzinfo
 
+from poolside.core import calendar
+
 TOLERANCE_S = 2.0  # NTP's slewing within a boot stays far below this
 # A synchronised record's wall time as seconds since 1970, from its ISO text.
 _EPOCH = "(julianday(started_at) - 2440587.5) * 86400.0"
@@ -64,9 +66,12 @@ def correct(db: sqlite3.Connection, zone: tzinfo | None) -> None:
             continue
         try:
             moment = datetime.fromtimestamp(monotonic_s + mean, UTC)
+            local = moment.astimezone(zone)
         except (OverflowError, OSError, ValueError):
             continue
-        local = moment.astimezone(zone)
+        if not calendar.in_span(local.date()):
+            kept.append((origin, None, f"the corrected time would not be {calendar.SPAN}"))
+            continue
         started = moment.isoformat(timespec="seconds")
         fixes.append((started, local.isoformat(" ")[:19], local.toordinal(), origin, written))
     db.executemany(

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from poolside.core import csvtext
+from poolside.core import calendar, csvtext
 from poolside.core.bounded import Unreadable, read_bounded
 
 MAX_BYTES = 1_000_000
@@ -129,7 +129,11 @@ def _rows(
 
 def _day(text: str | None, where: str, problem: list[str]) -> date | None:
     try:
-        return date.fromisoformat((text or "").strip())
+        day = date.fromisoformat((text or "").strip())
+        if calendar.in_span(day):
+            return day
+        problem.append(f"{where}: date {text!r} is not {calendar.SPAN}; row not used")
+        return None
     except ValueError:
         problem.append(f"{where}: date {text!r} is not YYYY-MM-DD; row not used")
         return None

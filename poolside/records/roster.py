@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from poolside.core import csvtext
+from poolside.core import calendar, csvtext
 from poolside.core.bounded import Unreadable, read_bounded
 from poolside.core.yamlfile import (
     MAX_FILE_BYTES,
@@ -155,17 +155,18 @@ def _parse(name: str, text: str) -> Roster:
             days[column] = None
             if cells.get(column):
                 try:
-                    days[column] = date.fromisoformat(cells[column])
+                    found: date | None = date.fromisoformat(cells[column])
                 except ValueError:
-                    problems.append(
-                        Problem(
-                            name,
-                            number,
-                            _col(row, header.index(column)),
-                            f"{column} must be a date written YYYY-MM-DD, got '{cells[column]}'",
-                        )
-                    )
-                    dated = False
+                    found = None
+                if found is None:
+                    wrong = f"{column} must be a date written YYYY-MM-DD, got '{cells[column]}'"
+                elif not calendar.in_span(found):
+                    wrong = f"{column} {found} is not a date poolside works with ({calendar.SPAN})"
+                else:
+                    days[column] = found
+                    continue
+                problems.append(Problem(name, number, _col(row, header.index(column)), wrong))
+                dated = False
         if not dated:
             continue
         members.append(

@@ -29,6 +29,7 @@ from typing import IO, Any
 
 import orjson
 
+from poolside.core import calendar
 from poolside.core.bounded import Unreadable, read_bounded
 from poolside.records import clocks, elsewhere
 from poolside.records.problems import Problems, where
@@ -351,6 +352,10 @@ def _read(
             problems.add(
                 "bad lines", f"{where}: started_at is not ISO 8601 with an offset; skipped"
             )
+        return None
+    if not calendar.in_span(local.date()):  # a clock far off, or a typo: no week holds it
+        if problems is not None:
+            problems.add("bad values", f"{where}: started_at is not {calendar.SPAN}; skipped")
         return None
     if kind == "session":
         wrong = _wrong_session(record)
