@@ -35,7 +35,7 @@ from poolside.records import (
     scratch,
 )
 from poolside.records.csvsafe import FORMULA_STARTS, SafeWriter, neutral
-from poolside.records.problems import Problems, where
+from poolside.records.problems import Problems, shown, where
 from poolside.records.redcap import DICTIONARY_COLUMNS
 from poolside.records.redcap import fields as redcap_fields
 
@@ -514,7 +514,7 @@ def _write_sessions(
         [(code, day.toordinal()) for code, day in roster.items() if day is not None],
     )
     db.execute("CREATE TABLE files (n INTEGER PRIMARY KEY, name TEXT)")
-    names = [neutral(str(path)) for path in files]
+    names = [neutral(shown(path)) for path in files]
     db.executemany("INSERT INTO files VALUES (?, ?)", enumerate(names))
     params = {
         "start": start.toordinal(),

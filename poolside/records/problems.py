@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -43,4 +44,16 @@ class Problems:
 def where(files: list[Path], origin: int) -> str:
     """``file:line`` of a record, from the compact origin the export keeps for it
     (the file's index in ``files``, then the line number, in one integer)."""
-    return f"{files[origin >> 32]}:{origin & 0xFFFFFFFF}"
+    return f"{shown(files[origin >> 32])}:{origin & 0xFFFFFFFF}"
+
+
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F)}
+
+
+def shown(path: Path) -> str:
+    """A file's name as text for a report, whatever bytes it was made of: bytes
+    that are not UTF-8 as ``\\xff`` and control characters (a newline in a name)
+    as ``\\x0a``, so that every line of problems.txt and every CSV cell is one
+    line of valid text that still tells the file apart."""
+    text = os.fsencode(path).decode("utf-8", "backslashreplace")
+    return text.translate(_CONTROLS)

@@ -32,7 +32,7 @@ import orjson
 from poolside.core import calendar
 from poolside.core.bounded import Unreadable, read_bounded
 from poolside.records import clocks, elsewhere
-from poolside.records.problems import Problems, where
+from poolside.records.problems import Problems, shown, where
 from poolside.records.store import CONTRACT, EXTRAS
 
 KNOWN = (*CONTRACT, *EXTRAS, "boot_id", "monotonic_s")
@@ -102,7 +102,7 @@ def load(
     are read by a second process into a second file in ``folder``. Should that
     process fail to start or die, this one reads them itself.
     """
-    files = list(_batches(sources))
+    files = list(_batches(sources, problems))
     split = _halfway(files) if _size(files) >= PARALLEL_BYTES else len(files)
     part = folder / "second-half.sqlite3"
     second = None
@@ -157,14 +157,29 @@ def _halfway(files: list[Path]) -> int:
 
 
 # -- reading a batch ----------------------------------------------------------------------
-def _batches(sources: list[Path]) -> Iterator[Path]:
-    """Every ``*.jsonl`` below the sources; one that is not a regular file is opened
-    (without blocking) only to be refused and reported."""
+def _batches(sources: list[Path], problems: Problems) -> Iterator[Path]:
+    """Every ``*.jsonl`` below the sources, at any depth and with names in any
+    bytes; one that is not a regular file is opened (without blocking) only to be
+    refused and reported. A folder that cannot be listed (no permission, or a
+    path too long for the system to open) is reported and the rest read."""
     for source in sources:
         if not source.is_dir():
             yield source
-        else:
-            yield from sorted(p for p in source.rglob("*.jsonl") if not p.is_dir())
+            continue
+        found, folders = [], [str(source)]
+        while folders:  # by hand, not recursion: a tree may be thousands deep
+            folder = folders.pop()
+            try:
+                with os.scandir(folder) as entries:
+                    for entry in entries:
+                        if entry.is_dir(follow_symlinks=False):
+                            folders.append(entry.path)
+                        elif entry.name.endswith(".jsonl"):
+                            found.append(Path(entry.path))
+            except OSError as err:
+                said = f"{shown(Path(folder))}: cannot be read ({err.strerror}); skipped"
+                problems.add("bad files", said)
+        yield from sorted(found)
 
 
 def _load(
@@ -176,7 +191,7 @@ def _load(
 ) -> None:
     """``files``, numbered from ``first``, into the scratch table."""
     for index, path in enumerate(files, start=first):
-        name, first_line = str(path), index << 32
+        name, first_line = shown(path), index << 32
         expected = _sidecar(path, problems)
         db.execute("BEGIN")  # one transaction a batch: all of it, or none
         hasher = hashlib.sha256()
@@ -196,16 +211,16 @@ def _load(
                         _insert(db, rows)
                         rows.clear()
         except Unreadable as err:
-            problems.add("bad files", f"{path}: {err}; skipped")
+            problems.add("bad files", f"{name}: {err}; skipped")
             db.execute("ROLLBACK")
             continue
         except OSError as err:
-            problems.add("bad files", f"{path}: cannot read ({err.strerror}); skipped")
+            problems.add("bad files", f"{name}: cannot read ({err.strerror}); skipped")
             db.execute("ROLLBACK")
             continue
         _insert(db, rows)
         if expected is not None and hasher.hexdigest() != expected:
-            problems.add("bad files", f"{path}: does not match its .sha256; skipped whole")
+            problems.add("bad files", f"{name}: does not match its .sha256; skipped whole")
             db.execute("ROLLBACK")
         else:
             db.execute("COMMIT")
@@ -271,7 +286,7 @@ def _sidecar(path: Path, problems: Problems) -> str | None:
         text = ""
     digest = text.split(maxsplit=1)[0].lower() if text.strip() else ""
     if len(digest) != 64:
-        problems.add("bad files", f"{sidecar}: not a sha256sum line; batch read unverified")
+        problems.add("bad files", f"{shown(sidecar)}: not a sha256sum line; batch read unverified")
         return None
     return digest
 
