@@ -82,7 +82,11 @@ fi
 say "4/5 config in $ETC"
 mkdir -p "$ETC"
 [ -e "$ETC/config.yaml" ] || install -m 0644 "$SOURCE/config.example.yaml" "$ETC/config.yaml"
-[ -e "$ETC/roster.csv" ] || install -m 0644 "$SOURCE/roster.example.csv" "$ETC/roster.csv"
+[ -e "$ETC/roster.csv" ] || install -m 0640 "$SOURCE/roster.example.csv" "$ETC/roster.csv"
+# The roster holds names: the kiosk's user and root read it, nobody else, and an
+# update puts that back (poolside doctor says PROBLEM where it is not so).
+chown root:"$(id -gn "$USER_NAME")" "$ETC/roster.csv"
+chmod 0640 "$ETC/roster.csv"
 (cd / && "$VENV/bin/poolside" check "$ETC")
 
 # -- 5. units ------------------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
 import tempfile
 import time
 import warnings
@@ -104,7 +105,12 @@ def run_checks(
     user = service.user if service is not None else ""
     if user:
         said(_groups(user))
-    for check in (_data_folder(folder, user), _sync(config, folder), _clock()):
+    for check in (
+        _roster(config, user),
+        _data_folder(folder, user),
+        _sync(config, folder),
+        _clock(),
+    ):
         said(check)
     return checks
 
@@ -593,6 +599,69 @@ def _graphics_libraries() -> Check:
             f"KMSDRM needs {wanted}: sudo apt install libegl1 libgles2 libgl1-mesa-dri",
         )
     return Check("OK", "graphics", f"EGL, GLES and {len(dri)} Mesa driver file(s) found")
+
+
+def _roster(config: Config, user: str = "") -> Check:
+    """The roster the kiosk reads: there, valid, readable by the kiosk's user, and
+    by nobody else but root (it holds names, which never leave the Pi)."""
+    path = config.roster
+    if path is None:
+        return Check("OK", "roster", "none (roster: in config.yaml): codes as typed or scanned")
+    from poolside.records.roster import load_roster
+
+    try:
+        members = len(load_roster(path).members)
+    except FileProblems as err:
+        return Check("PROBLEM", "roster", f"{err.problems[0]} (roster: in config.yaml)")
+    kiosk = user or _user_name(os.getuid())
+    wrong = _who_else_reads(path.stat(), kiosk)
+    if wrong:
+        fix = f"sudo chown root:{kiosk} {path} && sudo chmod 0640 {path}"
+        return Check("PROBLEM", "roster", f"{path} holds names, but {wrong}: {fix}")
+    return Check(
+        "OK", "roster", f"{path}: {members} participants, readable by {kiosk} and root only"
+    )
+
+
+def _who_else_reads(info: os.stat_result, kiosk: str) -> str:
+    """What is wrong with who may read a file of names: anyone but root and ``kiosk``
+    may, or ``kiosk`` may not ('' when neither)."""
+    import pwd
+
+    mode = stat.S_IMODE(info.st_mode)
+    if mode & 0o007:
+        return f"every user here may open it (mode {mode:04o})"
+    try:
+        account = pwd.getpwnam(kiosk)
+    except KeyError:
+        return f"there is no user {kiosk}"
+    private = info.st_gid in (0, account.pw_gid)  # root's group, or the kiosk's own
+    if mode & 0o070 and not private:
+        return f"group {_group_name(info.st_gid)} may read it (mode {mode:04o})"
+    reads = (
+        account.pw_uid == 0
+        or (info.st_uid == account.pw_uid and mode & 0o400)
+        or (info.st_gid == account.pw_gid and mode & 0o040)
+    )
+    return "" if reads else f"{kiosk}, the kiosk's user, cannot read it (mode {mode:04o})"
+
+
+def _user_name(uid: int) -> str:
+    import pwd
+
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return str(uid)
+
+
+def _group_name(gid: int) -> str:
+    import grp
+
+    try:
+        return grp.getgrgid(gid).gr_name
+    except KeyError:
+        return str(gid)
 
 
 def _data_folder(folder: Path, user: str = "") -> Check:

@@ -74,10 +74,11 @@ def test_a_tree_deeper_than_a_path_can_be_is_reported_and_the_rest_read(
     source.mkdir()
     (source / "near.jsonl").write_bytes(_record(1))
     here = os.open(source, os.O_RDONLY)
+    level = "d" * 250
     try:
-        for _ in range(1200):  # 1200 x "dddd/": past PATH_MAX (4096 bytes)
-            os.mkdir("dddd", dir_fd=here)
-            inner = os.open("dddd", os.O_RDONLY, dir_fd=here)
+        for _ in range(18):  # 18 x 251 bytes: past PATH_MAX (4096), few enough to remove
+            os.mkdir(level, dir_fd=here)
+            inner = os.open(level, os.O_RDONLY, dir_fd=here)
             os.close(here)
             here = inner
         fd = os.open("far.jsonl", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=here)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import grp
+import os
+import pwd
 from pathlib import Path
+
+import pytest
 
 from .conftest import run_poolside
 
@@ -255,3 +260,57 @@ def test_the_language_is_read_and_its_voice_looked_for(tmp_path: Path) -> None:
     (tmp_path / "xx.yaml").write_text("name: Test\nwords: {}\n", encoding="utf-8")
     check = _language(load_config(config))
     assert check.status == "PROBLEM" and "is missing 'voice'" in check.detail
+
+
+# -- the roster: there, and private ----------------------------------------------------
+def _roster_check(tmp_path: Path, mode: int, user: str = "", group: int | None = None):
+    from poolside.config import load_config
+    from poolside.doctor import _roster
+
+    roster = tmp_path / "roster.csv"
+    roster.write_text("code,name\nP001,Ann\n")
+    roster.chmod(mode)
+    if group is not None:
+        os.chown(roster, -1, group)
+    config = tmp_path / "config.yaml"
+    config.write_text("roster: roster.csv\n")
+    return _roster(load_config(config), user), roster
+
+
+def test_a_roster_open_to_every_user_is_a_problem_that_says_the_fix(tmp_path: Path) -> None:
+    check, roster = _roster_check(tmp_path, 0o644)
+    assert check.status == "PROBLEM"
+    assert f"{roster} holds names, but every user here may open it (mode 0644)" in check.detail
+    assert f"sudo chmod 0640 {roster}" in check.detail
+
+
+def test_a_roster_for_the_kiosk_and_root_only_is_ok(tmp_path: Path) -> None:
+    check, roster = _roster_check(tmp_path, 0o640)
+    assert (check.status, check.detail) == (
+        "OK",
+        f"{roster}: 1 participants, readable by {pwd.getpwuid(os.getuid()).pw_name} and root only",
+    )
+
+
+def test_a_roster_the_kiosk_s_user_cannot_read_is_a_problem(tmp_path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("giving a file to root needs root (CI runs as root)")
+    check, _ = _roster_check(tmp_path, 0o600, user="nobody", group=0)
+    assert check.status == "PROBLEM" and "nobody, the kiosk's user, cannot read it" in check.detail
+    shared = next((g.gr_gid for g in grp.getgrall() if g.gr_name in ("users", "staff")), 100)
+    check, _ = _roster_check(tmp_path, 0o640, user="nobody", group=shared)
+    assert check.status == "PROBLEM" and "may read it (mode 0640)" in check.detail
+
+
+def test_a_missing_roster_is_named_by_check_and_by_doctor(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("roster: roster.csv\n")
+    checked = run_poolside("check", str(config))
+    assert (
+        checked.returncode == 1 and f"{tmp_path / 'roster.csv'}:1:1: cannot read" in checked.stderr
+    )
+    result = _doctor("--config", str(config), "--data", str(tmp_path / "data"))
+    assert any(
+        line.startswith(f"PROBLEM roster: {tmp_path / 'roster.csv'}:1:1: cannot read")
+        for line in result.stdout.splitlines()
+    ), result.stdout

@@ -129,7 +129,12 @@ def _check_one(path: Path, kind: str) -> tuple[str, list[str]]:
     """What ``path`` holds, and its warnings: valid, but what the kiosk would
     show wrong (glyphs no font has, texts left in English)."""
     if kind == "config":
-        load_config(path).locale()  # and the locale file it names, if one
+        config = load_config(path)
+        config.locale()  # and the locale file it names, if one
+        if config.roster is not None:  # and the roster: the kiosk stops on a missing one
+            from poolside.records.roster import load_roster
+
+            load_roster(config.roster)
         return "config", []
     if kind == "roster":
         from poolside.records.roster import load_roster
