@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import os
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from poolside.records import held
 from poolside.records.store import Run, Store, clock_facts
@@ -167,3 +170,54 @@ def test_a_damaged_held_file_is_set_aside_whole_not_dropped(tmp_path: Path) -> N
         assert store.records() == [] and not spill.exists()
     finally:
         store.close()
+
+
+# -- a saved place of a class cut off ------------------------------------------------------
+cell = st.one_of(
+    st.none(),
+    st.text(max_size=20),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.binary(max_size=8),
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(ids=cell | st.just('["a", 1]') | st.just("{}"), position=cell, done=cell, saved=cell)
+@example(ids='["r1"]', position=60.0, done=50.0, saved="now")  # usable: offered
+@example(ids='["r1"]', position=float("inf"), done=50.0, saved="now")
+@example(ids='["r1"]', position=-1.0, done=50.0, saved="now")
+def test_a_damaged_saved_place_is_never_offered_and_the_kiosk_starts(
+    ids, position, done, saved, tmp_path_factory
+) -> None:
+    """Whatever a later version or a damaged card left in the saved place of a class
+    cut off: start-up goes on; what cannot be used is said once and cleared, and
+    the class's records are closed as interrupted; what can be is offered."""
+    from poolside.core.checkin import Person, Roll
+    from poolside.records.attendance import open_attendance
+
+    folder = tmp_path_factory.mktemp("data")
+    store = Store(folder)
+    run = Run("jump-and-hop-20", 1200, 3, "class", None)
+    store.start_run(run, [("r1", "P001")], clock_facts(time.monotonic()))
+    store.db.execute(
+        "INSERT INTO checkpoint VALUES (1, ?, ?, ?, ?, ?, ?, ?)",
+        ("jump-and-hop-20", ids if ids is not None else "[]", position if position is not None
+         else 0.0, done if done is not None else 0.0, saved if saved is not None else "x",
+         "another-boot", 5.0),
+    )  # fmt: skip
+    if saved == "now":
+        store.db.execute("UPDATE checkpoint SET saved_at = ?", (datetime.now(UTC).isoformat(),))
+    store.close()
+    store = Store(folder)
+    _, offer = open_attendance(store, Roll([Person("P001", "Ann")]), "jump-and-hop-20", None)
+    if offer is None:
+        assert tuple(store.db.execute("SELECT COUNT(*) FROM checkpoint").fetchone()) == (0,)
+        (record,) = store.records()
+        assert record["stop_reason"] == "interrupted"
+    else:
+        assert saved == "now" and offer.record_ids == ("r1",)
+        assert 0 <= offer.position_s <= 24 * 3600 and 0 <= offer.done_s <= 24 * 3600
+    store.close()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import json
+import math
 import os
 import sqlite3
 import uuid
@@ -698,16 +699,12 @@ class Store:
         row = self.db.execute("SELECT * FROM checkpoint").fetchone()
         if row is None:
             return None
-        age = _age(row["boot_id"], row["monotonic_s"], row["saved_at"], clock)
-        if not 0 <= age <= within_s:
-            return None
-        return Checkpoint(
-            row["program"],
-            tuple(json.loads(row["record_ids"])),
-            row["position_s"],
-            row["done_s"],
-            age,
-        )
+        try:
+            found = _checkpoint_of(row, clock)
+        except (ValueError, TypeError, OverflowError):  # damaged, or a later version's
+            self.notices.append(words.text("status.checkpoint_unusable"))
+            return None  # not offered: its records are closed as interrupted, as any not resumed
+        return found if 0 <= found.age_s <= within_s else None
 
     # -- reading ------------------------------------------------------------
     def records(self) -> list[dict[str, Any]]:
@@ -729,6 +726,26 @@ class Store:
             self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
+
+
+MAX_POSITION_S = 24 * 60 * 60  # no program is longer: a saved place past it is damage
+
+
+def _checkpoint_of(row: sqlite3.Row, clock: ClockFacts) -> Checkpoint:
+    """A saved place, checked before use (raises ValueError or TypeError): record
+    ids a list of texts, places finite and within a day, a time it was saved."""
+    ids = json.loads(row["record_ids"])
+    if not (isinstance(ids, list) and all(isinstance(i, str) for i in ids)):
+        raise ValueError("record ids are not a list of texts")
+    places = (row["position_s"], row["done_s"], row["monotonic_s"])
+    if not all(type(p) in (int, float) and math.isfinite(p) for p in places):
+        raise ValueError("a saved place is not a number")
+    if not (0 <= row["position_s"] <= MAX_POSITION_S and 0 <= row["done_s"] <= MAX_POSITION_S):
+        raise ValueError("a saved place is out of range")
+    if not isinstance(row["program"], str):
+        raise ValueError("no program named")
+    age = _age(row["boot_id"], row["monotonic_s"], str(row["saved_at"]), clock)
+    return Checkpoint(row["program"], tuple(ids), row["position_s"], row["done_s"], age)
 
 
 def _age(boot_id: str | None, monotonic_s: float, wall: str, clock: ClockFacts) -> float:
