@@ -21,6 +21,8 @@ from hypothesis import strategies as st
 from poolside.cli import main
 from poolside.core import calendar
 
+pytestmark = pytest.mark.slow  # some two hundred exports and checks over the calendar
+
 any_day = st.dates(min_value=date.min, max_value=date.max)
 any_count = st.integers(min_value=-5, max_value=10**12)
 quick = settings(

@@ -64,6 +64,7 @@ def test_the_export_s_second_interpreter_imports_nothing_planted(planted: Path) 
     assert _marks(planted) == []
 
 
+@pytest.mark.slow  # 16 MB of batches, for the second interpreter to start
 def test_the_export_command_started_from_a_planted_folder_runs_only_poolside(
     planted: Path, tmp_path: Path
 ) -> None:
@@ -180,3 +181,32 @@ def test_a_destination_is_never_an_option_to_rsync_or_ssh(
             said.returncode == 1 and "destination" in said.stderr and "Traceback" not in said.stderr
         )
     assert not (tmp_path / "EVIL").exists() and not list(tmp_path.glob("*EVIL*"))
+
+
+def test_the_kiosk_and_doctor_started_from_a_planted_folder_run_only_the_system_s_tools(
+    planted: Path, tmp_path: Path
+) -> None:
+    """The installed command, from the planted folder with it first on PATH: a class
+    (``run --headless``, which renders its spoken cues with espeak-ng), ``doctor``
+    (systemctl, journalctl, espeak-ng's voices) and ``sync --rsync``: nothing
+    planted runs or is imported."""
+    script = Path(sys.executable).with_name("poolside")
+    if not script.exists():
+        pytest.skip("no installed poolside command beside this interpreter")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    data, dest = tmp_path / "data", tmp_path / "dest"
+    dest.mkdir()
+    commands = [
+        ["run", "jump-and-hop-20", "--headless", "--start", "--speed", "5000",
+         "--participant", "P001", "--data", str(data), "--events", "/dev/null"],
+        ["doctor", "--non-interactive", "--data", str(data)],
+        ["sync", "--rsync", "--to", str(dest), "--data", str(data)],
+    ]  # fmt: skip
+    for command in commands:
+        done = subprocess.run(
+            [str(script), *command], capture_output=True, text=True, timeout=120, env=env,
+            cwd=planted,
+        )  # fmt: skip
+        assert "Traceback" not in done.stderr, done.stderr
+    assert list(dest.rglob("*.jsonl")), "the class's batch, by the system's rsync"
+    assert _marks(planted) == []

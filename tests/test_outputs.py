@@ -117,6 +117,7 @@ def test_a_second_export_into_a_folder_being_written_is_refused_and_changes_noth
     assert set(OUTPUTS) <= {p.name for p in out.iterdir()}
 
 
+@pytest.mark.slow  # six exports of 3,000 records
 def test_two_exports_at_once_leave_one_whole_export_never_a_mixture(tmp_path: Path) -> None:
     """Two real exports of different collections into one folder, started together:
     whichever wrote, every file is from one of them."""
