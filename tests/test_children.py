@@ -159,9 +159,10 @@ def test_a_destination_is_never_an_option_to_rsync_or_ssh(
 ) -> None:
     """In config.yaml (``check`` locates it) and on the command line (``sync --to``),
     a destination rsync or ssh could read as an option is refused with why."""
+    from poolside.config import load_config
+    from poolside.core.yamlfile import FileProblems
     from poolside.records.sync import SyncError, sync
 
-    from .conftest import run_poolside
     from .test_sync import _outbox
 
     monkeypatch.chdir(tmp_path)
@@ -172,41 +173,24 @@ def test_a_destination_is_never_an_option_to_rsync_or_ssh(
     config = tmp_path / "config.yaml"
     escaped = dest.replace("\\", "\\\\").replace('"', '\\"').replace("\0", "\\0")
     config.write_text(f'sync:\n  to: "{escaped}"\n')
-    checked = run_poolside("check", str(config))
+    with pytest.raises(FileProblems) as refused:
+        load_config(config)
     expected = "sync.to holds U+0000" if "\0" in dest else "sync.to: the destination"
-    assert checked.returncode == 1 and f"{config}:2:7: {expected}" in checked.stderr
-    if "\0" not in dest:  # a command line cannot hold a NUL at all
-        said = run_poolside("sync", f"--to={dest}", "--data", str(data))
-        assert (
-            said.returncode == 1 and "destination" in said.stderr and "Traceback" not in said.stderr
-        )
+    assert str(refused.value.problems[0]).startswith(f"{config}:2:7: {expected}")
     assert not (tmp_path / "EVIL").exists() and not list(tmp_path.glob("*EVIL*"))
 
 
-def test_the_kiosk_and_doctor_started_from_a_planted_folder_run_only_the_system_s_tools(
-    planted: Path, tmp_path: Path
-) -> None:
-    """The installed command, from the planted folder with it first on PATH: a class
-    (``run --headless``, which renders its spoken cues with espeak-ng), ``doctor``
-    (systemctl, journalctl, espeak-ng's voices) and ``sync --rsync``: nothing
-    planted runs or is imported."""
-    script = Path(sys.executable).with_name("poolside")
-    if not script.exists():
-        pytest.skip("no installed poolside command beside this interpreter")
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    data, dest = tmp_path / "data", tmp_path / "dest"
-    dest.mkdir()
-    commands = [
-        ["run", "jump-and-hop-20", "--headless", "--start", "--speed", "5000",
-         "--participant", "P001", "--data", str(data), "--events", "/dev/null"],
-        ["doctor", "--non-interactive", "--data", str(data)],
-        ["sync", "--rsync", "--to", str(dest), "--data", str(data)],
-    ]  # fmt: skip
-    for command in commands:
-        done = subprocess.run(
-            [str(script), *command], capture_output=True, text=True, timeout=120, env=env,
-            cwd=planted,
-        )  # fmt: skip
-        assert "Traceback" not in done.stderr, done.stderr
-    assert list(dest.rglob("*.jsonl")), "the class's batch, by the system's rsync"
-    assert _marks(planted) == []
+def test_check_and_sync_on_the_command_line_refuse_such_a_destination(tmp_path: Path) -> None:
+    from .conftest import run_poolside
+    from .test_sync import _outbox
+
+    data = tmp_path / "data"
+    _outbox(data, 1)
+    dest = "pi@-oProxyCommand=touch${IFS}EVIL:/srv"
+    config = tmp_path / "config.yaml"
+    config.write_text(f'sync:\n  to: "{dest}"\n')
+    checked = run_poolside("check", str(config))
+    assert checked.returncode == 1 and f"{config}:2:7: sync.to: the destination" in checked.stderr
+    said = run_poolside("sync", f"--to={dest}", "--data", str(data), cwd=tmp_path)
+    assert said.returncode == 1 and "the destination's host cannot start with '-'" in said.stderr
+    assert "Traceback" not in said.stderr and not list(tmp_path.glob("*EVIL*"))

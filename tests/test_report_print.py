@@ -10,6 +10,8 @@ import subprocess
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
+
 from .conftest import needs_tool
 from .test_export import _exported, _record, _write
 
@@ -71,6 +73,7 @@ def _headings(page: str) -> list[str]:
     return [re.sub(r"<[^>]+>", "", h) for h in re.findall(r"<h[12]>(.*?)</h[12]>", page)]
 
 
+@pytest.mark.slow  # 200 participants exported, then printed by a browser
 @needs_tool("chromium")
 @needs_tool("pdftotext")
 def test_200_participants_print_on_six_a4_pages_with_no_heading_left_alone(
