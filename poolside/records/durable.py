@@ -7,19 +7,19 @@ copies on a USB stick or share.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import os
 from pathlib import Path
+
+from poolside.records import plain
 
 
 def write_whole(path: Path, data: bytes) -> None:
     """Write ``path`` through ``.NAME.part`` and a rename; call :func:`sync_folder` after."""
     partial = path.with_name(f".{path.name}.part")
-    with contextlib.suppress(FileNotFoundError):
-        partial.unlink()  # a leftover, or a link planted there: gone, never followed
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-    with open(os.open(partial, flags, 0o644), "wb") as handle:
+    # a link or FIFO planted at the temporary name is replaced, never followed
+    fd = plain.open_plain(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    with open(fd, "wb") as handle:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())

@@ -129,6 +129,7 @@ def classes_held(
     for device in offered.known():
         counts = Held()
         first = offered.spans[device][0].first
+        shut = closed.get(device, set()) | closed.get("", set())
         for ordinal in days:
             if ordinal < first:
                 continue
@@ -142,7 +143,7 @@ def classes_held(
             calls = min(called_off.get((device, ordinal), 0), left)
             counts.called_off += calls
             left -= calls
-            if ordinal in closed.get(device, set()) | closed.get("", set()):
+            if ordinal in shut:
                 counts.closed += left
             elif ordinal > data_ends.get(device, ordinal):
                 counts.no_data += left

@@ -19,15 +19,14 @@ removed by the next run (never following a link out of the folder).
 from __future__ import annotations
 
 import contextlib
-import errno
 import fcntl
 import os
 import shutil
-import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from poolside.records import plain
 from poolside.records.durable import sync_folder
 
 LOCK = ".poolside-export.lock"
@@ -62,17 +61,10 @@ def written_whole(out: Path) -> Iterator[Path]:
 
 
 def _lock(path: Path) -> int:
-    flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
-    not_plain = f"{path} is not a plain file (a link or a special file): remove it"
-    try:
-        fd = os.open(path, flags, 0o600)
-    except OSError as err:
-        if err.errno in (errno.ELOOP, errno.ENXIO, errno.EISDIR):
-            raise OutputBusy(not_plain) from None
-        raise
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise OutputBusy(not_plain)
+    try:  # the user's folder: whatever stands at the name is theirs to remove
+        fd = plain.open_plain(path, os.O_RDWR | os.O_CREAT, replace=False)
+    except plain.NotPlain as err:
+        raise OutputBusy(f"{err.strerror}: remove it") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

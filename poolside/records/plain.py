@@ -43,12 +43,15 @@ def is_real_folder(path: Path) -> bool:
         return False
 
 
-def open_plain(path: Path, flags: int, mode: int = 0o600) -> int:
+def open_plain(path: Path, flags: int, mode: int = 0o600, replace: bool = True) -> int:
     """``os.open`` of a bookkeeping name: a plain file, made if missing; anything
-    else there is removed (the entry only) and a plain file made in its place."""
+    else there is removed (the entry only) and a plain file made in its place, or
+    with ``replace=False`` (a name in someone else's folder) refused: :class:`NotPlain`."""
     fd = _try_open(path, flags, mode)
     if fd is not None:
         return fd
+    if not replace:
+        raise NotPlain(errno.EEXIST, f"{path} is not a plain file (a link or a special file)")
     clear(path)
     fd = _try_open(path, flags | os.O_CREAT | os.O_EXCL, mode)
     if fd is None:
@@ -76,7 +79,7 @@ def move_aside(path: Path) -> Path | None:
     (``NAME.not-a-file``) so a new plain file can be made; None if it was plain."""
     if is_plain(path) is not False:
         return None
-    if path.is_dir() and not path.is_symlink():
+    if is_real_folder(path):
         raise NotPlain(errno.EISDIR, f"{path} is a folder, where poolside keeps a file")
     kept = path.with_name(f"{path.name}.not-a-file")
     clear(kept)
