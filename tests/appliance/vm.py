@@ -191,7 +191,10 @@ class Guest:
         """Press Enter until the autologin shell answers a command."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            self._console.sendall(b"\n")
+            try:
+                self._console.sendall(b"\n")
+            except TimeoutError:  # a guest not reading its serial port yet: still booting
+                continue
             if self._wait_text(r"guest# ", 3) is not None:
                 status, _ = self.sh("true", timeout=30, quiet=True)
                 if status == 0:
