@@ -466,17 +466,20 @@ _SESSIONS_CSV = f"""
 # batch can change), in seconds since INSTANCE_EPOCH, so instances sort by date;
 # sessions of one participant written in the same second (or before the epoch,
 # a clock never set) follow one another by id.
+# The instances are numbered over narrow rows (row, participant, id, base) and
+# joined back by row: numbering the whole rows made SQLite sort every cell.
 INSTANCE_EPOCH = "2020-01-01T00:00:00+00:00"
 _REDCAP_CSV = f"""
-    SELECT {", ".join(_REDCAP_CELLS)} FROM (
-        SELECT s.*, base + ROW_NUMBER() OVER (
-            PARTITION BY s.participant, base ORDER BY s.id) - 1 AS instance
+    SELECT {", ".join(_REDCAP_CELLS)} FROM ({_SESSIONS}) AS s JOIN (
+        SELECT n, base + ROW_NUMBER() OVER (PARTITION BY participant, base ORDER BY id) - 1
+            AS instance
         FROM (
-            SELECT s.*, MAX(1, COALESCE(CAST(strftime('%s', COALESCE(c.written, s.started_at))
-                AS INTEGER) - CAST(strftime('%s', '{INSTANCE_EPOCH}') AS INTEGER), 1)) AS base
-            FROM ({_SESSIONS}) AS s LEFT JOIN clock AS c ON c.origin = s.origin
-        ) AS s
-    ) AS s ORDER BY n
+            SELECT r.rowid AS n, r.participant, r.id,
+                MAX(1, COALESCE(CAST(strftime('%s', COALESCE(c.written, r.started_at)) AS INTEGER)
+                    - CAST(strftime('%s', '{INSTANCE_EPOCH}') AS INTEGER), 1)) AS base
+            FROM rec AS r LEFT JOIN clock AS c ON c.origin = r.origin WHERE r.type = 'session'
+        )
+    ) AS i ON i.n = s.n ORDER BY s.n
 """
 # Sessions outside the window, and those written with the clock unset: corrected
 # (clocks.py) or kept as written, and why.
