@@ -60,6 +60,11 @@ LANDSCAPE = Layout(0.13, 0.6, (0.16, 0.5), (0.67, 0.085), (0.765, 0.05), (0.825,
 PORTRAIT = Layout(0.1, None, (0.19, 0.36), (0.57, 0.08), (0.66, 0.06), (0.74, 0.15))
 
 
+MAX_LINES = 4  # a neutral screen's lines under its digits
+LINE_ROW = 0.075  # each line's row, as a fraction of the height
+MAX_NOTICES = 3  # status notices in the corner: the first three, the most urgent first
+
+
 @dataclass(frozen=True)
 class Drawn:
     role: str
@@ -165,19 +170,24 @@ class Renderer:
         self._text(surface, "word", title, box, style.text, style.background)
 
     def _neutral(self, surface: pygame.Surface, view: View) -> None:
+        """Title, digits, up to four lines and the status corner, laid out from the
+        bottom up: the corner takes the rows its notices need, the lines sit above
+        it, and the digits give up height to them, so no two ever meet."""
         style = self.theme.neutral
         bg, fg = style.background, style.text
         self._titled(surface, style, view.word, 0.12)
         m = _margin(surface)
         width, height = surface.get_size()
-        digits = pygame.Rect(m, round(0.17 * height), width - 2 * m, round(0.4 * height))
+        shown = view.lines[:MAX_LINES]
+        row_h = round(LINE_ROW * height)
+        corner_top = self._corner(surface, view, fg, bg)
+        lines_top = min(round(0.6 * height), corner_top - m // 2 - len(shown) * row_h)
+        digits_top = round(0.17 * height)
+        digits = pygame.Rect(m, digits_top, width - 2 * m, lines_top - m // 2 - digits_top)
         self._text(surface, "big", view.big, digits, fg, bg, ink=True)
-        lines = pygame.Rect(m, round(0.6 * height), width - 2 * m, round(0.3 * height))
-        for index, (line, row) in enumerate(
-            zip(view.lines[:4], _rows(lines, (1,) * 4), strict=False)
-        ):
+        for index, line in enumerate(shown):
+            row = pygame.Rect(m, lines_top + index * row_h, width - 2 * m, row_h)
             self._text(surface, f"line{index}", line, row.inflate(0, -row.h // 5), fg, bg)
-        self._corner(surface, view, fg, bg)
 
     def _error(self, surface: pygame.Surface, view: View) -> None:
         style = self.theme.error
@@ -199,13 +209,16 @@ class Renderer:
             box = pygame.Rect(m, top + index * row_h, width - 2 * m, row_h)
             self._text(surface, f"line{index}", line, box, fg, bg, align="left")
 
-    def _corner(self, surface: pygame.Surface, view: View, fg: RGB, bg: RGB) -> None:
+    def _corner(self, surface: pygame.Surface, view: View, fg: RGB, bg: RGB) -> int:
+        """The status notices at the foot of the screen; the top of what they take."""
         width, height = surface.get_size()
         m = _margin(surface)
         row_h = round(0.045 * height)
-        for index, line in enumerate(reversed(view.corner[:3])):
+        notices = view.corner[:MAX_NOTICES]
+        for index, line in enumerate(reversed(notices)):
             box = pygame.Rect(m, height - m - (index + 1) * row_h, width - 2 * m, row_h)
             self._text(surface, f"corner{index}", line, box, fg, bg, align="left")
+        return height - m - len(notices) * row_h
 
     # -- text ---------------------------------------------------------------
     def _lines(
