@@ -405,11 +405,13 @@ def home_context(
     choice: Choice,
     status: tuple[str, ...] = (),
     live: Callable[[], tuple[str, ...]] = tuple,
+    keys_only: bool = False,
 ) -> Callable[[], Context]:
     """The outside facts the screens show: title, plan week, wall clock, status.
 
     ``live`` gives status lines that come and go, such as attendance not
-    being saved while the disk is full; they come first.
+    being saved while the disk is full; they come first. ``keys_only``: no
+    deck of buttons answers (no GPIO, or its buttons failed), so hints name keys.
     """
     week = choice.week_line()
 
@@ -419,6 +421,7 @@ def home_context(
             week=week,
             wall_clock=time.strftime("%H:%M"),
             status=(*live(), *status),
+            keys_only=keys_only,
         )
 
     return context
@@ -478,7 +481,8 @@ def run_screen(
     )
     status = (*notices, *hardware.notices, keyboard_hint())
     live = _live_status(attendance) if attendance else tuple
-    context = home_context(choice, status, live) if choice else Context
+    keys_only = hardware.buttons is None
+    context = home_context(choice, status, live, keys_only) if choice else Context
     controls = Controls(hardware)
     kiosk = Kiosk(
         surface_source=window.surface,

@@ -125,7 +125,8 @@ class Hardware:
             try:
                 speaker = Speaker(config.sound)
             except pygame.error:  # poolside doctor shows the detail
-                notices.append(text("status.no_sound"))
+                # what is left to cue on: the buzzer if there is one, else the screen
+                notices.append(text("status.no_sound" if buzzer else "status.no_sound_no_buzzer"))
         light = None
         if config.light.kind != "none" and gpio_here:
             try:

@@ -99,7 +99,7 @@ class Cancel(Screen):
 
     def view(self, now: float, context: Context) -> View:
         assert self.kiosk.cancelling is not None
-        return self.kiosk.cancelling.view(context.status)
+        return self.kiosk.cancelling.view(context.status, context.keys_only)
 
 
 class ResumeOffer(Screen):
@@ -259,7 +259,7 @@ class ClassRoll(Screen):
         person = roll.current
         where = kiosk.records.in_run(person.code) if person is not None else None
         shown = person.shown if person is not None else ""
-        view = class_roll_view(shown, where, len(roll.present), context.status)
+        view = class_roll_view(shown, where, len(roll.present), context.status, context.keys_only)
         if kiosk.roll_question.current is None:
             return view
         return replace(view, lines=kiosk.roll_question.lines())  # why they left, and the keys
@@ -276,16 +276,23 @@ def _person_acted_on(action: Output, roll: Roll) -> str | None:
 
 
 def class_roll_view(
-    shown: str, in_water: bool | None, count: int, status: tuple[str, ...] = ()
+    shown: str,
+    in_water: bool | None,
+    count: int,
+    status: tuple[str, ...] = (),
+    keys_only: bool = False,
 ) -> View:
     """The roll on the paused screen, at one person: in the water (True), gone
-    (False), or not in this class (None)."""
+    (False), or not in this class (None). Back to the class is NEXT held on a
+    deck, the Left key where there is only a keyboard (holding Right is not
+    a key's hold)."""
     doing = {True: "roll.in_water", False: "roll.left", None: "roll.not_in_class"}[in_water]
+    back = text("controls.back_keys" if keys_only else "controls.back_deck")
     return View(
         screen="class-roll",
         word=text("roll.title", count=count),
         big=shown,
-        lines=(text(doing), text("roll.keys")),
+        lines=(text(doing), text("roll.keys", back=back)),
         corner=status,
     )
 

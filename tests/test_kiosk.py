@@ -294,6 +294,8 @@ def test_no_gpio_and_no_sound_card_leave_notices_not_crashes(monkeypatch) -> Non
         assert hardware.player.speaker is None
         assert any("keyboard only" in n for n in hardware.notices)
         assert any("no sound device" in n for n in hardware.notices)
+        assert any("cues on screen only" in n for n in hardware.notices)
+        assert not any("cues on buzzer" in n for n in hardware.notices), "there is no buzzer"
         hardware.cue([])  # nothing to play on, nothing raised
         controls = Controls(hardware)
         controls.action(_key(pygame.KEYDOWN, pygame.K_SPACE), 0.0)

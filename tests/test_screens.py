@@ -85,3 +85,43 @@ def test_the_one_loop_runs_a_headless_class_waking_about_once_a_second(choice) -
     assert loop.run() is None and kiosk.state(clock.now()) is State.FINISHED
     seconds = 10 + choice.program.duration_s
     assert seconds <= loop.wakes <= 1.5 * seconds, (loop.wakes, seconds)
+
+
+@pytest.mark.parametrize("keys_only", [False, True], ids=["deck", "keyboard only"])
+def test_the_roll_and_the_cancel_screen_name_the_back_control_this_kiosk_has(
+    choice, tmp_path, keys_only
+) -> None:
+    """On a deck, back is NEXT held; with only a keyboard it is Left (holding Right is
+    not a hold). The control the hint names does go back, through the real Controls."""
+    from poolside.core.view import Context
+    from poolside.hardware import Controls
+
+    from .test_checkin import Pool
+
+    pool = Pool(tmp_path, choice)
+    pool.kiosk._context = lambda: Context(keys_only=keys_only)
+    controls = Controls()
+    back = "Left" if keys_only else "hold NEXT"
+
+    def back_by_hint() -> None:
+        if keys_only:  # the Left key, as pygame delivers it
+            key = pygame.event.Event(pygame.KEYDOWN, key=pygame.K_LEFT, unicode="", mod=0)
+            (action,) = controls.action(key, pool.clock.now())
+        else:  # the deck's NEXT held is BACK (test_devices: the classifier)
+            action = Action.BACK
+        pool.press(action)
+
+    pool.press("stop")  # the cancel screen
+    assert pool.kiosk.screens.current(0.0).name is ScreenName.CANCEL
+    assert any(line.startswith(f"hold Esc or {back}") if keys_only else "or NEXT" in line
+               for line in pool.texts()), pool.texts()  # fmt: skip
+    back_by_hint()
+    assert pool.kiosk.screens.current(0.0).name is ScreenName.CHECKIN
+
+    pool.press(Action.NEXT, Action.TOGGLE, "hold")  # Bo in; the class begins
+    pool.run_to(until=130.0)
+    pool.press("toggle", "next")  # paused; the roll
+    assert pool.kiosk.screens.current(pool.clock.now()).name is ScreenName.CLASS_ROLL
+    assert f"NEXT next name · {back}: back to the class" in pool.texts()
+    back_by_hint()
+    assert pool.kiosk.screens.current(pool.clock.now()).name is ScreenName.PAUSED

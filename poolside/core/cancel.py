@@ -62,11 +62,11 @@ class Cancelling:
     def reason(self) -> CancelReason | None:
         return None if self.chosen is None else REASONS[self.chosen]
 
-    def view(self, status: tuple[str, ...] = ()) -> View:
+    def view(self, status: tuple[str, ...] = (), keys_only: bool = False) -> View:
         lines = (
             self.notice,
             text("cancel.choose" if self.reason is None else "cancel.record"),
-            text("cancel.back"),
+            text("cancel.back_keys" if keys_only else "cancel.back"),
         )
         return View(
             screen="cancel",

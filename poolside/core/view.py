@@ -29,6 +29,7 @@ class Context:
     wall_clock: str = ""  # "09:41"
     status: tuple[str, ...] = ()  # sync, storage, sound notices for a corner
     present: int | None = None  # checked-in participants, for a class
+    keys_only: bool = False  # no deck of buttons: hints name the keyboard's keys
 
 
 @dataclass(frozen=True)
