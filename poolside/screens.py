@@ -260,9 +260,7 @@ class ClassRoll(Screen):
         where = kiosk.records.in_run(person.code) if person is not None else None
         shown = person.shown if person is not None else ""
         view = class_roll_view(shown, where, len(roll.present), context.status, context.keys_only)
-        if kiosk.roll_question.current is None:
-            return view
-        return replace(view, lines=kiosk.roll_question.lines())  # why they left, and the keys
+        return kiosk.roll_question.asking(view)  # why they left, if they just did
 
 
 def _person_acted_on(action: Output, roll: Roll) -> str | None:
@@ -319,8 +317,11 @@ class Finished(Screen):
 
     def view(self, now: float, context: Context) -> View:
         shown = super().view(now, _with_present(self.kiosk, context))
-        asked = self.kiosk.debrief.lines()
-        return replace(shown, lines=(shown.lines[0], *asked)) if asked else shown
+        debrief = self.kiosk.debrief
+        if debrief.current is not None:  # the time done stays, under the answers
+            return debrief.asking(shown, keep=shown.lines[:1])
+        done = debrief.lines()
+        return replace(shown, lines=(shown.lines[0], *done)) if done else shown
 
 
 class Error(Screen):

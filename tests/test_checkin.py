@@ -98,6 +98,17 @@ class Pool:
                 return
             self.clock.set(max(wake, self.clock.now()))
 
+    def asked(self) -> tuple[str, str | None]:
+        """The question on screen and the answer marked on it (None before NEXT): the
+        one answer drawn inverted, in the title's background colour."""
+        drawn = self.renderer.drawn
+        title = next(d for d in drawn if d.role == "word")
+        answers = [d for d in drawn if d.role.startswith("choice")]
+        assert answers, "every answer is on screen"
+        marked = [d.text for d in answers if d.colour == title.background]
+        assert len(marked) <= 1, marked
+        return title.text, marked[0] if marked else None
+
     def roll_in_store(self) -> list[str]:
         return [row[0] for row in self.store.db.execute("SELECT participant FROM roll")]
 
@@ -233,7 +244,7 @@ def test_a_held_start_begins_the_class_with_a_record_for_each_present(tmp_path, 
     ]
     assert [code for code, _ in pool.kiosk.debrief.swimmers] == ["P003", "P001"]
     assert pool.kiosk.debrief.current is EACH, "a class is not given one effort for all"
-    assert "Ask each swimmer's effort? -" in pool.texts()
+    assert pool.asked() == ("Ask each swimmer's effort?", None)
     pool.press("toggle")
     assert pool.kiosk.state(pool.clock.now()) is State.IDLE
     assert pool.roll.present == [] and "CHECK-IN · 0 present" in pool.texts()
@@ -247,13 +258,13 @@ def test_a_stopped_class_can_say_why(tmp_path, choice) -> None:
     pool.run_to(until=300.0)
     pool.press("stop")
     assert pool.kiosk.state(pool.clock.now()) is State.STOPPED
-    assert "Why did it stop? -" in pool.texts()
+    assert pool.asked() == ("Why did it stop?", None)
     pool.press("next", "next")
-    assert "Why did it stop? pain or injury" in pool.texts()
+    assert pool.asked() == ("Why did it stop?", "pain or injury")
     pool.press("toggle")
     (record,) = pool.store.records()
     assert record["stopped_early"] and record["stop_reason"] == "pain or injury"
-    assert "Ask each swimmer's effort? -" in pool.texts()
+    assert pool.asked() == ("Ask each swimmer's effort?", None)
     pool.press("toggle")  # not asked
     assert "Saved: pain or injury" in pool.texts() and "START: next class" in pool.texts()
     pool.press("toggle")
@@ -277,10 +288,15 @@ def test_a_solo_swimmer_picks_a_code_starts_and_rates_the_effort(tmp_path, choic
     assert "Ann" in pool.texts() and "Press START to begin as P001" in pool.texts()
     pool.press("next", "toggle")
     pool.run_to()
-    assert "How hard was it? -" in pool.texts()
+    assert pool.asked() == ("How hard was it?", None)
+    answers = [d.text for d in pool.renderer.drawn if d.role.startswith("choice")]
+    assert answers[0] == "6 no exertion" and answers[-1] == "20 maximal" and len(answers) == 15
+    assert "-" not in pool.texts() and "20:00" not in pool.texts(), "no placeholder, no clock"
     pool.press("next")
-    assert "How hard was it? 13 somewhat hard" in pool.texts()
-    pool.press("next", "toggle")
+    assert pool.asked() == ("How hard was it?", "13 somewhat hard")
+    pool.press("next")
+    assert pool.asked() == ("How hard was it?", "14"), "the mark moves; the answers stay"
+    pool.press("toggle")
     (record,) = pool.store.records()
     assert (record["participant"], record["mode"], record["effort"]) == ("P002", "solo", 14)
     assert "Saved: 14" in pool.texts()
@@ -478,11 +494,11 @@ def test_each_swimmer_can_be_asked_their_effort_after_a_class(tmp_path, choice) 
     pool = Pool(tmp_path, choice)
     pool.press(Scan("P001"), Scan("P003"), "hold")
     pool.run_to()
-    assert "Ask each swimmer's effort? -" in pool.texts()
+    assert pool.asked() == ("Ask each swimmer's effort?", None)
     pool.press("next", "toggle")  # yes
-    assert "Ann: how hard? -" in pool.texts()
+    assert pool.asked() == ("Ann: how hard?", None)
     pool.press("next", "next", "next", "toggle")  # 13, 14, 15: hard
-    assert "Cy: how hard? -" in pool.texts()
+    assert pool.asked() == ("Cy: how hard?", None)
     pool.press("toggle")  # Cy did not say
     assert "Saved: Ann 15" in pool.texts()
     records = _by_code(pool.store)
@@ -499,7 +515,7 @@ def test_the_roll_on_the_paused_screen_lets_people_leave_and_join(tmp_path, choi
     assert "CLASS PAUSED · 2 in the water" in pool.texts() and "Ann" in pool.texts()
     assert "in the water · START: leaves now" in pool.texts()
     pool.press("toggle")
-    assert "Ann left: why? -" in pool.texts(), "asked at once, the class still paused"
+    assert pool.asked() == ("Ann left: why?", None), "asked at once, the class still paused"
     pool.press("next", "next", "toggle")  # tired, pain or injury: saved
     assert pool.kiosk.screens.current(pool.clock.now()).name == "class-roll"
     pool.press("next", "next")  # Bo, then Cy
@@ -534,11 +550,11 @@ def test_someone_scanned_out_is_asked_about_after_the_class_one_press_skips(
     pool.press(Scan("P003"))
     assert pool.kiosk.state(400.0) is State.RUNNING, "the class ran on, nothing asked yet"
     pool.run_to()
-    assert "Bo left: why? -" in pool.texts()
+    assert pool.asked() == ("Bo left: why?", None)
     pool.press("next", "toggle")  # tired
-    assert "Cy left: why? -" in pool.texts()
+    assert pool.asked() == ("Cy left: why?", None)
     pool.press("toggle")  # one press: skipped
-    assert "Ask each swimmer's effort? -" in pool.texts(), "then the swimmers still in"
+    assert pool.asked() == ("Ask each swimmer's effort?", None), "then the swimmers still in"
     pool.press("toggle")
     assert "Saved: Bo tired" in pool.texts()
     records = _by_code(pool.store)

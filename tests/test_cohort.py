@@ -183,16 +183,16 @@ def _class(pi: Pi, day: date, boot: Path) -> None:
                 break
             pool.press("next")
         pool.press("toggle")
-        assert "N4 left: why? -" in pool.texts()
+        assert pool.asked() == ("N4 left: why?", None)
         pool.press("next", "next", "toggle", "back", "toggle")
     if day == S3_LEFT:  # scanned out as the class runs: asked after it (tired)
         pool.run_to(until=400.0)
         pool.press(Scan("S3"))
     pool.run_to()
     if day == S3_LEFT:
-        assert "S3 left: why? -" in pool.texts()
+        assert pool.asked() == ("S3 left: why?", None)
         pool.press("next", "toggle")
-    assert "Ask each swimmer's effort? -" in pool.texts()
+    assert pool.asked() == ("Ask each swimmer's effort?", None)
     pool.press("toggle", "toggle")  # no; then home (the run's records to the outbox)
     if day == REFUSED:  # the instructor tries to call it off after it ran
         pool.press("stop")

@@ -12,9 +12,10 @@ enter their own answer, one person after another, from the roll.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from poolside.core.view import View
 from poolside.core.words import text
 
 BORG_WORDED = (6, 7, 9, 11, 13, 15, 17, 19, 20)  # the scale's anchors, named in words
@@ -150,17 +151,29 @@ class Debrief:
         return question.key, question.answers[chosen], question.code
 
     def lines(self) -> tuple[str, ...]:
-        """The question and the answer shown; once all are done, what was saved.
+        """Once all are done, what was saved; before, nothing (:meth:`asking` has it).
 
         The confirmation stays until START, so the press that saves the last
         answer is not followed by one that checks the next person in.
         """
-        question = self.current
-        if question is None and not self.asked:
+        if self.current is not None or not self.asked:
             return ()
+        listed = ", ".join(self.saved)
+        saved = text("ask.saved", answers=listed) if self.saved else text("ask.nothing_saved")
+        return (saved, text("ask.next_class"))
+
+    def asking(self, view: View, keep: tuple[str, ...] = ()) -> View:
+        """``view`` turned into the current question: the question as its title, every
+        answer on screen with the one NEXT has reached marked (none before the first
+        press), then ``keep`` and the keys. ``view`` itself once nothing is asked."""
+        question = self.current
         if question is None:
-            listed = ", ".join(self.saved)
-            saved = text("ask.saved", answers=listed) if self.saved else text("ask.nothing_saved")
-            return (saved, text("ask.next_class"))
-        shown = "-" if self.chosen is None else question.label(self.chosen)
-        return (f"{question.asked()} {shown}", text("ask.keys"))
+            return view
+        return replace(
+            view,
+            word=question.asked(),
+            big="",
+            lines=(*keep, text("ask.keys")),
+            choices=tuple(question.label(i) for i in range(len(question.answers))),
+            chosen=self.chosen,
+        )

@@ -48,6 +48,8 @@ class View:
     pulse: bool = False
     lines: tuple[str, ...] = field(default=())
     corner: tuple[str, ...] = field(default=())
+    choices: tuple[str, ...] = field(default=())  # a question's answers, all shown
+    chosen: int | None = None  # the answer marked (NEXT moves it); None: none yet
 
 
 def build_view(session: Session, now: float, context: Context) -> View:

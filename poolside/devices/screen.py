@@ -181,13 +181,54 @@ class Renderer:
         shown = view.lines[:MAX_LINES]
         row_h = round(LINE_ROW * height)
         corner_top = self._corner(surface, view, fg, bg)
-        lines_top = min(round(0.6 * height), corner_top - m // 2 - len(shown) * row_h)
+        lines_top = corner_top - m // 2 - len(shown) * row_h  # just above the corner
+        if not view.choices:  # the digits end at 0.6 of the height, if the rest fits
+            lines_top = min(round(0.6 * height), lines_top)
         digits_top = round(0.17 * height)
         digits = pygame.Rect(m, digits_top, width - 2 * m, lines_top - m // 2 - digits_top)
-        self._text(surface, "big", view.big, digits, fg, bg, ink=True)
+        if view.choices:  # a question: its answers where the digits would be
+            self._choices(surface, view.choices, view.chosen, digits, fg, bg)
+        else:
+            self._text(surface, "big", view.big, digits, fg, bg, ink=True)
         for index, line in enumerate(shown):
             row = pygame.Rect(m, lines_top + index * row_h, width - 2 * m, row_h)
             self._text(surface, f"line{index}", line, row.inflate(0, -row.h // 5), fg, bg)
+
+    def _choices(
+        self,
+        surface: pygame.Surface,
+        choices: tuple[str, ...],
+        chosen: int | None,
+        box: pygame.Rect,
+        fg: RGB,
+        bg: RGB,
+    ) -> None:
+        """Every answer in a grid of as many columns as draws them largest, row by
+        row; the chosen one inverted in a filled box, so it is seen from the deck."""
+        gap = max(2, _margin(surface) // 3)
+
+        def cells(columns: int) -> list[pygame.Rect]:
+            rows = math.ceil(len(choices) / columns)
+            w, h = (box.w - (columns - 1) * gap) // columns, (box.h - (rows - 1) * gap) // rows
+            return [
+                pygame.Rect(
+                    box.left + (i % columns) * (w + gap), box.top + (i // columns) * (h + gap), w, h
+                )
+                for i in range(len(choices))
+            ]
+
+        def size(columns: int) -> int:
+            cell = cells(columns)[0].inflate(-2 * gap, -2 * gap)
+            return min(self._size_for(choice, cell.w, cell.h) for choice in choices)
+
+        columns = max(range(1, len(choices) + 1), key=size)  # the first of the largest
+        common = size(columns)  # one size for all: no answer looks more likely
+        for index, (choice, cell) in enumerate(zip(choices, cells(columns), strict=True)):
+            ink, paper = (bg, fg) if index == chosen else (fg, bg)
+            if index == chosen:
+                pygame.draw.rect(surface, fg, cell, border_radius=gap)
+            inner = cell.inflate(-2 * gap, -2 * gap)
+            self._text(surface, f"choice{index}", choice, inner, ink, paper, size=common)
 
     def _error(self, surface: pygame.Surface, view: View) -> None:
         style = self.theme.error
