@@ -292,6 +292,7 @@ def class_roll_view(
         big=shown,
         lines=(text(doing), text("roll.keys", back=back)),
         corner=status,
+        mark="present" if in_water else "absent",
     )
 
 

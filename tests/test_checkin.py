@@ -623,3 +623,41 @@ def test_each_record_says_how_much_of_the_protocol_its_swimmer_got(tmp_path, cho
     lines = next(outbox_dir(tmp_path).rglob("*.jsonl")).read_text().splitlines()
     sent = {r["participant"]: r for r in map(json.loads, lines)}
     assert {k: sent["P001"][k] for k in delivered} == {k: ann[k] for k in delivered}
+
+
+def test_each_state_of_the_person_shown_has_its_colour_and_symbol(tmp_path, choice) -> None:
+    """Not checked in, checked in and a refused scan differ by the whole screen's
+    colour and by a symbol before the name, read from the deck; the refusal takes
+    the name's place, the largest text, and every text keeps AAA contrast."""
+    from poolside.devices.theme import contrast
+
+    pool = Pool(tmp_path, choice, size=(800, 480))
+
+    def state() -> tuple[tuple[int, ...], list[str]]:
+        for drawn in pool.renderer.drawn:
+            assert contrast(drawn.colour, drawn.background) >= 7, drawn
+        return tuple(pool.surface.get_at((1, 1)))[:3], [s for s, _ in pool.renderer.shapes]
+
+    absent = state()  # Ann, not checked in
+    pool.press("toggle")
+    present = state()
+    pool.press(Scan("P999"))
+    refused = state()
+    assert (absent[1], present[1], refused[1]) == (["ring"], ["check"], ["cross"])
+    assert len({absent[0], present[0], refused[0]}) == 3, "three colours"
+    largest = max(pool.renderer.drawn, key=lambda drawn: drawn.rect.h)
+    assert largest.text == "P999" and "Ann" not in pool.texts(), "not the last name shown"
+    assert "REFUSED: P999 is not on the roster" in pool.texts()
+    pool.press("next")  # the refusal is gone with the next press
+    assert state()[1] == ["ring"] and "Bo" in pool.texts()
+
+
+@pytest.mark.parametrize(("in_water", "shape"), [(True, "check"), (False, "ring"), (None, "ring")])
+def test_the_roll_in_class_marks_who_is_in_the_water(in_water, shape) -> None:
+    from poolside.screens import class_roll_view
+
+    renderer, surface = Renderer(), pygame.Surface((800, 480))
+    renderer.draw(surface, class_roll_view("Ann", in_water, 3))
+    assert [name for name, _ in renderer.shapes] == [shape]
+    in_colour = surface.get_at((1, 1))[:3] != (0, 0, 0)
+    assert in_colour is bool(in_water), "the water's people on a colour of their own"

@@ -6,8 +6,9 @@ get-ready, each phase, paused, the roll in class, the questions after a
 class, solo and drop-in) is collected in each language, then drawn at the
 three shapes a pool meets (full HD, the 800x480 touchscreen, a portrait
 TV) with no status notice, with the longest one, and with the three
-longest (the corner shows three). Each drawn text's box must lie inside
-the screen and meet no other's.
+longest (the corner shows three). Each drawn text's box, and each symbol's
+(a phase's shape, a person's tick, ring or cross), must lie inside the
+screen and meet no other's.
 """
 
 from __future__ import annotations
@@ -109,7 +110,9 @@ def test_no_text_meets_another_or_leaves_the_screen(language, size, tmp_path) ->
         for corner in corners:
             renderer.draw(surface, replace(view, corner=corner))
             assert renderer.drawn, view
-            problems += [f"{view.screen}: {c}" for c in clashes(renderer.drawn,
+            symbols = [Drawn(f"symbol {name}", "", rect, (0, 0, 0), (0, 0, 0))
+                       for name, rect in renderer.shapes]  # fmt: skip
+            problems += [f"{view.screen}: {c}" for c in clashes([*renderer.drawn, *symbols],
                          surface.get_rect())]  # fmt: skip
     assert not problems, f"{len(problems)} clashes, the first: " + "\n".join(problems[:8])
 

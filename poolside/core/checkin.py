@@ -67,11 +67,12 @@ class Roll:
             self.cursor = [p.code for p in self.people].index(self.present[0])
         self.headcount = 0
         self.notice = ""  # the last confirmation or refusal, until the next action
+        self.refused = ""  # the code the last scan refused, until the next action
 
     # -- what the buttons ask for ---------------------------------------------
     def move(self, step: int) -> None:
         """NEXT (``+1``) or back (``-1``): through the roster, or the headcount."""
-        self.notice = ""
+        self.notice = self.refused = ""
         if self.mode == "headcount":
             self.headcount = max(0, self.headcount + step)
         elif self.people:
@@ -79,7 +80,7 @@ class Roll:
 
     def toggle(self) -> Change | None:
         """START in a class: check the person shown in, or out again."""
-        self.notice = ""
+        self.notice = self.refused = ""
         if self.mode == "headcount":
             self.headcount += 1
             return None
@@ -91,11 +92,13 @@ class Roll:
     def scan(self, code: str) -> Change | None:
         """A code typed by a reader: the change to save, or ``None`` with a notice."""
         person = self.find(code)
+        self.refused = ""
         if self.mode == "headcount":
             self.notice = text("dropin.no_codes")
             return None
         if person is None:
-            self.notice = text("checkin.refused", code=code.strip())
+            self.refused = code.strip()
+            self.notice = text("checkin.refused", code=self.refused)
             return None
         self.cursor = self.people.index(person)
         if self.mode == "solo":
@@ -137,6 +140,7 @@ class Roll:
         """The home screen while the roll is taken; ``typed`` is a code being typed."""
         typing = text("checkin.typed", typed=typed) if typed else ""
         person = self.current
+        mark: str | None = None
         if self.mode == "headcount":
             word, big = text("dropin.title"), str(self.headcount)
             lines = [text("dropin.count"), text("dropin.keys"), text("dropin.begin")]
@@ -149,7 +153,11 @@ class Roll:
         else:
             word = text("checkin.title", count=len(self.present))
             big = person.shown if person else text("checkin.scan")
-            here = "checkin.present" if person and person.code in self.present else "checkin.absent"
+            is_in = person is not None and person.code in self.present
+            here = "checkin.present" if is_in else "checkin.absent"
             lines = [text(here, code=person.code) if person else "", text("checkin.keys")]
+            mark = ("present" if is_in else "absent") if person else None
+        if self.refused:  # the refusal fills the screen, not the last name shown
+            big, mark, lines = self.refused, "refused", lines[-1:]
         shown = tuple(line for line in (self.notice, typing, *lines) if line)
-        return View(screen="checkin", word=word, big=big, lines=shown[:4], corner=status)
+        return View(screen="checkin", word=word, big=big, lines=shown[:4], corner=status, mark=mark)

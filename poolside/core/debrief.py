@@ -176,4 +176,5 @@ class Debrief:
             lines=(*keep, text("ask.keys")),
             choices=tuple(question.label(i) for i in range(len(question.answers))),
             chosen=self.chosen,
+            mark=None,  # the question, not the person, fills the screen
         )

@@ -50,6 +50,7 @@ class View:
     corner: tuple[str, ...] = field(default=())
     choices: tuple[str, ...] = field(default=())  # a question's answers, all shown
     chosen: int | None = None  # the answer marked (NEXT moves it); None: none yet
+    mark: str | None = None  # the person shown: present, absent or refused (theme.marks)
 
 
 def build_view(session: Session, now: float, context: Context) -> View:

@@ -84,9 +84,10 @@ class Renderer:
         self.fonts = fonts or machine_fonts()
         self._fonts: dict[tuple[str | None, int], pygame.font.Font] = {}
         self.drawn: list[Drawn] = []
+        self.shapes: list[tuple[str, pygame.Rect]] = []  # each symbol drawn, and where
 
     def draw(self, surface: pygame.Surface, view: View) -> None:
-        self.drawn = []
+        self.drawn, self.shapes = [], []
         screens = {
             "running": self._running,
             "get-ready": self._running,
@@ -112,7 +113,7 @@ class Renderer:
         layout = PORTRAIT if height > width * 1.1 else LANDSCAPE
         header = pygame.Rect(m, m, width - 2 * m, round(layout.header * height))
         icon = pygame.Rect(header.left, header.top, header.height, header.height)
-        _shape(surface, style.shape, icon, fg)
+        self._icon(surface, style.shape, icon, fg)
         word_left = icon.right + m if style.shape != "none" else header.left
         word_right = round(layout.word_right * width) if layout.word_right else header.right
         word_box = pygame.Rect(word_left, header.top, word_right - word_left, header.h)
@@ -172,8 +173,10 @@ class Renderer:
     def _neutral(self, surface: pygame.Surface, view: View) -> None:
         """Title, digits, up to four lines and the status corner, laid out from the
         bottom up: the corner takes the rows its notices need, the lines sit above
-        it, and the digits give up height to them, so no two ever meet."""
-        style = self.theme.neutral
+        it, and the digits give up height to them, so no two ever meet. A person's
+        state (``view.mark``) colours the whole screen and puts its symbol before
+        the name."""
+        style = self.theme.marks.get(view.mark or "", self.theme.neutral)
         bg, fg = style.background, style.text
         self._titled(surface, style, view.word, 0.12)
         m = _margin(surface)
@@ -184,15 +187,22 @@ class Renderer:
         lines_top = corner_top - m // 2 - len(shown) * row_h  # just above the corner
         if not view.choices:  # the digits end at 0.6 of the height, if the rest fits
             lines_top = min(round(0.6 * height), lines_top)
+        for index, line in enumerate(shown):
+            row = pygame.Rect(m, lines_top + index * row_h, width - 2 * m, row_h)
+            self._text(surface, f"line{index}", line, row.inflate(0, -row.h // 5), fg, bg)
         digits_top = round(0.17 * height)
         digits = pygame.Rect(m, digits_top, width - 2 * m, lines_top - m // 2 - digits_top)
         if view.choices:  # a question: its answers where the digits would be
             self._choices(surface, view.choices, view.chosen, digits, fg, bg)
-        else:
-            self._text(surface, "big", view.big, digits, fg, bg, ink=True)
-        for index, line in enumerate(shown):
-            row = pygame.Rect(m, lines_top + index * row_h, width - 2 * m, row_h)
-            self._text(surface, f"line{index}", line, row.inflate(0, -row.h // 5), fg, bg)
+            return
+        if style.shape != "none":  # the state's symbol, as tall as the name, before it
+            side = min(digits.h, digits.w // 4)
+            icon = pygame.Rect(digits.left, digits.centery - side // 2, side, side)
+            self._icon(surface, style.shape, icon, fg)
+            digits = pygame.Rect(
+                icon.right + 2 * m, digits.top, digits.right - icon.right - 2 * m, digits.h
+            )
+        self._text(surface, "big", view.big, digits, fg, bg, ink=True)
 
     def _choices(
         self,
@@ -260,6 +270,11 @@ class Renderer:
             box = pygame.Rect(m, height - m - (index + 1) * row_h, width - 2 * m, row_h)
             self._text(surface, f"corner{index}", line, box, fg, bg, align="left")
         return height - m - len(notices) * row_h
+
+    def _icon(self, surface: pygame.Surface, shape: str, box: pygame.Rect, colour: RGB) -> None:
+        _shape(surface, shape, box, colour)
+        if shape != "none":
+            self.shapes.append((shape, box))
 
     # -- text ---------------------------------------------------------------
     def _lines(
@@ -445,6 +460,16 @@ def _shape(surface: pygame.Surface, shape: str, box: pygame.Rect, colour: RGB) -
                 r.bottomright,
             ],
         )
+    elif shape == "check":  # present: a tick
+        thickness = max(3, r.w // 7)
+        points = [(r.left, r.top + r.h * 0.55), (r.left + r.w * 0.38, r.bottom), (r.right, r.top)]
+        pygame.draw.lines(surface, colour, False, points, thickness)
+    elif shape == "ring":  # absent: an empty circle, a place not yet taken
+        pygame.draw.circle(surface, colour, r.center, r.w // 2, width=max(3, r.w // 10))
+    elif shape == "cross":  # refused
+        thickness = max(3, r.w // 7)
+        pygame.draw.line(surface, colour, r.topleft, r.bottomright, thickness)
+        pygame.draw.line(surface, colour, r.topright, r.bottomleft, thickness)
     elif shape == "waves":
         thickness = max(2, r.h // 9)
         for row in range(3):

@@ -21,7 +21,9 @@ YELLOW: RGB = (240, 228, 66)
 class Style:
     background: RGB
     text: RGB
-    shape: str  # "triangle", "circle", "waves", "steps", "diamond", "none"
+    shape: (
+        str  # "triangle", "circle", "waves", "steps", "diamond", "check", "ring", "cross", "none"
+    )
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,9 @@ class Theme:
     neutral: Style  # home, get-ready, finished
     paused: Style  # stripes of background and text; panel text on black
     error: Style
+    # A person's state on the check-in and the roll (View.mark): the whole screen
+    # takes its colour and the name its symbol, so the deck reads it from afar.
+    marks: dict[str, Style]
 
     def for_kind(self, kind: str | None) -> Style:
         return self.kinds.get(kind or "", self.neutral)
@@ -49,6 +54,11 @@ COLOUR = Theme(
     neutral=Style(BLACK, WHITE, "none"),
     paused=Style(YELLOW, BLACK, "none"),  # 15.9:1
     error=Style((122, 0, 0), WHITE, "none"),  # dark red, 11.5:1
+    marks={
+        "present": Style((0, 84, 62), WHITE, "check"),  # deep bluish green, 9.0:1
+        "absent": Style(BLACK, WHITE, "ring"),
+        "refused": Style((122, 0, 0), WHITE, "cross"),  # dark red, 11.5:1
+    },
 )
 
 PLAIN = Theme(
@@ -64,6 +74,11 @@ PLAIN = Theme(
     neutral=Style(BLACK, WHITE, "none"),
     paused=Style(WHITE, BLACK, "none"),
     error=Style(BLACK, WHITE, "none"),
+    marks={
+        "present": Style(WHITE, BLACK, "check"),
+        "absent": Style(BLACK, WHITE, "ring"),
+        "refused": Style(BLACK, WHITE, "cross"),
+    },
 )
 
 THEMES = {theme.name: theme for theme in (COLOUR, PLAIN)}
