@@ -39,8 +39,8 @@ from poolside.core.timefmt import clock_text
 from poolside.core.view import (
     Context,
     View,
-    bad_program_view,
     error_view,
+    file_problem_view,
     next_change,
     with_hint,
 )
@@ -446,6 +446,7 @@ def run_screen(
     choice: Choice | None,
     get_ready_s: float,
     problems: tuple[str, ...] = (),
+    problem_in: str = "program",
     attendance: Attendance | None = None,
     resume: Checkpoint | None = None,
     offer: Checkpoint | None = None,
@@ -457,6 +458,8 @@ def run_screen(
     ``resume`` is continued at once (``--resume``); ``offer`` is put to the
     instructor on the home screen; ``events`` gets each event as it falls
     due (``emit_event``, for ``--events``), after the cues and the records.
+    ``problems`` are shown on the error screen, titled by the file they are in
+    (``problem_in``: config, program or roster).
     """
     notifier = Notifier()
     notifier.extend_start(STARTING_S)  # from here: the display, fonts, sound
@@ -505,7 +508,7 @@ def run_screen(
         music_level=hardware.music_level if hardware.player.music is not None else None,
     )
     if problems:
-        kiosk.error = bad_program_view(problems)
+        kiosk.error = file_problem_view(problems, problem_in)
     width, height = window.surface().get_size()
     print(
         f"poolside: video driver {pygame.display.get_driver()}, {width}x{height}; "

@@ -309,20 +309,22 @@ def test_the_stick_is_mounted_by_its_own_unit_before_the_sync_sandbox_exists() -
 
 
 @pytest.mark.parametrize(
-    ("config_text", "roster_text"),
+    ("config_text", "roster_text", "title"),
     [
-        ("buttons:\n  start: 17\n  next: 17\n", None),
-        ("roster: roster.csv\n", "code,name,start\nP001,Ann,not-a-date\n"),
+        ("buttons:\n  start: 17\n  next: 17\n", None, "CONFIG FILE PROBLEM"),
+        ("roster: roster.csv\n", "code,name,start\nP001,Ann,not-a-date\n", "ROSTER FILE PROBLEM"),
+        ("roster: roster.csv\n", "", "ROSTER FILE PROBLEM"),  # "": no roster file at all
     ],
-    ids=["bad-config", "bad-roster"],
+    ids=["bad-config", "bad-roster", "missing-roster"],
 )
 def test_a_bad_config_or_roster_reaches_the_kiosks_error_screen(
-    tmp_path: Path, config_text: str, roster_text: str | None
+    tmp_path: Path, config_text: str, roster_text: str | None, title: str
 ) -> None:
-    """The kiosk under systemd: READY on the error screen, not a dead process."""
+    """The kiosk under systemd: READY on the error screen, not a dead process; its title
+    names the file to mend (a roster's problem is not the program's)."""
     config = tmp_path / "config.yaml"
     config.write_text(config_text)
-    if roster_text is not None:
+    if roster_text:
         (tmp_path / "roster.csv").write_text(roster_text)
     notify = NotifySocket(tmp_path)
     child = _kiosk(dict(_child_env(tmp_path, notify, 400_000), POOLSIDE_CONFIG=str(config)))
@@ -333,7 +335,7 @@ def test_a_bad_config_or_roster_reaches_the_kiosks_error_screen(
         child.send_signal(signal.SIGTERM)
         _, err = child.communicate(timeout=30)
         notify.close()
-    assert "screen error: PROGRAM FILE PROBLEM" in err, err
-    bad = tmp_path / ("roster.csv" if roster_text else "config.yaml")
+    assert f"screen error: {title}" in err, err
+    bad = tmp_path / ("roster.csv" if roster_text is not None else "config.yaml")
     assert re.search(rf"{re.escape(str(bad))}:\d+:\d+: ", err), err
     assert "Traceback" not in err

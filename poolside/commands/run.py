@@ -113,15 +113,18 @@ def _run(args: argparse.Namespace) -> int:
         raise BadInput("--headless has no button to press: add --start")
     config = Config()  # the defaults, for the error screen when the config itself is bad
     get_ready = config.get_ready_s if args.get_ready is None else args.get_ready
+    reading = "config"  # the file being read, for the error screen's title
     with contextlib.ExitStack() as stack:
         try:
             config = config_for(args)
             words.use(config.locale(args.language))  # before the program, read in it
             get_ready = config.get_ready_s if args.get_ready is None else args.get_ready
+            reading = "program"
             choice = choose_program(args.program, config, date.today())
             if args.headless:
                 return _run_headless(args, config, choice, get_ready)
             notices: tuple[str, ...] = ()
+            reading = "roster"
             try:
                 attendance, checkpoint = _recording(args, config, choice, stack, headless=False)
             except Unavailable as err:  # the class runs; the screen says so
@@ -134,7 +137,9 @@ def _run(args: argparse.Namespace) -> int:
             # Said on the terminal, and shown on the kiosk's error screen.
             lines = problem_lines(err)
             print("\n".join(lines), file=sys.stderr)
-            run_screen(_window_options(args), config, None, get_ready, problems=lines)
+            run_screen(
+                _window_options(args), config, None, get_ready, problems=lines, problem_in=reading
+            )
             return EXIT_BAD_INPUT
         if args.resume:
             resume, offer = checkpoint, None

@@ -177,6 +177,16 @@ def error_view(title: str, lines: tuple[str, ...], hint: str) -> View:
 
 def bad_program_view(problems: tuple[str, ...]) -> View:
     """The kiosk's screen for a program file it cannot run."""
+    return file_problem_view(problems, "program")
+
+
+def file_problem_view(problems: tuple[str, ...], kind: str) -> View:
+    """The kiosk's screen for a file it cannot use, titled by the file: ``kind`` is
+    config, program or roster, so the instructor knows which one to mend."""
+    if kind == "config":
+        return error_view(text("error.config"), problems, text("error.config_fix"))
+    if kind == "roster":
+        return error_view(text("error.roster"), problems, text("error.roster_fix"))
     return error_view(text("error.program"), problems, text("error.program_fix"))
 
 
