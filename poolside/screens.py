@@ -156,7 +156,12 @@ class CheckIn(Screen):
 
     def view(self, now: float, context: Context) -> View:
         assert self.kiosk.roll is not None
-        return self.kiosk.roll.view(context.status, self.kiosk.typed())
+        session = self.kiosk.session
+        assert session is not None
+        program = session.program
+        length = text("home.length", name=program.name, length=clock_text(program.duration_s))
+        today = " · ".join(line for line in (context.week, length) if line)
+        return self.kiosk.roll.view(context.status, self.kiosk.typed(), today)
 
 
 class InClass(Screen):

@@ -661,3 +661,19 @@ def test_the_roll_in_class_marks_who_is_in_the_water(in_water, shape) -> None:
     assert [name for name, _ in renderer.shapes] == [shape]
     in_colour = surface.get_at((1, 1))[:3] != (0, 0, 0)
     assert in_colour is bool(in_water), "the water's people on a colour of their own"
+
+
+def test_the_check_in_says_what_is_about_to_run(tmp_path, choice) -> None:
+    """Today's week, the program and its length, on the check-in as on the home screen;
+    a notice and the keys keep their lines first."""
+    from poolside.core.view import Context
+
+    pool = Pool(tmp_path, choice)
+    pool.kiosk._context = lambda: Context(week="week 3 of 24")
+    pool.press("next")
+    today = "week 3 of 24 · jump-and-hop-20 · 20:00 class"
+    rows = {d.text: d.rect.top for d in pool.renderer.drawn}
+    keys = "START check in/out · NEXT next name · hold START to begin"
+    assert rows[today] < rows[keys], "today's, then the keys on the last line"
+    pool.press("toggle")  # "Bo checked in" joins: four lines, today's still there
+    assert today in pool.texts() and "Bo checked in" in pool.texts()

@@ -136,8 +136,10 @@ class Roll:
             return [self.current.code] if self.current else []
         return list(self.present) if self.mode == "class" else []
 
-    def view(self, status: tuple[str, ...] = (), typed: str = "") -> View:
-        """The home screen while the roll is taken; ``typed`` is a code being typed."""
+    def view(self, status: tuple[str, ...] = (), typed: str = "", today: str = "") -> View:
+        """The home screen while the roll is taken; ``typed`` is a code being typed,
+        ``today`` what is about to run (week, program, length), shown where a line is
+        free: a notice and the keys come first."""
         typing = text("checkin.typed", typed=typed) if typed else ""
         person = self.current
         mark: str | None = None
@@ -160,4 +162,6 @@ class Roll:
         if self.refused:  # the refusal fills the screen, not the last name shown
             big, mark, lines = self.refused, "refused", lines[-1:]
         shown = tuple(line for line in (self.notice, typing, *lines) if line)
+        if today and len(shown) < 4:  # before the keys, on the last line
+            shown = (*shown[:-1], today, *shown[-1:])
         return View(screen="checkin", word=word, big=big, lines=shown[:4], corner=status, mark=mark)
