@@ -21,6 +21,7 @@ import time
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING
 
 import pygame
@@ -117,7 +118,9 @@ class Kiosk:
         self._keep_going = keep_going  # show errors on screen instead of raising
         self._observers = observers  # cues and records: served before the frame is drawn
         self.get_ready_s = get_ready_s
+        self.choice = choice
         self.session = Session(choice.program, get_ready_s) if choice else None
+        self._own: dict[tuple[str, date], Choice | None] = {}  # solo swimmers' own weeks
         self.error: View | None = None
         self.frames = 0
         self._shown: View | None = None
@@ -168,6 +171,32 @@ class Kiosk:
     def hint(self, said: str, now: float) -> None:
         """A word for a refused key or a change made, shown for HINT_S ("": none)."""
         self._hint = (said, now + HINT_S) if said else None
+
+    def swimmers_choice(self) -> Choice | None:
+        """The solo swimmer shown: their own plan week's program, from the roster's start
+        for them, not the Pi's calendar. None for a class, a swimmer with no start, or
+        a day's program that is not the plan's."""
+        roll, choice = self.roll, self.choice
+        if roll is None or roll.mode != "solo" or choice is None or roll.current is None:
+            return None
+        start, today = roll.current.start, date.today()
+        if start is None:
+            return None
+        key = (roll.current.code, today)
+        if key not in self._own:  # a program file read once a swimmer a day
+            self._own[key] = choice.for_start(start, today)
+        return self._own[key]
+
+    def take_swimmers_program(self) -> None:
+        """Before a solo swim: the session runs the swimmer's own week (recorded as
+        theirs), or the day's program where they have none."""
+        target = self.swimmers_choice() or self.choice
+        if target is None or self.session is None:
+            return
+        if target.program.content_hash != self.session.program.content_hash:
+            self.session = Session(target.program, self.get_ready_s)
+        if self.records is not None:
+            self.records.week = target.week
 
     def home(self) -> None:
         """Back to the home screen with a new session and an empty roll."""

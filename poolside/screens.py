@@ -136,6 +136,7 @@ class CheckIn(Screen):
         kiosk, roll = self.kiosk, self.kiosk.roll
         assert roll is not None
         if action == Action.HOLD or (roll.mode == "solo" and action == Action.TOGGLE):
+            kiosk.take_swimmers_program()
             kiosk.begin(now)
             return
         if action == Action.STOP:
@@ -156,11 +157,12 @@ class CheckIn(Screen):
 
     def view(self, now: float, context: Context) -> View:
         assert self.kiosk.roll is not None
-        session = self.kiosk.session
+        session, own = self.kiosk.session, self.kiosk.swimmers_choice()
         assert session is not None
-        program = session.program
+        program = own.program if own else session.program
+        week = own.week_line() if own else context.week  # a solo swimmer's own week
         length = text("home.length", name=program.name, length=clock_text(program.duration_s))
-        today = " · ".join(line for line in (context.week, length) if line)
+        today = " · ".join(line for line in (week, length) if line)
         return self.kiosk.roll.view(context.status, self.kiosk.typed(), today)
 
 

@@ -18,6 +18,19 @@ class Choice:
     plan: Plan | None = None
     reason: str = ""
 
+    def for_start(self, start: date, today: date) -> Choice | None:
+        """The plan's program for someone who began on ``start``: a solo swimmer's own
+        week, not the Pi's calendar. None where this choice is not the plan's (a
+        program asked for, or named in the config) or ``today`` is outside their weeks.
+        """
+        if self.plan is None or self.reason in ("as asked", "from config"):
+            return None
+        week = self.plan.week_of(start, today)
+        if week is None:
+            return None
+        entry = self.plan.for_week(week)
+        return Choice(entry.load(), week, self.plan, f"week {week} of {self.plan.weeks}, own")
+
     def week_line(self) -> str:
         """ "week 3 of 24" for the home screen, in the locale; "" outside a plan."""
         if not self.week or self.plan is None:

@@ -677,3 +677,30 @@ def test_the_check_in_says_what_is_about_to_run(tmp_path, choice) -> None:
     assert rows[today] < rows[keys], "today's, then the keys on the last line"
     pool.press("toggle")  # "Bo checked in" joins: four lines, today's still there
     assert today in pool.texts() and "Bo checked in" in pool.texts()
+
+
+def test_a_solo_swimmer_swims_their_own_plan_week_not_the_pis(tmp_path) -> None:
+    """The Pi's calendar is in week 11 of the plan; Ann began today (the roster's start),
+    so her swim is week 1's program (one block), said on the check-in and kept in
+    her record; Bo, with no start on the roster, swims the Pi's week."""
+    from datetime import timedelta
+
+    today = date.today()
+    config = Config(program_start=today - timedelta(weeks=10))
+    pis = choose_program(None, config, today)
+    assert (pis.week, pis.program.name) == (11, "jump-and-hop-20-advanced")
+    people = [Person("P001", "Ann", today), Person("P002", "Bo")]
+    pool = Pool(tmp_path, pis, mode="solo", people=people)
+    assert any(line.startswith("week 1 of 24 · jump-and-hop-20 · ") for line in pool.texts())
+    pool.press("toggle")  # Ann begins
+    assert pool.kiosk.session.program.block_count == 1, "week 1: one block to learn the moves"
+    pool.run_to()
+    pool.press("toggle", "toggle")  # effort skipped; home
+    pool.press("next", "toggle")  # Bo begins
+    pool.run_to()
+    pool.press("toggle", "toggle")  # home: his record sealed into a batch too
+    pool.store.close()
+    records = [json.loads(line) for batch in outbox_dir(tmp_path).rglob("*.jsonl")
+               for line in batch.read_text().splitlines()]  # fmt: skip
+    swims = {r["participant"]: (r["week"], r["program"]) for r in records}
+    assert swims == {"P001": (1, "jump-and-hop-20"), "P002": (11, "jump-and-hop-20-advanced")}

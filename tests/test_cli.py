@@ -349,3 +349,33 @@ def test_plan_prints_the_six_month_plan_week_by_week_with_its_dates() -> None:
     assert len(weeks) == 24 and weeks[0]["from"] is None, "no start: no dates"
     assert [w["week"] for w in weeks if w["note"] == "Lighter week"] == [8, 12, 16, 20]
     assert weeks[0]["blocks"] == 1 and weeks[4]["duration_s"] == 1200
+
+
+def test_a_headless_solo_swim_is_the_swimmers_own_plan_week(tmp_path: Path) -> None:
+    """``run --headless --participant`` as the kiosk's solo swim: the roster's start for
+    that swimmer sets the plan week recorded, not the Pi's program_start."""
+    from datetime import date, timedelta
+
+    from poolside.records.outbox import outbox_dir
+
+    today = date.today()
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"program_start: {(today - timedelta(weeks=10)).isoformat()}\nroster: roster.csv\n"
+    )
+    (tmp_path / "roster.csv").write_text(f"code,name,start\nP001,Ann,{today.isoformat()}\n")
+    data = tmp_path / "data"
+    result = run_poolside(
+        *("run", "--headless", "--start", "--participant", "P001", "--speed", "2000"),
+        *("--get-ready", "0", "--data", str(data)),
+        env={**os.environ, "POOLSIDE_CONFIG": str(config)},
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    (batch,) = outbox_dir(data).rglob("*.jsonl")
+    (record,) = [json.loads(line) for line in batch.read_text().splitlines()]
+    assert (record["week"], record["program"], record["blocks_planned"]) == (
+        1,
+        "jump-and-hop-20",
+        1,
+    )

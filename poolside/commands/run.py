@@ -190,7 +190,7 @@ def _people(codes: list[str], roster_path: Path | None) -> list[Person]:
     unknown = [code for code in codes if roster.find(code) is None]
     if unknown:
         raise BadInput(f"not on the roster ({roster_path}): {', '.join(unknown)}")
-    return [Person(member.code, member.shown) for member in roster.members]
+    return [Person(member.code, member.shown, member.start) for member in roster.members]
 
 
 def _recording(
@@ -261,6 +261,10 @@ def _run_headless(
             emit = _event_lines(args.events, stack)
         size = args.size or (1280, 720)
         attendance, resume = _recording(args, config, choice, stack, headless=True)
+        swimmer = attendance.roll.current if attendance and attendance.roll.mode == "solo" else None
+        own = swimmer and swimmer.start and choice.for_start(swimmer.start, date.today())
+        if own and attendance and resume is None:  # a solo swimmer's own plan week
+            choice, attendance.week = own, own.week
         observers = [attendance] if attendance else []
         kiosk = offscreen_kiosk(choice, get_ready, size, emit, THEMES[args.theme], observers)
         try:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 from poolside.core.view import View
@@ -40,6 +41,7 @@ MODES = tuple(mode.value for mode in Mode)
 class Person:
     code: str
     shown: str  # what the deck screen shows: the name if the roster has one, else the code
+    start: date | None = None  # their program's first day (the roster's), if it says
 
 
 @dataclass(frozen=True)
