@@ -233,3 +233,42 @@ def test_no_text_on_screen_falls_back_to_empty_boxes(choice, screen, at) -> None
     texts = " ".join(d.text for d in renderer.drawn)
     assert _placeholder_glyphs(texts + keyboard_hint()) == []
     assert _placeholder_glyphs("→") == ["→"], "the check finds a missing glyph"
+
+
+@pytest.mark.parametrize("size", [(800, 480), (1920, 1080), (1080, 1920)], ids=str)
+@pytest.mark.parametrize("language", ["en", "es", "de"])
+def test_instructions_are_never_drawn_below_the_readable_size(size, language) -> None:
+    """Every move, coaching line and next phase of the bundled program, in each
+    language, at each shape: no line's letters under 0.05 of the shorter side."""
+    from poolside.core import words
+
+    words.use(words.load_locale(language))
+    try:
+        choice = choose_program("jump-and-hop-20", Config(), date(2027, 1, 4))
+        surface, renderer, smallest = pygame.Surface(size), Renderer(), {}
+        for at in range(-10, choice.program.duration_s, 3):
+            renderer.draw(surface, view_at(choice, "running" if at >= 0 else "get-ready", at))
+            for drawn in renderer.drawn:
+                if drawn.role in ("move", "coach", "next"):
+                    smallest[drawn.role] = min(smallest.get(drawn.role, 1.0),
+                                               drawn.rect.h / min(size))  # fmt: skip
+    finally:
+        words.use(words.load_locale("en"))
+    assert min(smallest.values()) >= 0.05, smallest
+
+
+@pytest.mark.parametrize("size", [(800, 480), (1920, 1080)], ids=str)
+def test_a_long_instruction_wraps_before_it_shrinks(choice, size) -> None:
+    """A move too long for one line at its size goes on two lines at that size (the
+    digits give up height), instead of one line made smaller."""
+    from dataclasses import replace
+
+    short = replace(view_at(choice, "running", 125), move="Tuck jumps")
+    long = replace(short, move="Tuck jumps with the knees to the chest and the arms sweeping down")
+    heights = {}
+    for name, view in (("short", short), ("long", long)):
+        surface, renderer = pygame.Surface(size), Renderer()
+        renderer.draw(surface, view)
+        heights[name] = [d.rect.h for d in renderer.drawn if d.role == "move"]
+    assert len(heights["short"]) == 1 and len(heights["long"]) == 2
+    assert min(heights["long"]) >= heights["short"][0] - 2, heights

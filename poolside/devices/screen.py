@@ -11,8 +11,10 @@ and colours, which is what the tests check against the pixels.
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pygame
@@ -44,22 +46,34 @@ def match_renderer(driver: str) -> str:
 
 @dataclass(frozen=True)
 class Layout:
-    """Where the running screen's parts go, in fractions of its height (top, height)."""
+    """Where the running screen's parts go, in fractions of its height.
+
+    The move and the coaching line sit above the next phase, one line each at
+    their own height where they fit the width; a longer one wraps onto up to
+    ``max_lines`` at that height before it is made smaller, and the digits give
+    up height for it, down to ``digits_least``.
+    """
 
     header: float  # the phase word's row
     word_right: float | None  # where the word's box ends (fraction of width); None: the margin
-    digits: tuple[float, float]
-    move: tuple[float, float]
-    coach: tuple[float, float]
-    next: tuple[float, float]
+    digits: tuple[float, float]  # top, and the height they take when the rest fits
+    digits_least: float  # the height the digits keep, however long the words
+    move_line: float  # a line of the move
+    coach_line: float  # a line of the coaching words
+    max_lines: int
+    next: tuple[float, float]  # top, height
 
 
-LANDSCAPE = Layout(0.13, 0.6, (0.16, 0.5), (0.67, 0.085), (0.765, 0.05), (0.825, 0.085))
+LANDSCAPE = Layout(0.13, 0.6, (0.16, 0.5), 0.42, 0.085, 0.06, 2, (0.825, 0.085))
 # Portrait: the word gets the whole width and the digits less height, so the
 # word and the hints (on two lines where that is larger) are read from afar.
-PORTRAIT = Layout(0.1, None, (0.19, 0.36), (0.57, 0.08), (0.66, 0.06), (0.74, 0.15))
+PORTRAIT = Layout(0.1, None, (0.19, 0.36), 0.34, 0.045, 0.035, 3, (0.74, 0.15))
 
 
+# An instruction's line is never shorter than this share of the screen's shorter
+# side (with the font's own spacing, its letters are about 0.05 of it): the
+# README's screen sizes say from how far that is read.
+READABLE_LINE = 0.055
 MAX_LINES = 4  # a neutral screen's lines under its digits
 LINE_ROW = 0.075  # each line's row, as a fraction of the height
 MAX_NOTICES = 3  # status notices in the corner: the first three, the most urgent first
@@ -130,18 +144,64 @@ class Renderer:
             row.left = row.right + m
             self._text(surface, "left", view.left, row, fg, bg, align="right")
 
-        digits = _band(surface, *layout.digits)
-        self._text(surface, "big", view.big, digits, fg, bg, ink=True)
-        self._lines(surface, "move", view.move, _band(surface, *layout.move), fg, bg)
-        self._lines(surface, "coach", view.coach, _band(surface, *layout.coach), fg, bg)
-
         band = _band(surface, *layout.next)
+        gap = m // 3
+        digits_top = round(layout.digits[0] * height)
+        room = band.top - gap - digits_top - round(layout.digits_least * height)
+        blocks = self._instructions(view, layout, band.w, room, height)
+        bottom = band.top - gap
+        for role, lines, size, line_h in reversed(blocks):  # from the next phase up
+            bottom -= len(lines) * line_h
+            for index, line in enumerate(lines):
+                row = pygame.Rect(band.left, bottom + index * line_h, band.w, line_h)
+                self._text(surface, role, line, row, fg, bg, size=size)
+            bottom -= gap
+        digits_h = min(round(layout.digits[1] * height), bottom - digits_top)
+        digits = pygame.Rect(band.left, digits_top, band.w, digits_h)
+        self._text(surface, "big", view.big, digits, fg, bg, ink=True)
+
         if view.next_soon:  # T-10 s: the next phase in a band of inverted colour
             pygame.draw.rect(surface, fg, band.inflate(m, m // 2), border_radius=m // 2)
             self._lines(surface, "next", view.next, band, bg, fg)
         else:
             self._lines(surface, "next", view.next, band.inflate(0, -band.h // 4), fg, bg)
         _progress(surface, view.progress, fg)
+
+    def _instructions(
+        self, view: View, layout: Layout, width: int, room: int, height: int
+    ) -> list[tuple[str, list[str], int, int]]:
+        """The move and the coaching words as (role, lines, font size, line height):
+        each on the fewest lines (up to ``layout.max_lines``) on which it fits the
+        width at its line's height; where all of them take more than ``room``, the
+        line heights shrink alike until they fit, but not below READABLE_LINE of
+        the screen's shorter side (the digits give up more height instead)."""
+        wanted = [("move", view.move, layout.move_line), ("coach", view.coach, layout.coach_line)]
+        wanted = [(role, text, share) for role, text, share in wanted if text]
+        least = math.ceil(READABLE_LINE * min(width, height))
+        scale = 1.0
+        while True:
+            blocks = []
+            for role, text, share in wanted:
+                line_h = max(least, round(share * height * scale))
+                lines, size = self._wrapped(text, width, line_h, layout.max_lines)
+                blocks.append((role, lines, size, line_h))
+            taken = sum(len(lines) * line_h for _, lines, _, line_h in blocks)
+            if taken <= room or all(line_h == least for *_, line_h in blocks):
+                return blocks
+            scale *= 0.9
+
+    def _wrapped(self, text: str, width: int, line_h: int, most: int) -> tuple[list[str], int]:
+        """``text`` on the fewest lines that fit ``width`` at the size of a ``line_h``
+        line (split between words, the lines as even as can be); if even ``most``
+        lines do not, ``most`` lines shrunk to fit."""
+        size = self._size_for("Ág", width * 100, line_h)  # the size whose line fits line_h
+        words = text.split(" ")
+        lines: list[str] = [text]
+        for count in range(1, min(most, len(words)) + 1):
+            lines = _even_lines(words, count, lambda line: self._font(size, line).size(line)[0])
+            if all(self._font(size, line).size(line)[0] <= width for line in lines):
+                return lines, size
+        return lines, min(self._size_for(line, width, line_h) for line in lines)
 
     def _paused(self, surface: pygame.Surface, view: View) -> None:
         width, height = surface.get_size()
@@ -479,6 +539,21 @@ def _shape(surface: pygame.Surface, shape: str, box: pygame.Rect, colour: RGB) -
                 for i in range(17)
             ]
             pygame.draw.lines(surface, colour, False, points, thickness)
+
+
+def _even_lines(words: list[str], count: int, measure: Callable[[str], int]) -> list[str]:
+    """``words`` on ``count`` lines, cut where the widest line is narrowest."""
+    if count <= 1:
+        return [" ".join(words)]
+    best: list[str] = []
+    widest = math.inf
+    for cuts in itertools.combinations(range(1, len(words)), count - 1):
+        bounds = (0, *cuts, len(words))
+        lines = [" ".join(words[a:b]) for a, b in itertools.pairwise(bounds)]
+        width = max(map(measure, lines))
+        if width < widest:
+            best, widest = lines, width
+    return best
 
 
 def _wrap(font: pygame.font.Font, text: str, width: int) -> list[str]:
