@@ -19,11 +19,13 @@ from poolside.core.music import level_words
 from poolside.core.program import parse_program
 from poolside.core.timefmt import clock_text
 from poolside.core.view import Context, View, bad_program_view, build_view, with_hint
+from poolside.core.words import text
 from poolside.core.yamlfile import FileProblems
 from poolside.devices.screen import Renderer
 from poolside.devices.theme import THEMES
 from poolside.hardware import keyboard_hint
-from poolside.screens import class_roll_view
+from poolside.records.store import Checkpoint
+from poolside.screens import class_roll_view, offer_view
 from poolside.selection import Choice
 
 GET_READY_S = 10.0
@@ -75,6 +77,9 @@ def view_at(choice: Choice, screen: str, at: float) -> View:
         return cancelling.view((keyboard_hint(),))
     if screen == "class-roll":
         return class_roll_view("Bo", True, 11, (keyboard_hint(),))
+    if screen == "resume-offer":  # a class cut off 3 min ago at 8:20, a batch unsynced
+        cut_off = Checkpoint(choice.program.name, ("a", "b", "c", "d"), 500.0, 480.0, 180.0)
+        return offer_view(cut_off, Context(status=(_unsynced(), keyboard_hint())))
     program = choice.program
     status = (keyboard_hint(),)
     context = Context(program.title, choice.week_line(), wall_clock="09:41", status=status)
@@ -125,6 +130,11 @@ def _sample_error() -> View:
     except FileProblems as err:
         lines = tuple(str(p) for p in err.problems)
     return bad_program_view(lines)
+
+
+def _unsynced() -> str:
+    """The sync notice a Pi shows after a power cut, before its next sync."""
+    return text("status.to_sync", count=1, when=text("status.never_synced"))
 
 
 def _sample_roll() -> Roll:

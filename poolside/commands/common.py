@@ -27,9 +27,9 @@ def add_data_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", metavar="DIR", help=DATA_HELP)
 
 
-SCREENS = (
-    *("home", "checkin", "cancel", "get-ready", "running", "paused", "class-roll", "finished"),
-    "error",
+SCREENS = (  # what `poolside render --screen` draws: the kiosk's screens, by their names
+    *("home", "resume-offer", "checkin", "cancel", "get-ready", "running", "paused"),
+    *("class-roll", "finished", "error"),
 )
 
 
