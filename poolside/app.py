@@ -29,10 +29,10 @@ import pygame
 from poolside.config import Config
 from poolside.core.actions import DECK, Action
 from poolside.core.cancel import Cancelling, CancelReason, reason_words
-from poolside.core.checkin import Roll
+from poolside.core.checkin import Mode, Roll
 from poolside.core.clock import Clock, clock_for
 from poolside.core.debrief import Debrief, left_reason_of, questions_for
-from poolside.core.engine import Event, Session, State
+from poolside.core.engine import Event, EventType, Session, State
 from poolside.core.music import level_words
 from poolside.core.presses import earliest
 from poolside.core.scanner import Output
@@ -177,7 +177,7 @@ class Kiosk:
         for them, not the Pi's calendar. None for a class, a swimmer with no start, or
         a day's program that is not the plan's."""
         roll, choice = self.roll, self.choice
-        if roll is None or roll.mode != "solo" or choice is None or roll.current is None:
+        if roll is None or roll.mode != Mode.SOLO or choice is None or roll.current is None:
             return None
         start, today = roll.current.start, date.today()
         if start is None:
@@ -217,7 +217,7 @@ class Kiosk:
         recorded (a store) and led (not a solo swimmer's kiosk), and not for a
         class that already ran (its check-ins' three hours): one line says so,
         and a class later that day can still be called off."""
-        solo = self.roll is not None and self.roll.mode == "solo"
+        solo = self.roll is not None and self.roll.mode == Mode.SOLO
         if self.records is None or solo or self.session is None:
             return
         ran_at = self.records.class_ran_at()
@@ -243,7 +243,7 @@ class Kiosk:
         roll = self.roll
         return (
             roll is not None
-            and roll.mode == "class"
+            and roll.mode == Mode.CLASS
             and bool(roll.people)
             and (self.records is not None)
         )
@@ -368,14 +368,14 @@ class Kiosk:
             if events:
                 for observe in self._observers:
                     observe(events, self.session, now)
-            ended = [e for e in events if e.type in ("finish", "stop")]
+            ended = [e for e in events if e.type in (EventType.FINISH, EventType.STOP)]
             if ended:
                 self._ended_at = now
                 self._class_roll_until = None
                 swimmers = self._swimmers()
                 asked = questions_for(
-                    stopped=ended[0].type == "stop",
-                    mode=self.roll.mode if self.roll else "class",
+                    stopped=ended[0].type == EventType.STOP,
+                    mode=self.roll.mode if self.roll else Mode.CLASS,
                     recorded=bool(self.records and self.records.record_ids),
                     swimmers=swimmers,
                     leavers=tuple(self.leavers) if self.records else (),

@@ -19,7 +19,7 @@ from gpiozero.exc import BadPinFactory
 from poolside.config import Config
 from poolside.core.actions import Action
 from poolside.core.cues import cue_name
-from poolside.core.engine import Event
+from poolside.core.engine import Event, EventType
 from poolside.core.lights import Lamp, held_lamp
 from poolside.core.presses import Chord, PressClassifier, earliest
 from poolside.core.program import Program
@@ -158,13 +158,13 @@ class Hardware:
         music = self.player.music
         if music is not None:  # with the class: begun, paused, resumed, over
             for event in events:
-                if event.type == "start":
+                if event.type == EventType.START:
                     music.start()
-                elif event.type == "pause":
+                elif event.type == EventType.PAUSE:
                     music.pause()
-                elif event.type == "resume":
+                elif event.type == EventType.RESUME:
                     music.resume()
-                elif event.type in ("finish", "stop"):
+                elif event.type in (EventType.FINISH, EventType.STOP):
                     music.stop()
         if name is not None:
             self.player.play(name, then_say=wav)  # the word right after its tone, not under it

@@ -18,7 +18,7 @@ import pygame
 from poolside.app import Kiosk, Observer, each_event
 from poolside.core.actions import Action
 from poolside.core.clock import Clock
-from poolside.core.engine import Event, State
+from poolside.core.engine import Event, EventType, State
 from poolside.core.timefmt import clock_text
 from poolside.devices.screen import Renderer
 from poolside.devices.theme import COLOUR, Theme
@@ -101,16 +101,16 @@ def readable_lines(stream: IO[str]) -> Callable[[Event], None]:
 
     def emit(event: Event) -> None:
         phase = event.phase
-        if event.type == "phase" and phase is not None:
+        if event.type == EventType.PHASE and phase is not None:
             where = f"  block {phase.block} · {phase.round}/{phase.rounds}" if phase.block else ""
             move = f"  {phase.move}" if phase.move else ""
             stream.write(
                 f"{clock_text(phase.start_s):>6}  {phase.label:<10} "
                 f"{clock_text(phase.duration_s):>5}{move}{where}\n"
             )
-        elif event.type in ("finish", "stop"):
+        elif event.type in (EventType.FINISH, EventType.STOP):
             done = clock_text(event.completed_s or 0)
-            word = "finished" if event.type == "finish" else "stopped"
+            word = "finished" if event.type == EventType.FINISH else "stopped"
             stream.write(f"{clock_text(event.at_s):>6}  {word}: {done} done\n")
         stream.flush()
 

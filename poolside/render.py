@@ -18,7 +18,14 @@ from poolside.core.engine import Session
 from poolside.core.music import level_words
 from poolside.core.program import parse_program
 from poolside.core.timefmt import clock_text
-from poolside.core.view import Context, View, bad_program_view, build_view, with_hint
+from poolside.core.view import (
+    Context,
+    ScreenName,
+    View,
+    bad_program_view,
+    build_view,
+    with_hint,
+)
 from poolside.core.words import text
 from poolside.core.yamlfile import FileProblems
 from poolside.devices.screen import Renderer
@@ -32,17 +39,18 @@ GET_READY_S = 10.0
 PAUSED_FOR_S = 83.0
 
 
-TIMED = ("get-ready", "running", "paused")  # the screens --at places in time
-DEFAULT_AT = {"get-ready": -7.0, "running": 125.0, "paused": 125.0}
+TIMED = (ScreenName.GET_READY, ScreenName.RUNNING, ScreenName.PAUSED)  # placed by --at
+DEFAULT_AT = {ScreenName.GET_READY: -7.0, ScreenName.RUNNING: 125.0, ScreenName.PAUSED: 125.0}
 
 
 class ImpossibleMoment(ValueError):
     """An --at the screen cannot be at; the message says what would do."""
 
 
-def moment(choice: Choice, screen: str, at: float | None) -> float:
-    """The program second to draw ``screen`` at: ``at`` if it is one that
+def moment(choice: Choice, name: ScreenName | str, at: float | None) -> float:
+    """The program second to draw screen ``name`` at: ``at`` if it is one that
     screen can be at, a default if not given; else :class:`ImpossibleMoment`."""
+    screen = ScreenName(name)
     duration = choice.program.duration_s
     if screen not in TIMED:
         if at is not None:
@@ -52,7 +60,7 @@ def moment(choice: Choice, screen: str, at: float | None) -> float:
         return min(DEFAULT_AT[screen], duration - 1.0)
     if not math.isfinite(at):
         raise ImpossibleMoment(f"--at must be a number of seconds, got {at}")
-    if screen == "get-ready" and not -GET_READY_S <= at < 0:
+    if screen == ScreenName.GET_READY and not -GET_READY_S <= at < 0:
         raise ImpossibleMoment(
             f"the get-ready countdown is from -{GET_READY_S:g} to 0 s; --at {at:g} is not in it"
         )
@@ -64,20 +72,21 @@ def moment(choice: Choice, screen: str, at: float | None) -> float:
     return at
 
 
-def view_at(choice: Choice, screen: str, at: float) -> View:
-    """The view of ``screen`` with the session at program second ``at``."""
-    if screen == "error":
+def view_at(choice: Choice, name: ScreenName | str, at: float) -> View:
+    """The view of screen ``name`` with the session at program second ``at``."""
+    screen = ScreenName(name)  # a name that is no screen: ValueError
+    if screen == ScreenName.ERROR:
         return _sample_error()
-    if screen == "checkin":
+    if screen == ScreenName.CHECKIN:
         return _sample_roll().view((keyboard_hint(),))
-    if screen == "cancel":
+    if screen == ScreenName.CANCEL:
         cancelling = Cancelling()
         cancelling.move(1)
         cancelling.move(1)  # "weather hold"
         return cancelling.view((keyboard_hint(),))
-    if screen == "class-roll":
+    if screen == ScreenName.CLASS_ROLL:
         return class_roll_view("Bo", True, 11, (keyboard_hint(),))
-    if screen == "resume-offer":  # a class cut off 3 min ago at 8:20, a batch unsynced
+    if screen == ScreenName.RESUME_OFFER:  # a class cut off 3 min ago at 8:20, a batch unsynced
         cut_off = Checkpoint(choice.program.name, ("a", "b", "c", "d"), 500.0, 480.0, 180.0)
         return offer_view(cut_off, Context(status=(_unsynced(), keyboard_hint())))
     program = choice.program
@@ -85,17 +94,17 @@ def view_at(choice: Choice, screen: str, at: float) -> View:
     context = Context(program.title, choice.week_line(), wall_clock="09:41", status=status)
     session = Session(program, GET_READY_S)
     clock = ManualClock(0.0)
-    if screen == "home":
+    if screen == ScreenName.HOME:
         return build_view(session, clock.now(), context)
     session.start(clock.now())
-    if screen == "get-ready":
+    if screen == ScreenName.GET_READY:
         at = at if -GET_READY_S <= at < 0 else -7.0
-    elif screen == "finished":
+    elif screen == ScreenName.FINISHED:
         at = float(program.duration_s)
     at = min(max(at, -GET_READY_S), float(program.duration_s))
     clock.set(GET_READY_S + at)
     session.poll(clock.now())
-    if screen == "paused":
+    if screen == ScreenName.PAUSED:
         session.pause(clock.now())
         clock.advance(PAUSED_FOR_S)
     return build_view(session, clock.now(), context)

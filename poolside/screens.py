@@ -19,34 +19,20 @@ START and NEXT pressed together step the music (``Action.MUSIC``, any screen).
 from __future__ import annotations
 
 from dataclasses import replace
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from poolside.core.actions import Action
-from poolside.core.checkin import Roll
+from poolside.core.checkin import Mode, Roll
 from poolside.core.debrief import EACH
 from poolside.core.engine import State
 from poolside.core.scanner import Output, Scan
 from poolside.core.timefmt import clock_text
-from poolside.core.view import Context, View, build_view
+from poolside.core.view import Context, Mark, ScreenName, View, build_view
 from poolside.core.words import text
 
 if TYPE_CHECKING:
     from poolside.app import Kiosk
     from poolside.records.store import Checkpoint
-
-
-class ScreenName(StrEnum):
-    HOME = "home"
-    RESUME_OFFER = "resume-offer"
-    CHECKIN = "checkin"
-    CANCEL = "cancel"
-    GET_READY = "get-ready"
-    RUNNING = "running"
-    PAUSED = "paused"
-    CLASS_ROLL = "class-roll"
-    FINISHED = "finished"
-    ERROR = "error"
 
 
 class Screen:
@@ -135,7 +121,7 @@ class CheckIn(Screen):
     def act(self, action: Output, now: float) -> None:
         kiosk, roll = self.kiosk, self.kiosk.roll
         assert roll is not None
-        if action == Action.HOLD or (roll.mode == "solo" and action == Action.TOGGLE):
+        if action == Action.HOLD or (roll.mode == Mode.SOLO and action == Action.TOGGLE):
             kiosk.take_swimmers_program()
             kiosk.begin(now)
             return
@@ -294,12 +280,12 @@ def class_roll_view(
     doing = {True: "roll.in_water", False: "roll.left", None: "roll.not_in_class"}[in_water]
     back = text("controls.back_keys" if keys_only else "controls.back_deck")
     return View(
-        screen="class-roll",
+        screen=ScreenName.CLASS_ROLL,
         word=text("roll.title", count=count),
         big=shown,
         lines=(text(doing), text("roll.keys", back=back)),
         corner=status,
-        mark="present" if in_water else "absent",
+        mark=Mark.PRESENT if in_water else Mark.ABSENT,
     )
 
 
@@ -380,7 +366,7 @@ def offer_view(offer: Checkpoint, context: Context) -> View:
     """The home screen after a power cut or crash cut a run off."""
     minutes = max(1, round(offer.age_s / 60))
     return View(
-        screen="home",
+        screen=ScreenName.RESUME_OFFER,
         word=text("resume.title"),
         big=clock_text(offer.position_s),
         lines=(

@@ -52,11 +52,11 @@ def test_a_text_is_drawn_in_the_bundled_font_unless_another_has_its_glyphs() -> 
         fonts.missing(f"中 {NOWHERE}") == f"中{NOWHERE}"
         or fonts.missing(f"中 {NOWHERE}") == NOWHERE
     )
-    from poolside.core.view import View
+    from poolside.core.view import ScreenName, View
     from poolside.devices.screen import Renderer
 
     surface = pygame.Surface((800, 480))
     renderer = Renderer(fonts=fonts)
-    renderer.draw(surface, View(screen="home", word=arabic, big="20:00"))
+    renderer.draw(surface, View(screen=ScreenName.HOME, word=arabic, big="20:00"))
     font = pygame.font.Font(DEJAVU, 40)
     assert all(m is not None for m in font.metrics(arabic)), "drawn in a font that has them"

@@ -15,6 +15,7 @@ from datetime import date
 
 from poolside.config import Config, find_config, load_config
 from poolside.core import calendar, words
+from poolside.core.view import ScreenName
 from poolside.core.yamlfile import FileProblems
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -27,10 +28,7 @@ def add_data_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", metavar="DIR", help=DATA_HELP)
 
 
-SCREENS = (  # what `poolside render --screen` draws: the kiosk's screens, by their names
-    *("home", "resume-offer", "checkin", "cancel", "get-ready", "running", "paused"),
-    *("class-roll", "finished", "error"),
-)
+SCREENS = tuple(name.value for name in ScreenName)  # what `poolside render --screen` draws
 
 
 class BadInput(Exception):

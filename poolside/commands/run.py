@@ -31,7 +31,7 @@ from poolside.commands.common import (
 )
 from poolside.config import Config, data_dir
 from poolside.core import catalog, words
-from poolside.core.checkin import MODES, Person, Roll
+from poolside.core.checkin import MODES, Mode, Person, Roll
 from poolside.core.clock import clock_for
 from poolside.core.engine import Event, State
 from poolside.core.yamlfile import FileProblems
@@ -208,10 +208,10 @@ def _recording(
     minutes; without it the kiosk offers to, and a headless run starts anew.
     """
     mode = args.mode or ("solo" if len(args.participant) == 1 else config.mode)
-    if headless and mode == "headcount":
+    if headless and mode == Mode.HEADCOUNT:
         raise BadInput("--mode headcount counts heads with the buttons: run the kiosk")
     people = _people(args.participant, config.roster)
-    if not (people or mode == "headcount" or args.resume):
+    if not (people or mode == Mode.HEADCOUNT or args.resume):
         return None, None
     from poolside.records.attendance import open_attendance
     from poolside.records.store import Busy, Store, Unavailable
@@ -231,7 +231,7 @@ def _recording(
         print(f"poolside: damaged attendance database moved to {store.set_aside}", file=sys.stderr)
     for notice in store.notices:
         print(f"poolside: {notice}", file=sys.stderr)
-    roll = Roll(people, mode, args.participant)
+    roll = Roll(people, Mode(mode), args.participant)
     attendance, offer = open_attendance(
         store, roll, choice.program.name, choice.week, config.resume_within_s
     )
@@ -261,7 +261,9 @@ def _run_headless(
             emit = _event_lines(args.events, stack)
         size = args.size or (1280, 720)
         attendance, resume = _recording(args, config, choice, stack, headless=True)
-        swimmer = attendance.roll.current if attendance and attendance.roll.mode == "solo" else None
+        swimmer = (
+            attendance.roll.current if attendance and attendance.roll.mode == Mode.SOLO else None
+        )
         own = swimmer and swimmer.start and choice.for_start(swimmer.start, date.today())
         if own and attendance and resume is None:  # a solo swimmer's own plan week
             choice, attendance.week = own, own.week

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from poolside.core.view import View
+from poolside.core.view import ScreenName, View
 from poolside.core.words import text
 
 
@@ -69,7 +69,7 @@ class Cancelling:
             text("cancel.back_keys" if keys_only else "cancel.back"),
         )
         return View(
-            screen="cancel",
+            screen=ScreenName.CANCEL,
             word=text("cancel.title"),
             big=reason_words(self.reason).upper() if self.reason else text("cancel.why"),
             lines=tuple(line for line in lines if line),

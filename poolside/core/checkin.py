@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from poolside.core.view import View
+from poolside.core.view import Mark, ScreenName, View
 from poolside.core.words import text
 
 
@@ -54,18 +54,18 @@ class Change:
 
 class Roll:
     def __init__(
-        self, people: Sequence[Person], mode: str = "class", present: Sequence[str] = ()
+        self, people: Sequence[Person], mode: Mode = Mode.CLASS, present: Sequence[str] = ()
     ) -> None:
-        if mode not in MODES:
+        if mode not in MODES:  # from an untyped caller
             raise ValueError(f"mode must be one of {', '.join(MODES)}")
         self.people = tuple(people)
-        self.mode = mode
+        self.mode = Mode(mode)
         self.cursor = 0
         self.present: list[str] = []
         for person in filter(None, map(self.find, present)):
             if person.code not in self.present:
                 self.present.append(person.code)
-        if mode == "solo" and self.present:  # the swimmer was named: show them
+        if mode == Mode.SOLO and self.present:  # the swimmer was named: show them
             self.cursor = [p.code for p in self.people].index(self.present[0])
         self.headcount = 0
         self.notice = ""  # the last confirmation or refusal, until the next action
@@ -75,7 +75,7 @@ class Roll:
     def move(self, step: int) -> None:
         """NEXT (``+1``) or back (``-1``): through the roster, or the headcount."""
         self.notice = self.refused = ""
-        if self.mode == "headcount":
+        if self.mode == Mode.HEADCOUNT:
             self.headcount = max(0, self.headcount + step)
         elif self.people:
             self.cursor = (self.cursor + step) % len(self.people)
@@ -83,11 +83,11 @@ class Roll:
     def toggle(self) -> Change | None:
         """START in a class: check the person shown in, or out again."""
         self.notice = self.refused = ""
-        if self.mode == "headcount":
+        if self.mode == Mode.HEADCOUNT:
             self.headcount += 1
             return None
         person = self.current
-        if person is None or self.mode != "class":
+        if person is None or self.mode != Mode.CLASS:
             return None
         return Change(person.code, person.code not in self.present)
 
@@ -95,7 +95,7 @@ class Roll:
         """A code typed by a reader: the change to save, or ``None`` with a notice."""
         person = self.find(code)
         self.refused = ""
-        if self.mode == "headcount":
+        if self.mode == Mode.HEADCOUNT:
             self.notice = text("dropin.no_codes")
             return None
         if person is None:
@@ -103,7 +103,7 @@ class Roll:
             self.notice = text("checkin.refused", code=self.refused)
             return None
         self.cursor = self.people.index(person)
-        if self.mode == "solo":
+        if self.mode == Mode.SOLO:
             self.notice = text("solo.press_start", name=person.shown)
             return None
         if person.code in self.present:
@@ -134,9 +134,9 @@ class Roll:
 
     def participants(self) -> list[str]:
         """The codes to record when the run starts."""
-        if self.mode == "solo":
+        if self.mode == Mode.SOLO:
             return [self.current.code] if self.current else []
-        return list(self.present) if self.mode == "class" else []
+        return list(self.present) if self.mode == Mode.CLASS else []
 
     def view(self, status: tuple[str, ...] = (), typed: str = "", today: str = "") -> View:
         """The home screen while the roll is taken; ``typed`` is a code being typed,
@@ -144,11 +144,11 @@ class Roll:
         free: a notice and the keys come first."""
         typing = text("checkin.typed", typed=typed) if typed else ""
         person = self.current
-        mark: str | None = None
-        if self.mode == "headcount":
+        mark: Mark | None = None
+        if self.mode == Mode.HEADCOUNT:
             word, big = text("dropin.title"), str(self.headcount)
             lines = [text("dropin.count"), text("dropin.keys"), text("dropin.begin")]
-        elif self.mode == "solo":
+        elif self.mode == Mode.SOLO:
             word, big = text("solo.title"), person.shown if person else text("solo.ready")
             lines = [
                 text("solo.begin_as", code=person.code) if person else text("solo.begin"),
@@ -160,10 +160,12 @@ class Roll:
             is_in = person is not None and person.code in self.present
             here = "checkin.present" if is_in else "checkin.absent"
             lines = [text(here, code=person.code) if person else "", text("checkin.keys")]
-            mark = ("present" if is_in else "absent") if person else None
+            mark = (Mark.PRESENT if is_in else Mark.ABSENT) if person else None
         if self.refused:  # the refusal fills the screen, not the last name shown
-            big, mark, lines = self.refused, "refused", lines[-1:]
+            big, mark, lines = self.refused, Mark.REFUSED, lines[-1:]
         shown = tuple(line for line in (self.notice, typing, *lines) if line)
         if today and len(shown) < 4:  # before the keys, on the last line
             shown = (*shown[:-1], today, *shown[-1:])
-        return View(screen="checkin", word=word, big=big, lines=shown[:4], corner=status, mark=mark)
+        return View(
+            screen=ScreenName.CHECKIN, word=word, big=big, lines=shown[:4], corner=status, mark=mark
+        )

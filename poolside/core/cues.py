@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from poolside.core.engine import Event
+from poolside.core.engine import Event, EventType
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def cue_name(events: Iterable[Event]) -> str | None:
     event = most_important(events, _PRIORITY)
     if event is None:
         return None
-    if event.type == "phase" and event.phase is not None:
+    if event.type == EventType.PHASE and event.phase is not None:
         return event.phase.kind if event.phase.kind in ("work", "rest") else "phase"
     return event.type
 

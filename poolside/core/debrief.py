@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from poolside.core.checkin import Mode
 from poolside.core.view import View
 from poolside.core.words import text
 
@@ -85,7 +86,7 @@ def left_reason_of(code: str, shown: str) -> Question:
 
 def questions_for(
     stopped: bool,
-    mode: str,
+    mode: Mode,
     recorded: bool,
     swimmers: tuple[tuple[str, str], ...] = (),
     leavers: tuple[tuple[str, str], ...] = (),
@@ -97,7 +98,7 @@ def questions_for(
         return []
     asked = [REASON] if stopped and recorded else []
     asked.extend(left_reason_of(code, shown) for code, shown in leavers)
-    if mode == "solo":
+    if mode == Mode.SOLO:
         asked.append(EFFORT)
     elif swimmers:
         asked.append(EACH)

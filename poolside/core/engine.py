@@ -235,7 +235,7 @@ class Session:
         while self._cursor < len(self._events) and self._events[self._cursor].at_s <= due_by:
             event = self._events[self._cursor]
             self._cursor += 1
-            if event.type == "finish":
+            if event.type == EventType.FINISH:
                 end = float(self.program.duration_s)
                 self._done_s += self._overlap(self._counted_to, end)
                 self._ended = State.FINISHED

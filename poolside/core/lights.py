@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import StrEnum
 
-from poolside.core.engine import Event
+from poolside.core.engine import Event, EventType
 
 LIGHT_KINDS = ("none", "flash", "stack")
 
@@ -45,10 +45,13 @@ def held_lamp(events: Iterable[Event], now_held: Lamp | None) -> Lamp | None:
     nothing): the phase's, amber while getting ready or paused, none at the end."""
     held = now_held
     for event in events:
-        if event.type in ("finish", "stop"):
+        if event.type in (EventType.FINISH, EventType.STOP):
             held = None
-        elif event.type in ("start", "pause"):
+        elif event.type in (EventType.START, EventType.PAUSE):
             held = Lamp.AMBER
-        elif event.type in ("phase", "resume"):  # resumed in the get-ready: no phase yet
+        elif event.type in (
+            EventType.PHASE,
+            EventType.RESUME,
+        ):  # resumed in the get-ready: no phase yet
             held = lamp_for_phase(event.phase.kind) if event.phase is not None else Lamp.AMBER
     return held

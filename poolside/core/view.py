@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 
 from poolside.core.engine import COUNTDOWN_FROM, NEXT_LEAD_S, Session, State
 from poolside.core.program import Phase
@@ -18,6 +19,30 @@ from poolside.core.words import text
 
 PULSE_S = 0.35  # the digits flash for this long as each of 3-2-1 appears
 PROGRESS_STEPS = 1000  # the session bar moves in 0.1 % steps
+
+
+class ScreenName(StrEnum):
+    """Every screen the kiosk shows, by the one name the code, the logs and
+    ``poolside render --screen`` use."""
+
+    HOME = "home"
+    RESUME_OFFER = "resume-offer"
+    CHECKIN = "checkin"
+    CANCEL = "cancel"
+    GET_READY = "get-ready"
+    RUNNING = "running"
+    PAUSED = "paused"
+    CLASS_ROLL = "class-roll"
+    FINISHED = "finished"
+    ERROR = "error"
+
+
+class Mark(StrEnum):
+    """The state of the person a check-in or roll screen shows (its colour and symbol)."""
+
+    PRESENT = "present"  # checked in, or in the water
+    ABSENT = "absent"  # not checked in, left, or not in this class
+    REFUSED = "refused"  # a scanned code not on the roster
 
 
 @dataclass(frozen=True)
@@ -34,7 +59,7 @@ class Context:
 
 @dataclass(frozen=True)
 class View:
-    screen: str  # home, get-ready, running, paused, finished, error
+    screen: ScreenName
     kind: str | None = None  # phase kind: colour and shape
     word: str = ""  # JUMP / REST / GET READY / PAUSED / DONE
     big: str = ""  # the huge digits
@@ -50,7 +75,7 @@ class View:
     corner: tuple[str, ...] = field(default=())
     choices: tuple[str, ...] = field(default=())  # a question's answers, all shown
     chosen: int | None = None  # the answer marked (NEXT moves it); None: none yet
-    mark: str | None = None  # the person shown: present, absent or refused (theme.marks)
+    mark: Mark | None = None  # the person shown, on the check-in and the roll
 
 
 def build_view(session: Session, now: float, context: Context) -> View:
@@ -66,7 +91,7 @@ def build_view(session: Session, now: float, context: Context) -> View:
     upcoming = program.phases[0] if phase is None else _after(session, phase)
     in_countdown = _counting_down(remaining, upcoming)
     running = View(
-        screen="get-ready" if phase is None else "running",
+        screen=ScreenName.GET_READY if phase is None else ScreenName.RUNNING,
         kind=phase.kind if phase else None,
         word=text("run.get_ready") if phase is None else phase.label,
         big=_digits(remaining),
@@ -85,7 +110,7 @@ def build_view(session: Session, now: float, context: Context) -> View:
     paused = clock_text(math.floor(session.paused_for(now)))
     return replace(
         running,
-        screen="paused",
+        screen=ScreenName.PAUSED,
         word=text("run.paused"),
         pulse=False,
         lines=(
@@ -125,7 +150,7 @@ def _home(session: Session, context: Context) -> View:
     """
     program = session.program
     return View(
-        screen="home",
+        screen=ScreenName.HOME,
         word=context.title or program.title,
         big=clock_text(program.duration_s),
         lines=tuple(
@@ -154,7 +179,7 @@ def _finished(session: Session, now: float, state: State, context: Context) -> V
         lines.append(text("finished.present", count=context.present))
     lines.append(text("finished.home"))
     return View(
-        screen="finished",
+        screen=ScreenName.FINISHED,
         word=text("finished.done" if state is State.FINISHED else "finished.stopped"),
         big=done,
         lines=tuple(lines),
@@ -165,14 +190,14 @@ def _finished(session: Session, now: float, state: State, context: Context) -> V
 def with_hint(view: View, said: str) -> View:
     """``view`` with a word for a key just pressed: in the running screen's
     inverted next-phase band, else in place of its first line."""
-    if view.screen in ("running", "get-ready"):
+    if view.screen in (ScreenName.RUNNING, ScreenName.GET_READY):
         return replace(view, next=said, next_soon=True)
     return replace(view, lines=(said, *view.lines[1:]))
 
 
 def error_view(title: str, lines: tuple[str, ...], hint: str) -> View:
     """A readable error screen: what went wrong and what to do about it."""
-    return View(screen="error", word=title, lines=(*lines, hint))
+    return View(screen=ScreenName.ERROR, word=title, lines=(*lines, hint))
 
 
 def bad_program_view(problems: tuple[str, ...]) -> View:

@@ -16,10 +16,11 @@ import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import assert_never
 
 import pygame
 
-from poolside.core.view import PROGRESS_STEPS, View
+from poolside.core.view import PROGRESS_STEPS, ScreenName, View
 from poolside.devices.fonts import Fonts, machine_fonts
 from poolside.devices.theme import BLACK, COLOUR, RGB, WHITE, YELLOW, Style, Theme
 
@@ -102,18 +103,28 @@ class Renderer:
 
     def draw(self, surface: pygame.Surface, view: View) -> None:
         self.drawn, self.shapes = [], []
-        screens = {
-            "running": self._running,
-            "get-ready": self._running,
-            "paused": self._paused,
-            "home": self._neutral,
-            "checkin": self._neutral,
-            "cancel": self._neutral,
-            "class-roll": self._neutral,
-            "finished": self._neutral,
-            "error": self._error,
-        }
-        screens[view.screen](surface, view)
+        self._drawing(view.screen)(surface, view)
+
+    def _drawing(self, screen: ScreenName) -> Callable[[pygame.Surface, View], None]:
+        """How each screen is drawn: every screen has its way (mypy checks the match)."""
+        match screen:
+            case ScreenName.RUNNING | ScreenName.GET_READY:
+                return self._running
+            case ScreenName.PAUSED:
+                return self._paused
+            case ScreenName.ERROR:
+                return self._error
+            case (
+                ScreenName.HOME
+                | ScreenName.RESUME_OFFER
+                | ScreenName.CHECKIN
+                | ScreenName.CANCEL
+                | ScreenName.CLASS_ROLL
+                | ScreenName.FINISHED
+            ):
+                return self._neutral
+            case _:
+                assert_never(screen)
 
     # -- screens ------------------------------------------------------------
     def _running(self, surface: pygame.Surface, view: View) -> None:
@@ -236,7 +247,7 @@ class Renderer:
         it, and the digits give up height to them, so no two ever meet. A person's
         state (``view.mark``) colours the whole screen and puts its symbol before
         the name."""
-        style = self.theme.marks.get(view.mark or "", self.theme.neutral)
+        style = self.theme.marks[view.mark] if view.mark else self.theme.neutral
         bg, fg = style.background, style.text
         self._titled(surface, style, view.word, 0.12)
         m = _margin(surface)

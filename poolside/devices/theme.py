@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from poolside.core.view import Mark
+
 RGB = tuple[int, int, int]
 
 BLACK: RGB = (0, 0, 0)
@@ -35,7 +37,7 @@ class Theme:
     error: Style
     # A person's state on the check-in and the roll (View.mark): the whole screen
     # takes its colour and the name its symbol, so the deck reads it from afar.
-    marks: dict[str, Style]
+    marks: dict[Mark, Style]
 
     def for_kind(self, kind: str | None) -> Style:
         return self.kinds.get(kind or "", self.neutral)
@@ -55,9 +57,9 @@ COLOUR = Theme(
     paused=Style(YELLOW, BLACK, "none"),  # 15.9:1
     error=Style((122, 0, 0), WHITE, "none"),  # dark red, 11.5:1
     marks={
-        "present": Style((0, 84, 62), WHITE, "check"),  # deep bluish green, 9.0:1
-        "absent": Style(BLACK, WHITE, "ring"),
-        "refused": Style((122, 0, 0), WHITE, "cross"),  # dark red, 11.5:1
+        Mark.PRESENT: Style((0, 84, 62), WHITE, "check"),  # deep bluish green, 9.0:1
+        Mark.ABSENT: Style(BLACK, WHITE, "ring"),
+        Mark.REFUSED: Style((122, 0, 0), WHITE, "cross"),  # dark red, 11.5:1
     },
 )
 
@@ -75,9 +77,9 @@ PLAIN = Theme(
     paused=Style(WHITE, BLACK, "none"),
     error=Style(BLACK, WHITE, "none"),
     marks={
-        "present": Style(WHITE, BLACK, "check"),
-        "absent": Style(BLACK, WHITE, "ring"),
-        "refused": Style(BLACK, WHITE, "cross"),
+        Mark.PRESENT: Style(WHITE, BLACK, "check"),
+        Mark.ABSENT: Style(BLACK, WHITE, "ring"),
+        Mark.REFUSED: Style(BLACK, WHITE, "cross"),
     },
 )
 

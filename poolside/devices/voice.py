@@ -21,7 +21,7 @@ from pathlib import Path
 
 from poolside import tools
 from poolside.core.cues import most_important
-from poolside.core.engine import Event, schedule
+from poolside.core.engine import Event, EventType, schedule
 from poolside.core.program import Program
 from poolside.core.words import current, text
 from poolside.devices.sound import AMPLITUDE
@@ -50,16 +50,16 @@ def phrase(events: Iterable[Event]) -> str | None:
     event = most_important(events, _PRIORITY)
     if event is None:
         return None
-    if event.type == "finish":
+    if event.type == EventType.FINISH:
         return text("say.well_done")
-    if event.type == "countdown":
+    if event.type == EventType.COUNTDOWN:
         return text(f"say.{event.count}") if event.count in (1, 2, 3) else None
-    if event.type == "halfway":
+    if event.type == EventType.HALFWAY:
         return text("say.halfway")
     if event.phase is None:
         return None
     word = event.phase.label.replace("-", " ").capitalize()
-    return text("say.next", move=event.phase.move or word) if event.type == "next" else word
+    return text("say.next", move=event.phase.move or word) if event.type == EventType.NEXT else word
 
 
 def level(wav: Path) -> float:

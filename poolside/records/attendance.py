@@ -22,10 +22,10 @@ import uuid
 from typing import Any
 
 from poolside.core import words
-from poolside.core.checkin import Change, Roll
+from poolside.core.checkin import Change, Mode, Roll
 from poolside.core.debrief import StopReason
 from poolside.core.delivery import Tally
-from poolside.core.engine import Event, Session
+from poolside.core.engine import Event, EventType, Session
 from poolside.core.program import Program
 from poolside.records.held import Write, encoded, read_kept, save, set_aside, spill_path
 from poolside.records.outbox import make_batches
@@ -83,7 +83,9 @@ class Attendance:
         """The class called off, with why (a :class:`CancelReason`); true once on disk.
         Its record goes straight to the outbox: nothing more will be added."""
         facts = clock_facts(time.monotonic())
-        self._write("cancel_class", self._run(program, "class"), reason, facts, str(uuid.uuid4()))
+        self._write(
+            "cancel_class", self._run(program, Mode.CLASS), reason, facts, str(uuid.uuid4())
+        )
         self._write("make_batches")
         return self.saving
 
@@ -104,19 +106,19 @@ class Attendance:
         for event in events:
             for field, amount in self.tally.observe([event], now).items():
                 added[field] = added.get(field, 0) + amount
-            if event.type == "start" and not self.record_ids:
+            if event.type == EventType.START and not self.record_ids:
                 self._open(session)
-            elif event.type in ("phase", "block_end"):
+            elif event.type in (EventType.PHASE, EventType.BLOCK_END):
                 done, blocks = session.completed_s(now), session.blocks_done(now)
                 self._write("progress", list(self.record_ids), done, blocks, added)
                 added = {}  # written with the progress: one sync, not two
-                if event.type == "phase" and event.phase is not None:
+                if event.type == EventType.PHASE and event.phase is not None:
                     self._checkpoint(session.program.name, event.phase.start_s, done)
-            elif event.type == "pause" and event.phase is not None and self.record_ids:
+            elif event.type == EventType.PAUSE and event.phase is not None and self.record_ids:
                 # a long hold (lightning, a first-aid call): the window counts from here
                 done = session.completed_s(now)
                 self._checkpoint(session.program.name, event.phase.start_s, done)
-            elif event.type in ("finish", "stop"):
+            elif event.type in (EventType.FINISH, EventType.STOP):
                 self._tally(added)  # before the records close
                 added = {}
                 self._close(event, session.blocks_done(now))
@@ -128,9 +130,9 @@ class Attendance:
             self._write("tally", list(self.record_ids), added)
 
     def _open(self, session: Session) -> None:
-        run = self._run(session.program, "solo" if self.roll.mode == "solo" else "class")
+        run = self._run(session.program, Mode.SOLO if self.roll.mode == Mode.SOLO else Mode.CLASS)
         facts = clock_facts(time.monotonic())
-        if self.roll.mode == "headcount":
+        if self.roll.mode == Mode.HEADCOUNT:
             records = [(str(uuid.uuid4()), "")]
             headcount: int | None = self.roll.headcount
         else:
@@ -143,7 +145,7 @@ class Attendance:
         self.tally = Tally()
         self._write("start_run", run, records, facts, headcount)
 
-    def _run(self, program: Program, mode: str) -> Run:
+    def _run(self, program: Program, mode: Mode) -> Run:
         """What the records of a run share, the protocol that runs among it."""
         return Run(
             program.name,
@@ -160,7 +162,7 @@ class Attendance:
         self._write("save_checkpoint", program, list(self.record_ids), position_s, done_s, facts)
 
     def _close(self, event: Event, blocks: int) -> None:
-        stopped = event.type == "stop"
+        stopped = event.type == EventType.STOP
         done = event.completed_s or 0.0
         reason = StopReason.STOPPED.value if stopped else None
         self._write("close_sessions", list(self.record_ids), done, blocks, stopped, reason)
@@ -187,7 +189,7 @@ class Attendance:
     def join(self, code: str, session: Session, now: float) -> bool:
         """``code`` arrives after the class began: a record of their own from now;
         true once on disk."""
-        run = self._run(session.program, "class")
+        run = self._run(session.program, Mode.CLASS)
         record_id = str(uuid.uuid4())
         facts = clock_facts(time.monotonic())
         done, blocks = session.completed_s(now), session.blocks_done(now)

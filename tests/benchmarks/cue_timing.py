@@ -214,10 +214,10 @@ def tick_counting(seconds: int) -> float:
     start = time.monotonic()
     surface = pygame.Surface((1280, 720))
     renderer = Renderer()
-    from poolside.core.view import View
+    from poolside.core.view import ScreenName, View
 
     for tick in range(seconds):
-        renderer.draw(surface, View(screen="running", word="JUMP", big=str(tick)))
+        renderer.draw(surface, View(screen=ScreenName.RUNNING, word="JUMP", big=str(tick)))
         time.sleep(1)
     return time.monotonic() - start - seconds
 
