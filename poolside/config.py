@@ -208,8 +208,9 @@ class Sound:
 
 @dataclass(frozen=True)
 class Music:
-    """Music under the class (README, "Music"): a folder of OGG, MP3 or WAV files,
-    whose subfolders are playlists a program can name; it dips under each cue."""
+    """Music under the class (docs/running-a-class.md, "Music under the class"): a
+    folder of OGG, MP3 or WAV files, whose subfolders are playlists a program can
+    name; it dips under each cue."""
 
     folder: Path | None = setting(None, _path, "a folder of music (subfolders: playlists)")
     volume: float = setting(0.5, _number(0, 1), "the music's level, 0 to 1")

@@ -73,7 +73,7 @@ PORTRAIT = Layout(0.1, None, (0.19, 0.36), 0.34, 0.045, 0.035, 3, (0.74, 0.15))
 
 # An instruction's line is never shorter than this share of the screen's shorter
 # side (with the font's own spacing, its letters are about 0.05 of it): the
-# README's screen sizes say from how far that is read.
+# docs/installing.md's screen sizes say from how far that is read.
 READABLE_LINE = 0.055
 MAX_LINES = 4  # a neutral screen's lines under its digits
 LINE_ROW = 0.075  # each line's row, as a fraction of the height

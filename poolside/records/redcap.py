@@ -3,7 +3,7 @@
 The export writes ``redcap-dictionary.csv`` beside ``redcap.csv``: upload it
 once to a fresh project (Project Setup, Data Dictionary; the upload replaces
 a project's whole dictionary, so an existing project adds these rows to its
-own: README, "REDCap"), mark ``session`` a repeating instrument, then import
+own: docs/study-team.md, "REDCap"), mark ``session`` a repeating instrument, then import
 ``redcap.csv`` as it is, every export: a session's instance is its own
 (export.INSTANCE_EPOCH), so a re-import overwrites nothing else. Each field
 here is a column of ``redcap.csv`` (less REDCap's own ``redcap_repeat_*``),

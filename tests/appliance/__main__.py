@@ -12,7 +12,7 @@ Debian 13's arm64 userland, its chroot steps run by qemu-user and booted on
 QEMU's "virt" board with a Cortex-A72 and a virtio GPU (install, READY with
 pixels, a class by keys, a power cut). It is not in the default run: the
 first time (its debootstrap under qemu-user) it takes about as long as both
-x86_64 releases together (README, "The appliance test").
+x86_64 releases together (docs/developing.md, "The appliance test").
 
 Needs root and: debootstrap, qemu-system-x86, dosfstools, exfatprogs,
 fdisk, e2fsprogs, and Debian's linux-source-6.1 with the kernel's build
