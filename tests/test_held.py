@@ -12,23 +12,23 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from poolside.records import held
+from poolside.records import held, writes
 from poolside.records.store import Run, Store, clock_facts
 
 
-def _writes() -> list[held.Write]:
+def _writes() -> list[writes.Write]:
     facts = clock_facts(time.monotonic())
     run = Run("jump-and-hop-20", 1200, 3, "class", 2)
     ids = ["00000000-0000-4000-8000-00000000000a"]
     return [
-        ("mark", ("P001", True, facts)),
-        ("start_run", (run, [(ids[0], "P001")], facts, None)),
-        ("progress", (ids, 120.0, 1)),
-        ("save_checkpoint", ("jump-and-hop-20", ids, 120.0, 120.0, facts)),
-        ("close_sessions", (ids, 1200.0, 3, False, None)),
-        ("answer", (ids, "effort", 15)),
-        ("seal", (ids,)),
-        ("make_batches", ()),
+        writes.Mark("P001", True, facts),
+        writes.StartRun(run, [(ids[0], "P001")], facts, None),
+        writes.Progress(ids, 120.0, 1),
+        writes.SaveCheckpoint("jump-and-hop-20", ids, 120.0, 120.0, facts),
+        writes.CloseSessions(ids, 1200.0, 3, False, None),
+        writes.Answer(ids, "effort", 15),
+        writes.Seal(ids),
+        writes.MakeBatches(),
     ]
 
 
@@ -36,14 +36,14 @@ def test_every_kind_of_write_comes_back_as_it_was_and_replays_into_a_store(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "held.json"
-    writes = _writes()
-    held.save(path, writes)
+    written = _writes()
+    held.save(path, written)
     back = held.load(path)
-    assert back == writes  # the clock facts, the run, the (id, code) pairs: same types
+    assert back == written  # the clock facts, the run, the (id, code) pairs: same types
     store = Store(tmp_path / "data")
     try:
-        for name, args in back[:-1]:
-            getattr(store, name)(*args)
+        for write in back[:-1]:
+            write.apply(store)
         (record,) = store.records()
     finally:
         store.close()
@@ -105,12 +105,12 @@ def test_kept_writes_put_in_twice_are_in_once(tmp_path: Path) -> None:
 
     store = Store(tmp_path / "data")
     try:
-        writes = _writes()
-        for name, args in writes[:-1]:
-            getattr(store, name)(*args)
+        kept = _writes()
+        for write in kept[:-1]:
+            write.apply(store)
         attendance = Attendance(store, Roll([Person("P001", "Ann")]))
         assert attendance.spill is not None
-        held.save(attendance.spill, writes)
+        held.save(attendance.spill, kept)
         attendance.take_back_held()
         assert attendance.saving and not attendance.spill.exists()
         assert len(store.records()) == 1
@@ -147,8 +147,8 @@ def test_a_held_write_this_version_cannot_apply_is_set_aside_and_the_rest_go_in(
     """Stored by another version, or damaged: that one write is kept in the data
     folder and said on the screen; every usable write still goes in, in order, and
     start-up does not crash (under systemd it would loop)."""
-    writes = [held.encoded(write) for write in _writes()]
-    items = [*writes[:3], foreign, *writes[3:]]
+    stored = [held.encoded(write) for write in _writes()]
+    items = [*stored[:3], foreign, *stored[3:]]
     store, attendance, spill = _start_up_with(tmp_path, json.dumps(items).encode())
     try:
         (record,) = store.records()

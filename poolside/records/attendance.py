@@ -27,10 +27,11 @@ from poolside.core.debrief import StopReason
 from poolside.core.delivery import Tally
 from poolside.core.engine import Event, EventType, Session
 from poolside.core.program import Program
-from poolside.records.held import Write, encoded, read_kept, save, set_aside, spill_path
-from poolside.records.outbox import make_batches
+from poolside.records import writes
+from poolside.records.held import encoded, read_kept, save, set_aside, spill_path
 from poolside.records.reserve import is_disk_full
 from poolside.records.store import RESUME_WITHIN_S, Checkpoint, Run, Store, clock_facts
+from poolside.records.writes import Write
 
 PARTICIPANT_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")
 
@@ -64,7 +65,7 @@ class Attendance:
     def mark(self, change: Change) -> bool:
         """Save a check-in (or check-out); true once it is on disk."""
         facts = clock_facts(time.monotonic())
-        self._write("mark", change.code, change.present, facts)
+        self._write(writes.Mark(change.code, change.present, facts))
         return self.saving
 
     def take_over(self, checkpoint: Checkpoint) -> None:
@@ -76,17 +77,14 @@ class Attendance:
 
     def decline(self) -> None:
         """The interrupted run is not resumed: close its records as interrupted."""
-        self._write("close_interrupted")
-        self._write("clear_checkpoint")
+        self._write(writes.CloseInterrupted(), writes.ClearCheckpoint())
 
     def cancel(self, program: Program, reason: str) -> bool:
         """The class called off, with why (a :class:`CancelReason`); true once on disk.
         Its record goes straight to the outbox: nothing more will be added."""
         facts = clock_facts(time.monotonic())
-        self._write(
-            "cancel_class", self._run(program, Mode.CLASS), reason, facts, str(uuid.uuid4())
-        )
-        self._write("make_batches")
+        run = self._run(program, Mode.CLASS)
+        self._write(writes.CancelClass(run, reason, facts, str(uuid.uuid4())), writes.MakeBatches())
         return self.saving
 
     def class_ran_at(self) -> str | None:
@@ -97,8 +95,7 @@ class Attendance:
 
     def seal_earlier_runs(self) -> None:
         """Runs whose finished screen went with an earlier start-up may be synced."""
-        self._write("seal")
-        self._write("make_batches")
+        self._write(writes.Seal(), writes.MakeBatches())
 
     # -- the run --------------------------------------------------------------
     def __call__(self, events: list[Event], session: Session, now: float) -> None:
@@ -110,7 +107,7 @@ class Attendance:
                 self._open(session)
             elif event.type in (EventType.PHASE, EventType.BLOCK_END):
                 done, blocks = session.completed_s(now), session.blocks_done(now)
-                self._write("progress", list(self.record_ids), done, blocks, added)
+                self._write(writes.Progress(list(self.record_ids), done, blocks, added))
                 added = {}  # written with the progress: one sync, not two
                 if event.type == EventType.PHASE and event.phase is not None:
                     self._checkpoint(session.program.name, event.phase.start_s, done)
@@ -122,12 +119,12 @@ class Attendance:
                 self._tally(added)  # before the records close
                 added = {}
                 self._close(event, session.blocks_done(now))
-                self._write("clear_checkpoint")
+                self._write(writes.ClearCheckpoint())
         self._tally(added)  # a pause's length, with no phase change to carry it
 
     def _tally(self, added: dict[str, float]) -> None:
         if added and self.record_ids:
-            self._write("tally", list(self.record_ids), added)
+            self._write(writes.Tally(list(self.record_ids), added))
 
     def _open(self, session: Session) -> None:
         run = self._run(session.program, Mode.SOLO if self.roll.mode == Mode.SOLO else Mode.CLASS)
@@ -143,7 +140,7 @@ class Attendance:
         self.record_ids = [record_id for record_id, _ in records]
         self.by_code = {code: record_id for record_id, code in records if code}
         self.tally = Tally()
-        self._write("start_run", run, records, facts, headcount)
+        self._write(writes.StartRun(run, records, facts, headcount))
 
     def _run(self, program: Program, mode: Mode) -> Run:
         """What the records of a run share, the protocol that runs among it."""
@@ -159,13 +156,15 @@ class Attendance:
 
     def _checkpoint(self, program: str, position_s: float, done_s: float) -> None:
         facts = clock_facts(time.monotonic())
-        self._write("save_checkpoint", program, list(self.record_ids), position_s, done_s, facts)
+        self._write(
+            writes.SaveCheckpoint(program, list(self.record_ids), position_s, done_s, facts)
+        )
 
     def _close(self, event: Event, blocks: int) -> None:
         stopped = event.type == EventType.STOP
         done = event.completed_s or 0.0
         reason = StopReason.STOPPED.value if stopped else None
-        self._write("close_sessions", list(self.record_ids), done, blocks, stopped, reason)
+        self._write(writes.CloseSessions(list(self.record_ids), done, blocks, stopped, reason))
 
     def in_run(self, code: str) -> bool | None:
         """Whether ``code`` is in the run under way: True (in the water), False (left),
@@ -182,7 +181,7 @@ class Attendance:
         if record_id in self.record_ids:
             self.record_ids.remove(record_id)
             done, blocks = session.completed_s(now), session.blocks_done(now)
-            self._write("leave", record_id, done, blocks, StopReason.LEFT.value)
+            self._write(writes.Leave(record_id, done, blocks, StopReason.LEFT.value))
             self._checkpoint_now(session, now)
         return self.saving
 
@@ -193,7 +192,7 @@ class Attendance:
         record_id = str(uuid.uuid4())
         facts = clock_facts(time.monotonic())
         done, blocks = session.completed_s(now), session.blocks_done(now)
-        self._write("join_run", run, record_id, code, facts, done, blocks)
+        self._write(writes.JoinRun(run, record_id, code, facts, done, blocks))
         self.record_ids.append(record_id)
         self.by_code[code] = record_id
         self._checkpoint_now(session, now)
@@ -213,15 +212,14 @@ class Attendance:
             ids = list(self.record_ids)
         else:
             ids = [self.by_code[code]] if code in self.by_code else []
-        self._write("answer", ids, field, value)
+        self._write(writes.Answer(ids, field, value))
 
     def seal(self) -> None:
         """The finished screen is done with: the run's records go to the outbox."""
         ids = [*self.record_ids, *(r for r in self.by_code.values() if r not in self.record_ids)]
         self.record_ids, self.by_code = [], {}
         if ids:
-            self._write("seal", ids)
-            self._write("make_batches")
+            self._write(writes.Seal(ids), writes.MakeBatches())
 
     # -- the disk -----------------------------------------------------------------
     def take_back_held(self) -> None:
@@ -246,23 +244,20 @@ class Attendance:
         """Try the held writes again (the loop calls this now and then)."""
         self._flush()
 
-    def _write(self, name: str, *args: Any) -> None:
-        """Queue one store write (a :data:`~poolside.records.held.WRITES` name) and flush."""
-        self.unsaved.append((name, args))
+    def _write(self, *each: Write) -> None:
+        """Queue store writes (:mod:`poolside.records.writes`), in order, and flush."""
+        self.unsaved.extend(each)
         self._flush()
 
     def _flush(self) -> None:
         while self.unsaved:
-            name, args = self.unsaved[0]
+            write = self.unsaved[0]
             try:
-                if name == "make_batches":
-                    make_batches(self.store)
-                else:
-                    getattr(self.store, name)(*args)
+                write.apply(self.store)
             except sqlite3.IntegrityError:
                 pass  # already in: a kept write put in by a start-up that then died
             except (TypeError, ValueError, sqlite3.InterfaceError, sqlite3.ProgrammingError):
-                self._set_aside([encoded((name, args))])  # its arguments do not fit
+                self._set_aside([encoded(write)])  # its arguments do not fit
             except (sqlite3.OperationalError, OSError) as err:
                 if is_disk_full(err, self.store.folder) and self.store.give_up_reserve():
                     continue  # the reserve's space is free now: the same write again

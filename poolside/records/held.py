@@ -9,8 +9,9 @@ runtime folder, else a private folder in ``/dev/shm``. The next start-up
 on the same data folder puts the writes in, in order, and deletes the file.
 RAM does not survive a power cut; nothing on a full disk would either.
 
-Each write is data, not code: the name of a :class:`Store` method and its
-arguments, in JSON, so a file found there can only ask for store writes.
+Each write is data, not code: a :mod:`poolside.records.writes` value, kept
+as its name and its fields in JSON, so a file found there can only ask for
+the store's writes.
 """
 
 from __future__ import annotations
@@ -28,28 +29,9 @@ from poolside.core.bounded import Unreadable, read_bounded
 from poolside.records import plain
 from poolside.records.durable import write_whole
 from poolside.records.store import ClockFacts, Run
+from poolside.records.writes import Write, arguments, from_arguments
 
-WRITES = frozenset(
-    {
-        "mark",
-        "start_run",
-        "join_run",
-        "leave",
-        "cancel_class",
-        "progress",
-        "tally",
-        "save_checkpoint",
-        "clear_checkpoint",
-        "close_sessions",
-        "close_interrupted",
-        "answer",
-        "seal",
-        "make_batches",
-    }
-)
 MAX_SPILL_BYTES = 16 * 2**20  # a very long class of a full roster, many times over
-
-Write = tuple[str, tuple[Any, ...]]  # a store method's name and its arguments
 
 
 def spill_path(data: Path, device: str) -> Path | None:
@@ -140,8 +122,7 @@ def set_aside(folders: list[Path], unusable: list[Any]) -> Path | None:
 
 def encoded(write: Write) -> dict[str, Any]:
     """A write as the file keeps it (also for one set aside)."""
-    name, args = write
-    return {"write": name, "args": [_value(a) for a in args]}
+    return {"write": write.name, "args": [_value(a) for a in arguments(write)]}
 
 
 def _value(value: Any) -> Any:
@@ -155,10 +136,7 @@ def _value(value: Any) -> Any:
 
 
 def _decode(item: dict[str, Any]) -> Write:
-    name = item["write"]
-    if name not in WRITES:
-        raise ValueError(f"not a store write: {name!r}")
-    return name, tuple(_typed(a) for a in item["args"])
+    return from_arguments(item["write"], [_typed(a) for a in item["args"]])
 
 
 def _typed(value: Any) -> Any:
