@@ -235,7 +235,15 @@ def test_no_text_on_screen_falls_back_to_empty_boxes(choice, screen, at) -> None
     assert _placeholder_glyphs("→") == ["→"], "the check finds a missing glyph"
 
 
-@pytest.mark.parametrize("size", [(800, 480), (1920, 1080), (1080, 1920)], ids=str)
+@pytest.mark.parametrize(
+    "size",
+    [
+        (800, 480),  # the tightest, in the README's command; the others in the slow run
+        pytest.param((1920, 1080), marks=pytest.mark.slow),
+        pytest.param((1080, 1920), marks=pytest.mark.slow),
+    ],
+    ids=str,
+)
 @pytest.mark.parametrize("language", ["en", "es", "de"])
 def test_instructions_are_never_drawn_below_the_readable_size(size, language) -> None:
     """Every move, coaching line and next phase of the bundled program, in each
