@@ -14,16 +14,19 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from poolside.core.clock import Clock
 from poolside.core.presses import earliest
 from poolside.notify import Notifier
 
-if TYPE_CHECKING:
-    from poolside.app import Kiosk
-
 IDLE_LOOK_S = 1.0  # with nothing due at all, look again this often (real seconds)
+
+
+class Steps(Protocol):
+    """What the loop turns: the kiosk, stepped to ``now``; its next wake-up."""
+
+    def tick(self, now: float) -> float | None: ...
 
 
 @dataclass
@@ -37,7 +40,7 @@ class Loop:
     READY reports, or raises when that frame is not on the screen after all
     (then READY is never sent)."""
 
-    kiosk: Kiosk
+    kiosk: Steps
     clock: Clock
     notifier: Notifier
     sleep: Callable[[float], Sequence[Any]]

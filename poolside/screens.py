@@ -18,8 +18,9 @@ START and NEXT pressed together step the music (``Action.MUSIC``, any screen).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from poolside.core.actions import Action
 from poolside.core.checkin import Mode, Roll
@@ -31,8 +32,44 @@ from poolside.core.view import Context, Mark, ScreenName, View, build_view
 from poolside.core.words import text
 
 if TYPE_CHECKING:
-    from poolside.app import Kiosk
+    from poolside.core.cancel import Cancelling, CancelReason
+    from poolside.core.debrief import Debrief
+    from poolside.core.engine import Session
+    from poolside.records.attendance import Attendance
     from poolside.records.store import Checkpoint
+    from poolside.selection import Choice
+
+
+class Kiosk(Protocol):
+    """What the screens read and change of the kiosk they belong to (``app.Kiosk``
+    has it all): typed here, so that this module never imports the kiosk back."""
+
+    session: Session | None
+    roll: Roll | None
+    records: Attendance | None
+    offer: Checkpoint | None
+    cancelling: Cancelling | None
+    error: View | None
+    debrief: Debrief
+    roll_question: Debrief
+    hold_stops: bool
+    typed: Callable[[], str]
+
+    def begin(self, now: float, checkpoint: Checkpoint | None = None) -> None: ...
+    def home(self) -> None: ...
+    def hint(self, said: str, now: float) -> None: ...
+    def start_cancelling(self, now: float) -> None: ...
+    def cancel_class(self, reason: CancelReason, now: float) -> None: ...
+    def swimmers_choice(self) -> Choice | None: ...
+    def take_swimmers_program(self) -> None: ...
+    def music_step(self, step: int, now: float, wrap: bool = False) -> None: ...
+    def scan_in_class(self, code: str, now: float) -> bool: ...
+    def class_roll_available(self) -> bool: ...
+    def class_roll_open(self, now: float) -> bool: ...
+    def open_class_roll(self, now: float) -> None: ...
+    def close_class_roll(self) -> None: ...
+    def ask_why_left(self, now: float) -> None: ...
+    def answer_why_left(self) -> None: ...
 
 
 class Screen:

@@ -19,7 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from poolside.records import elsewhere, scratch
-from poolside.records.export import Settings, export
+from poolside.records.export import export
+from poolside.records.figures import Settings
 from poolside.records.outbox import sidecar_text
 
 from .conftest import run_poolside

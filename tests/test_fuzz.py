@@ -238,7 +238,8 @@ def test_whole_exports_of_generated_batches_finish_with_their_reports(
     """Through the scratch database and every report: what SQLite cannot hold is caught."""
     from datetime import date
 
-    from poolside.records.export import Settings, export
+    from poolside.records.export import export
+    from poolside.records.figures import Settings
 
     base = tmp_path_factory.mktemp("fuzz-export")
     (base / "in").mkdir()

@@ -150,3 +150,50 @@ def test_the_config_key_check_sees_a_missing_or_an_unknown_key() -> None:
     shown = _shown_keys("buttons:\n  start: 17\n# mode: class\nextra: 1\ntimetable:\n  mon: 7\n")
     assert shown["buttons"] == {"start"} and shown[""] == {"buttons", "mode", "extra", "timetable"}
     assert shown != _schema_keys()
+
+
+def _imports() -> dict[str, set[str]]:
+    """Each module of the package and the package's modules it imports (those under
+    ``if TYPE_CHECKING:`` too: a circle there is a circle in the design)."""
+    modules = {}
+    for path in (REPO / "poolside").rglob("*.py"):
+        parts = path.relative_to(REPO).with_suffix("").parts
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found |= {node.module, *(f"{node.module}.{a.name}" for a in node.names)}
+        graph[name] = {other for other in found if other in modules and other != name}
+    return graph
+
+
+def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Modules that import one another, directly or round a circle."""
+    reach = {name: set(edges) for name, edges in graph.items()}
+    changed = True
+    while changed:  # the transitive closure: small enough to do plainly
+        changed = False
+        for seen in reach.values():
+            more = set().union(*(reach[other] for other in seen)) - seen
+            if more:
+                seen |= more
+                changed = True
+    circles = {
+        frozenset(o for o in reach[n] if n in reach[o]) | {n} for n in graph if n in reach[n]
+    }
+    return sorted(sorted(circle) for circle in circles)
+
+
+def test_no_module_of_the_package_imports_itself_round_a_circle() -> None:
+    graph = _imports()
+    assert len(graph) > 80 and "poolside.screens" in graph["poolside.app"]
+    assert _circles(graph) == []
+
+
+def test_the_circle_check_finds_a_circle() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert _circles(graph) == [["a", "b", "c"]]

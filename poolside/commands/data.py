@@ -173,7 +173,8 @@ def _stick(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    from poolside.records.export import ExportError, Settings, export
+    from poolside.records.export import ExportError, export
+    from poolside.records.figures import Settings
 
     try:
         zone = ZoneInfo(args.tz) if args.tz else None

@@ -30,7 +30,7 @@ from poolside.records import charts, delivered, flow, offered
 from poolside.records.problems import Problems
 
 if TYPE_CHECKING:
-    from poolside.records.export import Participant, Pi, Settings
+    from poolside.records.figures import Participant, Pi, Settings
 
 REPORT_COLUMNS = (
     ("participant", "Participant"),
