@@ -201,7 +201,8 @@ class Kiosk:
     def home(self) -> None:
         """Back to the home screen with a new session and an empty roll."""
         assert self.session is not None
-        self.session = Session(self.session.program, self.get_ready_s)
+        program = self.choice.program if self.choice else self.session.program  # the day's
+        self.session = Session(program, self.get_ready_s)
         self._ended_at = None
         self._class_roll_until = None
         self.leavers, self.roll_question = [], Debrief([])

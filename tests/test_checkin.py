@@ -696,7 +696,9 @@ def test_a_solo_swimmer_swims_their_own_plan_week_not_the_pis(tmp_path) -> None:
     assert pool.kiosk.session.program.block_count == 1, "week 1: one block to learn the moves"
     pool.run_to()
     pool.press("toggle", "toggle")  # effort skipped; home
-    pool.press("next", "toggle")  # Bo begins
+    pool.press("next")  # Bo, with no start of his own: the day's program again
+    assert any(line.startswith("jump-and-hop-20-advanced · ") for line in pool.texts())
+    pool.press("toggle")  # Bo begins
     pool.run_to()
     pool.press("toggle", "toggle")  # home: his record sealed into a batch too
     pool.store.close()

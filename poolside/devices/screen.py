@@ -72,7 +72,7 @@ PORTRAIT = Layout(0.1, None, (0.19, 0.36), 0.34, 0.045, 0.035, 3, (0.74, 0.15))
 
 
 # An instruction's line is never shorter than this share of the screen's shorter
-# side (with the font's own spacing, its letters are about 0.05 of it): the
+# side (with the font's own spacing, its letters are about 0.05 of it):
 # docs/installing.md's screen sizes say from how far that is read.
 READABLE_LINE = 0.055
 MAX_LINES = 4  # a neutral screen's lines under its digits
@@ -159,7 +159,8 @@ class Renderer:
         gap = m // 3
         digits_top = round(layout.digits[0] * height)
         room = band.top - gap - digits_top - round(layout.digits_least * height)
-        blocks = self._instructions(view, layout, band.w, room, height)
+        least = math.ceil(READABLE_LINE * min(width, height))
+        blocks = self._instructions(view, layout, band.w, room, height, least)
         bottom = band.top - gap
         for role, lines, size, line_h in reversed(blocks):  # from the next phase up
             bottom -= len(lines) * line_h
@@ -179,16 +180,15 @@ class Renderer:
         _progress(surface, view.progress, fg)
 
     def _instructions(
-        self, view: View, layout: Layout, width: int, room: int, height: int
+        self, view: View, layout: Layout, width: int, room: int, height: int, least: int
     ) -> list[tuple[str, list[str], int, int]]:
         """The move and the coaching words as (role, lines, font size, line height):
         each on the fewest lines (up to ``layout.max_lines``) on which it fits the
         width at its line's height; where all of them take more than ``room``, the
-        line heights shrink alike until they fit, but not below READABLE_LINE of
-        the screen's shorter side (the digits give up more height instead)."""
+        line heights shrink alike until they fit, but not below ``least`` (the
+        digits give up more height instead)."""
         wanted = [("move", view.move, layout.move_line), ("coach", view.coach, layout.coach_line)]
         wanted = [(role, text, share) for role, text, share in wanted if text]
-        least = math.ceil(READABLE_LINE * min(width, height))
         scale = 1.0
         while True:
             blocks = []
