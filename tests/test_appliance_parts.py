@@ -60,3 +60,56 @@ def test_each_instruction_set_boots_its_own_machine_with_a_kms_display_and_a_key
     # the keyboard's USB bus is made before the keyboard on it
     devices = [arm[i + 1] for i, part in enumerate(arm) if part == "-device"]
     assert devices.index("qemu-xhci,id=usb") < devices.index("usb-kbd,bus=usb.0")
+
+
+def test_the_image_lights_a_flash_lamp_in_the_installed_config(tmp_path) -> None:
+    """The example config already has a light section (kind none): the image sets it to
+    flash rather than adding a second one (a duplicate key fails the config); a
+    config without one gets it added."""
+    from poolside.config import load_config
+
+    from .conftest import REPO
+
+    for name, text in (
+        ("example.yaml", (REPO / "config.example.yaml").read_text(encoding="utf-8")),
+        ("bare.yaml", "mode: class\n"),
+    ):
+        path = tmp_path / name
+        path.write_text(image.with_light(text), encoding="utf-8")
+        light = load_config(path).light
+        assert (light.kind, light.pin) == ("flash", gpio_checks.LIGHT), name
+
+
+def test_the_booted_screen_checks_judge_the_screens_the_renderer_draws() -> None:
+    """The colours the booted checks look for are the theme's, and each judge passes the
+    screen it is for as drawn here (a check-in with the person shown in, and not)."""
+    from collections import Counter
+
+    import pygame
+
+    from poolside.core.checkin import Person, Roll
+    from poolside.core.view import Mark
+    from poolside.devices.screen import Renderer
+    from poolside.devices.theme import COLOUR
+
+    from .appliance import checks
+
+    assert {k: COLOUR.kinds[k].background for k in checks.KINDS} == checks.KINDS
+    assert COLOUR.error.background == checks.ERROR_RED
+    assert COLOUR.marks[Mark.PRESENT].background == checks.PRESENT_GREEN
+
+    def seen(roll: Roll) -> dict:
+        surface = pygame.Surface((480, 270))
+        Renderer().draw(surface, roll.view(("a status line",)))
+        pixels = Counter(
+            tuple(surface.get_at((x, y)))[:3] for x in range(0, 480, 2) for y in range(0, 270, 2)
+        )
+        total = sum(pixels.values())
+        return {"colours": [(colour, n / total) for colour, n in pixels.items()]}
+
+    roll = Roll([Person("P001", "Ann"), Person("P002", "Bo")])
+    assert checks._home_like(seen(roll)) and not checks._checked_in(seen(roll))
+    change = roll.toggle()
+    assert change is not None
+    roll.confirm(change)
+    assert checks._checked_in(seen(roll)) and not checks._home_like(seen(roll))

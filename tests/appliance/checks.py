@@ -31,6 +31,7 @@ KINDS = {
     "recovery": (0, 84, 62),
 }
 ERROR_RED = (122, 0, 0)
+PRESENT_GREEN = (0, 84, 62)  # the check-in's colour for a person checked in (theme.marks)
 # START held begins a class after 1 s (devices/buttons.py); held 3 s here, because a
 # host as loaded as CI's can starve the guest's CPU for a second between a key's
 # press and its release, and the kiosk would then time a tap.
@@ -139,8 +140,14 @@ def kiosk_up(guest: Guest, results: Results) -> None:
 
 
 def _home_like(seen: dict) -> bool:
-    """Black with white text: the home, check-in, get-ready, finished and resume-offer screens."""
+    """Black with white text: the home, get-ready, finished and resume-offer screens, and
+    the check-in showing someone not yet checked in."""
     return _share(seen, BLACK) > 0.5 and _share(seen, WHITE) > 0.01
+
+
+def _checked_in(seen: dict) -> bool:
+    """The check-in with the person shown checked in: green, with white text and a tick."""
+    return _share(seen, PRESENT_GREEN) > 0.5 and _share(seen, WHITE) > 0.01
 
 
 def _phase(kind: str) -> Callable[[dict], bool]:
@@ -248,7 +255,7 @@ def class_and_power_cut(guest: Guest, results: Results) -> None:
     """Two check-ins and a class by keys through every screen kind, cut mid-class."""
     guest.key("spc")  # check in the first person on the roll
     first = _wait_journal(guest, "screen checkin: CHECK-IN", 60, contains="1 present")
-    screen(guest, results, "screen-checkin", "checkin", _home_like)
+    screen(guest, results, "screen-checkin", "checkin", _checked_in)
     guest.key("n")  # the next person on the roll
     guest.key("spc")  # checked in too
     second = _wait_journal(guest, "screen checkin: CHECK-IN", 60, contains="2 present")
@@ -285,7 +292,7 @@ def class_and_power_cut(guest: Guest, results: Results) -> None:
     state = guest.wait_unit("poolside.service", _settled, 600)
     _, check = guest.sh(f"sqlite3 {DB} 'pragma integrity_check'")
     after = _session_ids(guest)
-    offer = _wait_journal(guest, "screen home: RESUME THE CLASS?", 120)
+    offer = _wait_journal(guest, "screen resume-offer: RESUME THE CLASS?", 120)
     results.record(
         "power-cut",
         _active(state) and check.split()[:1] == ["ok"] and after == ids and len(ids) == 2 and offer,

@@ -231,6 +231,24 @@ PI_PACKAGES = [
 LIGHT_CONFIG = "\nlight:\n  kind: flash\n  pin: 23\n"
 
 
+def with_light(config: str) -> str:
+    """``config`` with a flash lamp on pin 23: the example's ``light:`` section set to
+    flash (its pin is 23), or the section added where the config has none."""
+    lines = config.splitlines(keepends=True)
+    section = [i for i, line in enumerate(lines) if line.split("#")[0].rstrip() == "light:"]
+    if not section:
+        return config + LIGHT_CONFIG
+    for index in range(section[0] + 1, len(lines)):
+        line = lines[index]
+        if line.strip() and not line.startswith(" "):
+            break  # the next section: the light's has no kind
+        if line.lstrip().startswith("kind:"):
+            lines[index] = "  kind: flash\n"
+            return "".join(lines)
+    lines.insert(section[0] + 1, "  kind: flash\n")
+    return "".join(lines)
+
+
 def _pi_board(root: Path) -> None:
     """Before install.sh: the gpio group and its udev rule, the board's identity,
     and the gpio-sim chip made at each boot."""
@@ -264,8 +282,8 @@ def _pi_packages(root: Path, log_file: Path, log: callable) -> list:
             t0 = time.monotonic()
             status = _chroot(root, command, out)
             steps.append((f"(stand-in) {command}", status, time.monotonic() - t0))
-    with (root / "etc/poolside/config.yaml").open("a") as config:
-        config.write(LIGHT_CONFIG)
+    config = root / "etc/poolside/config.yaml"
+    config.write_text(with_light(config.read_text()))
     return steps
 
 
