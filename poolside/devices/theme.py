@@ -23,9 +23,7 @@ YELLOW: RGB = (240, 228, 66)
 class Style:
     background: RGB
     text: RGB
-    shape: (
-        str  # "triangle", "circle", "waves", "steps", "diamond", "check", "ring", "cross", "none"
-    )
+    shape: str  # a phase kind's or a person's symbol (screen.py's _shape), or "none"
 
 
 @dataclass(frozen=True)
