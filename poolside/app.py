@@ -120,7 +120,7 @@ class Kiosk:
         self.get_ready_s = get_ready_s
         self.choice = choice
         self.session = Session(choice.program, get_ready_s) if choice else None
-        self._own: dict[tuple[str, date], Choice | None] = {}  # solo swimmers' own weeks
+        self._own: dict[int, Choice] = {}  # solo swimmers' own plan weeks, by week
         self.error: View | None = None
         self.frames = 0
         self._shown: View | None = None
@@ -179,13 +179,13 @@ class Kiosk:
         roll, choice = self.roll, self.choice
         if roll is None or roll.mode != Mode.SOLO or choice is None or roll.current is None:
             return None
-        start, today = roll.current.start, date.today()
-        if start is None:
+        start = roll.current.start
+        week = choice.week_for(start, date.today()) if start is not None else None
+        if week is None:
             return None
-        key = (roll.current.code, today)
-        if key not in self._own:  # a program file read once a swimmer a day
-            self._own[key] = choice.for_start(start, today)
-        return self._own[key]
+        if week not in self._own:  # each week's program read once, however long it runs
+            self._own[week] = choice.for_week(week)
+        return self._own[week]
 
     def take_swimmers_program(self) -> None:
         """Before a solo swim: the session runs the swimmer's own week (recorded as

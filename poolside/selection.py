@@ -18,18 +18,23 @@ class Choice:
     plan: Plan | None = None
     reason: str = ""
 
-    def for_start(self, start: date, today: date) -> Choice | None:
-        """The plan's program for someone who began on ``start``: a solo swimmer's own
-        week, not the Pi's calendar. None where this choice is not the plan's (a
-        program asked for, or named in the config) or ``today`` is outside their weeks.
-        """
-        if self.plan is None or self.reason in ("as asked", "from config"):
-            return None
-        week = self.plan.week_of(start, today)
-        if week is None:
-            return None
+    def week_for(self, start: date, today: date) -> int | None:
+        """The plan week, on ``today``, of someone who began on ``start`` (a solo
+        swimmer's own, not the Pi's calendar's). None where the day's program is not
+        the plan's (one asked for, or named in the config) or ``today`` is outside
+        their weeks."""
+        return self.plan.week_of(start, today) if self.plan is not None else None
+
+    def for_week(self, week: int) -> Choice:
+        """The plan's program for ``week`` (a week :meth:`week_for` gave)."""
+        assert self.plan is not None
         entry = self.plan.for_week(week)
         return Choice(entry.load(), week, self.plan, f"week {week} of {self.plan.weeks}, own")
+
+    def for_start(self, start: date, today: date) -> Choice | None:
+        """The plan's program on ``today`` for someone who began on ``start``."""
+        week = self.week_for(start, today)
+        return None if week is None else self.for_week(week)
 
     def week_line(self) -> str:
         """ "week 3 of 24" for the home screen, in the locale; "" outside a plan."""

@@ -209,8 +209,10 @@ class Renderer:
         words = text.split(" ")
         lines: list[str] = [text]
         for count in range(1, min(most, len(words)) + 1):
-            lines = _even_lines(words, count, lambda line: self._font(size, line).size(line)[0])
-            if all(self._font(size, line).size(line)[0] <= width for line in lines):
+            lines, widest = _even_lines(
+                words, count, lambda line: self._font(size, line).size(line)[0]
+            )
+            if widest <= width:
                 return lines, size
         return lines, min(self._size_for(line, width, line_h) for line in lines)
 
@@ -302,8 +304,9 @@ class Renderer:
             cell = cells(columns)[0].inflate(-2 * gap, -2 * gap)
             return min(self._size_for(choice, cell.w, cell.h) for choice in choices)
 
-        columns = max(range(1, len(choices) + 1), key=size)  # the first of the largest
-        common = size(columns)  # one size for all: no answer looks more likely
+        sizes = {columns: size(columns) for columns in range(1, len(choices) + 1)}
+        columns = max(sizes, key=sizes.__getitem__)  # the first of the largest
+        common = sizes[columns]  # one size for all: no answer looks more likely
         for index, (choice, cell) in enumerate(zip(choices, cells(columns), strict=True)):
             ink, paper = (bg, fg) if index == chosen else (fg, bg)
             if index == chosen:
@@ -552,10 +555,10 @@ def _shape(surface: pygame.Surface, shape: str, box: pygame.Rect, colour: RGB) -
             pygame.draw.lines(surface, colour, False, points, thickness)
 
 
-def _even_lines(words: list[str], count: int, measure: Callable[[str], int]) -> list[str]:
-    """``words`` on ``count`` lines, cut where the widest line is narrowest."""
-    if count <= 1:
-        return [" ".join(words)]
+def _even_lines(
+    words: list[str], count: int, measure: Callable[[str], int]
+) -> tuple[list[str], float]:
+    """``words`` on ``count`` lines, cut where the widest line is narrowest; that width."""
     best: list[str] = []
     widest = math.inf
     for cuts in itertools.combinations(range(1, len(words)), count - 1):
@@ -564,7 +567,7 @@ def _even_lines(words: list[str], count: int, measure: Callable[[str], int]) -> 
         width = max(map(measure, lines))
         if width < widest:
             best, widest = lines, width
-    return best
+    return best, widest
 
 
 def _wrap(font: pygame.font.Font, text: str, width: int) -> list[str]:
