@@ -25,7 +25,7 @@ from poolside.core.program import load_program
 from poolside.core.words import load_locale
 from poolside.core.yamlfile import FileProblems
 from poolside.glyphs import warnings_for
-from poolside.headless import offscreen_kiosk, run_offscreen
+from poolside.kiosk.headless import offscreen_kiosk, run_offscreen
 from poolside.records import excused
 from poolside.records.roster import load_roster
 from poolside.selection import choose_program

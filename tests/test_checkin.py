@@ -7,21 +7,25 @@ to a real SQLite store; the clock is a manual one.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 import pygame
 import pytest
 
-from poolside.app import BACK_HOME_AFTER_S, Kiosk
 from poolside.config import Config
 from poolside.core.checkin import Person, Roll
 from poolside.core.clock import ManualClock
 from poolside.core.debrief import EACH
 from poolside.core.engine import State
 from poolside.core.scanner import Scan, ScanBuffer
+from poolside.core.view import Context
 from poolside.devices.screen import Renderer
 from poolside.hardware import Controls
+from poolside.kiosk.build import CutOff, Resume, build_kiosk
+from poolside.kiosk.screens import BACK_HOME_AFTER_S
+from poolside.kiosk.state import Display, Surroundings
 from poolside.records.attendance import open_attendance
 from poolside.records.outbox import outbox_dir
 from poolside.records.store import Store
@@ -49,6 +53,7 @@ class Pool:
         size=(400, 240),
         site: str | None = None,
         timetable: str | None = None,
+        context: Callable[[], Context] = Context,
     ) -> None:
         self.store = Store(folder, site=site, timetable=timetable)
         self.roll = Roll(people, mode)
@@ -56,15 +61,15 @@ class Pool:
         self.clock = ManualClock(0.0)
         self.renderer = Renderer()
         self.surface = pygame.Surface(size)
-        self.kiosk = Kiosk(
-            lambda: self.surface,
-            self.renderer,
+        self.kiosk = build_kiosk(
+            Display(lambda: self.surface, self.renderer),
             choice,
             0,
             observers=[self.records],
             roll=self.roll,
             records=self.records,
-            offer=offer,
+            cut_off=CutOff(offer, Resume.OFFER) if offer is not None else None,
+            outside=Surroundings(context=context),
         )
         self.seen: list[str] = []  # every text drawn, frame after frame
         self.screens_seen: set[str] = set()
@@ -242,8 +247,9 @@ def test_a_held_start_begins_the_class_with_a_record_for_each_present(tmp_path, 
         ("P003", 1200, "class"),
         ("P001", 1200, "class"),
     ]
-    assert [code for code, _ in pool.kiosk.debrief.swimmers] == ["P003", "P001"]
-    assert pool.kiosk.debrief.current is EACH, "a class is not given one effort for all"
+    debrief = pool.kiosk.screens.finished.debrief
+    assert [code for code, _ in debrief.swimmers] == ["P003", "P001"]
+    assert debrief.current is EACH, "a class is not given one effort for all"
     assert pool.asked() == ("Ask each swimmer's effort?", None)
     pool.press("toggle")
     assert pool.kiosk.state(pool.clock.now()) is State.IDLE
@@ -431,7 +437,10 @@ def test_a_class_that_already_ran_cannot_be_called_off_but_a_later_one_can(
     pool.press("stop")  # STOP held on the check-in: call the class off?
     ran_at = pool.store.records()[0]["started_at"][11:16]
     assert f"A class ran here at {ran_at}: it cannot be called off now" in pool.texts()
-    assert pool.kiosk.cancelling is None and "CANCEL TODAY'S CLASS?" not in pool.texts()
+    assert (
+        pool.kiosk.screens.up is not pool.kiosk.screens.cancel
+        and "CANCEL TODAY'S CLASS?" not in pool.texts()
+    )
     assert [r["type"] for r in pool.store.records()] == ["session"]
     pool.store.db.execute("UPDATE records SET monotonic_s = monotonic_s - 4 * 3600")
     pool.press("stop")
@@ -451,7 +460,10 @@ def test_backing_out_of_calling_off_records_nothing(tmp_path, choice) -> None:
 def test_a_solo_swimmers_kiosk_has_no_class_to_call_off(tmp_path, choice) -> None:
     pool = Pool(tmp_path, choice, mode="solo")
     pool.press("stop")
-    assert "CANCEL TODAY'S CLASS?" not in pool.texts() and pool.kiosk.cancelling is None
+    assert (
+        "CANCEL TODAY'S CLASS?" not in pool.texts()
+        and pool.kiosk.screens.up is not pool.kiosk.screens.cancel
+    )
 
 
 # -- people leaving and arriving while the class runs ------------------------------------
@@ -654,7 +666,7 @@ def test_each_state_of_the_person_shown_has_its_colour_and_symbol(tmp_path, choi
 
 @pytest.mark.parametrize(("in_water", "shape"), [(True, "check"), (False, "ring"), (None, "ring")])
 def test_the_roll_in_class_marks_who_is_in_the_water(in_water, shape) -> None:
-    from poolside.screens import class_roll_view
+    from poolside.kiosk.screens import class_roll_view
 
     renderer, surface = Renderer(), pygame.Surface((800, 480))
     renderer.draw(surface, class_roll_view("Ann", in_water, 3))
@@ -668,8 +680,7 @@ def test_the_check_in_says_what_is_about_to_run(tmp_path, choice) -> None:
     a notice and the keys keep their lines first."""
     from poolside.core.view import Context
 
-    pool = Pool(tmp_path, choice)
-    pool.kiosk._context = lambda: Context(week="week 3 of 24")
+    pool = Pool(tmp_path, choice, context=lambda: Context(week="week 3 of 24"))
     pool.press("next")
     today = "week 3 of 24 · jump-and-hop-20 · 20:00 class"
     rows = {d.text: d.rect.top for d in pool.renderer.drawn}

@@ -13,13 +13,14 @@ from pathlib import Path
 import pygame
 import pytest
 
-from poolside.app import Kiosk, each_event
 from poolside.config import Config
 from poolside.core.clock import ManualClock
 from poolside.core.engine import State
 from poolside.devices.screen import Renderer
 from poolside.hardware import BUTTON_EDGE, Controls, Hardware
-from poolside.headless import offscreen_kiosk
+from poolside.kiosk.build import build_kiosk
+from poolside.kiosk.headless import offscreen_kiosk
+from poolside.kiosk.state import Display, each_event
 from poolside.selection import choose_program
 
 BAD = Path(__file__).parent / "bad_programs"
@@ -48,9 +49,8 @@ def _full_class(choice, size=(800, 480)):
     renderer = RecordingRenderer(clock)
     events = []
     surface = pygame.Surface(size)
-    kiosk = Kiosk(
-        lambda: surface,
-        renderer,
+    kiosk = build_kiosk(
+        Display(lambda: surface, renderer),
         choice,
         10,
         observers=[each_event(lambda e: events.append((clock.now(), e)))],
@@ -106,7 +106,9 @@ def test_an_error_in_the_loop_becomes_an_error_screen_not_a_crash(choice, capsys
     def broken_emit(event):
         raise OSError(28, "No space left on device")
 
-    kiosk = Kiosk(lambda: surface, Renderer(), choice, 10, observers=[each_event(broken_emit)])
+    kiosk = build_kiosk(
+        Display(lambda: surface, Renderer()), choice, 10, observers=[each_event(broken_emit)]
+    )
     kiosk.act("toggle", 0.0)
     assert kiosk.tick(0.0) is None
     assert kiosk.error is not None and kiosk.error.word == "SOMETHING WENT WRONG"
@@ -267,9 +269,8 @@ def test_cues_start_before_the_frame_is_drawn(choice) -> None:
 
     renderer.draw = draw  # type: ignore[method-assign]
     surface = pygame.Surface((320, 240))
-    kiosk = Kiosk(
-        lambda: surface,
-        renderer,
+    kiosk = build_kiosk(
+        Display(lambda: surface, renderer),
         choice,
         0,
         observers=[lambda events, session, now: order.append("cue " + events[-1].type)],
@@ -343,7 +344,7 @@ def test_the_kiosk_records_attendance_and_stays_up_after_the_class(tmp_path: Pat
 def test_the_error_screen_is_left_with_a_deck_button_or_by_time_under_systemd() -> None:
     """The box has no keyboard: START (or any deck button) ends the kiosk for a fresh start;
     under systemd an error left standing ends it too, so the restart policy acts."""
-    from poolside.app import ERROR_RESTART_S, leave_error
+    from poolside.kiosk.window import ERROR_RESTART_S, leave_error
     from poolside.notify import Notifier
 
     laptop, service = Notifier({}), Notifier({"NOTIFY_SOCKET": "/run/nothing-here"})
@@ -355,14 +356,14 @@ def test_the_error_screen_is_left_with_a_deck_button_or_by_time_under_systemd() 
 
 
 def test_q_during_a_class_is_refused_with_a_word_on_screen_for_a_few_seconds(choice) -> None:
-    from poolside.app import HINT_S
     from poolside.core.words import text
+    from poolside.kiosk.state import HINT_S
 
     refused = text("run.quit_refused")
     clock = ManualClock(0.0)
     renderer = RecordingRenderer(clock)
     surface = pygame.Surface((800, 480))
-    kiosk = Kiosk(lambda: surface, renderer, choice, 10)
+    kiosk = build_kiosk(Display(lambda: surface, renderer), choice, 10)
     kiosk.act("toggle", clock.now())
     clock.advance(30.0)
     kiosk.tick(clock.now())

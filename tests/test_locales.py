@@ -31,7 +31,7 @@ from poolside.core.program import PHASE_KINDS
 from poolside.core.scanner import Scan
 from poolside.core.view import bad_program_view
 from poolside.core.yamlfile import FileProblems
-from poolside.screens import ScreenName
+from poolside.kiosk.screens import ScreenName
 from poolside.selection import choose_program
 
 from .conftest import PROGRAMS, run_poolside
@@ -143,11 +143,12 @@ def _home_and_get_ready(choice, shown: list[str]) -> set[str]:
     """A kiosk with no roll (the home screen) and a get-ready countdown."""
     import pygame
 
-    from poolside.app import Kiosk
     from poolside.devices.screen import Renderer
+    from poolside.kiosk.build import build_kiosk
+    from poolside.kiosk.state import Display
 
     renderer, surface = Renderer(), pygame.Surface((800, 480))
-    kiosk = Kiosk(lambda: surface, renderer, choice, 10)
+    kiosk = build_kiosk(Display(lambda: surface, renderer), choice, 10)
     seen = set()
     for now, action in ((0.0, None), (1.0, "toggle"), (4.0, None), (9.5, None)):
         if action:
@@ -377,7 +378,7 @@ def test_every_screen_fits_its_longer_words_at_half_the_english_size_or_more(cod
     import pygame
 
     from poolside.devices.screen import Renderer
-    from poolside.render import view_at
+    from poolside.kiosk.render import view_at
 
     from .test_screen import SCREENS
 

@@ -152,10 +152,11 @@ def test_the_music_goes_with_the_class_and_the_deck_moves_it(tmp_path: Path, mix
 def test_plus_minus_and_start_held_in_class_move_the_music_and_show_its_level() -> None:
     from datetime import date
 
-    from poolside.app import Kiosk
     from poolside.config import Config
     from poolside.core.actions import Action
     from poolside.devices.screen import Renderer
+    from poolside.kiosk.build import build_kiosk
+    from poolside.kiosk.state import Display, Surroundings
     from poolside.selection import choose_program
 
     levels = [0.5]
@@ -167,7 +168,9 @@ def test_plus_minus_and_start_held_in_class_move_the_music_and_show_its_level() 
     choice = choose_program("jump-and-hop-20", Config(), date(2027, 1, 4))
     surface = pygame.Surface((320, 240))
     renderer = Renderer()
-    kiosk = Kiosk(lambda: surface, renderer, choice, 10, music_level=level)
+    kiosk = build_kiosk(
+        Display(lambda: surface, renderer), choice, 10, outside=Surroundings(music_level=level)
+    )
     kiosk.act(Action.LOUDER, 0.0)
     kiosk.tick(0.0)
     shown = [d.text for d in renderer.drawn]
@@ -181,7 +184,7 @@ def test_plus_minus_and_start_held_in_class_move_the_music_and_show_its_level() 
     assert any("music off" in (d.text or "") for d in renderer.drawn)
     kiosk.act(Action.MUSIC, 13.0)  # START and NEXT together: the same step, on any deck
     assert levels == [0.1] and kiosk.state(13.0).value == "running"
-    silent = Kiosk(lambda: surface, renderer, choice, 10)
+    silent = build_kiosk(Display(lambda: surface, renderer), choice, 10)
     silent.act(Action.QUIETER, 0.0)
     silent.tick(0.0)
     assert "no music for this class (music: in config.yaml)" in [d.text for d in renderer.drawn]

@@ -13,7 +13,7 @@ FORBIDDEN_IN_CORE = (
     "sqlite3",
     "poolside.devices",
     "poolside.records",
-    "poolside.app",
+    "poolside.kiosk",
     "poolside.cli",
     "subprocess",
     "socket",
@@ -190,10 +190,23 @@ def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_no_module_of_the_package_imports_itself_round_a_circle() -> None:
     graph = _imports()
-    assert len(graph) > 80 and "poolside.screens" in graph["poolside.app"]
+    assert len(graph) > 80 and "poolside.kiosk.screens" in graph["poolside.kiosk.state"]
     assert _circles(graph) == []
 
 
 def test_the_circle_check_finds_a_circle() -> None:
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert _circles(graph) == [["a", "b", "c"]]
+
+
+def test_a_kiosk_is_made_by_the_builder_only() -> None:
+    """``Kiosk(...)`` is called in kiosk/build.py and nowhere else, in the package, the
+    tests and the benchmarks, so the resume rule it holds cannot be stepped round."""
+    calls = []
+    for path in sorted([*(REPO / "poolside").rglob("*.py"), *(REPO / "tests").rglob("*.py")]):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            named = isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            if named and node.func.id == "Kiosk":  # type: ignore[attr-defined]
+                calls.append(str(path.relative_to(REPO)))
+    assert calls == ["poolside/kiosk/build.py"]

@@ -16,7 +16,7 @@ import pytest
 from poolside.config import Config
 from poolside.devices.screen import Renderer
 from poolside.devices.theme import COLOUR, PLAIN, THEMES, contrast
-from poolside.render import view_at
+from poolside.kiosk.render import view_at
 from poolside.selection import choose_program
 
 SIZES = [(800, 480), (1280, 720), (1920, 1080), (480, 800)]

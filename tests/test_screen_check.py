@@ -14,10 +14,11 @@ import os
 
 import pytest
 
-from poolside import app, doctor
+from poolside import doctor
 from poolside.devices import scanout
 from poolside.devices.screen import FRAMEBUFFER_RENDERER, match_renderer
 from poolside.errors import CannotRun
+from poolside.kiosk import window as app
 
 BLACK_FRAME = scanout.Frame(16, 8, 4, bytes(3 * 4 * 2))
 HOME_FRAME = scanout.Frame(16, 8, 4, bytes(3 * 7) + b"\xff\xff\xff")

@@ -8,17 +8,18 @@ from datetime import date
 import pygame
 import pytest
 
-from poolside.app import Kiosk
 from poolside.config import Config
 from poolside.core.actions import Action
 from poolside.core.checkin import Person, Roll
 from poolside.core.clock import ManualClock
 from poolside.core.engine import State
 from poolside.devices.screen import Renderer
-from poolside.headless import offscreen_kiosk
-from poolside.loop import Loop
+from poolside.kiosk.build import build_kiosk
+from poolside.kiosk.headless import offscreen_kiosk
+from poolside.kiosk.loop import Loop
+from poolside.kiosk.screens import ScreenName
+from poolside.kiosk.state import Display, Kiosk
 from poolside.notify import Notifier
-from poolside.screens import ScreenName
 from poolside.selection import choose_program
 
 
@@ -29,7 +30,7 @@ def choice():
 
 def _kiosk(choice, roll: Roll | None = None) -> Kiosk:
     surface = pygame.Surface((320, 240))
-    return Kiosk(lambda: surface, Renderer(), choice, 10, roll=roll)
+    return build_kiosk(Display(lambda: surface, Renderer()), choice, 10, roll=roll)
 
 
 def _up(kiosk: Kiosk, now: float) -> ScreenName:
@@ -65,14 +66,13 @@ def test_with_a_roll_the_home_screen_is_the_check_in(choice) -> None:
     assert roll.present == ["P001"] and _up(kiosk, 0.0) is ScreenName.CHECKIN
     kiosk.act(Action.HOLD, 0.0)  # START held: the class begins
     assert _up(kiosk, 1.0) is ScreenName.GET_READY and not kiosk.accepts_codes(1.0)
-    assert kiosk.in_class(1.0)
+    assert kiosk.running_class(1.0)
 
 
 def test_the_one_loop_runs_a_headless_class_waking_about_once_a_second(choice) -> None:
     """The same Loop as the window's; here its sleep moves a manual clock."""
     clock = ManualClock(0.0)
-    kiosk = offscreen_kiosk(choice, 10, (320, 240), lambda event: None)
-    kiosk.begin(clock.now())
+    kiosk = offscreen_kiosk(choice, 10, (320, 240), lambda event: None, now=clock.now())
 
     def sleep(seconds: float) -> tuple[()]:
         clock.advance(seconds)
@@ -98,8 +98,7 @@ def test_the_roll_and_the_cancel_screen_name_the_back_control_this_kiosk_has(
 
     from .test_checkin import Pool
 
-    pool = Pool(tmp_path, choice)
-    pool.kiosk._context = lambda: Context(keys_only=keys_only)
+    pool = Pool(tmp_path, choice, context=lambda: Context(keys_only=keys_only))
     controls = Controls()
     back = "Left" if keys_only else "hold NEXT"
 
@@ -125,3 +124,103 @@ def test_the_roll_and_the_cancel_screen_name_the_back_control_this_kiosk_has(
     assert f"NEXT next name · {back}: back to the class" in pool.texts()
     back_by_hint()
     assert pool.kiosk.screens.current(pool.clock.now()).name is ScreenName.PAUSED
+
+
+# -- transitions: what each control returns, and each screen's entry step ----------
+def test_each_control_returns_the_screen_it_leads_to(choice, tmp_path) -> None:
+    """The screens' actions, one by one, on a kiosk with a roster and a real store: the
+    screen each returns (None: stay), and what entering it did."""
+    from .test_checkin import Pool
+
+    pool = Pool(tmp_path, choice)
+    kiosk, screens, now = pool.kiosk, pool.kiosk.screens, 0.0
+    assert screens.up is screens.checkin, "a kiosk with a roll starts at the check-in"
+    assert screens.checkin.act(Action.TOGGLE, now) is None, "a check-in stays"
+    assert screens.checkin.act(Action.STOP, now) is screens.cancel
+
+    screens.go(screens.cancel, now)
+    cancel = screens.cancel
+    assert cancel.act(Action.NEXT, now) is None and cancel.choice.reason is not None
+    assert cancel.act(Action.BACK, now) is screens.checkin, "back, nothing recorded"
+    screens.go(screens.checkin, now)
+    screens.go(screens.cancel, now)
+    assert cancel.choice.reason is None, "entered afresh: nothing chosen"
+    assert cancel.act(Action.TOGGLE, now) is None, "no reason yet: it stays and says so"
+    assert cancel.choice.notice == "choose why with NEXT first"
+    screens.go(screens.checkin, now)
+
+    assert screens.checkin.act(Action.HOLD, now) is screens.in_class
+    screens.go(screens.in_class, now)
+    pool.run_to(until=130.0)
+    running = screens.current(pool.clock.now())
+    assert running is screens.running and running.act(Action.NEXT, 130.0) is None, "a skip"
+    assert running.act(Action.TOGGLE, 130.0) is None
+    paused = screens.current(130.0)
+    assert paused is screens.paused
+    assert paused.act(Action.NEXT, 130.0) is screens.class_roll, "paused, NEXT opens the roll"
+    screens.go(screens.class_roll, 130.0)
+    roll = screens.class_roll
+    assert kiosk.roll is not None and kiosk.roll.cursor == 0, "the roll opens at its top"
+    assert roll.due() == 130.0 + 20.0
+    assert roll.act(Action.NEXT, 131.0) is None and roll.due() == 151.0, "open while used"
+    assert roll.act(Action.BACK, 131.0) is screens.in_class
+    assert roll.timed_out(151.0) is screens.in_class
+    assert roll.ended(131.0) is screens.finished and paused.ended(131.0) is screens.finished
+
+    assert roll.act(Action.STOP, 131.0) is screens.in_class, "stopped; finished on the tick"
+    screens.go(screens.in_class, 131.0)
+    pool._tick(131.0)
+    finished = screens.up
+    assert finished is screens.finished and finished.due() == 131.0 + 10 * 60
+    assert finished.debrief.current is not None, "entered: the stopped class's questions"
+    assert finished.timed_out(131.0 + 600) is screens.checkin, "left alone: home"
+
+
+def test_the_resume_offer_leads_to_the_class_or_a_fresh_start(choice, tmp_path) -> None:
+    """START continues the run cut off (its records taken over), NEXT starts afresh (its
+    records closed as interrupted): both said by the screen returned."""
+    from poolside.kiosk.build import CutOff, Resume
+    from poolside.records.store import Checkpoint
+
+    cut = Checkpoint(choice.program.name, (), 300.0, 290.0, 60.0)
+    surface = pygame.Surface((320, 240))
+    for action, leads_to in ((Action.TOGGLE, "in_class"), (Action.NEXT, "start")):
+        kiosk = build_kiosk(
+            Display(lambda: surface, Renderer()),
+            choice,
+            10,
+            cut_off=CutOff(cut, Resume.OFFER),
+        )
+        assert kiosk.screens.up is kiosk.screens.offer
+        assert kiosk.screens.offer.act(action, 0.0) is getattr(kiosk.screens, leads_to)
+
+
+@pytest.mark.parametrize(
+    ("asked", "unattended", "decided"),
+    [(True, False, "continue"), (True, True, "continue"), (False, False, "offer"),
+     (False, True, "decline")],
+)  # fmt: skip
+def test_the_builder_carries_out_the_one_resume_rule(choice, asked, unattended, decided) -> None:
+    """--resume continues, a kiosk someone stands at offers, --start or --headless
+    (nobody to answer) declines; the kiosk built shows which."""
+    from poolside.kiosk.build import CutOff, Resume, resume_decision
+    from poolside.records.store import Checkpoint
+
+    decision = resume_decision(asked, unattended)
+    assert decision is Resume(decided)
+    cut = Checkpoint(choice.program.name, (), 300.0, 290.0, 60.0)
+    surface = pygame.Surface((320, 240))
+    kiosk = build_kiosk(
+        Display(lambda: surface, Renderer()),
+        choice,
+        10,
+        cut_off=CutOff(cut, decision),
+        start=unattended,
+        now=0.0,
+    )
+    up = kiosk.screens.current(1.0)
+    expected = {"continue": ScreenName.RUNNING, "offer": ScreenName.RESUME_OFFER}
+    expected["decline"] = ScreenName.GET_READY  # --start: a new run from its countdown
+    assert up is not None and up.name is expected[decided]
+    if decided == "continue":
+        assert kiosk.session is not None and kiosk.session.completed_s(1.0) >= 290.0

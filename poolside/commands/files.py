@@ -92,6 +92,11 @@ def add_parsers(
         metavar="PERCENT",
         help="show the music level as the kiosk does after + or - (running, paused)",
     )
+    render.add_argument(
+        "--question",
+        action="store_true",
+        help="with --screen finished: the question after a swim (a solo swimmer's effort)",
+    )
     render.add_argument("--out", required=True, metavar="FILE.png")
     add_language_option(render)
     screen_options(render)
@@ -294,7 +299,7 @@ def _today(args: argparse.Namespace) -> int:
 
 
 def _render(args: argparse.Namespace) -> int:
-    from poolside.render import ImpossibleMoment, render_png
+    from poolside.kiosk.render import ImpossibleMoment, render_png
 
     config = config_for(args)
     words.use(config.locale(args.language))
@@ -302,7 +307,16 @@ def _render(args: argparse.Namespace) -> int:
     music = None if args.music is None else args.music / 100
     size = args.size or (1280, 720)
     try:
-        render_png(choice, args.screen, args.at, size, args.theme, args.out, music=music)
+        render_png(
+            choice,
+            args.screen,
+            args.at,
+            size,
+            args.theme,
+            args.out,
+            music=music,
+            question=args.question,
+        )
     except ImpossibleMoment as err:
         raise BadInput(f"render: {err}") from None
     print(args.out)

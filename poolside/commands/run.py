@@ -38,7 +38,8 @@ from poolside.core.yamlfile import FileProblems
 from poolside.selection import Choice, choose_program
 
 if TYPE_CHECKING:
-    from poolside.app import WindowOptions
+    from poolside.kiosk.build import CutOff
+    from poolside.kiosk.window import WindowOptions
     from poolside.records.attendance import Attendance
     from poolside.records.store import Checkpoint
 
@@ -106,7 +107,7 @@ def add_parsers(
 
 def _run(args: argparse.Namespace) -> int:
     import_pygame_quickly()
-    from poolside.app import run_screen
+    from poolside.kiosk.window import run_screen
     from poolside.records.store import Unavailable
 
     if args.headless and not args.start:
@@ -141,25 +142,20 @@ def _run(args: argparse.Namespace) -> int:
                 _window_options(args), config, None, get_ready, problems=lines, problem_in=reading
             )
             return EXIT_BAD_INPUT
-        if args.resume:
-            resume, offer = checkpoint, None
-        else:
-            resume, offer = None, checkpoint
         return run_screen(
             _window_options(args),
             config,
             choice,
             get_ready,
             attendance=attendance,
-            resume=resume,
-            offer=offer,
+            cut_off=_cut_off(args, checkpoint, unattended=args.start),
             notices=notices,
             emit_event=_event_lines(args.events, stack) if args.events else None,
         )
 
 
 def _window_options(args: argparse.Namespace) -> WindowOptions:
-    from poolside.app import WindowOptions
+    from poolside.kiosk.window import WindowOptions
 
     return WindowOptions(
         speed=args.speed,
@@ -173,7 +169,7 @@ def _window_options(args: argparse.Namespace) -> WindowOptions:
 
 def _event_lines(target: str, stack: contextlib.ExitStack) -> Callable[[Event], None]:
     """``--events FILE`` (``-``: stdout): one JSON line per event, for the window too."""
-    from poolside.headless import json_lines
+    from poolside.kiosk.headless import json_lines
 
     if target == "-":
         return json_lines(sys.stdout)
@@ -200,12 +196,12 @@ def _recording(
     stack: contextlib.ExitStack,
     headless: bool,
 ) -> tuple[Attendance | None, Checkpoint | None]:
-    """The session recorder, and an interrupted run it may continue.
+    """The session recorder, and a run a power cut or crash cut off within the
+    config's ``resume_within`` (what becomes of it: :func:`_cut_off`).
 
     The kiosk records whenever there is a roll to take: a roster, codes
     given with ``--participant``, or a headcount. A headless run records
-    the codes given. ``--resume`` continues a run cut off in the last 15
-    minutes; without it the kiosk offers to, and a headless run starts anew.
+    the codes given.
     """
     mode = args.mode or ("solo" if len(args.participant) == 1 else config.mode)
     if headless and mode == Mode.HEADCOUNT:
@@ -237,20 +233,26 @@ def _recording(
     )
     if args.resume and offer is None:
         print("poolside: nothing to resume: starting afresh", file=sys.stderr)
-    if offer is not None and (args.resume or not (headless or args.start)):
-        if args.resume:
-            attendance.take_over(offer)
-        return attendance, offer
-    if offer is not None:
-        attendance.decline()
-    return attendance, None
+    return attendance, offer
+
+
+def _cut_off(
+    args: argparse.Namespace, checkpoint: Checkpoint | None, unattended: bool
+) -> CutOff | None:
+    """A run cut off, with what becomes of it: decided by the builder's rule."""
+    from poolside.kiosk.build import CutOff, resume_decision
+
+    if checkpoint is None:
+        return None
+    return CutOff(checkpoint, resume_decision(args.resume, unattended))
 
 
 def _run_headless(
     args: argparse.Namespace, config: Config, choice: Choice, get_ready: float
 ) -> int:
     from poolside.devices.theme import THEMES
-    from poolside.headless import offscreen_kiosk, readable_lines, run_offscreen
+    from poolside.kiosk.build import Resume
+    from poolside.kiosk.headless import offscreen_kiosk, readable_lines, run_offscreen
     from poolside.notify import Notifier
 
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop cleanly, like Ctrl-C
@@ -260,17 +262,21 @@ def _run_headless(
         else:
             emit = _event_lines(args.events, stack)
         size = args.size or (1280, 720)
-        attendance, resume = _recording(args, config, choice, stack, headless=True)
+        attendance, checkpoint = _recording(args, config, choice, stack, headless=True)
+        cut_off = _cut_off(args, checkpoint, unattended=True)
         swimmer = (
             attendance.roll.current if attendance and attendance.roll.mode == Mode.SOLO else None
         )
         own = swimmer and swimmer.start and choice.for_start(swimmer.start, date.today())
-        if own and attendance and resume is None:  # a solo swimmer's own plan week
+        continued = cut_off is not None and cut_off.resume is Resume.CONTINUE
+        if own and attendance and not continued:  # a solo swimmer's own plan week
             choice, attendance.week = own, own.week
-        observers = [attendance] if attendance else []
-        kiosk = offscreen_kiosk(choice, get_ready, size, emit, THEMES[args.theme], observers)
+        clock = clock_for(args.speed)
+        kiosk = offscreen_kiosk(
+            choice, get_ready, size, emit, THEMES[args.theme], attendance, cut_off, clock.now()
+        )
         try:
-            state = run_offscreen(kiosk, clock_for(args.speed), resume, notifier=Notifier())
+            state = run_offscreen(kiosk, clock, notifier=Notifier())
             if attendance is not None:
                 attendance.seal()  # no finished screen to answer: the records may sync
         except BrokenPipeError:  # the reader went away (e.g. `| head`): end quietly

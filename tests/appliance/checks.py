@@ -199,8 +199,9 @@ def _share(seen: dict, colour: tuple[int, int, int], tolerance: int = 24) -> flo
 
 def installed_package(guest: Guest, results: Results) -> None:
     status, out = guest.sh(
-        "cd / && /opt/poolside/venv/bin/python -c 'import poolside.app, poolside.records.export, "
-        "poolside.devices.screen, poolside.stick, importlib.metadata as m; "
+        "cd / && /opt/poolside/venv/bin/python -c 'import poolside.kiosk.window, "
+        "poolside.records.export, poolside.devices.screen, poolside.stick, "
+        "importlib.metadata as m; "
         'print(m.distribution("poolside").read_text("direct_url.json"))\''
     )
     editable = '"editable": true' in out

@@ -46,7 +46,6 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 import pygame
 from gpiozero.pins.mock import MockFactory
 
-from poolside.app import Kiosk
 from poolside.config import Buzzer, Light, Music
 from poolside.core.cues import cue_name, pattern
 from poolside.core.program import parse_program
@@ -54,6 +53,8 @@ from poolside.devices.light import open_light
 from poolside.devices.music import MusicPlayer
 from poolside.devices.screen import Renderer
 from poolside.devices.sound import CuePlayer, open_buzzer
+from poolside.kiosk.build import build_kiosk
+from poolside.kiosk.state import Display
 from poolside.selection import Choice
 
 GET_READY_S = 3
@@ -149,7 +150,9 @@ def in_process(
             renderer.draw(surface, view)
             frame_ends.append((time.monotonic(), view.word))
 
-    kiosk = Kiosk(lambda: surface, TimedRenderer(), choice, GET_READY_S, observers=[cue])
+    kiosk = build_kiosk(
+        Display(lambda: surface, TimedRenderer()), choice, GET_READY_S, observers=[cue]
+    )
     pin.clear_states()
     lamp.clear_states()
     cleared_at = pin._last_change  # the mock pin's own clock origin (benchmark only)

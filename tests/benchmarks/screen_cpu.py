@@ -31,7 +31,7 @@ os.environ.setdefault("GPIOZERO_PIN_FACTORY", "mock")
 import pygame
 from gpiozero import Device
 
-import poolside.app as app
+import poolside.kiosk.window as app
 from poolside.config import Config, Sound
 from poolside.core.engine import Session
 from poolside.core.view import Context, build_view

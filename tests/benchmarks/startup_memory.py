@@ -84,12 +84,13 @@ def rss_mb() -> float:
 def memory(classes: int) -> dict[str, float]:
     import pygame
 
-    from poolside.app import Kiosk
     from poolside.config import Config
     from poolside.core.checkin import Person, Roll
     from poolside.core.clock import ManualClock
     from poolside.core.engine import State
     from poolside.devices.screen import Renderer
+    from poolside.kiosk.build import build_kiosk
+    from poolside.kiosk.state import Display
     from poolside.records.attendance import open_attendance
     from poolside.records.store import Store
     from poolside.selection import choose_program
@@ -103,9 +104,8 @@ def memory(classes: int) -> dict[str, float]:
         records, _ = open_attendance(store, roll, choice.program.name, 1)
         surface = pygame.Surface((1280, 720))
         clock = ManualClock(0.0)
-        kiosk = Kiosk(
-            lambda: surface,
-            Renderer(),
+        kiosk = build_kiosk(
+            Display(lambda: surface, Renderer()),
             choice,
             10,
             observers=[records],

@@ -1,6 +1,6 @@
 """``poolside run --headless``: the kiosk with no window, GPIO or audio.
 
-The same :class:`~poolside.app.Kiosk` draws every frame onto an off-screen
+The same :class:`~poolside.kiosk.state.Kiosk` draws every frame onto an off-screen
 surface, so scripts, tests and benchmarks exercise the real drawing code. It
 sleeps until the next wake-up (scaled by ``--speed``), hands each event to
 ``emit`` as it falls due, and returns when the program finishes or stops.
@@ -10,22 +10,25 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
-from typing import IO
+from collections.abc import Callable
+from typing import IO, TYPE_CHECKING
 
 import pygame
 
-from poolside.app import Kiosk, Observer, each_event
 from poolside.core.actions import Action
 from poolside.core.clock import Clock
 from poolside.core.engine import Event, EventType, State
 from poolside.core.timefmt import clock_text
 from poolside.devices.screen import Renderer
 from poolside.devices.theme import COLOUR, Theme
-from poolside.loop import Loop
+from poolside.kiosk.build import CutOff, build_kiosk
+from poolside.kiosk.loop import Loop
+from poolside.kiosk.state import Display, Kiosk, Observer, each_event
 from poolside.notify import Notifier
-from poolside.records.store import Checkpoint
 from poolside.selection import Choice
+
+if TYPE_CHECKING:
+    from poolside.records.attendance import Attendance
 
 
 def offscreen_kiosk(
@@ -34,14 +37,22 @@ def offscreen_kiosk(
     size: tuple[int, int],
     emit: Callable[[Event], None],
     theme: Theme = COLOUR,
-    observers: Sequence[Observer] = (),
+    records: Attendance | None = None,
+    cut_off: CutOff | None = None,
+    now: float = 0.0,
 ) -> Kiosk:
+    """A kiosk drawing off-screen, its class begun at ``now`` (or ``cut_off``
+    continued, as its decision says); each event goes to the records, then ``emit``."""
     surface = pygame.Surface(size)
-    return Kiosk(
-        lambda: surface,
-        Renderer(theme),
+    observers: list[Observer] = [records] if records is not None else []
+    return build_kiosk(
+        Display(lambda: surface, Renderer(theme)),
         choice,
         get_ready_s,
+        records=records,
+        cut_off=cut_off,
+        start=True,
+        now=now,
         keep_going=False,
         observers=[*observers, each_event(emit)],  # records first, then the output
     )
@@ -50,17 +61,15 @@ def offscreen_kiosk(
 def run_offscreen(
     kiosk: Kiosk,
     clock: Clock,
-    checkpoint: Checkpoint | None = None,
     sleep: Callable[[float], None] = time.sleep,
     notifier: Notifier | None = None,
 ) -> State | None:
-    """Start (or resume) at once and run to the end in the kiosk's one
-    :class:`~poolside.loop.Loop`; Ctrl-C stops it cleanly.
+    """Run the class the kiosk began to its end in the kiosk's one
+    :class:`~poolside.kiosk.loop.Loop`; Ctrl-C stops it cleanly.
 
     Under systemd (``notifier``) it says READY after the first frame and
     pings the watchdog from the loop, like the windowed kiosk.
     """
-    kiosk.begin(clock.now(), checkpoint)
 
     def nothing_comes_in(seconds: float) -> tuple[()]:
         if seconds > 0:
