@@ -84,7 +84,7 @@ def test_check_reads_a_locale_file_and_names_what_it_leaves_in_english(tmp_path:
     assert f"{mine}: ok (locale Français, 2 of {every} texts, voice fr)" in result.stdout
     assert f"es.yaml: ok (locale Español, {every} of {every} texts, voice es)" in result.stdout
     warned = result.stderr.splitlines()
-    assert f"{mine}: warning: home.start is not given: said in English" in warned
+    assert f"{mine}: warning: home.length is not given: said in English" in warned
     assert warned[-1] == f"{mine}: warning: and {every - 2 - 20} more"
     mine.write_text("name: Français\nvoice: fr\nwords:\n  run.left: il reste {temps}\n")
     refused = run_poolside("check", str(mine))

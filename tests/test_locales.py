@@ -175,7 +175,8 @@ def test_no_english_is_left_on_any_screen_or_in_any_word_said(tmp_path, code) ->
 def test_the_search_finds_english_where_it_is_left() -> None:
     """A line left in English among the Spanish is found: the search can fail."""
     spanish = words.load_locale("es")
-    lines = [spanish.text("dropin.title"), words.english().text("dropin.begin"), "Jumping jacks"]
+    held = words.english().text("hint.held", control="START")
+    lines = [spanish.text("dropin.title"), f"{held}: begin", "Jumping jacks"]
     found = _english_left(lines, _english_words("es"))
     assert found == {"hold", "begin", "jumping", "jacks"}, "START is on the buttons: not English"
 
@@ -223,7 +224,7 @@ def test_a_locale_file_of_your_own_is_read_with_its_mistakes_placed(tmp_path) ->
         "name: Français\nvoice: fr\nwords:\n"
         "  run.paused: EN PAUSE\n"
         '  run.left: "il reste {temps}"\n'
-        "  home.strat: Appuyez sur START\n",
+        "  home.lenght: durée {length}\n",
         encoding="utf-8",
     )
     with pytest.raises(FileProblems) as raised:
@@ -231,7 +232,7 @@ def test_a_locale_file_of_your_own_is_read_with_its_mistakes_placed(tmp_path) ->
     said = [str(problem) for problem in raised.value.problems]
     assert f"{mine}:5:13: run.left takes the fields {{time}}, as in English" in said
     assert any(
-        line.startswith(f"{mine}:6:3: unknown key 'home.strat'") and "home.start" in line
+        line.startswith(f"{mine}:6:3: unknown key 'home.lenght'") and "home.length" in line
         for line in said
     ), said
     misnamed = tmp_path / "french.yaml"

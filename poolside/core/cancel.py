@@ -62,12 +62,9 @@ class Cancelling:
     def reason(self) -> CancelReason | None:
         return None if self.chosen is None else REASONS[self.chosen]
 
-    def view(self, status: tuple[str, ...] = (), keys_only: bool = False) -> View:
-        lines = (
-            self.notice,
-            text("cancel.choose" if self.reason is None else "cancel.record"),
-            text("cancel.back_keys" if keys_only else "cancel.back"),
-        )
+    def view(self, status: tuple[str, ...] = (), keys: tuple[str, ...] = ()) -> View:
+        """The reason chosen, large; a notice, then the screen's controls (``keys``)."""
+        lines = (self.notice, *keys)
         return View(
             screen=ScreenName.CANCEL,
             word=text("cancel.title"),

@@ -138,34 +138,39 @@ class Roll:
             return [self.current.code] if self.current else []
         return list(self.present) if self.mode == Mode.CLASS else []
 
-    def view(self, status: tuple[str, ...] = (), typed: str = "", today: str = "") -> View:
+    def view(
+        self,
+        status: tuple[str, ...] = (),
+        typed: str = "",
+        today: str = "",
+        keys: tuple[str, ...] = (),
+    ) -> View:
         """The home screen while the roll is taken; ``typed`` is a code being typed,
         ``today`` what is about to run (week, program, length), shown where a line is
-        free: a notice and the keys come first."""
+        free: a notice and the ``keys`` (the screen's controls) come first."""
         typing = text("checkin.typed", typed=typed) if typed else ""
         person = self.current
         mark: Mark | None = None
         if self.mode == Mode.HEADCOUNT:
             word, big = text("dropin.title"), str(self.headcount)
-            lines = [text("dropin.count"), text("dropin.keys"), text("dropin.begin")]
+            lines = [text("dropin.count")]
         elif self.mode == Mode.SOLO:
             word, big = text("solo.title"), person.shown if person else text("solo.ready")
-            lines = [
-                text("solo.begin_as", code=person.code) if person else text("solo.begin"),
-                text("solo.another") if len(self.people) > 1 else "",
-            ]
+            lines = []
         else:
             word = text("checkin.title", count=len(self.present))
             big = person.shown if person else text("checkin.scan")
             is_in = person is not None and person.code in self.present
             here = "checkin.present" if is_in else "checkin.absent"
-            lines = [text(here, code=person.code) if person else "", text("checkin.keys")]
+            lines = [text(here, code=person.code) if person else ""]
             mark = (Mark.PRESENT if is_in else Mark.ABSENT) if person else None
         if self.refused:  # the refusal fills the screen, not the last name shown
-            big, mark, lines = self.refused, Mark.REFUSED, lines[-1:]
-        shown = tuple(line for line in (self.notice, typing, *lines) if line)
-        if today and len(shown) < 4:  # before the keys, on the last line
-            shown = (*shown[:-1], today, *shown[-1:])
+            big, mark, lines = self.refused, Mark.REFUSED, []
+        said = tuple(line for line in (self.notice, typing, *lines) if line)
+        room = 4 - len(keys)  # the keys always show, on the last lines
+        if today and len(said) < room:
+            said = (*said, today)
+        shown = (*said[:room], *keys)
         return View(
-            screen=ScreenName.CHECKIN, word=word, big=big, lines=shown[:4], corner=status, mark=mark
+            screen=ScreenName.CHECKIN, word=word, big=big, lines=shown, corner=status, mark=mark
         )

@@ -151,7 +151,7 @@ class Debrief:
         self.saved.append(f"{question.who} {said}" if question.code else said)
         return question.key, question.answers[chosen], question.code
 
-    def lines(self) -> tuple[str, ...]:
+    def lines(self, keys: tuple[str, ...] = ()) -> tuple[str, ...]:
         """Once all are done, what was saved; before, nothing (:meth:`asking` has it).
 
         The confirmation stays until START, so the press that saves the last
@@ -161,12 +161,13 @@ class Debrief:
             return ()
         listed = ", ".join(self.saved)
         saved = text("ask.saved", answers=listed) if self.saved else text("ask.nothing_saved")
-        return (saved, text("ask.next_class"))
+        return (saved, *keys)
 
-    def asking(self, view: View, keep: tuple[str, ...] = ()) -> View:
+    def asking(self, view: View, keep: tuple[str, ...] = (), keys: tuple[str, ...] = ()) -> View:
         """``view`` turned into the current question: the question as its title, every
         answer on screen with the one NEXT has reached marked (none before the first
-        press), then ``keep`` and the keys. ``view`` itself once nothing is asked."""
+        press), then ``keep`` and the screen's controls (``keys``). ``view`` itself
+        once nothing is asked."""
         question = self.current
         if question is None:
             return view
@@ -174,7 +175,7 @@ class Debrief:
             view,
             word=question.asked(),
             big="",
-            lines=(*keep, text("ask.keys")),
+            lines=(*keep, *keys),
             choices=tuple(question.label(i) for i in range(len(question.answers))),
             chosen=self.chosen,
             mark=None,  # the question, not the person, fills the screen

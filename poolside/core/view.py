@@ -55,6 +55,7 @@ class Context:
     status: tuple[str, ...] = ()  # sync, storage, sound notices for a corner
     present: int | None = None  # checked-in participants, for a class
     keys_only: bool = False  # no deck of buttons: hints name the keyboard's keys
+    keys: tuple[str, ...] = ()  # the screen's controls and what they do (its bindings say)
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ def build_view(session: Session, now: float, context: Context) -> View:
         word=text("run.paused"),
         pulse=False,
         lines=(
-            text("run.resume"),
+            *context.keys,
             text("run.paused_for", time=paused),
             text("run.paused_at", word=running.word, digits=running.big),
         ),
@@ -158,7 +159,7 @@ def _home(session: Session, context: Context) -> View:
             for line in (
                 context.week,
                 text("home.length", name=program.name, length=clock_text(program.duration_s)),
-                text("home.start"),
+                *context.keys,
                 text("home.time_now", clock=context.wall_clock) if context.wall_clock else "",
             )
             if line
@@ -177,7 +178,7 @@ def _finished(session: Session, now: float, state: State, context: Context) -> V
         lines.append(text("finished.blocks_done", done=blocks_done, total=blocks))
     if context.present is not None:
         lines.append(text("finished.present", count=context.present))
-    lines.append(text("finished.home"))
+    lines.extend(context.keys)
     return View(
         screen=ScreenName.FINISHED,
         word=text("finished.done" if state is State.FINISHED else "finished.stopped"),

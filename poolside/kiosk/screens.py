@@ -73,14 +73,54 @@ class Kiosk(Protocol):
 
 
 Does = Callable[[Any, float], "Screen | None"]  # a screen's method: (screen, now) -> next
+Says = Callable[[Any], "str | None"]  # (screen) -> what the control does there, in words
 
 
 @dataclass(frozen=True)
 class Binding:
-    """One control on one screen: the actions that press it, and what it does."""
+    """One control on one screen: the actions that press it, what it does, and the
+    words for that in the screen's hint (None: not hinted)."""
 
     actions: tuple[Action, ...]
     does: Does
+    says: Says = lambda screen: None
+
+
+def saying(key: str) -> Says:
+    """A control's words that do not change: the locale's ``key``."""
+    return lambda screen: text(key)
+
+
+_DECK_NAMES = {
+    Action.TOGGLE: "control.start",
+    Action.NEXT: "control.next",
+    Action.HOLD: "control.start",
+    Action.BACK: "control.next",
+    Action.STOP: "control.stop",
+}
+_KEY_NAMES = {
+    Action.TOGGLE: "key.start",
+    Action.NEXT: "key.next",
+    Action.HOLD: "key.start",
+    Action.BACK: "key.back",
+    Action.STOP: "key.stop",
+}
+_HELD = {Action.HOLD, Action.BACK, Action.STOP}  # on a deck: a button held (BACK: NEXT held)
+
+
+def control_name(action: Action, keys_only: bool, stop_fitted: bool) -> str | None:
+    """What the instructor presses for ``action`` on this kiosk, in the locale's words
+    ("hold STOP", "Left"); None where it has no such control (a deck with no STOP
+    button, or an action no button gives)."""
+    if keys_only:  # Left is its own key; Space and Esc are held
+        name = _KEY_NAMES.get(action)
+        held = action in (Action.HOLD, Action.STOP)
+    else:
+        name = None if action == Action.STOP and not stop_fitted else _DECK_NAMES.get(action)
+        held = action in _HELD
+    if name is None:
+        return None
+    return text("hint.held", control=text(name)) if held else text(name)
 
 
 class Screen:
@@ -88,9 +128,28 @@ class Screen:
 
     name: ScreenName
     bindings: tuple[Binding, ...] = ()
+    per_line = 3  # hints on one line of the screen, at most
 
     def __init__(self, kiosk: Kiosk) -> None:
         self.kiosk = kiosk
+
+    def keys(self, context: Context) -> tuple[str, ...]:
+        """The hint: each control of :attr:`bindings` that says something here, named
+        as this kiosk has it (deck or keyboard), :attr:`per_line` to a line."""
+        stop_fitted = not self.kiosk.hold_stops
+        items = []
+        for binding in self.bindings:
+            said = binding.says(self)
+            names = (control_name(a, context.keys_only, stop_fitted) for a in binding.actions)
+            name = next((n for n in names if n is not None), None)
+            if said and name:
+                items.append(text("hint.item", control=name, does=said))
+        step = self.per_line
+        return tuple(" · ".join(items[i : i + step]) for i in range(0, len(items), step))
+
+    def keyed(self, context: Context) -> Context:
+        """``context`` with this screen's hint in it, for the view."""
+        return replace(context, keys=self.keys(context))
 
     def enter(self, now: float) -> None:
         """The entry step, each time the kiosk moves to this screen."""
@@ -121,7 +180,7 @@ class Screen:
 
     def view(self, now: float, context: Context) -> View:
         assert self.kiosk.session is not None
-        return build_view(self.kiosk.session, now, context)
+        return build_view(self.kiosk.session, now, self.keyed(context))
 
 
 def _cancel(screen: Screen, now: float) -> Screen | None:
@@ -139,7 +198,7 @@ class Home(Screen):
         return self.kiosk.begin(now)
 
     bindings = (
-        Binding((Action.TOGGLE, Action.HOLD), begin),
+        Binding((Action.TOGGLE, Action.HOLD), begin, saying("do.begin")),
         Binding((Action.STOP, Action.BACK), _cancel),
     )
 
@@ -172,14 +231,21 @@ class Cancel(Screen):
         self.kiosk.cancel_class(reason, now)
         return self.kiosk.screens.start
 
+    def _says_next(self) -> str:
+        return text("do.choose_why" if self.choice.reason is None else "do.another_reason")
+
+    def _says_record(self) -> str | None:
+        return None if self.choice.reason is None else text("do.record_it")
+
+    per_line = 2
     bindings = (
-        Binding((Action.NEXT,), next_reason),
-        Binding((Action.STOP, Action.BACK), back),
-        Binding((Action.TOGGLE,), record),
+        Binding((Action.TOGGLE,), record, _says_record),
+        Binding((Action.NEXT,), next_reason, _says_next),
+        Binding((Action.STOP, Action.BACK), back, saying("do.back_unrecorded")),
     )
 
     def view(self, now: float, context: Context) -> View:
-        return self.choice.view(context.status, context.keys_only)
+        return self.choice.view(context.status, self.keys(context))
 
 
 class ResumeOffer(Screen):
@@ -203,11 +269,15 @@ class ResumeOffer(Screen):
             self.kiosk.records.decline()
         return self.kiosk.screens.start
 
-    bindings = (Binding((Action.TOGGLE,), resume), Binding((Action.NEXT,), afresh))
+    per_line = 1  # the one choice an instructor must make after a power cut: a line each
+    bindings = (
+        Binding((Action.TOGGLE,), resume, saying("do.resume_there")),
+        Binding((Action.NEXT,), afresh, saying("do.start_afresh")),
+    )
 
     def view(self, now: float, context: Context) -> View:
         assert self.offer is not None
-        return offer_view(self.offer, context)
+        return offer_view(self.offer, self.keyed(context))
 
 
 class CheckIn(Screen):
@@ -250,10 +320,29 @@ class CheckIn(Screen):
             saved = records.mark(change) if records is not None else False
             self.roll.confirm(change, saved)
 
+    def _says_toggle(self) -> str:
+        mode, person = self.roll.mode, self.roll.current
+        if mode == Mode.SOLO:
+            return text("do.begin_as", code=person.code) if person else text("do.begin")
+        return text("do.one_more" if mode == Mode.HEADCOUNT else "do.check_in_out")
+
+    def _says_next(self) -> str | None:
+        mode = self.roll.mode
+        if mode == Mode.SOLO:
+            return text("do.another_swimmer") if len(self.roll.people) > 1 else None
+        return text("do.one_less" if mode == Mode.HEADCOUNT else "do.next_name")
+
+    def _says_hold(self) -> str | None:
+        return None if self.roll.mode == Mode.SOLO else text("do.begin")  # START begins
+
+    @property
+    def per_line(self) -> int:  # type: ignore[override]
+        return 1 if self.roll.mode == Mode.SOLO else 3  # a swimmer's two long lines apart
+
     bindings = (
-        Binding((Action.HOLD,), begin),
-        Binding((Action.TOGGLE,), toggle),
-        Binding((Action.NEXT,), next_person),
+        Binding((Action.TOGGLE,), toggle, _says_toggle),
+        Binding((Action.NEXT,), next_person, _says_next),
+        Binding((Action.HOLD,), begin, _says_hold),
         Binding((Action.BACK,), previous_person),
         Binding((Action.STOP,), _cancel),
     )
@@ -265,7 +354,7 @@ class CheckIn(Screen):
         week = own.week_line() if own else context.week  # a solo swimmer's own week
         length = text("home.length", name=program.name, length=clock_text(program.duration_s))
         today = " · ".join(line for line in (week, length) if line)
-        return self.roll.view(context.status, self.kiosk.typed(), today)
+        return self.roll.view(context.status, self.kiosk.typed(), today, self.keys(context))
 
 
 def _stop(screen: Screen, now: float) -> Screen | None:
@@ -359,9 +448,12 @@ class Paused(InClass):
             return self.kiosk.screens.class_roll
         return super().skip(now)
 
+    def _says_next(self) -> str | None:
+        return text("do.the_roll") if self.kiosk.roll_in_class is not None else None
+
     bindings = (
-        Binding((Action.TOGGLE,), InClass.toggle),
-        Binding((Action.NEXT,), skip),
+        Binding((Action.TOGGLE,), InClass.toggle, saying("do.resume")),
+        Binding((Action.NEXT,), skip, _says_next),
         Binding((Action.BACK,), InClass.back),
         Binding((Action.STOP,), _stop),
         Binding((Action.HOLD,), InClass.held_start),
@@ -433,10 +525,24 @@ class ClassRoll(Screen):
     def held_start(self, now: float) -> Screen | None:
         return _stop(self, now) if self.kiosk.hold_stops else None
 
+    def _says_toggle(self) -> str | None:
+        if self._asking():
+            return text("do.save_or_skip")
+        person, records = self.roll.roll.current, self.kiosk.records
+        where = records.in_run(person.code) if person and records else False
+        return {True: text("do.leaves_now"), None: text("do.joins_now")}.get(where)
+
+    def _says_next(self) -> str:
+        return text("do.choose" if self._asking() else "do.next_name")
+
+    def _says_back(self) -> str | None:
+        return None if self._asking() else text("do.back_to_class")
+
+    per_line = 2
     bindings = (
-        Binding((Action.NEXT,), next_person),
-        Binding((Action.BACK,), back),
-        Binding((Action.TOGGLE,), toggle),
+        Binding((Action.TOGGLE,), toggle, _says_toggle),
+        Binding((Action.NEXT,), next_person, _says_next),
+        Binding((Action.BACK,), back, _says_back),
         Binding((Action.STOP,), _stop),
         Binding((Action.HOLD,), held_start),
     )
@@ -457,8 +563,9 @@ class ClassRoll(Screen):
         person = roll.current
         where = records.in_run(person.code) if person is not None else None
         shown = person.shown if person is not None else ""
-        view = class_roll_view(shown, where, len(roll.present), context.status, context.keys_only)
-        return self.roll.question.asking(view)  # why they left, if they just did
+        keys = self.keys(context)
+        view = class_roll_view(shown, where, len(roll.present), context.status, keys)
+        return self.roll.question.asking(view, keys=keys)  # why they left, if they just did
 
 
 def class_roll_view(
@@ -466,19 +573,16 @@ def class_roll_view(
     in_water: bool | None,
     count: int,
     status: tuple[str, ...] = (),
-    keys_only: bool = False,
+    keys: tuple[str, ...] = (),
 ) -> View:
     """The roll on the paused screen, at one person: in the water (True), gone
-    (False), or not in this class (None). Back to the class is NEXT held on a
-    deck, the Left key where there is only a keyboard (holding Right is not
-    a key's hold)."""
+    (False), or not in this class (None); then the screen's controls (``keys``)."""
     doing = {True: "roll.in_water", False: "roll.left", None: "roll.not_in_class"}[in_water]
-    back = text("controls.back_keys" if keys_only else "controls.back_deck")
     return View(
         screen=ScreenName.CLASS_ROLL,
         word=text("roll.title", count=count),
         big=shown,
-        lines=(text(doing), text("roll.keys", back=back)),
+        lines=(text(doing), *keys),
         corner=status,
         mark=Mark.PRESENT if in_water else Mark.ABSENT,
     )
@@ -534,10 +638,19 @@ class Finished(Screen):
             return self.kiosk.home()  # no one asked: START goes home at once, as with no question
         return None
 
+    def _says_next(self) -> str | None:
+        return text("do.choose") if self.debrief.current is not None else None
+
+    def _says_toggle(self) -> str:
+        debrief = self.debrief
+        if debrief.current is not None:
+            return text("do.save_or_skip")
+        return text("do.next_class" if debrief.asked else "do.home")
+
     bindings = (
-        Binding((Action.NEXT,), next_answer),
+        Binding((Action.NEXT,), next_answer, _says_next),
+        Binding((Action.TOGGLE,), save, _says_toggle),
         Binding((Action.BACK,), previous_answer),
-        Binding((Action.TOGGLE,), save),
     )
 
     def due(self) -> float | None:
@@ -548,10 +661,10 @@ class Finished(Screen):
 
     def view(self, now: float, context: Context) -> View:
         shown = super().view(now, _with_present(self.kiosk, context))
-        debrief = self.debrief
+        debrief, keys = self.debrief, self.keys(context)
         if debrief.current is not None:  # the time done stays, under the answers
-            return debrief.asking(shown, keep=shown.lines[:1])
-        done = debrief.lines()
+            return debrief.asking(shown, keep=shown.lines[:1], keys=keys)
+        done = debrief.lines(keys)
         return replace(shown, lines=(shown.lines[0], *done)) if done else shown
 
 
@@ -618,8 +731,7 @@ def offer_view(offer: Checkpoint, context: Context) -> View:
         lines=(
             text("resume.cut_off", minutes=minutes, at=clock_text(offer.position_s)),
             text("resume.records", count=len(offer.record_ids)),
-            text("resume.start"),
-            text("resume.next"),
+            *context.keys,
         ),
         corner=context.status,
     )
