@@ -112,6 +112,8 @@ def _reached(
     press = _presser(kiosk, clock)
     if screen in (ScreenName.CHECKIN, ScreenName.CANCEL, ScreenName.CLASS_ROLL):
         press(Action.TOGGLE, Action.NEXT)  # Ann checked in, Bo shown
+    if screen == ScreenName.CLASS_ROLL:
+        press(Action.TOGGLE)  # Bo too
     if screen == ScreenName.CANCEL:
         press(Action.STOP, Action.NEXT, Action.NEXT)  # "weather hold"
     if screen in (ScreenName.HOME, ScreenName.CHECKIN, ScreenName.CANCEL):
@@ -125,7 +127,7 @@ def _reached(
         press(Action.TOGGLE)
         clock.advance(PAUSED_FOR_S)
     if screen == ScreenName.CLASS_ROLL:
-        press(Action.NEXT, Action.NEXT)  # the roll opens at Ann; Bo
+        press(Action.NEXT, Action.NEXT)  # the roll opens at Ann; Bo, in the water
     if question:
         press(Action.NEXT, Action.NEXT, Action.NEXT)
     return kiosk.view(clock.now())
