@@ -2,6 +2,7 @@
 
 - :mod:`~poolside.kiosk.state`: the kiosk's state and its one step (``tick``);
 - :mod:`~poolside.kiosk.screens`: each screen, its controls and the screen each leads to;
+- :mod:`~poolside.kiosk.bindings`: a screen's table of controls, which also makes its hint;
 - :mod:`~poolside.kiosk.build`: the one way to make a kiosk, and what becomes of
   a run a power cut interrupted;
 - :mod:`~poolside.kiosk.loop`: the one loop, for the window and ``--headless``;

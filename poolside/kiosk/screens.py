@@ -20,9 +20,8 @@ START and NEXT pressed together step the music (``Action.MUSIC``, any screen).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Protocol
+from dataclasses import replace
+from typing import TYPE_CHECKING, Protocol
 
 from poolside.core.actions import Action
 from poolside.core.cancel import Cancelling
@@ -33,6 +32,7 @@ from poolside.core.scanner import Output, Scan
 from poolside.core.timefmt import clock_text
 from poolside.core.view import Context, Mark, ScreenName, View, build_view
 from poolside.core.words import text
+from poolside.kiosk.bindings import Binding, hint, saying
 
 if TYPE_CHECKING:
     from poolside.core.cancel import CancelReason
@@ -72,80 +72,19 @@ class Kiosk(Protocol):
     def answer_why_left(self) -> None: ...
 
 
-Does = Callable[[Any, float], "Screen | None"]  # a screen's method: (screen, now) -> next
-Says = Callable[[Any], "str | None"]  # (screen) -> what the control does there, in words
-
-
-@dataclass(frozen=True)
-class Binding:
-    """One control on one screen: the actions that press it, what it does, and the
-    words for that in the screen's hint (None: not hinted)."""
-
-    actions: tuple[Action, ...]
-    does: Does
-    says: Says = lambda screen: None
-
-
-def saying(key: str) -> Says:
-    """A control's words that do not change: the locale's ``key``."""
-    return lambda screen: text(key)
-
-
-_DECK_NAMES = {
-    Action.TOGGLE: "control.start",
-    Action.NEXT: "control.next",
-    Action.HOLD: "control.start",
-    Action.BACK: "control.next",
-    Action.STOP: "control.stop",
-}
-_KEY_NAMES = {
-    Action.TOGGLE: "key.start",
-    Action.NEXT: "key.next",
-    Action.HOLD: "key.start",
-    Action.BACK: "key.back",
-    Action.STOP: "key.stop",
-}
-_HELD = {Action.HOLD, Action.BACK, Action.STOP}  # on a deck: a button held (BACK: NEXT held)
-
-
-def control_name(action: Action, keys_only: bool, stop_fitted: bool) -> str | None:
-    """What the instructor presses for ``action`` on this kiosk, in the locale's words
-    ("hold STOP", "Left"); None where it has no such control (a deck with no STOP
-    button, or an action no button gives)."""
-    if keys_only:  # Left is its own key; Space and Esc are held
-        name = _KEY_NAMES.get(action)
-        held = action in (Action.HOLD, Action.STOP)
-    else:
-        name = None if action == Action.STOP and not stop_fitted else _DECK_NAMES.get(action)
-        held = action in _HELD
-    if name is None:
-        return None
-    return text("hint.held", control=text(name)) if held else text(name)
-
-
 class Screen:
     """One screen; shares the kiosk's session, roll and records."""
 
     name: ScreenName
-    bindings: tuple[Binding, ...] = ()
+    bindings: tuple[Binding[Screen], ...] = ()
     per_line = 3  # hints on one line of the screen, at most
 
     def __init__(self, kiosk: Kiosk) -> None:
         self.kiosk = kiosk
 
     def keys(self, context: Context) -> tuple[str, ...]:
-        """The hint: each control of :attr:`bindings` that says something here, named
-        as this kiosk has it (deck or keyboard), :attr:`per_line` to a line."""
-        stop_fitted = not self.kiosk.hold_stops
-        items = []
-        for binding in self.bindings:
-            said = binding.says(self)
-            names = (control_name(a, context.keys_only, stop_fitted) for a in binding.actions)
-            name = next((n for n in names if n is not None), None)
-            if said and name:
-                items.append(text("hint.item", control=name, does=said))
-        step = self.per_line
-        return tuple(" · ".join(items[i : i + step]) for i in range(0, len(items), step))
+        """This screen's hint, from its :attr:`bindings`, as this kiosk names its controls."""
+        return hint(self, self.bindings, context.keys_only, not self.kiosk.hold_stops)
 
     def keyed(self, context: Context) -> Context:
         """``context`` with this screen's hint in it, for the view."""
