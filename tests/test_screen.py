@@ -254,7 +254,9 @@ def test_instructions_are_never_drawn_below_the_readable_size(size, language) ->
     try:
         choice = choose_program("jump-and-hop-20", Config(), date(2027, 1, 4))
         surface, renderer, smallest = pygame.Surface(size), Renderer(), {}
-        for at in range(-10, choice.program.duration_s, 3):
+        phases = choice.program.phases  # each phase's texts, early and in its last seconds
+        moments = [-7.0, *(t for p in phases for t in (p.start_s + 1.0, p.end_s - 2.0))]
+        for at in moments:
             renderer.draw(surface, view_at(choice, "running" if at >= 0 else "get-ready", at))
             for drawn in renderer.drawn:
                 if drawn.role in ("move", "coach", "next"):
