@@ -42,6 +42,11 @@ DEFAULT_GET_READY_S = 10.0
 # come out a hair below offset: without the tolerance a loop that sleeps
 # until next_deadline() would wake, find nothing due, and spin.
 DUE_TOLERANCE_S = 1e-6
+# A follower's position that moves by more than this between two of the leader's
+# timelines has jumped (a skip, a back, a class joined late): events from this far
+# behind it on still fall due (the phase a skip lands on), older ones do not.
+# Smaller moves are the clock estimate settling: nothing is skipped or repeated.
+FOLLOW_JUMP_S = 0.5
 
 # Order of events that fall on the same second: a block ends, then the next
 # phase starts (or the session finishes), then what is announced during it.
@@ -140,6 +145,30 @@ def _countdown(target: float, not_before: float, phase: Phase | None) -> list[Ev
         for n in range(COUNTDOWN_FROM, 0, -1)
         if target - n > not_before
     ]
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Where a session is, as a second screen needs it: the origin (the clock time
+    of program second 0; None before the start), when it paused, and how it ended
+    with the position then. Clock times are the leader's (:meth:`Session.follow`)."""
+
+    origin: float | None
+    paused_at: float | None = None
+    ended: State | None = None
+    position: float = 0.0  # program seconds reached when it paused or ended
+    done_s: float = 0.0
+    since: float | None = None  # a command's: the clock time it takes effect on every screen
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "origin": self.origin,
+            "paused_at": self.paused_at,
+            "ended": None if self.ended is None else str(self.ended),
+            "position": self.position,
+            "done_s": self.done_s,
+            "since": self.since,
+        }
 
 
 class Session:
@@ -321,6 +350,36 @@ class Session:
         self._counted_to = position
         phase = self.current_phase(now)
         self._pending.append(Event(EventType.STOP, position, phase, completed_s=self._done_s))
+
+    # -- the same class on another screen -------------------------------------
+    def timeline(self, now: float) -> Timeline:
+        """This session's timeline at ``now``, for followers (:meth:`follow`)."""
+        return Timeline(
+            self._origin,
+            self._paused_at,
+            self._ended,
+            self.position(now),
+            self.completed_s(now),
+        )
+
+    def follow(self, timeline: Timeline, now: float) -> None:
+        """Take the leader's ``timeline``; this session's clock is the leader's as
+        estimated here (:class:`poolside.core.clocksync.LeaderClock`), so every phase
+        change falls due from the leader's origin, whatever messages were lost.
+        Events already past at ``now`` are not repeated; the ones ahead fall due."""
+        was = self.position(now) if self._origin is not None else None
+        self._origin, self._paused_at = timeline.origin, timeline.paused_at
+        self._ended = timeline.ended
+        self._done_s = timeline.done_s
+        self._counted_to = timeline.position
+        self._pending = []
+        if self._origin is None:
+            self._cursor = 0
+            return
+        position = self.position(now)
+        if was is None or abs(position - was) > FOLLOW_JUMP_S:  # joined, skipped or went back
+            ahead = (e.at_s >= position - FOLLOW_JUMP_S for e in self._events)
+            self._cursor = next((i for i, due in enumerate(ahead) if due), len(self._events))
 
     # -- internals ----------------------------------------------------------
     def _active(self) -> bool:
