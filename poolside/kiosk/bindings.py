@@ -70,7 +70,11 @@ def control_name(action: Action, keys_only: bool, stop_fitted: bool) -> str | No
 
 
 def hint(
-    screen: object, bindings: Sequence[Binding[Any]], keys_only: bool, stop_fitted: bool
+    screen: object,
+    bindings: Sequence[Binding[Any]],
+    keys_only: bool,
+    stop_fitted: bool,
+    per_line: int,
 ) -> tuple[str, ...]:
     """The hint lines of ``screen``: each binding that says something there, named by
     the first of its actions this kiosk has a control for, ``per_line`` to a line."""
@@ -81,5 +85,4 @@ def hint(
         name = next((n for n in names if n is not None), None)
         if said and name:
             items.append(text("hint.item", control=name, does=said))
-    step: int = getattr(screen, "per_line", 3)
-    return tuple(" · ".join(items[i : i + step]) for i in range(0, len(items), step))
+    return tuple(" · ".join(items[i : i + per_line]) for i in range(0, len(items), per_line))

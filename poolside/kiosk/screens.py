@@ -84,7 +84,8 @@ class Screen:
 
     def keys(self, context: Context) -> tuple[str, ...]:
         """This screen's hint, from its :attr:`bindings`, as this kiosk names its controls."""
-        return hint(self, self.bindings, context.keys_only, not self.kiosk.hold_stops)
+        stop_fitted = not self.kiosk.hold_stops
+        return hint(self, self.bindings, context.keys_only, stop_fitted, self.per_line)
 
     def keyed(self, context: Context) -> Context:
         """``context`` with this screen's hint in it, for the view."""
