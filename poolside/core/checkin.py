@@ -71,6 +71,11 @@ class Roll:
         self.notice = ""  # the last confirmation or refusal, until the next action
         self.refused = ""  # the code the last scan refused, until the next action
 
+    def empty(self) -> None:
+        """Nobody here: the roll of the next class starts from none."""
+        self.present.clear()
+        self.headcount = 0
+
     # -- what the buttons ask for ---------------------------------------------
     def move(self, step: int) -> None:
         """NEXT (``+1``) or back (``-1``): through the roster, or the headcount."""

@@ -108,9 +108,7 @@ class RollInClass:
         return tuple((p.code, p.shown) for p in found if p is not None)
 
     def clear(self) -> None:
-        """A new class: nobody in the water, nobody to ask."""
-        self.roll.present.clear()
-        self.roll.headcount = 0
+        """A new class: nobody to ask why they left (the roll is emptied by its owner)."""
         self.leavers, self.question = [], Debrief([])
 
 

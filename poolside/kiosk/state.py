@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -85,7 +85,6 @@ class _Drawn:
     shown: View | None = None
     logged: tuple[str, str] | None = None
     hint: tuple[str, float] | None = None  # a word for a refused key, until when
-    own: dict[int, Choice] = field(default_factory=dict)  # solo swimmers' weeks, by week
 
 
 class Kiosk:
@@ -116,6 +115,7 @@ class Kiosk:
         self.choice = choice
         self.get_ready_s = get_ready_s
         self.session = Session(choice.program, get_ready_s) if choice else None
+        self._own: dict[int, Choice] = {}  # solo swimmers' own plan weeks, read once each
         self.roll = roll
         self.records = records
         keeps = roll is not None and keeps_a_roll(roll, records is not None)
@@ -184,10 +184,8 @@ class Kiosk:
             self.records.seal()
         if self.roll_in_class is not None:
             self.roll_in_class.clear()
-        elif self.roll is not None:
-            self.roll.present.clear()
-            self.roll.headcount = 0
         if self.roll is not None:
+            self.roll.empty()
             self.roll.notice = ""
         return self.screens.start
 
@@ -202,10 +200,9 @@ class Kiosk:
         week = choice.week_for(start, date.today()) if start is not None else None
         if week is None:
             return None
-        own = self._drawn.own
-        if week not in own:  # each week's program read once, however long it runs
-            own[week] = choice.for_week(week)
-        return own[week]
+        if week not in self._own:  # each week's program read once, however long it runs
+            self._own[week] = choice.for_week(week)
+        return self._own[week]
 
     def take_swimmers_program(self) -> None:
         """Before a solo swim: the session runs the swimmer's own week (recorded as
@@ -236,8 +233,7 @@ class Kiosk:
         assert self.records is not None and self.session is not None
         saved = self.records.cancel(self.session.program, reason.value)
         if self.roll is not None:
-            self.roll.present.clear()
-            self.roll.headcount = 0
+            self.roll.empty()
         said = text("cancel.done", reason=reason_words(reason))
         self.hint(said if saved else text("checkin.not_saved", said=said), now)
 
