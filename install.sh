@@ -18,9 +18,31 @@
 #      for an update) when systemd is running. In a chroot or image build
 #      they are only enabled and start at the next boot.
 #
+# Several screens (docs/installing.md, "Several screens"), one option:
+#     sudo ./install.sh --leader          this Pi runs the class; others show it
+#     sudo ./install.sh --follower HOST   this Pi's screen shows HOST's class
+# adds screens: to a config that has none, and enables poolside-link.service
+# (a follower's poolside-follow.service takes the screen instead of the
+# kiosk). Then pair the Pis once with a USB stick: poolside pair /media/STICK.
+#
 # Environment: POOLSIDE_PREFIX (default /opt/poolside) is where the venv goes;
 # the units name /opt/poolside, so change it only for a test.
 set -eu
+
+ROLE=alone
+LEADER=""
+case "${1:-}" in
+  "") ;;
+  --leader) ROLE=leader ;;
+  --follower)
+    ROLE=follower
+    LEADER=${2:-}
+    case "$LEADER" in
+      "" | -*) printf 'install.sh: --follower needs the leader Pi'"'"'s host name or address\n' >&2; exit 2 ;;
+    esac
+    ;;
+  *) printf 'install.sh: unknown option %s (--leader, or --follower HOST)\n' "$1" >&2; exit 2 ;;
+esac
 
 PREFIX=${POOLSIDE_PREFIX:-/opt/poolside}
 SOURCE=$(cd "$(dirname "$0")" && pwd)
@@ -87,6 +109,18 @@ mkdir -p "$ETC"
 # update puts that back (poolside doctor says PROBLEM where it is not so).
 chown root:"$(id -gn "$USER_NAME")" "$ETC/roster.csv"
 chmod 0640 "$ETC/roster.csv"
+if [ "$ROLE" != alone ]; then
+  if grep -q '^screens:' "$ETC/config.yaml"; then
+    say "$ETC/config.yaml has a screens: section already: left as it is"
+  else
+    {
+      printf '\nscreens:                    # set by install.sh --%s\n' "$ROLE"
+      printf '  role: %s\n' "$ROLE"
+      [ -z "$LEADER" ] || printf '  leader: %s\n' "$LEADER"
+    } >>"$ETC/config.yaml"
+  fi
+  [ ! -e "$ETC/link.key" ] || { chown root:"$(id -gn "$USER_NAME")" "$ETC/link.key"; chmod 0640 "$ETC/link.key"; }
+fi
 (cd / && "$VENV/bin/poolside" check "$ETC")
 
 # -- 5. units ------------------------------------------------------------------
@@ -96,12 +130,25 @@ install -m 0644 "$SOURCE/systemd/99-poolside-usb.rules" /etc/udev/rules.d/
 if [ -d /run/systemd/system ]; then
   systemctl daemon-reload
   udevadm control --reload || true
-  systemctl enable poolside.service poolside-sync.timer
-  systemctl restart poolside.service
+fi
+SCREEN=poolside.service
+[ "$ROLE" != follower ] || SCREEN=poolside-follow.service
+UNITS="$SCREEN poolside-sync.timer"
+[ "$ROLE" = alone ] || UNITS="$UNITS poolside-link.service"
+# shellcheck disable=SC2086 # the list is meant to split into words
+systemctl enable $UNITS
+[ "$ROLE" != follower ] || systemctl disable poolside.service 2>/dev/null || true
+if [ -d /run/systemd/system ]; then
+  [ "$ROLE" != follower ] || systemctl stop poolside.service || true
+  systemctl restart "$SCREEN"
   systemctl start poolside-sync.timer
-  say "done: poolside.service is starting; check it with" \
-    "sudo $VENV/bin/poolside doctor"
+  [ "$ROLE" = alone ] || [ ! -e "$ETC/link.key" ] || systemctl restart poolside-link.service
+  say "done: $SCREEN is starting; check it with sudo $VENV/bin/poolside doctor"
 else
-  systemctl enable poolside.service poolside-sync.timer
   say "done: systemd is not running here (a chroot?): the units start at the next boot"
+fi
+if [ "$ROLE" != alone ] && [ ! -e "$ETC/link.key" ]; then
+  say "pair this Pi with the pool's other screens: plug in the USB stick and run" \
+    "sudo $VENV/bin/poolside pair /media/STICK (the folder it is mounted at)," \
+    "then sudo systemctl restart poolside-link"
 fi

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from poolside import __version__
-from poolside.commands import data, files, run
+from poolside.commands import data, files, linked, run
 from poolside.commands.common import EXIT_BAD_INPUT, EXIT_BROKEN_PIPE, BadInput, problem_lines
 from poolside.core import catalog
 from poolside.core.yamlfile import FileProblems
@@ -50,6 +50,6 @@ def _parser() -> argparse.ArgumentParser:
         help="config file (default: ~/.config/poolside/config.yaml, "
         "then /etc/poolside/config.yaml)",
     )
-    for commands_of in (files, run, data):
+    for commands_of in (files, run, data, linked):
         commands_of.add_parsers(commands, config_option)
     return parser

@@ -225,6 +225,46 @@ class Sync:
     to: str | None = setting(None, _destination, "a folder, user@host:path or rsync://host/module")
 
 
+LINK_ROLES = ("alone", "leader", "follower")
+DEFAULT_LINK_PORT = 47474
+HOST_MAX = 253
+
+
+def _port(reader: Reader, node: Node, where: str) -> int | None:
+    port = reader.whole(node, where)
+    if port is not None and not 1024 <= port <= 65535:
+        reader.problem(node, f"{where} must be a port from 1024 to 65535, got {port}")
+        return None
+    return port
+
+
+def _host(reader: Reader, node: Node, where: str) -> str | None:
+    """A host name or address on the pool's LAN: letters, digits and . - : only."""
+    value = reader.text(node, where)
+    allowed = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:")
+    if value is not None and (
+        not value or len(value) > HOST_MAX or value.startswith("-") or set(value) - allowed
+    ):
+        reader.problem(node, f"{where} must be a host name or address, got {value!r}")
+        return None
+    return value
+
+
+@dataclass(frozen=True)
+class Linked:
+    """Several screens showing one class (docs/installing.md, "Several screens"):
+    this Pi leads (its kiosk runs the class; followers show it) or follows
+    (its screen shows the leader's class), paired by ``poolside pair``."""
+
+    role: str = setting("alone", _choice(LINK_ROLES), "alone, leader or follower")
+    leader: str | None = setting(None, _host, "a follower's leader: its host name or address")
+    port: int = setting(DEFAULT_LINK_PORT, _port, "the UDP port the leader answers on")
+    key: Path | None = setting(None, _path, "the pairing key (default: link.key beside this file)")
+    sound: bool = setting(
+        False, _flag, "a follower sounds the cues too (sound takes 73 ms to cross 25 m)"
+    )
+
+
 def _section(kind: type) -> Read:
     return lambda reader, node, where: _read_section(reader, node, kind, where)
 
@@ -264,6 +304,9 @@ class Config:
     sound: Sound = setting(Sound(), _section(Sound), "the speaker")
     music: Music = setting(Music(), _section(Music), "music under the class")
     sync: Sync = setting(Sync(), _section(Sync), "where batches go")
+    linked: Linked = setting(
+        Linked(), _section(Linked), "several screens showing one class", key="screens"
+    )
     source: Path | None = None  # the file read, if any
 
     def resolve(self, ref: str) -> Path:
@@ -278,6 +321,12 @@ class Config:
 
     def plan_file(self) -> Path:
         return self.resolve(self.plan)
+
+    def link_key(self) -> Path:
+        """The pairing key: ``screens.key``, else link.key beside the config file."""
+        if self.linked.key is not None:
+            return self.linked.key
+        return (self.source.parent if self.source else SYSTEM_CONFIG.parent) / "link.key"
 
     def locale(self, language: str | None = None) -> Locale:
         """The ``language:`` in force (or ``language``, as asked on the command
@@ -333,6 +382,7 @@ def load_config(path: Path | None) -> Config:
     if node is not None and (config := _read_section(reader, node, Config, "")) is not None:
         config = replace(config, source=path)
         _check_pins_differ(reader, config, node)
+        _check_leader_named(reader, config, node)
     reader.raise_if_any()
     assert config is not None
     return config
@@ -384,3 +434,10 @@ def _check_pins_differ(reader: Reader, config: Config, node: Node) -> None:
                 sections.get(name.split(".")[0]), f"{name} and {used[pin]} are both on GPIO {pin}"
             )
         used[pin] = name
+
+
+def _check_leader_named(reader: Reader, config: Config, node: Node) -> None:
+    """A follower needs its leader's address; nothing else takes one."""
+    section = (reader.fields(node, CONFIG_KEYS) or {}).get("screens")
+    if config.linked.role == "follower" and config.linked.leader is None:
+        reader.problem(section, "screens.role: follower needs screens.leader: the leader's host")

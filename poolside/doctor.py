@@ -35,6 +35,8 @@ from poolside.devices.screen import INVISIBLE_DRIVERS, match_renderer
 from poolside.devices.sound import CuePlayer, Speaker, open_buzzer
 from poolside.devices.voice import Voice
 from poolside.hardware import configured_pins
+from poolside.link.checks import screens_checks
+from poolside.link.local import default_socket
 from poolside.records.store import SYNCED_FLAG
 from poolside.selection import choose_program
 from poolside.service import UNIT, ServiceState, journal, last_exit_from_journal
@@ -112,6 +114,8 @@ def run_checks(
         _clock(),
     ):
         said(check)
+    for status, what, detail in screens_checks(config, default_socket()):
+        said(Check(status, what, detail))
     return checks
 
 

@@ -98,7 +98,7 @@ def test_the_batch_format_document_names_every_field_a_batch_carries() -> None:
     assert missing == []
 
 
-SECTIONS = ("", "buttons", "buzzer", "light", "sound", "music", "sync")  # "": the top level
+SECTIONS = ("", "buttons", "buzzer", "light", "sound", "music", "sync", "screens")  # "": the top level
 
 
 def _shown_keys(yaml_text: str) -> dict[str, set[str]]:
@@ -122,9 +122,9 @@ def _shown_keys(yaml_text: str) -> dict[str, set[str]]:
 
 
 def _schema_keys() -> dict[str, set[str]]:
-    from poolside.config import Buttons, Buzzer, Config, Light, Music, Sound, Sync, keys
+    from poolside.config import Buttons, Buzzer, Config, Light, Linked, Music, Sound, Sync, keys
 
-    classes = (Config, Buttons, Buzzer, Light, Sound, Music, Sync)
+    classes = (Config, Buttons, Buzzer, Light, Sound, Music, Sync, Linked)
     return {section: set(keys(cls)) for section, cls in zip(SECTIONS, classes, strict=True)}
 
 
@@ -134,7 +134,7 @@ def test_the_config_reference_and_the_example_show_the_schema_whole() -> None:
     section, and no key the schema does not have; every key has its doc."""
     from dataclasses import fields
 
-    from poolside.config import Buttons, Buzzer, Config, Light, Music, Sound, Sync
+    from poolside.config import Buttons, Buzzer, Config, Light, Linked, Music, Sound, Sync
 
     docs = (REPO / "docs" / "installing.md").read_text(encoding="utf-8")
     reference = docs[docs.index("## Config") :].split("```yaml", 1)[1].split("```", 1)[0]
@@ -142,7 +142,7 @@ def test_the_config_reference_and_the_example_show_the_schema_whole() -> None:
     schema = _schema_keys()
     assert _shown_keys(reference) == schema
     assert _shown_keys(example) == schema
-    for section in (Config, Buttons, Buzzer, Light, Sound, Music, Sync):
+    for section in (Config, Buttons, Buzzer, Light, Sound, Music, Sync, Linked):
         assert all(f.metadata["doc"] for f in fields(section) if "read" in f.metadata)
 
 

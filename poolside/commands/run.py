@@ -253,6 +253,7 @@ def _run_headless(
     from poolside.devices.theme import THEMES
     from poolside.kiosk.build import Resume
     from poolside.kiosk.headless import offscreen_kiosk, readable_lines, run_offscreen
+    from poolside.kiosk.window import leading_link
     from poolside.notify import Notifier
 
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop cleanly, like Ctrl-C
@@ -272,8 +273,17 @@ def _run_headless(
         if own and attendance and not continued:  # a solo swimmer's own plan week
             choice, attendance.week = own, own.week
         clock = clock_for(args.speed)
+        followers = leading_link(config, args.speed)
         kiosk = offscreen_kiosk(
-            choice, get_ready, size, emit, THEMES[args.theme], attendance, cut_off, clock.now()
+            choice,
+            get_ready,
+            size,
+            emit,
+            THEMES[args.theme],
+            attendance,
+            cut_off,
+            clock.now(),
+            followers,
         )
         try:
             state = run_offscreen(kiosk, clock, notifier=Notifier())

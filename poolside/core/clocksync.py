@@ -51,13 +51,37 @@ class Exchange:
         return (self.t0 + self.t3) / 2
 
 
+@dataclass(frozen=True)
+class Fit:
+    """leader time = local time + offset + rate * (local time - at): the line the
+    quickest exchanges were fitted with, which a follower's link service hands
+    its screens (the same host clock), so they keep the leader's time."""
+
+    at: float
+    offset_at: float
+    rate: float
+
+    def offset(self, local: float) -> float:
+        return self.offset_at + self.rate * (local - self.at)
+
+    def leader_time(self, local: float) -> float:
+        return local + self.offset(local)
+
+    def local_time(self, leader: float) -> float:
+        """The local time at which the leader's clock reads ``leader``."""
+        return (leader - self.offset_at + self.rate * self.at) / (1 + self.rate)
+
+
+SAME_CLOCK = Fit(0.0, 0.0, 0.0)  # a screen on the leader's own Pi
+
+
 class ClockEstimate:
-    """leader time = local time + offset, the offset a line through the quickest
-    exchanges (flat until two buckets have one)."""
+    """The leader's clock from the quickest exchanges: a :class:`Fit` (flat until two
+    buckets have one)."""
 
     def __init__(self) -> None:
         self._best: dict[int, Exchange] = {}  # bucket -> its quickest exchange
-        self._fit: tuple[float, float, float] | None = None  # (at, offset there, rate)
+        self.fit: Fit | None = None
 
     def add(self, exchange: Exchange) -> None:
         if exchange.round_trip < 0:  # clocks read out of order: not an exchange
@@ -69,11 +93,11 @@ class ClockEstimate:
         newest = max(self._best)
         for old in [b for b in self._best if b < newest - WINDOW_S / BUCKET_S]:
             del self._best[old]
-        self._fit = _line(list(self._best.values()))
+        self.fit = _line(list(self._best.values()))
 
     @property
     def synced(self) -> bool:
-        return self._fit is not None
+        return self.fit is not None
 
     @property
     def round_trip(self) -> float | None:
@@ -81,43 +105,43 @@ class ClockEstimate:
         return min((e.round_trip for e in self._best.values()), default=None)
 
     def offset(self, local: float) -> float:
-        assert self._fit is not None, "no exchange yet"
-        at, offset, rate = self._fit
-        return offset + rate * (local - at)
+        assert self.fit is not None, "no exchange yet"
+        return self.fit.offset(local)
 
     def leader_time(self, local: float) -> float:
-        return local + self.offset(local)
+        assert self.fit is not None, "no exchange yet"
+        return self.fit.leader_time(local)
 
     def local_time(self, leader: float) -> float:
         """The local time at which the leader's clock reads ``leader``."""
-        assert self._fit is not None, "no exchange yet"
-        at, offset, rate = self._fit
-        return (leader - offset + rate * at) / (1 + rate)
+        assert self.fit is not None, "no exchange yet"
+        return self.fit.local_time(leader)
 
 
-def _line(points: list[Exchange]) -> tuple[float, float, float] | None:
-    """Least squares of offset over time: (mean time, offset there, slope)."""
+def _line(points: list[Exchange]) -> Fit | None:
+    """Least squares of offset over time."""
     if not points:
         return None
     mean_at = sum(p.at for p in points) / len(points)
     mean_offset = sum(p.offset for p in points) / len(points)
     spread = sum((p.at - mean_at) ** 2 for p in points)
     if len(points) < 2 or spread == 0:
-        return mean_at, mean_offset, 0.0
+        return Fit(mean_at, mean_offset, 0.0)
     rate = sum((p.at - mean_at) * (p.offset - mean_offset) for p in points) / spread
-    return mean_at, mean_offset, max(-MAX_RATE, min(MAX_RATE, rate))
+    return Fit(mean_at, mean_offset, max(-MAX_RATE, min(MAX_RATE, rate)))
 
 
 class LeaderClock:
-    """A follower's clock for the kiosk: the leader's time as estimated here, so
-    its session falls due on the leader's schedule (``speed`` as the local one)."""
+    """A follower's clock for the kiosk: the leader's time as fitted here (``fit``
+    gives the latest fit, None before one), so its session falls due on the
+    leader's schedule (``speed`` as the local one)."""
 
     speed = 1.0
 
-    def __init__(self, estimate: ClockEstimate, local: Callable[[], float]) -> None:
-        self.estimate = estimate
+    def __init__(self, fit: Callable[[], Fit | None], local: Callable[[], float]) -> None:
+        self._fit = fit
         self._local = local
 
     def now(self) -> float:
-        local = self._local()
-        return self.estimate.leader_time(local) if self.estimate.synced else local
+        local, fit = self._local(), self._fit()
+        return local if fit is None else fit.leader_time(local)

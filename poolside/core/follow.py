@@ -54,15 +54,46 @@ class Link(StrEnum):
 
 
 @dataclass(frozen=True)
+class Shared:
+    """The class as its leader shares it: the program (its content hash: a screen
+    runs its own copy of the same program), the get-ready, and the timeline."""
+
+    program: str
+    get_ready_s: float
+    timeline: Timeline
+
+    @classmethod
+    def of(cls, session: Session, now: float, timeline: Timeline | None = None) -> Shared:
+        """``session``'s class at ``now`` (``timeline``: a command's, from :func:`ahead`)."""
+        program = session.program.content_hash
+        return cls(program, session.get_ready_s, timeline or session.timeline(now))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "program": self.program,
+            "get_ready": self.get_ready_s,
+            "timeline": self.timeline.as_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, message: dict[str, Any]) -> Shared:
+        """Read back from :meth:`as_dict`; :class:`Refused` as malformed if it is not."""
+        timeline = timeline_from(field(message, "timeline", dict))
+        return cls(field(message, "program", str), field(message, "get_ready", float), timeline)
+
+
+@dataclass(frozen=True)
 class LeaderState:
     """What a follower needs to show the class as the leader does."""
 
     epoch: str  # the leader's run: random at its start
     seq: int
     sent: float  # the leader's clock
-    program: str  # the program's content hash
-    get_ready_s: float
-    timeline: Timeline
+    shared: Shared
+
+    @property
+    def timeline(self) -> Timeline:
+        return self.shared.timeline
 
 
 class Leader:
@@ -75,20 +106,13 @@ class Leader:
 
     def state(self, session: Session, now: float, timeline: Timeline | None = None) -> bytes:
         """The session's state now, or ``timeline`` (a command's, from :func:`ahead`)."""
+        return self.share(Shared.of(session, now, timeline), now)
+
+    def share(self, shared: Shared, now: float) -> bytes:
+        """``shared`` sealed, as sent at ``now``, under the next sequence number."""
         self._seq += 1
-        timeline = timeline or session.timeline(now)
-        return seal(
-            self._key,
-            {
-                "kind": "state",
-                "epoch": self.epoch,
-                "seq": self._seq,
-                "sent": now,
-                "program": session.program.content_hash,
-                "get_ready": session.get_ready_s,
-                "timeline": timeline.as_dict(),
-            },
-        )
+        message = {"kind": "state", "epoch": self.epoch, "seq": self._seq, "sent": now}
+        return seal(self._key, {**message, **shared.as_dict()})
 
     def answer(self, data: bytes, got: float, now: float) -> bytes:
         """The answer to a follower's ping that came in at ``got``; :class:`Refused`
@@ -142,12 +166,12 @@ class Follower:
         """The leader's timeline in effect at ``leader_now`` (the leader's clock): a
         command's once its moment has come, the one before until then."""
         state = self.state
-        if state is None:
-            return None
-        since = state.timeline.since
-        if since is not None and leader_now < since:
-            return self._before
-        return state.timeline
+        return None if state is None else in_effect(state.timeline, self._before, leader_now)
+
+    @property
+    def before(self) -> Timeline | None:
+        """The timeline in effect until the latest one's command takes effect."""
+        return self._before
 
     def link(self, now: float) -> Link:
         if self.heard_at is None:
@@ -211,25 +235,37 @@ def ahead(session: Session, command: Command, at: float) -> Timeline:
     return replace(after.timeline(at), since=at)
 
 
-def _leader_state(message: dict[str, Any]) -> LeaderState:
-    raw = field(message, "timeline", dict)
-    origin, paused_at = raw.get("origin"), raw.get("paused_at")
+def in_effect(timeline: Timeline, before: Timeline | None, leader_now: float) -> Timeline | None:
+    """Of a command's ``timeline`` and the one ``before`` it, the one in effect at
+    ``leader_now``: the command's from its moment (``since``) on."""
+    since = timeline.since
+    return before if since is not None and leader_now < since else timeline
+
+
+def timeline_from(raw: dict[str, Any]) -> Timeline:
+    """A timeline read back from :meth:`Timeline.as_dict`; :class:`Refused` as
+    malformed where a field is missing or of the wrong kind."""
     ended = raw.get("ended")
     if ended not in (None, State.FINISHED, State.STOPPED):
         raise Refused(Refusal.MALFORMED)
-    timeline = Timeline(
-        None if origin is None else field(raw, "origin", float),
-        None if paused_at is None else field(raw, "paused_at", float),
+
+    def maybe(name: str) -> float | None:
+        return None if raw.get(name) is None else field(raw, name, float)
+
+    return Timeline(
+        maybe("origin"),
+        maybe("paused_at"),
         None if ended is None else State(ended),
         field(raw, "position", float),
         field(raw, "done_s", float),
-        None if raw.get("since") is None else field(raw, "since", float),
+        maybe("since"),
     )
+
+
+def _leader_state(message: dict[str, Any]) -> LeaderState:
     return LeaderState(
         field(message, "epoch", str),
         field(message, "seq", int),
         field(message, "sent", float),
-        field(message, "program", str),
-        field(message, "get_ready", float),
-        timeline,
+        Shared.from_dict(message),
     )

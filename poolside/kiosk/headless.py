@@ -23,11 +23,12 @@ from poolside.devices.screen import Renderer
 from poolside.devices.theme import COLOUR, Theme
 from poolside.kiosk.build import CutOff, build_kiosk
 from poolside.kiosk.loop import Loop
-from poolside.kiosk.state import Display, Kiosk, Observer, each_event
+from poolside.kiosk.state import Display, Kiosk, Observer, Surroundings, each_event
 from poolside.notify import Notifier
 from poolside.selection import Choice
 
 if TYPE_CHECKING:
+    from poolside.link.local import LocalLink
     from poolside.records.attendance import Attendance
 
 
@@ -40,9 +41,11 @@ def offscreen_kiosk(
     records: Attendance | None = None,
     cut_off: CutOff | None = None,
     now: float = 0.0,
+    followers: LocalLink | None = None,
 ) -> Kiosk:
     """A kiosk drawing off-screen, its class begun at ``now`` (or ``cut_off``
-    continued, as its decision says); each event goes to the records, then ``emit``."""
+    continued, as its decision says); each event goes to the records, then ``emit``;
+    ``followers``: the link service's socket, where other screens show the class."""
     surface = pygame.Surface(size)
     observers: list[Observer] = [records] if records is not None else []
     return build_kiosk(
@@ -55,6 +58,7 @@ def offscreen_kiosk(
         now=now,
         keep_going=False,
         observers=[*observers, each_event(emit)],  # records first, then the output
+        outside=Surroundings(followers=followers),
     )
 
 

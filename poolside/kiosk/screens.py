@@ -28,6 +28,7 @@ from poolside.core.cancel import Cancelling
 from poolside.core.checkin import Change, Mode, Roll
 from poolside.core.debrief import EACH, Debrief, questions_for
 from poolside.core.engine import State
+from poolside.core.follow import Command
 from poolside.core.scanner import Output, Scan
 from poolside.core.timefmt import clock_text
 from poolside.core.view import Context, Mark, ScreenName, View, build_view
@@ -70,6 +71,7 @@ class Kiosk(Protocol):
     def music_step(self, step: int, now: float, wrap: bool = False) -> None: ...
     def scan_in_class(self, code: str, now: float) -> bool: ...
     def answer_why_left(self) -> None: ...
+    def command(self, command: Command, now: float) -> None: ...
 
 
 class Screen:
@@ -300,9 +302,7 @@ class CheckIn(Screen):
 def _stop(screen: Screen, now: float) -> Screen | None:
     """STOP held in a class (or START held, with no STOP fitted): the class ends, and
     the kiosk moves to the finished screen once the engine says so."""
-    session = screen.kiosk.session
-    assert session is not None
-    session.stop(now)
+    screen.kiosk.command(Command.STOP, now)
     return screen.kiosk.screens.in_class
 
 
@@ -320,15 +320,15 @@ class InClass(Screen):
         return self.kiosk.session
 
     def toggle(self, now: float) -> Screen | None:
-        self.session.toggle(now)
+        self.kiosk.command(Command.TOGGLE, now)
         return None
 
     def skip(self, now: float) -> Screen | None:
-        self.session.skip(now)
+        self.kiosk.command(Command.SKIP, now)
         return None
 
     def back(self, now: float) -> Screen | None:
-        self.session.back(now)
+        self.kiosk.command(Command.BACK, now)
         return None
 
     def held_start(self, now: float) -> Screen | None:

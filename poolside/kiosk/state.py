@@ -24,12 +24,14 @@ from poolside.core.cancel import CancelReason, reason_words
 from poolside.core.checkin import Mode, Roll
 from poolside.core.classroll import Movement, RollInClass, keeps_a_roll
 from poolside.core.engine import Event, EventType, Session, State
+from poolside.core.follow import Command
 from poolside.core.music import level_words
 from poolside.core.presses import earliest
 from poolside.core.scanner import Output
 from poolside.core.timefmt import clock_text
 from poolside.core.view import Context, View, error_view, next_change, with_hint
 from poolside.core.words import text
+from poolside.kiosk.lead import Leading
 from poolside.kiosk.screens import CheckIn, ClassRoll, InClass, Screen, Screens
 from poolside.selection import Choice
 
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
     import pygame
 
     from poolside.devices.screen import Renderer
+    from poolside.link.local import LocalLink
     from poolside.records.attendance import Attendance
     from poolside.records.store import Checkpoint
 
@@ -64,7 +67,8 @@ class Surroundings:
     code being typed on a reader; ``screen_log``: a line per new screen, for
     the journal; ``music_level``: a step louder (+1) or quieter (-1) gives
     the new level (None: no music); ``hold_stops``: no STOP button is fitted,
-    so holding START ends a class.
+    so holding START ends a class; ``followers``: the link service's socket,
+    where other screens show this kiosk's class (:mod:`poolside.kiosk.lead`).
     """
 
     context: Callable[[], Context] = Context
@@ -72,6 +76,7 @@ class Surroundings:
     screen_log: Callable[[str], None] | None = None
     music_level: Callable[[int], float | None] | None = None
     hold_stops: bool = False
+    followers: LocalLink | None = None
 
 
 ALONE = Surroundings()  # a kiosk with nothing around it: tests, --headless, render
@@ -121,6 +126,7 @@ class Kiosk:
         keeps = roll is not None and keeps_a_roll(roll, records is not None)
         self.roll_in_class = RollInClass(roll) if roll is not None and keeps else None
         self.hold_stops = outside.hold_stops
+        self._leading = Leading(outside.followers) if outside.followers is not None else None
         self.error: View | None = None
         self.screens = Screens(self)
 
@@ -164,6 +170,15 @@ class Kiosk:
         self._drawn.hint = (said, now + HINT_S) if said else None
 
     # -- the class and who swims it -----------------------------------------------
+    def command(self, command: Command, now: float) -> None:
+        """Pause, resume, NEXT, BACK or STOP in a class: at once, or, where other
+        screens follow this one, a moment ahead on every screen alike."""
+        assert self.session is not None
+        if self._leading is None:
+            command.apply(self.session, now)
+        else:
+            self._leading.command(self.session, command, now)
+
     def begin(self, now: float, checkpoint: Checkpoint | None = None) -> Screen | None:
         """Start the session, or continue an interrupted one from its checkpoint:
         the class's screen, or None where there is nothing to start."""
@@ -303,6 +318,8 @@ class Kiosk:
     def _step(self, now: float) -> None:
         screens = self.screens
         if self.session is not None and self.error is None:
+            if self._leading is not None:
+                self._leading.due(self.session, now)
             events = self.session.poll(now)
             if events:
                 for observe in self._observers:
@@ -312,6 +329,8 @@ class Kiosk:
             due = screens.up.due()
             if due is not None and now >= due:
                 screens.go(screens.up.timed_out(now), now)
+        if self._leading is not None and self.session is not None:
+            self._leading.offer(self.session, now)
         self._show(self.error or self.view(now))
 
     def _show(self, view: View | None) -> None:
@@ -338,6 +357,8 @@ class Kiosk:
         hint = self._drawn.hint
         hint_ends = hint[1] if hint is not None and hint[1] > now else None
         changes = [session.next_deadline(), next_change(session, now), home, hint_ends]
+        if self._leading is not None:
+            changes.append(self._leading.next_deadline())
         return earliest([*changes, self.screens.up.due()])
 
     def view(self, now: float) -> View:

@@ -36,6 +36,7 @@ from poolside.hardware import Controls, Hardware, keyboard_hint
 from poolside.kiosk.build import CutOff, build_kiosk
 from poolside.kiosk.loop import Loop
 from poolside.kiosk.state import Display, Kiosk, Surroundings, each_event, home_context
+from poolside.link.local import LocalLink, default_socket
 from poolside.notify import Notifier
 from poolside.selection import Choice
 
@@ -89,7 +90,7 @@ def run_screen(
     """
     notifier = Notifier()
     notifier.extend_start(STARTING_S)  # from here: the display, fonts, sound
-    renderer = _open_display()
+    renderer = open_display()
     pygame.font.init()
     pygame.display.set_caption("poolside")
     try:
@@ -127,6 +128,7 @@ def run_screen(
             screen_log=_say,
             music_level=hardware.music_level if hardware.player.music is not None else None,
             hold_stops=config.buttons.stop is None,
+            followers=leading_link(config, options.speed),
         ),
         observers=[
             hardware.cue,
@@ -218,6 +220,17 @@ class _WindowInputs:
         return None
 
 
+def leading_link(config: Config, speed: float) -> LocalLink | None:
+    """Where other screens show this kiosk's class: the link service's socket, on a
+    leader running in real time (a demo at --speed would run ahead of them)."""
+    if config.linked.role != "leader":
+        return None
+    if speed != 1.0:
+        _say("screens.role is leader, but a run at --speed is shown on this screen only")
+        return None
+    return LocalLink(default_socket(), "leader")
+
+
 def leave_error(actions: list[Output], since: float | None, notifier: Notifier, now: float) -> bool:
     """On the error screen: a deck button (no keyboard on the box) or time ends the kiosk.
 
@@ -238,7 +251,7 @@ def _say(line: str) -> None:
     print(f"poolside: {line}", file=sys.stderr, flush=True)
 
 
-def _open_display() -> str:
+def open_display() -> str:
     """Start SDL's video, refusing a fallback to a driver that shows nothing;
     the window's renderer, chosen for the driver (``match_renderer``).
 
