@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from poolside.core.clocksync import ClockEstimate, Exchange
 from poolside.core.engine import EventType, Session, State
-from poolside.core.follow import QUIET_S, Follower, Leader, Link
+from poolside.core.follow import QUIET_S, Command, Follower, Leader, Link, ahead
 from poolside.core.link import Refusal, seal
 
 from .conftest import program_from
@@ -222,3 +222,17 @@ def test_a_command_sent_ahead_takes_effect_on_the_follower_at_its_moment_not_on_
     assert before is not None and after is not None
     assert moment - 0.001 - before.origin < 30.0, "until its moment: the phase it was in"
     assert moment - after.origin == 30.0, "from its moment: REST, on every screen at once"
+
+
+@pytest.mark.parametrize("command", list(Command))
+def test_a_command_tried_ahead_leaves_the_class_as_it_was(command: Command) -> None:
+    """``ahead`` tries the command on a copy (in microseconds, at the press): the
+    session itself, its position and the events it still owes, are untouched."""
+    session, twin = Session(PROGRAM, 5), Session(PROGRAM, 5)
+    for each in (session, twin):
+        each.start(0.0)
+        each.poll(3.0)
+        each.pause(20.0)  # owes a PAUSE event, not yet polled
+    ahead(session, command, 21.0)
+    assert session.timeline(25.0) == twin.timeline(25.0)
+    assert session.poll(30.0) == twin.poll(30.0)

@@ -186,6 +186,38 @@ def test_a_leader_and_a_follower_share_the_class_and_refuse_strangers(
         follower.close()
 
 
+def test_screens_that_leave_at_once_or_send_nonsense_never_end_the_service(
+    tmp_path: Path,
+) -> None:
+    """A screen (or ``poolside doctor``) may connect and go before it is answered, and
+    anything may connect to the socket: the service answers the rest as ever."""
+    service = LinkService("leader", KEY, 0, tmp_path / "l.sock", bind="127.0.0.1")
+    try:
+        for _ in range(5):  # hello, then gone before the answer
+            hasty = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            hasty.connect(str(tmp_path / "l.sock"))
+            hasty.send(encode({"kind": "hello", "role": "screen"}))
+            hasty.close()
+        noisy = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        noisy.connect(str(tmp_path / "l.sock"))
+        for junk in (b"\xff" * 5000, b"[]", b'{"kind": "class"}', b'{"kind": "hello"}'):
+            noisy.send(junk)
+        screen = LocalLink(tmp_path / "l.sock", "screen")
+        assert screen.connect()
+        got: list[Feed] = []
+
+        def answered() -> bool:
+            got.extend(f for f in map(read_feed, screen.receive()) if f is not None)
+            return bool(got)
+
+        _turn_until([service], answered)
+        assert got[0].link is Link.WAITING  # no class from a kiosk: the nonsense was not one
+        noisy.close()
+        screen.close()
+    finally:
+        service.close()
+
+
 def test_the_link_service_says_ready_and_ends_on_sigterm(tmp_path: Path) -> None:
     config = tmp_path / "config.yaml"
     config.write_text("screens:\n  role: leader\n  port: 47602\n")

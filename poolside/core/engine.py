@@ -27,6 +27,7 @@ session starts at ``-get_ready_s``, and phase 0 starts at 0.
 from __future__ import annotations
 
 import bisect
+import copy
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -352,6 +353,14 @@ class Session:
         self._pending.append(Event(EventType.STOP, position, phase, completed_s=self._done_s))
 
     # -- the same class on another screen -------------------------------------
+    def copy(self) -> Session:
+        """A copy to try a command on (:func:`poolside.core.follow.ahead`), in
+        microseconds: the program and its schedule are shared, as nothing changes
+        them; where it is, and its events still to hand out, are its own."""
+        twin = copy.copy(self)
+        twin._pending = list(self._pending)
+        return twin
+
     def timeline(self, now: float) -> Timeline:
         """This session's timeline at ``now``, for followers (:meth:`follow`)."""
         return Timeline(

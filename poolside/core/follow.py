@@ -24,7 +24,6 @@ Pure: bytes and times in, bytes and decisions out; the sockets are elsewhere.
 
 from __future__ import annotations
 
-import copy
 import secrets
 from collections import Counter
 from collections.abc import Callable
@@ -136,6 +135,7 @@ class Follower:
         self.refused: Counter[Refusal] = Counter()
         self.state: LeaderState | None = None
         self.heard_at: float | None = None  # local time of the last state acted on
+        self.acted = 0  # states acted on, of this leader run and every one before
         self._asked: dict[str, float] = {}  # nonce -> when it was sent (local)
         self._before: Timeline | None = None  # in effect until the state's command takes effect
         self._fresh: str | None = None  # the leader run that last answered a ping of ours
@@ -202,6 +202,7 @@ class Follower:
         if last is None or state.timeline != last.timeline:
             self._before = self.timeline(leader_now)
         self.state, self.heard_at = state, now
+        self.acted += 1
         return state
 
 
@@ -230,7 +231,7 @@ class Command(StrEnum):
 def ahead(session: Session, command: Command, at: float) -> Timeline:
     """The timeline ``session`` will have once ``command`` is done at ``at``, saying
     so: sent to the followers before then, so that every screen changes at ``at``."""
-    after = copy.deepcopy(session)
+    after = session.copy()
     command.apply(after, at)
     return replace(after.timeline(at), since=at)
 

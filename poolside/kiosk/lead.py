@@ -13,7 +13,6 @@ there, the class runs as ever and nothing is sent.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field, replace
 
 from poolside.core.engine import Session, Timeline
@@ -41,7 +40,7 @@ class Leading:
     def command(self, session: Session, command: Command, now: float) -> None:
         """``command`` pressed at ``now``: announced at once, done at ``now + lead_s``."""
         at = now + self.lead_s
-        projected = copy.deepcopy(session)  # with the commands still to come done first
+        projected = session.copy()  # with the commands still to come done first
         for when, earlier in self.pending:
             earlier.apply(projected, when)
         timeline = ahead(projected, command, at)

@@ -57,6 +57,7 @@ class Feed:
     leader: str = ""  # who is followed, for the screen's status line
     peers: int = 0  # a leader's followers heard lately (for poolside doctor)
     round_trip: float | None = None  # a follower's quickest ping, s (twice its clock's error)
+    acted: int = 0  # a follower's states acted on (the rest of what came was refused)
 
     def as_dict(self) -> dict[str, Any]:
         fit = self.fit
@@ -70,6 +71,7 @@ class Feed:
             "leader": self.leader,
             "peers": self.peers,
             "round_trip": self.round_trip,
+            "acted": self.acted,
         }
 
     @classmethod
@@ -84,6 +86,7 @@ class Feed:
             str(message.get("leader", "")),
             int(message.get("peers", 0)),
             None if message.get("round_trip") is None else float(message["round_trip"]),
+            int(message.get("acted", 0)),
         )
 
 

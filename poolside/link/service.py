@@ -65,7 +65,7 @@ def _say(line: str) -> None:
     print(f"poolside link: {line}", file=sys.stderr, flush=True)
 
 
-@dataclass
+@dataclass(eq=False)
 class _Local:
     """A kiosk process connected to the local socket."""
 
@@ -97,7 +97,7 @@ class LinkService:
     bind: str = "0.0.0.0"
     refused: Counter[Refusal] = field(default_factory=Counter)
     _selector: selectors.BaseSelector = field(default_factory=selectors.DefaultSelector)
-    _locals: dict[int, _Local] = field(default_factory=dict)
+    _locals: list[_Local] = field(default_factory=list)
     _peers: dict[tuple[str, int], float] = field(default_factory=dict)
     _class: _Shared = field(default_factory=_Shared)
     _timers: dict[str, float] = field(default_factory=dict)
@@ -154,12 +154,12 @@ class LinkService:
                 self._read_udp()
             elif key.data == "listen":
                 self._accept()
-            else:
+            elif key.data in self._locals:  # not one dropped earlier in this turn
                 self._read_local(key.data)
         self._due(self.clock())
 
     def close(self) -> None:
-        for local in list(self._locals.values()):
+        for local in list(self._locals):
             local.sock.close()
         self._udp.close()
         self._listen.close()
@@ -264,11 +264,11 @@ class LinkService:
                 sock.close()
                 return
             sock.setblocking(False)
-            self._locals[sock.fileno()] = _Local(sock)
-            self._selector.register(sock, selectors.EVENT_READ, sock.fileno())
+            local = _Local(sock)
+            self._locals.append(local)
+            self._selector.register(sock, selectors.EVENT_READ, local)
 
-    def _read_local(self, fd: int) -> None:
-        local = self._locals[fd]
+    def _read_local(self, local: _Local) -> None:
         while True:
             try:
                 data = local.sock.recv(MAX_PACKET)
@@ -277,25 +277,28 @@ class LinkService:
             except OSError:
                 data = b""
             if not data:
-                self._drop(fd)
+                self._drop(local)
                 return
             message = decode(data)
             if message is None:
-                continue
+                continue  # not one of ours: ignored
             if message["kind"] == "hello" and local.role is None:
                 local.role = str(message.get("role"))
                 if local.role == "screen":
                     self._feed(local, self.clock())
             elif message["kind"] == "class" and local.role == "leader":
                 self._took_class(message, self.clock())
+            if local not in self._locals:  # went away while it was being answered
+                return
 
-    def _drop(self, fd: int) -> None:
-        local = self._locals.pop(fd)
+    def _drop(self, local: _Local) -> None:
+        """A kiosk process gone (or one that cannot be written to): forgotten."""
+        if local not in self._locals:
+            return
+        self._locals.remove(local)
         self._selector.unregister(local.sock)
         local.sock.close()
-        if local.role == "leader" and not any(
-            other.role == "leader" for other in self._locals.values()
-        ):
+        if local.role == "leader" and not any(other.role == "leader" for other in self._locals):
             self._class.kiosk_here = False  # followers run on alone, and say so
             self._feed_screens(self.clock())
 
@@ -329,6 +332,7 @@ class LinkService:
                 self.all_refused().total(),
                 "" if self.leader is None else f"{self.leader[0]}",
                 round_trip=follower.estimate.round_trip,
+                acted=follower.acted,
             )
         held = self._class
         link = Link.WAITING if not held.ever else Link.FOLLOWING if held.kiosk_here else Link.ALONE
@@ -343,7 +347,7 @@ class LinkService:
 
     def _feed_screens(self, now: float) -> None:
         self._timers["feed"] = now + FEED_EVERY_S
-        for local in list(self._locals.values()):
+        for local in list(self._locals):
             if local.role == "screen":
                 self._feed(local, now)
 
@@ -353,4 +357,4 @@ class LinkService:
         except BlockingIOError:
             pass  # a screen that is behind misses this one; the next is whole
         except OSError:
-            self._drop(local.sock.fileno())
+            self._drop(local)
