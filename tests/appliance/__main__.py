@@ -34,7 +34,7 @@ import time
 import traceback
 from pathlib import Path
 
-from . import checks, image, kernel
+from . import checks, image, kernel, screens_checks
 from .vm import Guest
 
 REPO = Path(__file__).resolve().parents[2]
@@ -126,6 +126,8 @@ def _one_suite(
         guest.boot(disk, built.kernel or bzimage, built.initrd, arch)
         if arch == "amd64":
             checks.run_all(guest, work, results, checks.make_sticks(run))
+            if checks._booted_ok(results):
+                screens_checks.several_screens(guest, results)
         else:
             checks.run_arm64(guest, results)
         guest.sh("systemctl poweroff", timeout=30, quiet=True)

@@ -1,0 +1,146 @@
+"""Several screens in the booted guest: the leader's link service in its sandbox,
+and a follower over UDP changing phase with the kiosk.
+
+The guest is made a leader as ``install.sh --leader`` does (a ``screens:``
+section, ``poolside-link.service`` enabled) and paired from a folder standing
+in for the USB stick. A follower runs beside it in the same guest, as a
+follower Pi runs (its own ``poolside link``, following 127.0.0.1 through the
+leader unit's sandbox, and ``poolside follow --headless``). A class by keys
+on the kiosk; each screen's phase changes are compared on the guest's wall
+clock: the kiosk's from the journal (the line it logs once the frame is
+drawn), the follower's from its events.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+from .checks import BEGIN_HOLD_MS, Results, _settled
+from .vm import Guest
+
+POOLSIDE = "/opt/poolside/venv/bin/poolside"
+FOLLOWER = "/var/lib/poolside-follower"  # the follower's folder, owned by the service user
+AGREE_MS = 50  # the kiosk's journal line and the follower's event, further apart is a fail
+
+
+def several_screens(guest: Guest, results: Results) -> None:
+    guest.sh(
+        "mkdir -p /root/stick && grep -q '^screens:' /etc/poolside/config.yaml || "
+        "printf '\\nscreens:\\n  role: leader\\n' >> /etc/poolside/config.yaml"
+    )
+    status, out = guest.sh(
+        f"cd / && {POOLSIDE} pair /root/stick && chown root:poolside /etc/poolside/link.key"
+    )
+    paired = status == 0 and "made a new key" in out
+    guest.sh("systemctl enable --now poolside-link.service && systemctl restart poolside.service")
+    link = guest.wait_unit("poolside-link.service", _settled, 120)
+    guest.wait_unit("poolside.service", _settled, 300)
+    guest.sh(
+        f"mkdir -p {FOLLOWER} && cd {FOLLOWER} && "
+        "printf 'screens:\\n  role: follower\\n  leader: 127.0.0.1\\n' > config.yaml && "
+        f"cd / && {POOLSIDE} pair --config {FOLLOWER}/config.yaml /root/stick && "
+        f"chown -R poolside:poolside {FOLLOWER}"
+    )
+    as_follower = "cd / && sudo -u poolside env SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy"
+    guest.sh(
+        f"{as_follower} setsid {POOLSIDE} link --config {FOLLOWER}/config.yaml "
+        f"--socket {FOLLOWER}/link.sock > {FOLLOWER}/link.log 2>&1 < /dev/null &"
+    )
+    guest.sh(
+        f"{as_follower} setsid {POOLSIDE} follow --headless --config {FOLLOWER}/config.yaml "
+        f"--socket {FOLLOWER}/link.sock --events {FOLLOWER}/events "
+        f"> {FOLLOWER}/follow.log 2>&1 < /dev/null &"
+    )
+    following = _wait_log(guest, f"{FOLLOWER}/follow.log", "screen home: ", 60)
+    status, doctor = guest.sh(
+        f"cd / && {POOLSIDE} doctor --non-interactive | grep -E '^\\S+ +(pairing|link):'"
+    )
+    shared = re.search(r"^OK +link: 1 follower\(s\) heard.*class is shared", doctor, re.M)
+    results.record(
+        "screens-link-up",
+        paired and link.get("ActiveState") == "active" and following and shared is not None,
+        f"paired from the stick folder: {paired}; poolside-link {link.get('ActiveState')}/"
+        f"{link.get('SubState')}; the follower shows the leader's home: {following}; "
+        f"doctor: {doctor.strip()!r}",
+    )
+    cursor = guest.cursor()
+    guest.key("spc")
+    guest.wait_screen(cursor, "checkin")
+    guest.key("spc", hold_ms=BEGIN_HOLD_MS)
+    guest.wait_screen(cursor, "running", 120)
+    before = len(guest.screens_after(cursor))
+    guest.key("n")  # NEXT: the command goes to the follower ahead of its moment
+    _wait_more(guest, cursor, before, 60)
+    guest.key("s")  # STOP ends the class
+    guest.wait_screen(cursor, "finished", 60)
+    _wait_log(guest, f"{FOLLOWER}/follow.log", "screen finished", 30)
+    kiosk = _kiosk_changes(guest)
+    follower = _follower_changes(guest)
+    apart = [abs(kiosk[word] - follower[word]) * 1000 for word in kiosk if word in follower]
+    _, refused = guest.sh(f"grep -c Traceback {FOLLOWER}/*.log || true", quiet=True)
+    exposures = {}
+    for unit in ("poolside-link.service", "poolside-follow.service"):
+        _, out = guest.sh(f"systemd-analyze security --no-pager {unit} | tail -1")
+        found = re.search(r"exposure level for \S+: ([\d.]+)", out)
+        exposures[unit] = found[1] if found else "?"
+    _, killed = guest.sh(
+        "journalctl -b -u poolside-link.service --no-pager -o cat | grep -cE 'SIGSYS|status=31' "
+        "|| true",
+        quiet=True,
+    )
+    results.record(
+        "screens-change-together",
+        len(apart) >= 2 and max(apart) <= AGREE_MS and killed.strip() == "0",
+        f"phase changes on the kiosk and the follower, ms apart: "
+        f"{', '.join(f'{a:.1f}' for a in apart) or 'none matched'} (kiosk {sorted(kiosk)}, "
+        f"follower {sorted(follower)}); link unit killed by its filter: {killed.strip()} "
+        f"time(s); tracebacks in the follower's logs: {refused.strip()}; exposure "
+        f"(systemd-analyze security, in the guest): {exposures}",
+    )
+    guest.sh(f"pkill -u poolside -f '{POOLSIDE} (link|follow)' || true", quiet=True)
+
+
+def _wait_more(guest: Guest, cursor: int, had: int, timeout: float) -> None:
+    """Until the kiosk logs a screen line more than ``had`` since ``cursor``."""
+    deadline = time.monotonic() + timeout
+    while len(guest.screens_after(cursor)) <= had and time.monotonic() < deadline:
+        time.sleep(1)
+
+
+def _wait_log(guest: Guest, path: str, text: str, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status, _ = guest.sh(f"grep -qF '{text}' {path}", quiet=True)
+        if status == 0:
+            return True
+        time.sleep(1)
+    return False
+
+
+def _kiosk_changes(guest: Guest) -> dict[str, float]:
+    """The kiosk's running screens this class, by word: the wall time of each line."""
+    _, out = guest.sh(
+        "journalctl -b -u poolside.service -o short-unix --no-pager | grep -F 'screen running: '",
+        quiet=True,
+    )
+    changes: dict[str, float] = {}
+    for line in out.splitlines():
+        found = re.match(r"^([\d.]+) .*screen running: (.+)$", line)
+        if found:
+            changes[found[2].strip()] = float(found[1])  # the latest, the class just run
+    return changes
+
+
+def _follower_changes(guest: Guest) -> dict[str, float]:
+    _, out = guest.sh(f"cat {FOLLOWER}/events", quiet=True)
+    changes: dict[str, float] = {}
+    for line in out.splitlines():
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if event.get("type") == "phase":
+            changes[event["label"]] = event["wall"]
+    return changes
