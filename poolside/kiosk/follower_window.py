@@ -70,12 +70,16 @@ def programs_for(config: Config) -> Programs:
 
 def stamped_lines(stream: IO[str]) -> Observer:
     """``--events``: one JSON line per event, with the wall-clock time this screen
-    acted on it ("wall"), to compare screens against one clock."""
+    acted on it ("wall"), to compare screens against one clock, and how late that
+    was on this screen's own clock ("late", s: the host's scheduling, not the link's)."""
 
     def observe(events: list[Event], session: Session, now: float) -> None:
         wall = time.time()
+        origin = session.timeline(now).origin
         for event in events:
-            stream.write(json.dumps({**event.as_dict(), "wall": wall}) + "\n")
+            late = 0.0 if origin is None else now - (origin + event.at_s)
+            line = {**event.as_dict(), "wall": wall, "late": round(late, 6)}
+            stream.write(json.dumps(line) + "\n")
         stream.flush()
 
     return observe

@@ -502,31 +502,41 @@ def _events(path: Path) -> list[dict[str, Any]]:
 
 def skews(events: dict[str, list[dict[str, Any]]], started: float) -> dict[str, Any]:
     """Each cue of the leader's own screen, matched on every other screen with the same
-    cue nearest in wall time (within MATCH_S); the spread of the five wall times."""
-    by_cue: dict[str, dict[tuple[Any, ...], list[float]]] = {}
+    cue nearest in wall time (within MATCH_S): the spread of the five screens' wall
+    times ("shown"), and of the moments each screen meant it for ("meant": its wall
+    time less how late its own process took it up, which is the host's scheduling of
+    five screens on its cores, not the clocks or the link)."""
+    by_cue: dict[str, dict[tuple[Any, ...], list[tuple[float, float]]]] = {}
     for screen, lines in events.items():
         cues = by_cue.setdefault(screen, {})
         for line in lines:
             if line["type"] in CUES:
                 cue = (line["type"], line.get("index"), line.get("count"))
-                cues.setdefault(cue, []).append(line["wall"])
-    linked, alone, missing = [], [], 0
-    for cue, walls in by_cue["psl"].items():
-        for wall in walls:
-            matched = [wall]
+                cues.setdefault(cue, []).append((line["wall"], line.get("late", 0.0)))
+    found: dict[str, list[float]] = {"linked": [], "alone": [], "meant": [], "late": []}
+    missing = 0
+    for cue, stamps in by_cue["psl"].items():
+        for wall, late in stamps:
+            matched = [(wall, late)]
             for screen, cues in by_cue.items():
                 if screen == "psl":
                     continue
-                near = min(cues.get(cue, []), key=lambda w: abs(w - wall), default=None)
-                if near is not None and abs(near - wall) <= MATCH_S:
+                near = min(cues.get(cue, []), key=lambda w: abs(w[0] - wall), default=None)
+                if near is not None and abs(near[0] - wall) <= MATCH_S:
                     matched.append(near)
             if len(matched) < len(events):
                 missing += 1
                 continue
-            spread = (max(matched) - min(matched)) * 1000
+            shown = [w for w, _ in matched]
+            meant = [w - lateness for w, lateness in matched]
+            spread = (max(shown) - min(shown)) * 1000
             at = wall - started
-            (alone if BLACKOUT[0] + 3 <= at <= BLACKOUT[1] else linked).append(spread)
-    return {"linked": sorted(linked), "alone": sorted(alone), "partial": missing}
+            alone = BLACKOUT[0] + 3 <= at <= BLACKOUT[1]
+            found["alone" if alone else "linked"].append(spread)
+            if not alone:
+                found["meant"].append((max(meant) - min(meant)) * 1000)
+            found["late"] += [lateness * 1000 for _, lateness in matched]
+    return {**{k: sorted(v) for k, v in found.items()}, "partial": missing}
 
 
 def _quantiles(values: list[float]) -> str:
@@ -559,6 +569,8 @@ def main() -> None:
         raise SystemExit("network namespaces need root: sudo .venv/bin/python -m ...")
     linked: list[float] = []
     alone: list[float] = []
+    meant: list[float] = []
+    late: list[float] = []
     hostile = acted_hostile = partial = 0
     rejoins: list[float] = []
     for run in range(args.runs):
@@ -573,6 +585,8 @@ def main() -> None:
         spread = skews(result["events"], result["started"])
         linked += spread["linked"]
         alone += spread["alone"]
+        meant += spread["meant"]
+        late += spread["late"]
         partial += spread["partial"]
         relayed = result["relay"]
         for pi, feed in result["feeds"].items():
@@ -589,13 +603,15 @@ def main() -> None:
             f"{relayed['duplicated']} duplicated; links {result['links']}",
             flush=True,
         )
-    linked.sort()
-    alone.sort()
+    for figures in (linked, alone, meant, late):
+        figures.sort()
     print(f"cue skew across 5 screens, linked (p50 / p99 / max): {_quantiles(linked)}")
     print(
         f"cue skew while the followers ran alone ({BLACKOUT[1] - BLACKOUT[0]:.0f} s): "
         f"{_quantiles(alone)}"
     )
+    print(f"the moments the screens meant, linked (p50 / p99 / max): {_quantiles(meant)}")
+    print(f"how late each screen's process took a cue up: {_quantiles(late)}")
     print(f"cues not seen by every screen: {partial}")
     print(f"rejoin after the relay passed packets again: worst {max(rejoins):.2f} s")
     print(f"hostile packets into the followers: {hostile}, acted on: {acted_hostile}")
