@@ -98,7 +98,8 @@ def test_the_batch_format_document_names_every_field_a_batch_carries() -> None:
     assert missing == []
 
 
-SECTIONS = ("", "buttons", "buzzer", "light", "sound", "music", "sync", "screens")  # "": the top level
+# "": the top level
+SECTIONS = ("", "buttons", "buzzer", "light", "sound", "music", "sync", "screens")
 
 
 def _shown_keys(yaml_text: str) -> dict[str, set[str]]:
