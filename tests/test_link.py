@@ -302,17 +302,21 @@ def test_a_leaders_command_is_sent_at_once_and_done_a_moment_later_everywhere(
     assert after["timeline"]["paused_at"] == moment and after["timeline"]["since"] is None
 
 
-def test_two_presses_inside_the_moment_are_both_sent_in_order(tmp_path: Path, choice) -> None:
-    service = _Listening(tmp_path / "link.sock")
+def _leading_kiosk(choice, link: LocalLink):
+    """A kiosk begun at 0 with no get-ready, its class shared through ``link``."""
     surface = pygame.Surface((320, 240))
-    link = LocalLink(tmp_path / "link.sock", "leader")
-    kiosk = build_kiosk(
+    return build_kiosk(
         Display(lambda: surface, Renderer()),
         choice,
         0,
         start=True,
         outside=Surroundings(followers=link),
     )
+
+
+def test_two_presses_inside_the_moment_are_both_sent_in_order(tmp_path: Path, choice) -> None:
+    service = _Listening(tmp_path / "link.sock")
+    kiosk = _leading_kiosk(choice, LocalLink(tmp_path / "link.sock", "leader"))
     kiosk.tick(0.0)
     service.messages()
     kiosk.act("next", 50.0)  # skip
@@ -325,15 +329,8 @@ def test_two_presses_inside_the_moment_are_both_sent_in_order(tmp_path: Path, ch
 
 
 def test_a_kiosk_with_no_link_service_runs_its_class_as_ever(tmp_path: Path, choice) -> None:
-    surface = pygame.Surface((320, 240))
     link = LocalLink(tmp_path / "nobody.sock", "leader")
-    kiosk = build_kiosk(
-        Display(lambda: surface, Renderer()),
-        choice,
-        0,
-        start=True,
-        outside=Surroundings(followers=link),
-    )
+    kiosk = _leading_kiosk(choice, link)
     kiosk.tick(0.0)
     kiosk.act("toggle", 5.0)
     kiosk.tick(5.0 + COMMAND_LEAD_S)

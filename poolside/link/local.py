@@ -103,6 +103,22 @@ def decode(data: bytes) -> dict[str, Any] | None:
     return message if isinstance(message, dict) and isinstance(message.get("kind"), str) else None
 
 
+def packets(sock: socket.socket) -> tuple[list[bytes], bool]:
+    """What waits on ``sock`` (non-blocking), a packet each, and whether the other
+    end went away (or the socket failed): then it is for the caller to close."""
+    found: list[bytes] = []
+    while True:
+        try:
+            data = sock.recv(MAX_PACKET)
+        except BlockingIOError:
+            return found, False
+        except OSError:
+            return found, True
+        if not data:
+            return found, True
+        found.append(data)
+
+
 def read_feed(message: dict[str, Any]) -> Feed | None:
     """A :class:`Feed` from a message of kind ``feed``; None for anything else."""
     if message.get("kind") != "feed":
@@ -168,21 +184,12 @@ class LocalLink:
     def receive(self) -> list[dict[str, Any]]:
         """The messages waiting, maybe none; an ended connection is closed (and tried
         again later)."""
-        messages: list[dict[str, Any]] = []
-        while self._sock is not None:
-            try:
-                data = self._sock.recv(MAX_PACKET)
-            except BlockingIOError:
-                break
-            except OSError:
-                data = b""
-            if not data:
-                self.close()
-                break
-            message = decode(data)
-            if message is not None:
-                messages.append(message)
-        return messages
+        if self._sock is None:
+            return []
+        found, ended = packets(self._sock)
+        if ended:
+            self.close()
+        return [m for m in map(decode, found) if m is not None]
 
     def close(self) -> None:
         if self._sock is not None:

@@ -41,7 +41,7 @@ from poolside.core.follow import (
     in_effect,
 )
 from poolside.core.link import MAX_BYTES, Refusal, Refused
-from poolside.link.local import MAX_PACKET, Feed, decode, encode
+from poolside.link.local import Feed, decode, encode, packets
 from poolside.notify import Notifier
 
 PING_EVERY_S = 1.0  # a follower pings its leader this often
@@ -269,19 +269,8 @@ class LinkService:
             self._selector.register(sock, selectors.EVENT_READ, local)
 
     def _read_local(self, local: _Local) -> None:
-        while True:
-            try:
-                data = local.sock.recv(MAX_PACKET)
-            except BlockingIOError:
-                return
-            except OSError:
-                data = b""
-            if not data:
-                self._drop(local)
-                return
-            message = decode(data)
-            if message is None:
-                continue  # not one of ours: ignored
+        found, ended = packets(local.sock)
+        for message in filter(None, map(decode, found)):  # not one of ours: ignored
             if message["kind"] == "hello" and local.role is None:
                 local.role = str(message.get("role"))
                 if local.role == "screen":
@@ -290,6 +279,8 @@ class LinkService:
                 self._took_class(message, self.clock())
             if local not in self._locals:  # went away while it was being answered
                 return
+        if ended:
+            self._drop(local)
 
     def _drop(self, local: _Local) -> None:
         """A kiosk process gone (or one that cannot be written to): forgotten."""
