@@ -236,3 +236,19 @@ def test_a_command_tried_ahead_leaves_the_class_as_it_was(command: Command) -> N
     ahead(session, command, 21.0)
     assert session.timeline(25.0) == twin.timeline(25.0)
     assert session.poll(30.0) == twin.poll(30.0)
+
+
+def test_a_state_recorded_before_the_leader_first_answered_is_not_acted_on() -> None:
+    """A follower that has acted on nothing yet has no sequence number to hold a
+    replay to: a state the leader sent before it got the follower's first ping
+    (recorded, and played back once the follower is answered) is refused."""
+    clock = Skewed(0.0, 0.0)
+    session = Session(PROGRAM, 10)
+    session.start(5.0)
+    leader, follower = Leader(KEY), Follower(KEY)
+    recorded = leader.state(session, 10.0)  # out on the air before the follower asked
+    ping = follower.ping(clock.at(10.5))
+    follower.receive(leader.answer(ping, 10.5005, 10.5006), clock.at(10.501))
+    assert follower.receive(recorded, clock.at(10.6)) is None  # within STALE_S, a newer seq
+    assert follower.refused == {Refusal.REPLAYED: 1} and follower.acted == 0
+    assert follower.receive(leader.state(session, 11.0), clock.at(11.0)) is not None

@@ -14,8 +14,9 @@ at that one moment instead of when a packet happens to arrive.
 
 Trust: every message is sealed with the pairing key (:mod:`poolside.core.link`).
 A follower acts on a state only from the leader run that answered one of its
-own pings (a fresh nonce each time), and only on a newer one than it has
-(a sequence number per run), sent within STALE_S of the leader's time now.
+own pings (a fresh nonce each time), sent after that run first got one, and
+only on a newer one than it has (a sequence number per run), sent within
+STALE_S of the leader's time now.
 So a recorded message played back later, a duplicate, a reordered one, or
 one from another leader run is refused and counted, never acted on.
 
@@ -139,6 +140,7 @@ class Follower:
         self._asked: dict[str, float] = {}  # nonce -> when it was sent (local)
         self._before: Timeline | None = None  # in effect until the state's command takes effect
         self._fresh: str | None = None  # the leader run that last answered a ping of ours
+        self._fresh_since = 0.0  # when it got that first ping (its clock): states before are old
 
     def ping(self, now: float) -> bytes:
         nonce = self._nonce()
@@ -187,7 +189,7 @@ class Follower:
         epoch = field(pong, "epoch", str)
         if epoch != self._fresh:  # the leader started again: its clock starts afresh
             self.estimate = ClockEstimate()
-            self._fresh = epoch
+            self._fresh, self._fresh_since = epoch, got
         self.estimate.add(Exchange(sent, got, answered, now))
 
     def _took(self, state: LeaderState, now: float) -> LeaderState:
@@ -195,6 +197,8 @@ class Follower:
             raise Refused(Refusal.OTHER_CLASS)
         last = self.state
         if last is not None and last.epoch == state.epoch and state.seq <= last.seq:
+            raise Refused(Refusal.REPLAYED)
+        if state.sent < self._fresh_since:  # recorded before this run first answered us
             raise Refused(Refusal.REPLAYED)
         leader_now = self.estimate.leader_time(now)
         if abs(state.sent - leader_now) > STALE_S:

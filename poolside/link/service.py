@@ -44,7 +44,7 @@ from poolside.core.link import MAX_BYTES, Refusal, Refused
 from poolside.link.local import Feed, decode, encode, packets
 from poolside.notify import Notifier
 
-PING_EVERY_S = 1.0  # a follower pings its leader this often
+PING_EVERY_S = 1.0  # a follower pings its leader this often (each answer brings the class)
 FIRST_PINGS = 5  # and this many times, FIRST_PING_GAP_S apart, when it starts
 FIRST_PING_GAP_S = 0.2
 PEER_KEPT_S = 10.0  # a follower that has not pinged for this long is sent no more states
@@ -201,7 +201,8 @@ class LinkService:
 
     def _ping(self, now: float) -> None:
         assert self._follower is not None and self.leader is not None
-        gap = FIRST_PING_GAP_S if self._first_pings > 0 else PING_EVERY_S
+        looking = self._first_pings > 0 or self._follower.link(now) is not Link.FOLLOWING
+        gap = FIRST_PING_GAP_S if looking else PING_EVERY_S  # a leader lost is looked for often
         self._first_pings -= 1
         self._timers["ping"] = now + gap
         try:
@@ -242,6 +243,9 @@ class LinkService:
             return
         with contextlib.suppress(OSError):
             self._udp.sendto(answer, peer)
+            shared = self._class.shared
+            if shared is not None and self._class.kiosk_here:  # a follower back: the class now
+                self._udp.sendto(self._leader.share(shared, self.clock()), peer)
         self._peers.pop(peer, None)
         self._peers[peer] = now
         while len(self._peers) > PEERS_MAX:

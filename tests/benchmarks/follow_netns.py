@@ -592,7 +592,13 @@ def main() -> None:
         for pi, feed in result["feeds"].items():
             ours = next(v for k, v in relayed["followers"].items() if k.startswith(NAMESPACES[pi]))
             hostile += ours["hostile"]
-            acted_hostile += max(0, (feed or {"acted": 0})["acted"] - ours["expected"])
+            acted = (feed or {"acted": 0})["acted"]
+            acted_hostile += max(0, acted - ours["expected"])
+            print(
+                f"  {pi}: acted on {acted} states, {ours['expected']} genuine ones new and "
+                f"in order; {ours['hostile']} hostile sent",
+                flush=True,
+            )
             words = result["links"][pi]
             back = [t for t, w in words if w == "following" and t > BLACKOUT[1]]
             said_alone = any(w == "alone" and BLACKOUT[0] < t < BLACKOUT[1] for t, w in words)
