@@ -89,6 +89,23 @@ def test_the_readme_pi_install_is_the_installer_and_its_steps_parse() -> None:
         assert example in installer.read_text()
 
 
+def test_install_sh_takes_one_option_for_several_screens_and_refuses_others() -> None:
+    """``--leader`` or ``--follower HOST``; a follower without its leader, an option it
+    does not know, or a host that reads as an option ends before anything is done."""
+    import subprocess
+
+    installer = str(REPO / "install.sh")
+    for args, said in (
+        (["--follower"], "needs the leader"),
+        (["--follower", "-x"], "needs the leader"),
+        (["--lead"], "unknown option --lead"),
+    ):
+        done = subprocess.run(["sh", installer, *args], capture_output=True, text=True)
+        assert done.returncode == 2 and said in done.stderr, (args, done)
+    text = (REPO / "install.sh").read_text()
+    assert "poolside-link.service" in text and "poolside-follow.service" in text
+
+
 def test_the_batch_format_document_names_every_field_a_batch_carries() -> None:
     """docs/batch-format.md is the contract outside readers go by: no field unnamed."""
     from poolside.records.store import CONTRACT, EXTRAS
