@@ -1,7 +1,6 @@
 """A follower screen: the leader's class on another screen, in step with it.
 
-A follower Pi's screen, or the leader Pi's second HDMI output: a process of
-its own (KMSDRM gives one window per process), fed by the link service on
+A follower Pi's screen: a process of its own, fed by the link service on
 its Pi (:mod:`poolside.link.local`). It runs its own copy of the leader's
 program (found by its content hash) on the leader's clock as fitted there,
 so every phase changes at the leader's moment, messages lost or not; a
@@ -37,7 +36,7 @@ LOOK_S = 1.0  # with nothing due, look at the link again this often
 @dataclass
 class FollowerScreen:
     """The screen's state and its one step (``tick``, on the leader's clock as
-    fitted here: :meth:`leader_time`); ``programs`` finds a program by hash."""
+    fitted here: :meth:`fit`); ``programs`` finds a program by hash."""
 
     display: Display
     link: LocalLink

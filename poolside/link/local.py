@@ -6,7 +6,7 @@ file). One message per packet (``SOCK_SEQPACKET``), a JSON object each:
 
 - the leader kiosk sends its class whenever it changes, a command's
   timeline at once (:class:`~poolside.core.follow.Shared`, kind ``class``);
-- a screen (a follower Pi's, or the leader Pi's second output) is sent a
+- a screen process (a follower Pi's, or one on the leader's Pi) is sent a
   :class:`Feed` on every change and once a second: the class, the timeline
   before a command's, how its leader is heard, and the leader's clock as
   fitted here (this host's monotonic clock plus an offset and a rate).

@@ -6,9 +6,9 @@ sends its kiosk's class to each follower that pinged it lately: once a
 second, and a command's timeline at once, CHANGE_COPIES times. On a
 follower it pings the leader, acts on what it is sent only as
 :class:`~poolside.core.follow.Follower` allows, and tells its screens. On
-both, the screens on this Pi (a second HDMI output, or a follower's) are fed
-through the local socket (:mod:`poolside.link.local`), with the leader's
-clock as fitted here.
+both, the screen processes on this Pi (a follower's screen; on the leader,
+one on a screen of its own) are fed through the local socket
+(:mod:`poolside.link.local`), with the leader's clock as fitted here.
 
 Everything it is sent that does not open, or is stale, replayed or from
 another class, is counted and dropped; the counts are in the journal once
