@@ -253,7 +253,7 @@ def _run_headless(
     from poolside.devices.theme import THEMES
     from poolside.kiosk.build import Resume
     from poolside.kiosk.headless import offscreen_kiosk, readable_lines, run_offscreen
-    from poolside.kiosk.window import leading_link
+    from poolside.kiosk.lead import leading_link
     from poolside.notify import Notifier
 
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop cleanly, like Ctrl-C

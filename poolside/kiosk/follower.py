@@ -24,6 +24,7 @@ from poolside.core.follow import Link, in_effect
 from poolside.core.presses import earliest
 from poolside.core.view import Context, ScreenName, View, build_view, next_change
 from poolside.core.words import text
+from poolside.kiosk.state import Frames
 from poolside.link.local import Feed, LocalLink, read_feed
 
 if TYPE_CHECKING:
@@ -46,11 +47,16 @@ class FollowerScreen:
     screen_log: Callable[[str], None] | None = None
     feed: Feed | None = None
     session: Session | None = None
-    frames: int = 0
     _applied: Timeline | None = field(default=None, init=False)
-    _shown: View | None = field(default=None, init=False)
-    _logged: tuple[str, str] | None = field(default=None, init=False)
+    _frames: Frames = field(init=False)
     _missing: str | None = field(default=None, init=False)  # a program hash not found here
+
+    def __post_init__(self) -> None:
+        self._frames = Frames(self.display, self.screen_log)
+
+    @property
+    def frames(self) -> int:
+        return self._frames.count
 
     # -- the leader's clock -----------------------------------------------------------
     def fit(self) -> Fit | None:
@@ -76,7 +82,7 @@ class FollowerScreen:
             if events:
                 for observe in self.observers:
                     observe(events, session, now)
-        self._show(self.view(now))
+        self._frames.show(self.view(now))
         return self._wake(now)
 
     def _session_now(self, now: float) -> Session | None:
@@ -126,17 +132,6 @@ class FollowerScreen:
         if feed.link is Link.ALONE:
             return (text("follow.alone"),)
         return (text("follow.leader", leader=feed.leader),) if feed.leader else ()
-
-    def _show(self, view: View) -> None:
-        if view == self._shown:
-            return
-        self.display.renderer.draw(self.display.surface(), view)
-        self.display.present()
-        self.frames += 1
-        self._shown = view
-        if self.screen_log is not None and (view.screen, view.word) != self._logged:
-            self._logged = (view.screen, view.word)
-            self.screen_log(f"screen {view.screen}: {view.word}")
 
     def _wake(self, now: float) -> float:
         """The next thing due on the leader's clock: an event, a change of the view,

@@ -13,11 +13,13 @@ there, the class runs as ever and nothing is sent.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field, replace
 
+from poolside.config import Config
 from poolside.core.engine import Session, Timeline
 from poolside.core.follow import COMMAND_LEAD_S, Command, Shared, ahead
-from poolside.link.local import LocalLink
+from poolside.link.local import LocalLink, default_socket
 
 
 def _essence(timeline: Timeline) -> Timeline:
@@ -72,3 +74,17 @@ class Leading:
             self._sent = shared
         elif connected:
             self._sent = None
+
+
+def leading_link(config: Config, speed: float) -> LocalLink | None:
+    """Where other screens show this kiosk's class: the link service's socket, on a
+    leader running in real time (a demo at --speed would run ahead of them)."""
+    if config.linked.role != "leader":
+        return None
+    if speed != 1.0:
+        print(
+            "poolside: screens.role is leader, but a run at --speed is shown on this screen only",
+            file=sys.stderr,
+        )
+        return None
+    return LocalLink(default_socket(), "leader")

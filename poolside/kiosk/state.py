@@ -83,13 +83,27 @@ ALONE = Surroundings()  # a kiosk with nothing around it: tests, --headless, ren
 
 
 @dataclass
-class _Drawn:
-    """What the kiosk last drew and logged, and a word shown for a moment."""
+class Frames:
+    """What a display last showed: a view is drawn (and presented) only when it
+    changed, and each new screen, or phase word, goes once to ``log`` (the
+    journal: what was shown when). The kiosk's and a follower screen's alike."""
 
-    frames: int = 0
+    display: Display
+    log: Callable[[str], None] | None = None
+    count: int = 0
     shown: View | None = None
     logged: tuple[str, str] | None = None
-    hint: tuple[str, float] | None = None  # a word for a refused key, until when
+
+    def show(self, view: View) -> None:
+        if view == self.shown:
+            return
+        self.display.renderer.draw(self.display.surface(), view)
+        self.display.present()
+        self.count += 1
+        self.shown = view
+        if self.log is not None and (view.screen, view.word) != self.logged:
+            self.logged = (view.screen, view.word)
+            self.log(f"screen {view.screen}: {view.word}")
 
 
 class Kiosk:
@@ -112,11 +126,11 @@ class Kiosk:
         observers: Sequence[Observer] = (),
         keep_going: bool = True,
     ) -> None:
-        self._display = display
         self._outside = outside
         self._observers = observers  # cues and records: served before the frame is drawn
         self._keep_going = keep_going  # show errors on screen instead of raising
-        self._drawn = _Drawn()
+        self._frames = Frames(display, outside.screen_log)
+        self._hint: tuple[str, float] | None = None  # a word for a refused key, until when
         self.choice = choice
         self.get_ready_s = get_ready_s
         self.session = Session(choice.program, get_ready_s) if choice else None
@@ -132,7 +146,7 @@ class Kiosk:
 
     @property
     def frames(self) -> int:
-        return self._drawn.frames
+        return self._frames.count
 
     def typed(self) -> str:
         return self._outside.typed()
@@ -167,7 +181,7 @@ class Kiosk:
 
     def hint(self, said: str, now: float) -> None:
         """A word for a refused key or a change made, shown for HINT_S ("": none)."""
-        self._drawn.hint = (said, now + HINT_S) if said else None
+        self._hint = (said, now + HINT_S) if said else None
 
     # -- the class and who swims it -----------------------------------------------
     def command(self, command: Command, now: float) -> None:
@@ -289,7 +303,7 @@ class Kiosk:
 
     def redraw(self) -> None:
         """Draw on the next tick even if nothing changed (resize, expose)."""
-        self._drawn.shown = None
+        self._frames.shown = None
 
     # -- state ----------------------------------------------------------------
     def state(self, now: float) -> State | None:
@@ -334,27 +348,15 @@ class Kiosk:
         self._show(self.error or self.view(now))
 
     def _show(self, view: View | None) -> None:
-        drawn = self._drawn
-        if view is not None and view != drawn.shown:
-            self._display.renderer.draw(self._display.surface(), view)
-            self._display.present()
-            drawn.frames += 1
-            self._log_screen(view)
-            drawn.shown = view
-
-    def _log_screen(self, view: View) -> None:
-        """Each new screen (or phase word) once, for the journal: what was shown when."""
-        log = self._outside.screen_log
-        if log is not None and (view.screen, view.word) != self._drawn.logged:
-            self._drawn.logged = (view.screen, view.word)
-            log(f"screen {view.screen}: {view.word}")
+        if view is not None:
+            self._frames.show(view)
 
     def _wake(self, now: float) -> float | None:
         session = self.session
         if session is None or self.error is not None:
             return None
         home = now + HOME_REFRESH_S if session.state(now) is State.IDLE else None
-        hint = self._drawn.hint
+        hint = self._hint
         hint_ends = hint[1] if hint is not None and hint[1] > now else None
         changes = [session.next_deadline(), next_change(session, now), home, hint_ends]
         if self._leading is not None:
@@ -366,7 +368,7 @@ class Kiosk:
         screen = self.screens.current(now)
         assert screen is not None
         view = screen.view(now, self._outside.context())
-        hint = self._drawn.hint
+        hint = self._hint
         if hint is not None and now < hint[1]:
             view = with_hint(view, hint[0])
         return view

@@ -34,9 +34,9 @@ from poolside.devices.wakeup import Waker
 from poolside.errors import CannotRun
 from poolside.hardware import Controls, Hardware, keyboard_hint
 from poolside.kiosk.build import CutOff, build_kiosk
+from poolside.kiosk.lead import leading_link
 from poolside.kiosk.loop import Loop
 from poolside.kiosk.state import Display, Kiosk, Surroundings, each_event, home_context
-from poolside.link.local import LocalLink, default_socket
 from poolside.notify import Notifier
 from poolside.selection import Choice
 
@@ -218,17 +218,6 @@ class _WindowInputs:
             else:
                 kiosk.act(action, now)
         return None
-
-
-def leading_link(config: Config, speed: float) -> LocalLink | None:
-    """Where other screens show this kiosk's class: the link service's socket, on a
-    leader running in real time (a demo at --speed would run ahead of them)."""
-    if config.linked.role != "leader":
-        return None
-    if speed != 1.0:
-        _say("screens.role is leader, but a run at --speed is shown on this screen only")
-        return None
-    return LocalLink(default_socket(), "leader")
 
 
 def leave_error(actions: list[Output], since: float | None, notifier: Notifier, now: float) -> bool:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from poolside.core.link import KEY_BYTES
 from poolside.errors import CannotRun
+from poolside.records.durable import sync_folder, write_whole
 
 STICK_FILE = "poolside-link.key"
 
@@ -49,26 +50,14 @@ def read_key(path: Path) -> bytes:
 
 
 def write_key(path: Path, key: bytes, group: int | None = None) -> None:
-    """``key`` into ``path`` whole or not at all (a temporary file renamed), readable
-    by its owner and ``group`` only (the service's group, where given)."""
+    """``key`` into ``path`` whole or not at all, readable by its owner and ``group``
+    only (the service's group, where given)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.new")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o640)
-    try:
-        os.write(fd, key)
-        if group is not None:
-            with contextlib.suppress(PermissionError):  # not root: the user's own group stays
-                os.fchown(fd, -1, group)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(temporary, path)
-    with contextlib.suppress(OSError):  # a stick's FAT has no directories to sync
-        dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+    write_whole(path, key, mode=0o640)
+    if group is not None:
+        with contextlib.suppress(PermissionError):  # not root: the user's own group stays
+            os.chown(path, -1, group)
+    sync_folder(path.parent)
 
 
 def pair(here: Path, stick: Path, replace: bool = False, group: int | None = None) -> Paired:

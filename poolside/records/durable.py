@@ -2,7 +2,7 @@
 
 The rename is atomic, and fsyncing the folder makes the rename itself
 survive the cut. Used for the device id, the outbox's batches and their
-copies on a USB stick or share.
+copies on a USB stick or share, and the screens' pairing key.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from pathlib import Path
 from poolside.records import plain
 
 
-def write_whole(path: Path, data: bytes) -> None:
+def write_whole(path: Path, data: bytes, mode: int = 0o644) -> None:
     """Write ``path`` through ``.NAME.part`` and a rename; call :func:`sync_folder` after."""
     partial = path.with_name(f".{path.name}.part")
     # a link or FIFO planted at the temporary name is replaced, never followed
-    fd = plain.open_plain(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    fd = plain.open_plain(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     with open(fd, "wb") as handle:
         handle.write(data)
         handle.flush()
