@@ -10,6 +10,7 @@ from pathlib import Path
 import pygame
 import pytest
 
+from poolside.devices import wakeup
 from poolside.devices.wakeup import Waker
 
 LONG_S = 30.0  # a wait that ends early proves the wake-up; one that ran out would fail
@@ -65,7 +66,7 @@ def test_on_kmsdrm_an_input_device_wakes_it_and_a_new_one_is_found(
     """FIFOs stand in for /dev/input/event*: readable when a key is pressed."""
     os.mkfifo(tmp_path / "event0")
     os.mkfifo(tmp_path / "mouse0")  # not an event node: not read
-    waker = Waker("kmsdrm", input_dir=tmp_path)
+    waker = Waker("KMSDRM", input_dir=tmp_path)  # as SDL names it on a Pi
     try:
         assert waker.how == "select() on 1 input device(s) and a wake-up pipe"
         writer = _key_press(tmp_path / "event0")
@@ -91,7 +92,7 @@ def test_on_kmsdrm_an_input_device_wakes_it_and_a_new_one_is_found(
 
 
 @pytest.mark.parametrize(
-    "driver", ["wayland", "kmsdrm"], ids=["no-wake-up-source", "kmsdrm-no-readable-device"]
+    "driver", ["wayland", "KMSDRM"], ids=["no-wake-up-source", "kmsdrm-no-readable-device"]
 )
 def test_where_nothing_can_wake_it_the_loop_looks_often_not_every_millisecond(
     display: None, tmp_path: Path, driver: str
@@ -106,3 +107,21 @@ def test_where_nothing_can_wake_it_the_loop_looks_often_not_every_millisecond(
         assert time.monotonic() - t0 < 1.0
     finally:
         waker.close()
+
+
+def test_the_x_connection_is_asked_of_the_sdl_pygame_loaded() -> None:
+    """On a desktop the loop sleeps on SDL's X connection, got from SDL itself for
+    the kiosk's window: here the library is found and asked, and the dummy
+    driver's window answers that it has no X connection."""
+    from pygame._sdl2 import video
+
+    pygame.display.init()
+    try:
+        window = video.Window("poolside", (64, 64))
+        assert wakeup.loaded_sdl() is not None
+        assert wakeup._x11_connection(window.id) is None
+        waker = Waker("x11", window_id=window.id)  # no X there: it looks every 50 ms
+        assert waker.how.startswith("a look every 50 ms")
+        waker.close()
+    finally:
+        pygame.display.quit()

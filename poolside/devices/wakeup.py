@@ -39,15 +39,20 @@ NO_INPUT_DRIVERS = frozenset({"dummy", "offscreen"})  # nothing to read but post
 class Waker:
     """The loop's one way to sleep: :meth:`wait`; and other threads' way to wake it."""
 
-    def __init__(self, driver: str, input_dir: Path = INPUT_DIR) -> None:
+    def __init__(
+        self, driver: str, input_dir: Path = INPUT_DIR, window_id: int | None = None
+    ) -> None:
+        """``driver`` as SDL names it ("KMSDRM", "x11"; any case); ``window_id``: an
+        SDL window of the kiosk's, whose X connection is the one SDL reads."""
+        driver = driver.lower()
         self._read, self._write = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         self._poll_s: float | None = None
         self._x11: int | None = None
         self._inputs: _InputDevices | None = None
         if driver == "kmsdrm":
             self._inputs = _InputDevices(input_dir)
-        elif driver == "x11":
-            self._x11 = _x11_connection()
+        elif driver == "x11" and window_id is not None:
+            self._x11 = _x11_connection(window_id)
         if driver not in NO_INPUT_DRIVERS and self._inputs is None and self._x11 is None:
             self._poll_s = POLL_S
         self.driver = driver
@@ -156,24 +161,62 @@ class _InputDevices:
         self._open.clear()
 
 
-def _x11_connection() -> int | None:
-    """The X server connection's descriptor, from the Display SDL opened, if it can be had."""
+class _Version(ctypes.Structure):
+    _fields_ = [("major", ctypes.c_uint8), ("minor", ctypes.c_uint8), ("patch", ctypes.c_uint8)]
+
+
+class _WindowInfo(ctypes.Structure):
+    """SDL_SysWMinfo as far as X11's part of it, padded to the union's 64 bytes."""
+
+    _fields_ = [
+        ("version", _Version),
+        ("subsystem", ctypes.c_int),
+        ("display", ctypes.c_void_p),
+        ("window", ctypes.c_ulong),
+        ("rest", ctypes.c_uint8 * 64),
+    ]
+
+
+SYSWM_X11 = 2  # SDL_SYSWM_TYPE
+
+
+def loaded_sdl() -> ctypes.CDLL | None:
+    """The SDL2 library pygame loaded (the system's, or the one in pygame's wheel)."""
     try:
-        capsule = pygame.display.get_wm_info().get("display")
-        library = ctypes.util.find_library("X11")
-        if capsule is None or library is None:
+        with open("/proc/self/maps", encoding="utf-8") as maps:
+            paths = {line.split()[-1] for line in maps if "/libSDL2-2" in line}
+    except OSError:
+        return None
+    for path in sorted(paths):
+        with contextlib.suppress(OSError):
+            return ctypes.CDLL(path)
+    return None
+
+
+def _x11_connection(window_id: int) -> int | None:
+    """The X server connection's descriptor, from the Display SDL opened for the window.
+
+    pygame gives it only for its display module's window, which the kiosk has
+    not (poolside/devices/outputs.py), so SDL is asked itself.
+    """
+    sdl, library = loaded_sdl(), ctypes.util.find_library("X11")
+    if sdl is None or library is None:
+        return None
+    try:
+        sdl.SDL_GetWindowFromID.restype = ctypes.c_void_p
+        sdl.SDL_GetWindowFromID.argtypes = [ctypes.c_uint32]
+        sdl.SDL_GetWindowWMInfo.argtypes = [ctypes.c_void_p, ctypes.POINTER(_WindowInfo)]
+        info = _WindowInfo()
+        info.version = _Version(*pygame.get_sdl_version())
+        window = sdl.SDL_GetWindowFromID(window_id)
+        if not window or not sdl.SDL_GetWindowWMInfo(window, ctypes.byref(info)):
             return None
-        get_pointer = ctypes.pythonapi.PyCapsule_GetPointer
-        get_pointer.restype = ctypes.c_void_p
-        get_pointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
-        name = ctypes.pythonapi.PyCapsule_GetName
-        name.restype = ctypes.c_char_p
-        name.argtypes = [ctypes.py_object]
-        display = get_pointer(capsule, name(capsule))
+        if info.subsystem != SYSWM_X11 or not info.display:
+            return None
         x11 = ctypes.CDLL(library)
         x11.XConnectionNumber.restype = ctypes.c_int
         x11.XConnectionNumber.argtypes = [ctypes.c_void_p]
-        fd = int(x11.XConnectionNumber(display))
-    except (OSError, ValueError, TypeError, AttributeError, pygame.error):
+        fd = int(x11.XConnectionNumber(info.display))
+    except (OSError, AttributeError):
         return None
     return fd if fd >= 0 else None
