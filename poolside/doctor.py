@@ -30,8 +30,9 @@ from poolside.core.yamlfile import FileProblems
 from poolside.devices.buttons import make_button
 from poolside.devices.light import open_light
 from poolside.devices.music import tracks
+from poolside.devices.outputs import describe, match_renderer
 from poolside.devices.pins import lgpio_folder, line_users
-from poolside.devices.screen import INVISIBLE_DRIVERS, match_renderer
+from poolside.devices.screen import INVISIBLE_DRIVERS
 from poolside.devices.sound import CuePlayer, Speaker, open_buzzer
 from poolside.devices.voice import Voice
 from poolside.hardware import configured_pins
@@ -489,7 +490,7 @@ def _display(config: Config, interactive: bool) -> Iterator[Check]:
     try:
         driver = pygame.display.get_driver()
         sizes = pygame.display.get_desktop_sizes()
-        size = f"{sizes[0][0]}x{sizes[0][1]}" if sizes else "no display found"
+        size = describe(sizes) if sizes else "no display found"
         chosen = os.environ.get("SDL_VIDEODRIVER")
         if driver in INVISIBLE_DRIVERS and not chosen:
             yield Check(
@@ -511,36 +512,45 @@ def _display(config: Config, interactive: bool) -> Iterator[Check]:
 
 
 def _draws_on_kms() -> Check:
-    """Draw a test frame full screen as the kiosk would (same renderer), and
-    read back what the display scans out: the drawing path, not just the
-    driver's name, since a mismatched renderer starts without an error."""
+    """Draw a test frame full screen on every output as the kiosk would (the same
+    windows and renderer), and read back what each display scans out: the
+    drawing path, not just the driver's name, since a mismatched renderer
+    starts without an error."""
     import pygame
 
-    from poolside.devices.scanout import Unreadable, own_frame
+    from poolside.devices.outputs import Outputs
+    from poolside.devices.scanout import Unreadable, own_frames
 
     renderer = match_renderer("KMSDRM")
     try:
-        surface = pygame.display.set_mode((0, 0), pygame.FULLSCREEN)
-        width, height = surface.get_size()
-        surface.fill((0, 0, 0))
-        pygame.draw.rect(surface, (255, 255, 255), (0, 0, width // 2, height))
+        outputs = Outputs(fullscreen=True, size=(0, 0))
+    except pygame.error as err:
+        return Check("PROBLEM", "screen", f"the screen could not be opened full screen ({err})")
+    try:
+        for surface in outputs.surfaces():
+            width, height = surface.get_size()
+            surface.fill((0, 0, 0))
+            pygame.draw.rect(surface, (255, 255, 255), (0, 0, width // 2, height))
+        count = len(outputs.outputs)
         for _ in range(10):
-            pygame.display.flip()
-            frame = own_frame()
-            if not frame.blank:
-                drawn = f"a test frame drawn by the {renderer} renderer is on the screen"
+            outputs.present()
+            frames = own_frames()
+            if len(frames) >= count and not any(frame.blank for frame in frames):
+                on = "the screen" if count == 1 else f"all {count} screens"
+                drawn = f"a test frame drawn by the {renderer} renderer is on {on}"
                 return Check("OK", "screen", drawn)
             time.sleep(0.1)
         return Check(
             "PROBLEM",
             "screen",
-            f"a test frame drawn by the {renderer} renderer left the screen one colour: "
-            "the renderer and the GL context disagree, or the GPU driver cannot draw",
+            f"a test frame drawn by the {renderer} renderer left {len(frames)} of {count} "
+            "screens showing it (a screen one colour, or not scanning out): the renderer and "
+            "the GL context disagree, or the GPU driver cannot draw",
         )
-    except pygame.error as err:
-        return Check("PROBLEM", "screen", f"the screen could not be opened full screen ({err})")
     except Unreadable as err:
         return Check("NOTE", "screen", f"a test frame was drawn but not read back ({err})")
+    finally:
+        outputs.close()
 
 
 def _kiosk_display(pid: int) -> Iterator[Check]:
@@ -550,7 +560,7 @@ def _kiosk_display(pid: int) -> Iterator[Check]:
     would fall back to ``offscreen`` and report a problem that is not there.
     """
     log = journal(f"_PID={pid}")
-    found = re.findall(r"video driver (\S+), (\d+x\d+)", log)
+    found = re.findall(r"video driver (\S+), (\d+x\d+(?: and \d+x\d+)*(?: \(\d+ outputs\))?)", log)
     if not found:
         yield Check(
             "NOTE",

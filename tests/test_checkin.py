@@ -63,7 +63,7 @@ class Pool:
         self.renderer = Renderer()
         self.surface = pygame.Surface(size)
         self.kiosk = build_kiosk(
-            Display(lambda: self.surface, self.renderer),
+            Display(lambda: [self.surface], self.renderer),
             choice,
             0,
             observers=[self.records],

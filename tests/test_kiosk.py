@@ -50,7 +50,7 @@ def _full_class(choice, size=(800, 480)):
     events = []
     surface = pygame.Surface(size)
     kiosk = build_kiosk(
-        Display(lambda: surface, renderer),
+        Display(lambda: [surface], renderer),
         choice,
         10,
         observers=[each_event(lambda e: events.append((clock.now(), e)))],
@@ -107,7 +107,7 @@ def test_an_error_in_the_loop_becomes_an_error_screen_not_a_crash(choice, capsys
         raise OSError(28, "No space left on device")
 
     kiosk = build_kiosk(
-        Display(lambda: surface, Renderer()), choice, 10, observers=[each_event(broken_emit)]
+        Display(lambda: [surface], Renderer()), choice, 10, observers=[each_event(broken_emit)]
     )
     kiosk.act("toggle", 0.0)
     assert kiosk.tick(0.0) is None
@@ -270,7 +270,7 @@ def test_cues_start_before_the_frame_is_drawn(choice) -> None:
     renderer.draw = draw  # type: ignore[method-assign]
     surface = pygame.Surface((320, 240))
     kiosk = build_kiosk(
-        Display(lambda: surface, renderer),
+        Display(lambda: [surface], renderer),
         choice,
         0,
         observers=[lambda events, session, now: order.append("cue " + events[-1].type)],
@@ -363,7 +363,7 @@ def test_q_during_a_class_is_refused_with_a_word_on_screen_for_a_few_seconds(cho
     clock = ManualClock(0.0)
     renderer = RecordingRenderer(clock)
     surface = pygame.Surface((800, 480))
-    kiosk = build_kiosk(Display(lambda: surface, renderer), choice, 10)
+    kiosk = build_kiosk(Display(lambda: [surface], renderer), choice, 10)
     kiosk.act("toggle", clock.now())
     clock.advance(30.0)
     kiosk.tick(clock.now())

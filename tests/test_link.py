@@ -278,7 +278,7 @@ def test_a_leaders_command_is_sent_at_once_and_done_a_moment_later_everywhere(
     clock = ManualClock(0.0)
     link = LocalLink(tmp_path / "link.sock", "leader", clock=clock.now)
     kiosk = build_kiosk(
-        Display(lambda: surface, Renderer()),
+        Display(lambda: [surface], Renderer()),
         choice,
         10,
         start=True,
@@ -306,7 +306,7 @@ def _leading_kiosk(choice, link: LocalLink):
     """A kiosk begun at 0 with no get-ready, its class shared through ``link``."""
     surface = pygame.Surface((320, 240))
     return build_kiosk(
-        Display(lambda: surface, Renderer()),
+        Display(lambda: [surface], Renderer()),
         choice,
         0,
         start=True,
@@ -358,7 +358,7 @@ def _follower(choice, link) -> tuple[FollowerScreen, list]:
     surface = pygame.Surface((640, 360))
     logged: list[str] = []
     screen = FollowerScreen(
-        Display(lambda: surface, Renderer()),
+        Display(lambda: [surface], Renderer()),
         link,
         lambda h: choice.program if h == choice.program.content_hash else None,
         screen_log=logged.append,

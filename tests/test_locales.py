@@ -148,7 +148,7 @@ def _home_and_get_ready(choice, shown: list[str]) -> set[str]:
     from poolside.kiosk.state import Display
 
     renderer, surface = Renderer(), pygame.Surface((800, 480))
-    kiosk = build_kiosk(Display(lambda: surface, renderer), choice, 10)
+    kiosk = build_kiosk(Display(lambda: [surface], renderer), choice, 10)
     seen = set()
     for now, action in ((0.0, None), (1.0, "toggle"), (4.0, None), (9.5, None)):
         if action:

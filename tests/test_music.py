@@ -169,7 +169,7 @@ def test_plus_minus_and_start_held_in_class_move_the_music_and_show_its_level() 
     surface = pygame.Surface((320, 240))
     renderer = Renderer()
     kiosk = build_kiosk(
-        Display(lambda: surface, renderer), choice, 10, outside=Surroundings(music_level=level)
+        Display(lambda: [surface], renderer), choice, 10, outside=Surroundings(music_level=level)
     )
     kiosk.act(Action.LOUDER, 0.0)
     kiosk.tick(0.0)
@@ -184,7 +184,7 @@ def test_plus_minus_and_start_held_in_class_move_the_music_and_show_its_level() 
     assert any("music off" in (d.text or "") for d in renderer.drawn)
     kiosk.act(Action.MUSIC, 13.0)  # START and NEXT together: the same step, on any deck
     assert levels == [0.1] and kiosk.state(13.0).value == "running"
-    silent = build_kiosk(Display(lambda: surface, renderer), choice, 10)
+    silent = build_kiosk(Display(lambda: [surface], renderer), choice, 10)
     silent.act(Action.QUIETER, 0.0)
     silent.tick(0.0)
     assert "no music for this class (music: in config.yaml)" in [d.text for d in renderer.drawn]

@@ -3,7 +3,7 @@ GL context, the first frame read back from the display, and doctor's word.
 
 The read-back itself (DRM ioctls on a real KMS card) runs in the booted
 appliance test (tests/appliance), where a display scans out. Here the card
-is what cannot run: ``own_frame`` is replaced by frames the tests make, and
+is what cannot run: ``own_frames`` is replaced by frames the tests make, and
 everything around it (retries, giving up, the journal line doctor reads) is
 the real code.
 """
@@ -16,7 +16,7 @@ import pytest
 
 from poolside import doctor
 from poolside.devices import scanout
-from poolside.devices.screen import FRAMEBUFFER_RENDERER, match_renderer
+from poolside.devices.outputs import RENDER_DRIVER, match_renderer
 from poolside.errors import CannotRun
 from poolside.kiosk import window as app
 
@@ -26,22 +26,25 @@ HOME_FRAME = scanout.Frame(16, 8, 4, bytes(3 * 7) + b"\xff\xff\xff")
 
 @pytest.fixture
 def no_renderer_hint(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(FRAMEBUFFER_RENDERER, raising=False)
+    """No hint named, and the one ``match_renderer`` sets is taken away after the test
+    (a ``delenv`` of an unset name alone would not undo it)."""
+    monkeypatch.setenv(RENDER_DRIVER, "")
+    monkeypatch.delenv(RENDER_DRIVER)
 
 
 def test_kmsdrm_gets_the_renderer_of_its_gles_context(no_renderer_hint: None) -> None:
     assert match_renderer("KMSDRM") == "opengles2"
-    assert os.environ[FRAMEBUFFER_RENDERER] == "opengles2"
+    assert os.environ[RENDER_DRIVER] == "opengles2"
 
 
 @pytest.mark.parametrize("driver", ["x11", "wayland", "dummy"])
 def test_a_desktop_keeps_sdls_own_choice(driver: str, no_renderer_hint: None) -> None:
     assert match_renderer(driver) == "SDL's choice"
-    assert FRAMEBUFFER_RENDERER not in os.environ
+    assert RENDER_DRIVER not in os.environ
 
 
 def test_a_renderer_named_by_the_environment_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(FRAMEBUFFER_RENDERER, "software")
+    monkeypatch.setenv(RENDER_DRIVER, "software")
     assert match_renderer("KMSDRM") == "software"
 
 
@@ -61,18 +64,22 @@ def on_kmsdrm(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return said
 
 
-def frames(monkeypatch: pytest.MonkeyPatch, *shown: scanout.Frame | Exception) -> list[int]:
-    """``own_frame`` gives ``shown`` in turn (the last one from then on); reads counted."""
+Shown = scanout.Frame | list[scanout.Frame] | Exception
+
+
+def frames(monkeypatch: pytest.MonkeyPatch, *shown: Shown) -> list[int]:
+    """``own_frames`` gives ``shown`` in turn (the last one from then on): a frame
+    (one output), the frames of each output, or an error; reads counted."""
     reads: list[int] = []
 
-    def own_frame(step: int = 8) -> scanout.Frame:
+    def own_frames(step: int = 8) -> list[scanout.Frame]:
         reads.append(step)
         frame = shown[min(len(reads), len(shown)) - 1]
         if isinstance(frame, Exception):
             raise frame
-        return frame
+        return frame if isinstance(frame, list) else [frame]
 
-    monkeypatch.setattr(app, "own_frame", own_frame)
+    monkeypatch.setattr(app, "own_frames", own_frames)
     return reads
 
 
@@ -107,6 +114,34 @@ def test_a_screen_that_stays_blank_is_no_ready_kiosk(
     assert check is not None and check.status == "PROBLEM"
 
 
+def test_two_outputs_are_ready_when_both_show_the_kiosk(
+    monkeypatch: pytest.MonkeyPatch, on_kmsdrm: list[str]
+) -> None:
+    big = scanout.Frame(32, 8, 4, bytes(3 * 15) + b"\xff\xff\xff")
+    reads = frames(monkeypatch, [HOME_FRAME], [HOME_FRAME, BLACK_FRAME], [HOME_FRAME, big])
+    assert app.first_frame_shown("KMSDRM", lambda: None, outputs=2) == "first frame on screen"
+    assert len(reads) == 3, "one output scanning out, then the second blank: read again"
+    assert on_kmsdrm == [
+        "screen check: the first frame is on the screen "
+        "(16x8 and 32x8 (2 outputs), 2 and 2 colours sampled)"
+    ]
+
+
+def test_a_second_output_left_blank_or_dark_is_no_ready_kiosk(
+    monkeypatch: pytest.MonkeyPatch, on_kmsdrm: list[str]
+) -> None:
+    frames(monkeypatch, [HOME_FRAME, BLACK_FRAME])
+    with pytest.raises(CannotRun, match=r"screen 2 of 2 stays blank"):
+        app.first_frame_shown("KMSDRM", lambda: None, outputs=2)
+    assert on_kmsdrm[-1].startswith("screen check: PROBLEM: screen 2 of 2 shows one colour")
+
+    frames(monkeypatch, [HOME_FRAME])
+    with pytest.raises(CannotRun, match=r"only 1 of the 2 screens shows a frame"):
+        app.first_frame_shown("KMSDRM", lambda: None, outputs=2)
+    check = doctor.screen_check("\n".join(f"poolside: {line}" for line in on_kmsdrm))
+    assert check is not None and check.status == "PROBLEM"
+
+
 def test_a_frame_that_cannot_be_read_back_is_said_not_failed(
     monkeypatch: pytest.MonkeyPatch, on_kmsdrm: list[str]
 ) -> None:
@@ -134,4 +169,4 @@ def test_doctor_reads_the_kiosks_last_word_on_its_screen() -> None:
 
 def test_a_process_with_no_card_open_cannot_read_the_screen() -> None:
     with pytest.raises(scanout.Unreadable, match="no KMS card open"):
-        scanout.own_frame()
+        scanout.own_frames()

@@ -30,7 +30,7 @@ def choice():
 
 def _kiosk(choice, roll: Roll | None = None) -> Kiosk:
     surface = pygame.Surface((320, 240))
-    return build_kiosk(Display(lambda: surface, Renderer()), choice, 10, roll=roll)
+    return build_kiosk(Display(lambda: [surface], Renderer()), choice, 10, roll=roll)
 
 
 def _up(kiosk: Kiosk, now: float) -> ScreenName:
@@ -222,7 +222,7 @@ def test_the_resume_offer_leads_to_the_class_or_a_fresh_start(choice, tmp_path) 
     surface = pygame.Surface((320, 240))
     for action, leads_to in ((Action.TOGGLE, "in_class"), (Action.NEXT, "start")):
         kiosk = build_kiosk(
-            Display(lambda: surface, Renderer()),
+            Display(lambda: [surface], Renderer()),
             choice,
             10,
             cut_off=CutOff(cut, Resume.OFFER),
@@ -247,7 +247,7 @@ def test_the_builder_carries_out_the_one_resume_rule(choice, asked, unattended, 
     cut = Checkpoint(choice.program.name, (), 300.0, 290.0, 60.0)
     surface = pygame.Surface((320, 240))
     kiosk = build_kiosk(
-        Display(lambda: surface, Renderer()),
+        Display(lambda: [surface], Renderer()),
         choice,
         10,
         cut_off=CutOff(cut, decision),

@@ -65,9 +65,8 @@ def add_parsers(
         "--events", metavar="FILE", help="each event as a JSON line with the wall time it was shown"
     )
     follow.add_argument(
-        "--display", type=int, default=0, metavar="N", help="the display (output) to use"
+        "--fullscreen", action="store_true", help="full screen on every connected display"
     )
-    follow.add_argument("--fullscreen", action="store_true", help="full screen")
     add_language_option(follow)
     screen_options(follow)
     follow.set_defaults(handler=_follow)

@@ -4,8 +4,8 @@ The kiosk's first frame can reach the screen as black without any error:
 SDL's renderer and the GL context it drew into can disagree (the desktop
 "opengl" renderer on an OpenGL ES context: every draw rejected, every flip
 a cleared buffer), and SDL, pygame and systemd all see a kiosk that started.
-So before the kiosk says READY it reads the frame the display shows: it asks
-the kernel which framebuffer the active CRTC scans out (``GETCRTC``), gets a
+So before the kiosk says READY it reads the frames the displays show: it asks
+the kernel which framebuffer each active CRTC scans out (``GETCRTC``), gets a
 handle to it (``GETFB``: only for the DRM master, the kiosk's own SDL file
 descriptor, or for root), maps it (``MAP_DUMB``) and samples its pixels. A
 frame of one colour everywhere is blank: none of the kiosk's screens is.
@@ -157,14 +157,15 @@ def own_cards() -> Iterator[int]:
                 yield int(name)
 
 
-def own_frame(step: int = 8) -> Frame:
-    """The frame on the screen, read through this process's own card (the master)."""
+def own_frames(step: int = 8) -> list[Frame]:
+    """The frame on each screen, read through this process's own card (the master):
+    one per active CRTC, so one per output the kiosk drives."""
     reasons = []
     for fd in own_cards():
         try:
             shown = shown_framebuffers(fd)
             if shown:
-                return read_frame(fd, shown[0], step)
+                return [read_frame(fd, fb_id, step) for fb_id in shown]
             reasons.append("no active CRTC")
         except Unreadable as err:
             reasons.append(str(err))

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import assert_never
@@ -27,22 +26,6 @@ from poolside.devices.theme import BLACK, COLOUR, RGB, WHITE, YELLOW, Style, The
 # SDL's video drivers that show nothing: fine when chosen on purpose (tests),
 # a fault when SDL falls back to one because it found no display.
 INVISIBLE_DRIVERS = ("offscreen", "dummy")
-FRAMEBUFFER_RENDERER = "SDL_FRAMEBUFFER_ACCELERATION"  # SDL's hint: the window's renderer
-
-
-def match_renderer(driver: str) -> str:
-    """Choose the window's SDL renderer for ``driver`` (before the window opens); its name.
-
-    SDL's KMSDRM draws through EGL, which gives an OpenGL ES context where
-    the desktop libGL is absent (Pi OS Lite, plain Debian). SDL still tries
-    its desktop "opengl" renderer first for the window's surface: it starts
-    without an error, every draw is rejected, and the screen stays black.
-    So on KMSDRM the renderer that matches the context is asked for, unless
-    the environment already names one.
-    """
-    if driver == "KMSDRM":
-        os.environ.setdefault(FRAMEBUFFER_RENDERER, "opengles2")
-    return os.environ.get(FRAMEBUFFER_RENDERER, "SDL's choice")
 
 
 @dataclass(frozen=True)

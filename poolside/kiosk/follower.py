@@ -58,6 +58,10 @@ class FollowerScreen:
     def frames(self) -> int:
         return self._frames.count
 
+    def redraw(self) -> None:
+        """Draw on the next tick even if nothing changed (the first frame read back blank)."""
+        self._frames.shown = None
+
     # -- the leader's clock -----------------------------------------------------------
     def fit(self) -> Fit | None:
         return None if self.feed is None else self.feed.fit

@@ -100,24 +100,21 @@ def follower_parts(config: Config) -> Config:
 def run_follower(config: Config, socket_path: Path, args: argparse.Namespace) -> int:
     """The follower screen until it is stopped; its exit status."""
     size = args.size or DEFAULT_SIZE
+    outputs = None
     if args.headless:
         pygame.font.init()
         surface = pygame.Surface(size)
-        display = Display(lambda: surface, Renderer(THEMES[args.theme]))
+        display = Display(lambda: [surface], Renderer(THEMES[args.theme]))
         hardware = None
     else:
+        from poolside.devices.outputs import Outputs
         from poolside.hardware import Hardware
-        from poolside.kiosk.window import open_display
+        from poolside.kiosk.window import first_frame_shown, open_display
 
         open_display()
         pygame.font.init()
-        pygame.display.set_caption("poolside: follower")
-        flags = pygame.FULLSCREEN if args.fullscreen else 0
-        pygame.display.set_mode((0, 0) if args.fullscreen else size, flags, display=args.display)
-        pygame.mouse.set_visible(not args.fullscreen)
-        display = Display(
-            pygame.display.get_surface, Renderer(THEMES[args.theme]), pygame.display.flip
-        )
+        outputs = Outputs(args.fullscreen, size, title="poolside: follower")
+        display = Display(outputs.surfaces, Renderer(THEMES[args.theme]), outputs.present)
         hardware = Hardware.open(follower_parts(config), cues_on_time=True)
     link = LocalLink(socket_path, "screen")
     observers: list[Observer] = []
@@ -135,7 +132,19 @@ def run_follower(config: Config, socket_path: Path, args: argparse.Namespace) ->
     )
     clock = LeaderClock(screen.fit, time.monotonic)
     notifier = Notifier()
-    loop = Loop(screen, clock, notifier, sleep=_sleeper(link))
+
+    def first_frame() -> str:
+        if outputs is None:
+            return "first frame drawn (off-screen)"
+
+        def present_again() -> None:
+            screen.redraw()
+            screen.tick(clock.now())
+
+        driver = pygame.display.get_driver()
+        return first_frame_shown(driver, present_again, len(outputs.outputs))
+
+    loop = Loop(screen, clock, notifier, sleep=_sleeper(link), first_frame=first_frame)
     _say(f"following through {socket_path}")
     try:
         return loop.run() or 0
@@ -146,6 +155,11 @@ def run_follower(config: Config, socket_path: Path, args: argparse.Namespace) ->
             hardware.close()
         if events_file is not None:
             events_file.close()
+        if outputs is not None:
+            spread = outputs.spread_line()
+            if spread is not None:
+                _say(spread)
+            outputs.close()
         pygame.quit()
 
 

@@ -49,7 +49,7 @@ def offscreen_kiosk(
     surface = pygame.Surface(size)
     observers: list[Observer] = [records] if records is not None else []
     return build_kiosk(
-        Display(lambda: surface, Renderer(theme)),
+        Display(lambda: [surface], Renderer(theme)),
         choice,
         get_ready_s,
         records=records,

@@ -151,7 +151,7 @@ def _kiosk(
     )
     surface = pygame.Surface((320, 240))
     return build_kiosk(
-        Display(lambda: surface, _scratch_renderer()),
+        Display(lambda: [surface], _scratch_renderer()),
         choice,
         GET_READY_S,
         records=records,

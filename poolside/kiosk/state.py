@@ -51,10 +51,10 @@ Observer = Callable[[list[Event], Session, float], None]
 
 @dataclass(frozen=True)
 class Display:
-    """Where the kiosk draws: the surface (the window's, or one off-screen), the
-    renderer, and what shows a drawn frame (the window's flip)."""
+    """Where the kiosk draws: its surfaces (one per output the windows show, or
+    one off-screen), the renderer, and what shows the drawn frames."""
 
-    surface: Callable[[], pygame.Surface]
+    surfaces: Callable[[], Sequence[pygame.Surface]]
     renderer: Renderer
     present: Callable[[], None] = lambda: None
 
@@ -97,7 +97,8 @@ class Frames:
     def show(self, view: View) -> None:
         if view == self.shown:
             return
-        self.display.renderer.draw(self.display.surface(), view)
+        for surface in self.display.surfaces():
+            self.display.renderer.draw(surface, view)
         self.display.present()
         self.count += 1
         self.shown = view

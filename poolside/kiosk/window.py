@@ -1,10 +1,11 @@
 """``poolside run``: the kiosk in a window or full screen, with its hardware.
 
-The display is opened (refusing SDL's invisible fallback), the buttons,
+The display is opened (refusing SDL's invisible fallback), with a window on
+every connected output (:mod:`poolside.devices.outputs`), the buttons,
 buzzer, light and speaker are opened as far as they are there, and the
 kiosk (:mod:`poolside.kiosk.build`) runs in the one loop
 (:mod:`poolside.kiosk.loop`), woken by an input or its next deadline. On
-KMSDRM the first frame is read back from the screen before systemd hears
+KMSDRM the first frame is read back from every screen before systemd hears
 READY.
 """
 
@@ -27,8 +28,9 @@ from poolside.core.engine import Event
 from poolside.core.presses import earliest
 from poolside.core.scanner import Output
 from poolside.core.view import Context, file_problem_view
-from poolside.devices.scanout import Unreadable, own_frame
-from poolside.devices.screen import INVISIBLE_DRIVERS, Renderer, match_renderer
+from poolside.devices.outputs import Outputs, describe, match_renderer
+from poolside.devices.scanout import Unreadable, own_frames
+from poolside.devices.screen import INVISIBLE_DRIVERS, Renderer
 from poolside.devices.theme import THEMES
 from poolside.devices.wakeup import Waker
 from poolside.errors import CannotRun
@@ -92,16 +94,15 @@ def run_screen(
     notifier.extend_start(STARTING_S)  # from here: the display, fonts, sound
     renderer = open_display()
     pygame.font.init()
-    pygame.display.set_caption("poolside")
     try:
-        window = _Window(options)
+        outputs = Outputs(_full_screen(options), options.size or DEFAULT_WINDOW)
     except pygame.error as err:  # e.g. KMSDRM without EGL: "EGL not initialized"
         raise CannotRun(
             f"the screen could not be opened ({pygame.display.get_driver()}: {err}); "
             "poolside doctor says what is missing"
         ) from None
     clock = clock_for(options.speed)
-    waker = Waker(pygame.display.get_driver())
+    waker = Waker(pygame.display.get_driver(), window_id=outputs.outputs[0].window.id)
     hardware = Hardware.open(
         config,
         program=choice.program if choice else None,
@@ -115,7 +116,7 @@ def run_screen(
     context = home_context(choice, status, live, keys_only) if choice else Context
     controls = Controls(hardware)
     kiosk = build_kiosk(
-        Display(window.surface, Renderer(THEMES[options.theme]), pygame.display.flip),
+        Display(outputs.surfaces, Renderer(THEMES[options.theme]), outputs.present),
         choice,
         get_ready_s,
         records=attendance,
@@ -137,9 +138,8 @@ def run_screen(
         ],
         problem=file_problem_view(problems, problem_in) if problems else None,
     )
-    width, height = window.surface().get_size()
     print(
-        f"poolside: video driver {pygame.display.get_driver()}, {width}x{height}; "
+        f"poolside: video driver {pygame.display.get_driver()}, {describe(outputs.sizes())}; "
         f"renderer {renderer}; idle on {waker.how}",
         file=sys.stderr,
     )
@@ -147,7 +147,7 @@ def run_screen(
     for notice in hardware.notices:
         print(f"poolside: {notice}", file=sys.stderr)
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop like Ctrl-C
-    window_inputs = _WindowInputs(kiosk, clock, controls, hardware, attendance, window, notifier)
+    window_inputs = _WindowInputs(kiosk, clock, controls, hardware, attendance, outputs, notifier)
 
     def present_again() -> None:
         kiosk.redraw()
@@ -160,7 +160,9 @@ def run_screen(
         sleep=waker.wait,
         handle=window_inputs.handle,
         soon=lambda: earliest([controls.next_deadline(), hardware.player.next_deadline()]),
-        first_frame=lambda: first_frame_shown(pygame.display.get_driver(), present_again),
+        first_frame=lambda: first_frame_shown(
+            pygame.display.get_driver(), present_again, len(outputs.outputs)
+        ),
     )
     try:
         return loop.run() or 0
@@ -172,6 +174,10 @@ def run_screen(
         notifier.stopping()
         hardware.close()
         waker.close()
+        spread = outputs.spread_line()
+        if spread is not None:
+            _say(spread)
+        outputs.close()
         pygame.quit()
 
 
@@ -186,7 +192,7 @@ class _WindowInputs:
     controls: Controls
     hardware: Hardware
     attendance: Attendance | None
-    window: _Window
+    outputs: Outputs
     notifier: Notifier
     error_since: float | None = None  # when the error screen came up (real time)
 
@@ -211,7 +217,7 @@ class _WindowInputs:
             ):
                 return 0
             if action == Action.FULLSCREEN:
-                self.window.toggle()
+                self.outputs.toggle()
                 kiosk.redraw()
             elif action == Action.REDRAW:
                 kiosk.redraw()
@@ -263,37 +269,46 @@ def open_display() -> str:
     return renderer
 
 
-def first_frame_shown(driver: str, present_again: Callable[[], None]) -> str:
-    """On KMSDRM, read back the frame the display scans out: READY means it is there.
+def first_frame_shown(driver: str, present_again: Callable[[], None], outputs: int = 1) -> str:
+    """On KMSDRM, read back the frame each display scans out: READY means they are there.
 
-    A GPU may still be writing the buffer when it is first read, so a blank
-    read is retried, and the frame presented again, before the kiosk gives
-    up: it then exits (systemd starts it again, and ``poolside doctor`` says
-    why) rather than run a class on a black screen. Where the frame cannot be
-    read back (another video driver, not the DRM master), it says so.
+    A GPU may still be writing a buffer when it is first read, so a blank
+    read (or an output not yet scanning out) is retried, and the frame
+    presented again, before the kiosk gives up: it then exits (systemd
+    starts it again, and ``poolside doctor`` says why) rather than run a
+    class on a black screen. Where the frames cannot be read back (another
+    video driver, not the DRM master), it says so.
     """
     if driver != "KMSDRM":
         return "first frame on screen"
-    frame = None
+    frames = []
     for attempt in range(FRAME_READS):
         try:
-            frame = own_frame()
+            frames = own_frames()
         except Unreadable as err:
             _say(f"screen check: the frame on the screen was not read back ({err})")
             return "first frame drawn (not read back)"
-        if not frame.blank:
-            _say(
-                f"screen check: the first frame is on the screen ({frame.width}x{frame.height}, "
-                f"{len(frame.colours())} colours sampled)"
-            )
+        if len(frames) >= outputs and not any(frame.blank for frame in frames):
+            sizes = describe([(frame.width, frame.height) for frame in frames])
+            colours = " and ".join(str(len(frame.colours())) for frame in frames)
+            shown = f"{sizes}, {colours} colours sampled"
+            _say(f"screen check: the first frame is on the screen ({shown})")
             return "first frame on screen"
         time.sleep(FRAME_REREAD_S)
         if attempt % 4 == 3:
             present_again()
-    colour = next(iter(frame.colours())) if frame else "?"
-    _say(f"screen check: PROBLEM: the screen shows one colour, {colour}, not the kiosk's frame")
+    if len(frames) < outputs:
+        _say(f"screen check: PROBLEM: {len(frames)} of {outputs} outputs scan out a frame")
+        raise CannotRun(
+            f"only {len(frames)} of the {outputs} screens shows a frame: "
+            "the display driver did not set the others' mode; poolside doctor says more"
+        )
+    number, blank = next((n, f) for n, f in enumerate(frames, 1) if f.blank)
+    colour = next(iter(blank.colours()))
+    which = "the screen" if len(frames) == 1 else f"screen {number} of {len(frames)}"
+    _say(f"screen check: PROBLEM: {which} shows one colour, {colour}, not the kiosk's frame")
     raise CannotRun(
-        f"the screen stays blank ({colour} everywhere) although SDL drew the first frame: "
+        f"{which} stays blank ({colour} everywhere) although SDL drew the first frame: "
         "the renderer and the GL context disagree, or the GPU driver cannot draw; "
         "poolside doctor says more"
     )
@@ -316,25 +331,7 @@ def _live_status(attendance: Attendance) -> Callable[[], tuple[str, ...]]:
     return lines
 
 
-class _Window:
-    """The display surface, full screen or windowed, and the switch between."""
-
-    def __init__(self, options: WindowOptions) -> None:
-        self._size = options.size or DEFAULT_WINDOW
-        desktop = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-        self.fullscreen = options.fullscreen or not (options.windowed or desktop)
-        self._open()
-
-    def _open(self) -> None:
-        if self.fullscreen:
-            pygame.display.set_mode((0, 0), pygame.FULLSCREEN)
-        else:
-            pygame.display.set_mode(self._size, pygame.RESIZABLE)
-        pygame.mouse.set_visible(not self.fullscreen)
-
-    def toggle(self) -> None:
-        self.fullscreen = not self.fullscreen
-        self._open()
-
-    def surface(self) -> pygame.Surface:
-        return pygame.display.get_surface()
+def _full_screen(options: WindowOptions) -> bool:
+    """Full screen when asked, or when there is no desktop to put a window on."""
+    desktop = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return options.fullscreen or not (options.windowed or desktop)

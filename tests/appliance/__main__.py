@@ -3,14 +3,15 @@
 For each Debian release (12 bookworm and 13 trixie, the base of today's
 Raspberry Pi OS) it builds an image by the README's Pi steps (``image.py``),
 boots it in QEMU on a kernel with gpio-sim (``kernel.py``), with a KMS
-display and no desktop (``vm.py``), checks each behaviour (``checks.py``)
-and prints PASS / FAIL per check, then a closing line ``N passed, N
-failed`` over all releases. Exit status 1 if any check FAILed.
+display and no desktop (``vm.py``), checks each behaviour (``checks.py``;
+the link and a follower in ``screens_checks.py``, a second screen on the
+second output in ``outputs_checks.py``) and prints PASS / FAIL per check,
+then a closing line ``N passed, N failed`` over all releases. Exit status 1 if any check FAILed.
 
 ``--suite trixie-arm64`` is the same on arm64, the Pi's instruction set:
 Debian 13's arm64 userland, its chroot steps run by qemu-user and booted on
 QEMU's "virt" board with a Cortex-A72 and a virtio GPU (install, READY with
-pixels, a class by keys, a power cut). It is not in the default run: the
+pixels, a class by keys, a power cut, two outputs). It is not in the default run: the
 first time (its debootstrap under qemu-user) it takes about as long as both
 x86_64 releases together (docs/developing.md, "The appliance test").
 
@@ -34,7 +35,7 @@ import time
 import traceback
 from pathlib import Path
 
-from . import checks, image, kernel, screens_checks
+from . import checks, image, kernel, outputs_checks, screens_checks
 from .vm import Guest
 
 REPO = Path(__file__).resolve().parents[2]
@@ -130,6 +131,8 @@ def _one_suite(
                 screens_checks.several_screens(guest, results)
         else:
             checks.run_arm64(guest, results)
+        if checks._booted_ok(results):
+            outputs_checks.two_outputs(guest, results, work / "heads")
         guest.sh("systemctl poweroff", timeout=30, quiet=True)
         if guest.proc is not None:
             guest.proc.wait(120)

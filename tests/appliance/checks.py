@@ -143,6 +143,37 @@ def kiosk_up(guest: Guest, results: Results) -> None:
         f"screen check: {shown[1] if shown else 'none logged'}",
     )
     screen(guest, results, "screen-home", "home", _home_like)
+    kiosk_idles(guest, results)
+
+
+IDLE_S = 20  # the home screen is watched this long
+IDLE_WAKEUPS_PER_S = 2.0  # docs/developing.md's goal for an idle kiosk
+
+
+def kiosk_idles(guest: Guest, results: Results) -> None:
+    """On the home screen the kiosk's loop sleeps until a key or its next deadline:
+    what it says it sleeps on, and its wake-ups a second (the main thread's
+    voluntary context switches, counted over IDLE_S by the guest's own clock)."""
+    pid = guest.unit("poolside.service", "MainPID").get("MainPID", "0")
+    _, journal = guest.sh(
+        "journalctl -b -u poolside.service --no-pager -o cat | grep -o 'idle on .*' | tail -n 1",
+        quiet=True,
+    )
+    counter = f"/proc/{pid}/task/{pid}/status"
+    _, counts = guest.sh(
+        f"grep ^voluntary_ctxt_switches {counter}; sleep {IDLE_S}; "
+        f"grep ^voluntary_ctxt_switches {counter}",
+        timeout=IDLE_S + 120,
+    )
+    numbers = [int(n) for n in re.findall(r"voluntary_ctxt_switches:\s+(\d+)", counts)]
+    rate = (numbers[1] - numbers[0]) / IDLE_S if len(numbers) == 2 else None
+    results.record(
+        "kiosk-idles",
+        "input device(s)" in journal and rate is not None and rate <= IDLE_WAKEUPS_PER_S,
+        f"{journal.strip() or 'no idle line'}; main thread woke "
+        f"{'?' if rate is None else f'{rate:.2f}'} times a second over {IDLE_S} s on the home "
+        f"screen (goal <= {IDLE_WAKEUPS_PER_S:.0f})",
+    )
 
 
 def _home_like(seen: dict) -> bool:

@@ -26,10 +26,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-# std VGA at 1920x1080 with room for three full frames: the guest drives it
-# with the bochs-drm KMS driver, as a Pi's HDMI output is driven by vc4.
-DISPLAY = ["-vga", "std", "-global", "VGA.vgamem_mb=64"]
-DISPLAY += ["-global", "VGA.xres=1920", "-global", "VGA.yres=1080"]
+# A virtio GPU with two outputs, the first at 1920x1080: one card, one DRM
+# master and two connectors, as a Pi 4 or 5's two HDMI outputs are driven by
+# vc4. With no QEMU window the second output reads as disconnected, as an
+# HDMI port with nothing plugged in; the guest forces it on to plug a second
+# screen in (tests/appliance/outputs_checks.py). Each head is read by
+# ``screendump`` (:meth:`Guest.screen`).
+GPU = "gpu"
+DISPLAY = ["-vga", "none", "-device", f"virtio-gpu-pci,id={GPU},max_outputs=2,xres=1920,yres=1080"]
 # The emulated CPU (TCG). Nehalem has the SSE4.1 the lgpio wheel uses (QEMU's
 # default qemu64 has not: importing it kills the kiosk with SIGILL), and no
 # AVX: with "-cpu max", Mesa's llvmpipe JIT crashes (SIGSEGV) as the kiosk's
@@ -40,7 +44,7 @@ SOCKET_TIMEOUT_S = 120  # a QMP answer (a 1920x1080 screendump included) or a co
 
 
 def _x86_64(kernel: Path) -> list[str]:
-    """A q35 PC: std VGA driven by bochs-drm, HDA sound, the i8042 keyboard."""
+    """A q35 PC: a two-output virtio GPU, HDA sound, the i8042 keyboard."""
     accel = os.environ.get("POOLSIDE_VM_ACCEL", "tcg")
     accel_args = ["-enable-kvm", "-cpu", "host"] if accel == "kvm" else ["-accel", "tcg"]
     accel_args += [] if accel == "kvm" else ["-cpu", os.environ.get("POOLSIDE_VM_CPU", CPU)]
@@ -55,8 +59,8 @@ def _x86_64(kernel: Path) -> list[str]:
     ]  # fmt: skip
 
 
-# arm64: QEMU's "virt" board with a Pi 4's CPU core (Cortex-A72), a virtio GPU
-# at 1920x1080 driven by virtio-gpu's KMS driver (a Pi's HDMI by vc4), a USB
+# arm64: QEMU's "virt" board with a Pi 4's CPU core (Cortex-A72), the same
+# two-output virtio GPU driven by virtio-gpu's KMS driver (a Pi's HDMI by vc4), a USB
 # keyboard (virt has no PS/2), and no sound card (a Pi without a speaker hat).
 ARM64_CPU = "cortex-a72"
 
@@ -69,7 +73,7 @@ def _arm64(kernel: Path, initrd: Path | None) -> list[str]:
         "-cpu", os.environ.get("POOLSIDE_VM_CPU", ARM64_CPU),
         "-kernel", str(kernel), "-initrd", str(initrd),
         "-append", "root=/dev/vda rw console=ttyAMA0 consoleblank=0 quiet",
-        "-device", "virtio-gpu-pci,xres=1920,yres=1080",
+        *DISPLAY[2:],
         "-device", "qemu-xhci,id=usb", "-device", "usb-kbd,bus=usb.0",
     ]  # fmt: skip
 
@@ -310,9 +314,10 @@ class Guest:
         self.say(f"(key {name}{f' held {hold_ms} ms' if hold_ms else ''})")
         time.sleep((hold_ms or 100) / 1000 + KEY_PAUSE_S)
 
-    def screen(self, path: Path) -> Picture:
+    def screen(self, path: Path, head: int = 0) -> Picture:
+        """The frame output ``head`` of the GPU shows, as QEMU has it."""
         path.unlink(missing_ok=True)
-        self.qmp("screendump", filename=str(path))
+        self.qmp("screendump", filename=str(path), device=GPU, head=head)
         return read_ppm(path)
 
     def power_cut(self) -> None:

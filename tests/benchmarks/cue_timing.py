@@ -151,7 +151,7 @@ def in_process(
             frame_ends.append((time.monotonic(), view.word))
 
     kiosk = build_kiosk(
-        Display(lambda: surface, TimedRenderer()), choice, GET_READY_S, observers=[cue]
+        Display(lambda: [surface], TimedRenderer()), choice, GET_READY_S, observers=[cue]
     )
     pin.clear_states()
     lamp.clear_states()

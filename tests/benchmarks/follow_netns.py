@@ -259,7 +259,7 @@ def leader(args: argparse.Namespace) -> None:
     surface = pygame.Surface((640, 360))
     events = open(args.events, "w", encoding="utf-8")  # noqa: SIM115
     kiosk = build_kiosk(
-        Display(lambda: surface, Renderer()),
+        Display(lambda: [surface], Renderer()),
         Choice(load_program(args.program)),
         GET_READY_S,
         outside=Surroundings(followers=LocalLink(Path(args.socket), "leader")),

@@ -105,7 +105,7 @@ def memory(classes: int) -> dict[str, float]:
         surface = pygame.Surface((1280, 720))
         clock = ManualClock(0.0)
         kiosk = build_kiosk(
-            Display(lambda: surface, Renderer()),
+            Display(lambda: [surface], Renderer()),
             choice,
             10,
             observers=[records],

@@ -1,0 +1,191 @@
+"""The screens one process drives: a window on each connected display.
+
+A Pi 4 or 5 has two HDMI connectors on one DRM card, and a card has one
+master, so a second process cannot set a mode beside the kiosk (seen in the
+booted guest: SDL's "kmsdrm not available"). SDL's KMSDRM driver gives a
+window per display instead, so one process opens one on each connected
+display, each with a renderer of its own. pygame's display module has a
+single window, and beside a second renderer window its frame stayed black
+(seen in the guest), so every output, the first too, is an SDL window of
+``pygame._sdl2.video``: the view is drawn into a surface of the output's
+size and uploaded as a texture on each, and only then are they presented
+one after the other, so both screens change phase with the same frame. How
+far apart the outputs' frames were handed to the display is kept
+(:attr:`Outputs.spread`) and said in the journal when the kiosk stops.
+
+On a desktop the kiosk is one resizable window unless full screen is asked
+for; full screen means every display.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pygame
+from pygame._sdl2 import video
+
+TITLE = "poolside"
+WINDOWPOS_UNDEFINED_DISPLAY = 0x1FFF0000  # SDL_WINDOWPOS_UNDEFINED_DISPLAY(0): | index
+SPREADS_KEPT = 3600  # the last this many frames' spreads (an hour of one a second)
+RENDER_DRIVER = "SDL_RENDER_DRIVER"  # SDL's hint: the renderer each window gets
+
+
+def match_renderer(driver: str) -> str:
+    """Choose the windows' SDL renderer for ``driver`` (before they open); its name.
+
+    SDL's KMSDRM draws through EGL, which gives an OpenGL ES context where
+    the desktop libGL is absent (Pi OS Lite, plain Debian). SDL still tries
+    its desktop "opengl" renderer first: it starts without an error, every
+    draw is rejected, and the screen stays black. So on KMSDRM the renderer
+    that matches the context is asked for, unless the environment already
+    names one.
+    """
+    if driver == "KMSDRM":
+        os.environ.setdefault(RENDER_DRIVER, "opengles2")
+    return os.environ.get(RENDER_DRIVER, "SDL's choice")
+
+
+@dataclass
+class Output:
+    """One window: the surface the view is drawn into, and its texture on screen."""
+
+    window: video.Window
+    renderer: video.Renderer
+    canvas: pygame.Surface = field(init=False)
+    texture: video.Texture | None = None
+
+    def __post_init__(self) -> None:
+        self.canvas = pygame.Surface(self._size())
+
+    def _size(self) -> tuple[int, int]:
+        width, height = self.window.size
+        return width, height
+
+    def surface(self) -> pygame.Surface:
+        """The surface to draw into, remade when the window changed size."""
+        if self.canvas.get_size() != self._size():
+            self.canvas = pygame.Surface(self._size())
+            self.texture = None
+        return self.canvas
+
+    def prepare(self) -> None:
+        """The drawn surface into the window's back buffer (not shown yet)."""
+        if self.texture is None:
+            self.texture = video.Texture.from_surface(self.renderer, self.canvas)
+        else:
+            self.texture.update(self.canvas)
+        self.renderer.clear()
+        self.texture.draw()
+
+    def close(self) -> None:
+        self.texture = None
+        self.window.destroy()
+
+
+class Outputs:
+    """The kiosk's screens: every display full screen, or one window.
+
+    ``only``: the display to use alone (None: all of them when full screen).
+    """
+
+    def __init__(
+        self,
+        fullscreen: bool,
+        size: tuple[int, int],
+        title: str = TITLE,
+        only: int | None = None,
+    ) -> None:
+        self.fullscreen = fullscreen
+        self._size = size
+        self._title = title
+        self._only = only
+        self.outputs: list[Output] = []
+        self.spread: deque[float] = deque(maxlen=SPREADS_KEPT)  # s, first to last output
+        self._spread_over = 0  # outputs the spread was last measured over
+        self._open()
+
+    def _open(self) -> None:
+        displays = displays_to_use(pygame.display.get_desktop_sizes(), self.fullscreen, self._only)
+        try:
+            for index, desktop in displays:
+                window = video.Window(
+                    self._title,
+                    size=desktop if self.fullscreen else self._size,
+                    position=(WINDOWPOS_UNDEFINED_DISPLAY | index,) * 2,
+                    fullscreen=self.fullscreen,
+                    resizable=not self.fullscreen,
+                )
+                self.outputs.append(Output(window, video.Renderer(window)))
+        except pygame.error:
+            self.close()
+            raise
+        pygame.mouse.set_visible(not self.fullscreen)
+
+    def toggle(self) -> None:
+        """Full screen on every display, or back to one window (the F key)."""
+        self.close()
+        self.fullscreen = not self.fullscreen
+        self._open()
+
+    def surfaces(self) -> list[pygame.Surface]:
+        return [output.surface() for output in self.outputs]
+
+    def present(self) -> None:
+        """Every output's frame prepared, then all presented in a row."""
+        for output in self.outputs:
+            output.prepare()
+        handed = []
+        for output in self.outputs:
+            output.renderer.present()
+            handed.append(time.monotonic())
+        if len(handed) > 1:
+            self.spread.append(handed[-1] - handed[0])
+            self._spread_over = len(handed)
+
+    def spread_line(self) -> str | None:
+        """How far apart the outputs' frames went to the display, for the journal."""
+        if not self.spread:
+            return None
+        spread_ms = sorted(1000 * s for s in self.spread)
+        p50 = statistics.median(spread_ms)
+        p99 = spread_ms[min(len(spread_ms) - 1, int(0.99 * len(spread_ms)))]
+        return (
+            f"{len(spread_ms)} frames on {self._spread_over} outputs: the last "
+            f"output's frame went to the display {p50:.1f} ms (p50), {p99:.1f} ms (p99), "
+            f"{spread_ms[-1]:.1f} ms (max) after the first's"
+        )
+
+    def sizes(self) -> list[tuple[int, int]]:
+        return [output.canvas.get_size() for output in self.outputs]
+
+    def close(self) -> None:
+        for output in self.outputs:
+            output.close()
+        self.outputs = []
+
+
+def displays_to_use(
+    desktops: Sequence[tuple[int, int]], fullscreen: bool, only: int | None
+) -> list[tuple[int, tuple[int, int]]]:
+    """(index, desktop size) of each display to open a window on.
+
+    Full screen takes every display SDL found (on a Pi, each connected HDMI
+    output); a window takes the first, or ``only``.
+    """
+    if only is not None:
+        if not 0 <= only < len(desktops):
+            raise pygame.error(f"there is no display {only} (SDL found {len(desktops)})")
+        return [(only, desktops[only])]
+    found = list(enumerate(desktops)) or [(0, (0, 0))]
+    return found if fullscreen else found[:1]
+
+
+def describe(sizes: Sequence[tuple[int, int]]) -> str:
+    """ "1920x1080", or "1920x1080 and 1280x720 (2 outputs)" for the journal."""
+    shown = " and ".join(f"{w}x{h}" for w, h in sizes)
+    return shown if len(sizes) == 1 else f"{shown} ({len(sizes)} outputs)"
