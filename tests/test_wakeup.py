@@ -10,7 +10,7 @@ from pathlib import Path
 import pygame
 import pytest
 
-from poolside.devices import wakeup
+from poolside.devices import sdl, wakeup
 from poolside.devices.wakeup import Waker
 
 LONG_S = 30.0  # a wait that ends early proves the wake-up; one that ran out would fail
@@ -118,7 +118,7 @@ def test_the_x_connection_is_asked_of_the_sdl_pygame_loaded() -> None:
     pygame.display.init()
     try:
         window = video.Window("poolside", (64, 64))
-        assert wakeup.loaded_sdl() is not None
+        assert sdl.library().SDL_GetWindowFromID(window.id), "SDL knows the window by its id"
         assert wakeup._x11_connection(window.id) is None
         waker = Waker("x11", window_id=window.id)  # no X there: it looks every 50 ms
         assert waker.how.startswith("a look every 50 ms")

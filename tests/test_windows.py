@@ -1,7 +1,8 @@
 """The kiosk's windows: the view drawn for each output is what its window shows.
 
 SDL's dummy driver has a software renderer, so what a window shows is read
-back here (``Renderer.to_surface``) and compared with what the kiosk drew.
+back here (``Output.shown``: SDL_RenderReadPixels) and compared with what the
+kiosk drew.
 It has one display: where two are needed, the display list SDL reports is
 replaced, and both windows open on the dummy's one display, each with its
 own renderer. Two real displays, each scanning out the kiosk, are the booted
@@ -35,7 +36,7 @@ def video() -> Iterator[None]:
 
 def on_screen(outputs: Outputs) -> list[pygame.Surface]:
     """What each window shows, read back from its renderer."""
-    return [output.renderer.to_surface() for output in outputs.outputs]
+    return [output.shown() for output in outputs.outputs]
 
 
 def differences(a: pygame.Surface, b: pygame.Surface) -> int:

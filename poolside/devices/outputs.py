@@ -4,14 +4,16 @@ A Pi 4 or 5 has two HDMI connectors on one DRM card, and a card has one
 master, so a second process cannot set a mode beside the kiosk (seen in the
 booted guest: SDL's "kmsdrm not available"). SDL's KMSDRM driver gives a
 window per display instead, so one process opens one on each connected
-display, each with a renderer of its own. pygame's display module has a
-single window, and beside a second renderer window its frame stayed black
-(seen in the guest), so every output, the first too, is an SDL window of
-``pygame._sdl2.video``: the view is drawn into a surface of the output's
-size and uploaded as a texture on each, and only then are they presented
-one after the other, so both screens change phase with the same frame. How
-far apart the outputs' frames were handed to the display is kept
-(:attr:`Outputs.spread`) and said in the journal when the kiosk stops.
+display (``pygame._sdl2.video.Window``), each with an SDL renderer of its
+own. pygame's display module has a single window, and beside a second
+renderer window its frame stayed black (seen in the guest). The view is
+drawn into a surface of each output's size and uploaded as a texture on
+each, and only then are they presented one after the other, so both
+screens change phase with the same frame. The renderer calls go through
+:mod:`poolside.devices.sdl`, which lets Python's GIL go while SDL waits on
+the display. How far apart the outputs' frames were handed to the display
+is kept (:attr:`Outputs.spread`) and said in the journal when the kiosk
+stops.
 
 On a desktop the kiosk is one resizable window unless full screen is asked
 for; full screen means every display.
@@ -19,15 +21,17 @@ for; full screen means every display.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import statistics
 import time
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import pygame
 from pygame._sdl2 import video
+
+from poolside.devices import sdl
 
 TITLE = "poolside"
 WINDOWPOS_UNDEFINED_DISPLAY = 0x1FFF0000  # SDL_WINDOWPOS_UNDEFINED_DISPLAY(0): | index
@@ -50,40 +54,78 @@ def match_renderer(driver: str) -> str:
     return os.environ.get(RENDER_DRIVER, "SDL's choice")
 
 
-@dataclass
 class Output:
-    """One window: the surface the view is drawn into, and its texture on screen."""
+    """One window: the surface the view is drawn into, and the renderer and texture
+    that put it on the screen (SDL's, through :mod:`poolside.devices.sdl`)."""
 
-    window: video.Window
-    renderer: video.Renderer
-    canvas: pygame.Surface = field(init=False)
-    texture: video.Texture | None = None
-
-    def __post_init__(self) -> None:
-        self.canvas = pygame.Surface(self._size())
+    def __init__(self, window: video.Window) -> None:
+        self.window = window
+        self._sdl = sdl.library()
+        pointer = self._sdl.SDL_GetWindowFromID(window.id)
+        self._renderer = self._sdl.SDL_CreateRenderer(pointer, -1, 0) if pointer else None
+        if not self._renderer:
+            raise pygame.error(str(sdl.failed("SDL_CreateRenderer")))
+        self._texture: int | None = None
+        self.canvas = self._new_canvas()
 
     def _size(self) -> tuple[int, int]:
         width, height = self.window.size
         return width, height
 
+    def _new_canvas(self) -> pygame.Surface:
+        return pygame.Surface(self._size(), 0, 32, sdl.SURFACE_MASKS)
+
     def surface(self) -> pygame.Surface:
         """The surface to draw into, remade when the window changed size."""
         if self.canvas.get_size() != self._size():
-            self.canvas = pygame.Surface(self._size())
-            self.texture = None
+            self.canvas = self._new_canvas()
+            self._drop_texture()
         return self.canvas
 
     def prepare(self) -> None:
         """The drawn surface into the window's back buffer (not shown yet)."""
-        if self.texture is None:
-            self.texture = video.Texture.from_surface(self.renderer, self.canvas)
-        else:
-            self.texture.update(self.canvas)
-        self.renderer.clear()
-        self.texture.draw()
+        call = self._sdl
+        width, height = self.canvas.get_size()
+        if self._texture is None:
+            self._texture = call.SDL_CreateTexture(
+                self._renderer, sdl.PIXELFORMAT_XRGB8888, sdl.TEXTUREACCESS_STREAMING, width, height
+            )
+            if not self._texture:
+                raise pygame.error(str(sdl.failed("SDL_CreateTexture")))
+        pixels = self.canvas._pixels_address
+        if call.SDL_UpdateTexture(self._texture, None, pixels, self.canvas.get_pitch()) < 0:
+            raise pygame.error(str(sdl.failed("SDL_UpdateTexture")))
+        call.SDL_RenderClear(self._renderer)
+        call.SDL_RenderCopy(self._renderer, self._texture, None, None)
+
+    def present(self) -> None:
+        """The prepared frame to the display; waits as SDL does, the GIL let go."""
+        self._sdl.SDL_RenderPresent(self._renderer)
+
+    def shown(self) -> pygame.Surface:
+        """What the window shows now, read back from its renderer."""
+        width, height = self._size()
+        pixels = ctypes.create_string_buffer(width * height * 4)
+        read = self._sdl.SDL_RenderReadPixels(
+            self._renderer, None, sdl.PIXELFORMAT_RGBA32, pixels, width * 4
+        )
+        if read < 0:
+            raise pygame.error(str(sdl.failed("SDL_RenderReadPixels")))
+        return pygame.image.fromstring(pixels.raw, (width, height), "RGBA")
+
+    def _drop_texture(self) -> None:
+        if self._texture is not None:
+            self._sdl.SDL_DestroyTexture(self._texture)
+            self._texture = None
 
     def close(self) -> None:
-        self.texture = None
+        """The texture, then the renderer, then the window, in SDL's order: a window
+        destroyed under its renderer crashed doctor in the booted guest (KMSDRM's
+        GL surface freed beneath the renderer's context: a segfault)."""
+        self._drop_texture()
+        if self._renderer:
+            self._sdl.SDL_DestroyRenderer(self._renderer)
+            self._renderer = None
         self.window.destroy()
 
 
@@ -120,7 +162,7 @@ class Outputs:
                     fullscreen=self.fullscreen,
                     resizable=not self.fullscreen,
                 )
-                self.outputs.append(Output(window, video.Renderer(window)))
+                self.outputs.append(Output(window))
         except pygame.error:
             self.close()
             raise
@@ -141,7 +183,7 @@ class Outputs:
             output.prepare()
         handed = []
         for output in self.outputs:
-            output.renderer.present()
+            output.present()
             handed.append(time.monotonic())
         if len(handed) > 1:
             self.spread.append(handed[-1] - handed[0])

@@ -31,6 +31,9 @@ from pathlib import Path
 
 import pygame
 
+from poolside.devices.sdl import SDLError
+from poolside.devices.sdl import library as sdl_library
+
 INPUT_DIR = Path("/dev/input")
 POLL_S = 0.05  # where no input can wake the loop: 20 looks a second, not 1,000
 NO_INPUT_DRIVERS = frozenset({"dummy", "offscreen"})  # nothing to read but posted events
@@ -180,31 +183,17 @@ class _WindowInfo(ctypes.Structure):
 SYSWM_X11 = 2  # SDL_SYSWM_TYPE
 
 
-def loaded_sdl() -> ctypes.CDLL | None:
-    """The SDL2 library pygame loaded (the system's, or the one in pygame's wheel)."""
-    try:
-        with open("/proc/self/maps", encoding="utf-8") as maps:
-            paths = {line.split()[-1] for line in maps if "/libSDL2-2" in line}
-    except OSError:
-        return None
-    for path in sorted(paths):
-        with contextlib.suppress(OSError):
-            return ctypes.CDLL(path)
-    return None
-
-
 def _x11_connection(window_id: int) -> int | None:
     """The X server connection's descriptor, from the Display SDL opened for the window.
 
     pygame gives it only for its display module's window, which the kiosk has
     not (poolside/devices/outputs.py), so SDL is asked itself.
     """
-    sdl, library = loaded_sdl(), ctypes.util.find_library("X11")
-    if sdl is None or library is None:
+    library = ctypes.util.find_library("X11")
+    if library is None:
         return None
     try:
-        sdl.SDL_GetWindowFromID.restype = ctypes.c_void_p
-        sdl.SDL_GetWindowFromID.argtypes = [ctypes.c_uint32]
+        sdl = sdl_library()
         sdl.SDL_GetWindowWMInfo.argtypes = [ctypes.c_void_p, ctypes.POINTER(_WindowInfo)]
         info = _WindowInfo()
         info.version = _Version(*pygame.get_sdl_version())
@@ -217,6 +206,6 @@ def _x11_connection(window_id: int) -> int | None:
         x11.XConnectionNumber.restype = ctypes.c_int
         x11.XConnectionNumber.argtypes = [ctypes.c_void_p]
         fd = int(x11.XConnectionNumber(info.display))
-    except (OSError, AttributeError):
+    except (OSError, AttributeError, SDLError):
         return None
     return fd if fd >= 0 else None
