@@ -519,7 +519,7 @@ def _draws_on_kms() -> Check:
     import pygame
 
     from poolside.devices.outputs import Outputs
-    from poolside.devices.scanout import Unreadable, own_frames
+    from poolside.devices.scanout import Unreadable, not_shown, own_frames
 
     renderer = match_renderer("KMSDRM")
     try:
@@ -534,8 +534,8 @@ def _draws_on_kms() -> Check:
         count = len(outputs.outputs)
         for _ in range(10):
             outputs.present()
-            frames = own_frames()
-            if len(frames) >= count and not any(frame.blank for frame in frames):
+            missing = not_shown(own_frames(), outputs.sampled())
+            if not missing:
                 on = "the screen" if count == 1 else f"all {count} screens"
                 drawn = f"a test frame drawn by the {renderer} renderer is on {on}"
                 return Check("OK", "screen", drawn)
@@ -543,9 +543,9 @@ def _draws_on_kms() -> Check:
         return Check(
             "PROBLEM",
             "screen",
-            f"a test frame drawn by the {renderer} renderer left {len(frames)} of {count} "
-            "screens showing it (a screen one colour, or not scanning out): the renderer and "
-            "the GL context disagree, or the GPU driver cannot draw",
+            f"a test frame drawn by the {renderer} renderer is not on {len(missing)} "
+            f"of {count} screens (one colour, another picture, or not scanning out): the "
+            "renderer and the GL context disagree, or the GPU driver cannot draw",
         )
     except Unreadable as err:
         return Check("NOTE", "screen", f"a test frame was drawn but not read back ({err})")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .appliance import gpio_checks, image, kernel, vm
+from .appliance import gpio_checks, image, kernel, outputs_checks, vm
 
 
 def test_a_fragment_setting_the_config_dropped_is_named() -> None:
@@ -53,10 +53,14 @@ def test_a_target_names_its_debian_release_and_instruction_set() -> None:
 
 def test_each_instruction_set_boots_its_own_machine_with_a_kms_display_and_a_keyboard() -> None:
     x86 = vm._x86_64(Path("bzImage"))
-    arm = vm._arm64(Path("vmlinuz"), Path("initrd.img"))
-    assert x86[0] == "qemu-system-x86_64" and "std" in x86 and "-initrd" not in x86
+    arm = vm._arm64(Path("vmlinuz"), Path("initrd.img"), append=outputs_checks.SECOND_SCREEN)
+    assert x86[0] == "qemu-system-x86_64" and "-initrd" not in x86
     assert arm[0] == "qemu-system-aarch64" and arm[arm.index("-initrd") + 1] == "initrd.img"
-    assert any(part.startswith("virtio-gpu-pci") for part in arm)
+    for machine in (x86, arm):  # one GPU of two outputs, its heads read by the id screendump names
+        [gpu] = [part for part in machine if part.startswith("virtio-gpu-pci,")]
+        assert f"id={vm.GPU}" in gpu.split(",") and "max_outputs=2" in gpu.split(",")
+    assert x86[x86.index("-append") + 1].endswith("quiet"), "one screen unless a boot asks"
+    assert arm[arm.index("-append") + 1].endswith(f"quiet {outputs_checks.SECOND_SCREEN}")
     # the keyboard's USB bus is made before the keyboard on it
     devices = [arm[i + 1] for i, part in enumerate(arm) if part == "-device"]
     assert devices.index("qemu-xhci,id=usb") < devices.index("usb-kbd,bus=usb.0")

@@ -11,6 +11,7 @@ the real code.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 import pytest
 
@@ -19,6 +20,7 @@ from poolside.devices import scanout
 from poolside.devices.outputs import RENDER_DRIVER, match_renderer
 from poolside.errors import CannotRun
 from poolside.kiosk import window as app
+from poolside.kiosk.window import Colours
 
 BLACK_FRAME = scanout.Frame(16, 8, 4, bytes(3 * 4 * 2))
 HOME_FRAME = scanout.Frame(16, 8, 4, bytes(3 * 7) + b"\xff\xff\xff")
@@ -114,16 +116,22 @@ def test_a_screen_that_stays_blank_is_no_ready_kiosk(
     assert check is not None and check.status == "PROBLEM"
 
 
+def drawn(*frames: scanout.Frame) -> Callable[[], list[Colours]]:
+    """What the kiosk drew on each output, sampled as the frames are."""
+    return lambda: [frame.colours() for frame in frames]
+
+
 def test_two_outputs_are_ready_when_both_show_the_kiosk(
     monkeypatch: pytest.MonkeyPatch, on_kmsdrm: list[str]
 ) -> None:
     big = scanout.Frame(32, 8, 4, bytes(3 * 15) + b"\xff\xff\xff")
-    reads = frames(monkeypatch, [HOME_FRAME], [HOME_FRAME, BLACK_FRAME], [HOME_FRAME, big])
-    assert app.first_frame_shown("KMSDRM", lambda: None, outputs=2) == "first frame on screen"
+    reads = frames(monkeypatch, [HOME_FRAME], [HOME_FRAME, BLACK_FRAME], [big, HOME_FRAME])
+    shown = app.first_frame_shown("KMSDRM", lambda: None, drawn(HOME_FRAME, big))
+    assert shown == "first frame on screen"
     assert len(reads) == 3, "one output scanning out, then the second blank: read again"
     assert on_kmsdrm == [
         "screen check: the first frame is on the screen "
-        "(16x8 and 32x8 (2 outputs), 2 and 2 colours sampled)"
+        "(32x8 and 16x8 (2 outputs), 2 and 2 colours sampled)"
     ]
 
 
@@ -132,14 +140,32 @@ def test_a_second_output_left_blank_or_dark_is_no_ready_kiosk(
 ) -> None:
     frames(monkeypatch, [HOME_FRAME, BLACK_FRAME])
     with pytest.raises(CannotRun, match=r"screen 2 of 2 stays blank"):
-        app.first_frame_shown("KMSDRM", lambda: None, outputs=2)
+        app.first_frame_shown("KMSDRM", lambda: None, drawn(HOME_FRAME, HOME_FRAME))
     assert on_kmsdrm[-1].startswith("screen check: PROBLEM: screen 2 of 2 shows one colour")
 
     frames(monkeypatch, [HOME_FRAME])
     with pytest.raises(CannotRun, match=r"only 1 of the 2 screens shows a frame"):
-        app.first_frame_shown("KMSDRM", lambda: None, outputs=2)
+        app.first_frame_shown("KMSDRM", lambda: None, drawn(HOME_FRAME, HOME_FRAME))
     check = doctor.screen_check("\n".join(f"poolside: {line}" for line in on_kmsdrm))
     assert check is not None and check.status == "PROBLEM"
+
+
+def test_the_consoles_text_left_on_a_screen_is_not_the_kiosks_frame(
+    monkeypatch: pytest.MonkeyPatch, on_kmsdrm: list[str]
+) -> None:
+    """Seen in the booted guest beside a second output: the first still scanned out the
+    console (black, a few lines of grey text), which is not blank, yet not the kiosk's."""
+    console = scanout.Frame(16, 8, 4, bytes(3 * 6) + b"\xaa\xaa\xaa" * 2)
+    checkin = scanout.Frame(16, 8, 4, b"\x00\x54\x3e" * 6 + b"\xff\xff\xff" * 2)
+    reads = frames(monkeypatch, [console, checkin])
+    with pytest.raises(
+        CannotRun, match=r"screen 1 of 2 shows another picture \(mostly \(0, 0, 0\)\)"
+    ):
+        app.first_frame_shown("KMSDRM", lambda: None, drawn(HOME_FRAME, checkin))
+    assert len(reads) == app.FRAME_READS
+    assert on_kmsdrm[-1].startswith("screen check: PROBLEM: screen 1 of 2 shows another picture")
+    assert not console.shows(HOME_FRAME.colours()) and checkin.shows(checkin.colours())
+    assert HOME_FRAME.shows(HOME_FRAME.colours())
 
 
 def test_a_frame_that_cannot_be_read_back_is_said_not_failed(

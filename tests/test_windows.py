@@ -18,7 +18,7 @@ import pygame
 import pytest
 
 from poolside.core.view import error_view
-from poolside.devices.outputs import Outputs, describe, displays_to_use
+from poolside.devices.outputs import Outputs, describe, display_origin, displays_to_use
 from poolside.devices.screen import Renderer
 from poolside.kiosk.state import Display, Frames
 
@@ -117,6 +117,13 @@ def test_full_screen_opens_a_window_on_every_display_and_draws_each(
     )
     outputs.close()
     assert outputs.outputs == []
+
+
+def test_a_displays_origin_is_asked_of_sdl(video: None) -> None:
+    """On KMSDRM each window is moved back onto its display by this (outputs.py)."""
+    assert display_origin(0) == (0, 0)
+    with pytest.raises(pygame.error, match="SDL_GetDisplayBounds"):
+        display_origin(len(pygame.display.get_desktop_sizes()))
 
 
 def test_which_displays_get_a_window() -> None:

@@ -8,7 +8,8 @@ display (``pygame._sdl2.video.Window``), each with an SDL renderer of its
 own. pygame's display module has a single window, and beside a second
 renderer window its frame stayed black (seen in the guest). The view is
 drawn into a surface of each output's size and uploaded as a texture on
-each, and only then are they presented one after the other, so both
+each, and only then is each drawn and presented in turn (a window is
+swapped under its own renderer's GL context, or not at all), so both
 screens change phase with the same frame. The renderer calls go through
 :mod:`poolside.devices.sdl`, which lets Python's GIL go while SDL waits on
 the display. How far apart the outputs' frames were handed to the display
@@ -21,6 +22,7 @@ for; full screen means every display.
 
 from __future__ import annotations
 
+import collections
 import ctypes
 import os
 import statistics
@@ -82,8 +84,8 @@ class Output:
             self._drop_texture()
         return self.canvas
 
-    def prepare(self) -> None:
-        """The drawn surface into the window's back buffer (not shown yet)."""
+    def upload(self) -> None:
+        """The drawn surface into the window's texture (not shown yet)."""
         call = self._sdl
         width, height = self.canvas.get_size()
         if self._texture is None:
@@ -95,12 +97,28 @@ class Output:
         pixels = self.canvas._pixels_address
         if call.SDL_UpdateTexture(self._texture, None, pixels, self.canvas.get_pitch()) < 0:
             raise pygame.error(str(sdl.failed("SDL_UpdateTexture")))
-        call.SDL_RenderClear(self._renderer)
-        call.SDL_RenderCopy(self._renderer, self._texture, None, None)
 
     def present(self) -> None:
-        """The prepared frame to the display; waits as SDL does, the GIL let go."""
-        self._sdl.SDL_RenderPresent(self._renderer)
+        """The uploaded frame to the display; waits as SDL does, the GIL let go.
+
+        The copy is drawn here, just before the swap, because drawing is what
+        makes this renderer's GL context current: SDL swaps the window
+        without doing so, and a swap under another window's context is
+        refused (seen in the booted guest: with every copy drawn first and
+        the swaps after, the first output kept the console's picture).
+        """
+        call = self._sdl
+        call.SDL_RenderClear(self._renderer)
+        call.SDL_RenderCopy(self._renderer, self._texture, None, None)
+        call.SDL_RenderPresent(self._renderer)
+
+    def sampled(self, step: int = 8) -> collections.Counter[tuple[int, int, int]]:
+        """The drawn surface's colours every ``step`` pixels across and down, as the
+        frame on the screen is sampled (``scanout.Frame``), to tell it is this one."""
+        width, height = self.canvas.get_size()
+        at = self.canvas.get_at
+        points = ((x, y) for y in range(0, height, step) for x in range(0, width, step))
+        return collections.Counter((c.r, c.g, c.b) for c in map(at, points))
 
     def shown(self) -> pygame.Surface:
         """What the window shows now, read back from its renderer."""
@@ -154,14 +172,17 @@ class Outputs:
     def _open(self) -> None:
         displays = displays_to_use(pygame.display.get_desktop_sizes(), self.fullscreen, self._only)
         try:
+            kms = pygame.display.get_driver() == "KMSDRM"
             for index, desktop in displays:
                 window = video.Window(
                     self._title,
                     size=desktop if self.fullscreen else self._size,
                     position=(WINDOWPOS_UNDEFINED_DISPLAY | index,) * 2,
-                    fullscreen=self.fullscreen,
+                    fullscreen=self.fullscreen and not kms,
                     resizable=not self.fullscreen,
                 )
+                if kms:
+                    window.position = display_origin(index)
                 self.outputs.append(Output(window))
         except pygame.error:
             self.close()
@@ -178,9 +199,9 @@ class Outputs:
         return [output.surface() for output in self.outputs]
 
     def present(self) -> None:
-        """Every output's frame prepared, then all presented in a row."""
+        """Every output's frame uploaded, then all presented in a row."""
         for output in self.outputs:
-            output.prepare()
+            output.upload()
         handed = []
         for output in self.outputs:
             output.present()
@@ -202,6 +223,9 @@ class Outputs:
             f"{spread_ms[-1]:.1f} ms (max) after the first's"
         )
 
+    def sampled(self) -> list[collections.Counter[tuple[int, int, int]]]:
+        return [output.sampled() for output in self.outputs]
+
     def sizes(self) -> list[tuple[int, int]]:
         return [output.canvas.get_size() for output in self.outputs]
 
@@ -209,6 +233,22 @@ class Outputs:
         for output in self.outputs:
             output.close()
         self.outputs = []
+
+
+def display_origin(index: int) -> tuple[int, int]:
+    """Where SDL places display ``index`` in its one desktop space.
+
+    KMSDRM fills a display with any window on it, and moves each window it
+    makes to (0, 0), so SDL then looks for a window's display at (0, 0):
+    display 0, for every window no wider than it (seen in the booted guest:
+    the second window drawn on the first output, at its own size). So on
+    KMSDRM the windows are made without SDL's full screen, which would place
+    them by that position, and each is moved back onto its display.
+    """
+    bounds = sdl.Rect()
+    if sdl.library().SDL_GetDisplayBounds(index, ctypes.byref(bounds)) < 0:
+        raise pygame.error(str(sdl.failed("SDL_GetDisplayBounds")))
+    return bounds.x, bounds.y
 
 
 def displays_to_use(

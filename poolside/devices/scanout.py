@@ -77,6 +77,28 @@ class Frame:
         """One colour everywhere: nothing the kiosk draws looks like that."""
         return len(self.colours()) <= 1
 
+    def shows(self, drawn: collections.Counter[tuple[int, int, int]], share: float = 0.03) -> bool:
+        """Whether this is the picture whose sampled colours are ``drawn``: its two
+        most common colours (the background, the text) each on about as much of
+        the frame (within ``share``, 8 a channel). The console's text, an old
+        frame or a blank one is not; a GPU's tiled layout, which moves pixels
+        about, keeps their shares."""
+        if not drawn:
+            return not self.blank
+        mine = self.colours()
+        total, drawn_total = sum(mine.values()), sum(drawn.values())
+        for colour, count in drawn.most_common(2):
+            if count / drawn_total < 0.01:
+                continue
+            near = sum(
+                n
+                for c, n in mine.items()
+                if all(abs(a - b) <= 8 for a, b in zip(c, colour, strict=True))
+            )
+            if not total or abs(near / total - count / drawn_total) > share:
+                return False
+        return True
+
     def summary(self, most: int = 8) -> dict[str, object]:
         counts = self.colours()
         total = sum(counts.values()) or 1
@@ -143,6 +165,27 @@ def read_frame(fd: int, fb_id: int, step: int = 8) -> Frame:
         with contextlib.suppress(Unreadable):
             _ioctl(fd, _GEM_CLOSE_IOCTL, _GEM_CLOSE, handle, 0)
     return Frame(width, height, step, bytes(rgb))
+
+
+def not_shown(
+    frames: list[Frame], drawn: list[collections.Counter[tuple[int, int, int]]]
+) -> list[int]:
+    """The frames (numbered from 1) that are not one of the ``drawn`` pictures, each
+    picture matched once, and the numbers of the frames missing for the rest.
+    With nothing ``drawn`` to compare, a frame only has to be not blank."""
+    left = list(drawn)
+    wrong = []
+    for number, frame in enumerate(frames, 1):
+        if not drawn:
+            if frame.blank:
+                wrong.append(number)
+            continue
+        match = next((i for i, colours in enumerate(left) if frame.shows(colours)), None)
+        if match is not None:
+            left.pop(match)
+        elif left:
+            wrong.append(number)  # (a CRTC beyond the kiosk's outputs is not its business)
+    return wrong + list(range(len(frames) + 1, max(1, len(drawn)) + 1))
 
 
 def own_cards() -> Iterator[int]:

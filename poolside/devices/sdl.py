@@ -24,6 +24,7 @@ TEXTUREACCESS_STREAMING = 1
 _SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "SDL_GetError": (ctypes.c_char_p, []),
     "SDL_GetWindowFromID": (ctypes.c_void_p, [ctypes.c_uint32]),
+    "SDL_GetDisplayBounds": (ctypes.c_int, [ctypes.c_int, ctypes.c_void_p]),
     "SDL_CreateRenderer": (ctypes.c_void_p, [ctypes.c_void_p, ctypes.c_int, ctypes.c_uint32]),
     "SDL_DestroyRenderer": (None, [ctypes.c_void_p]),
     "SDL_CreateTexture": (
@@ -46,6 +47,10 @@ _SIGNATURES: dict[str, tuple[object, list[object]]] = {
         [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_void_p, ctypes.c_int],
     ),
 }
+
+
+class Rect(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_int) for name in ("x", "y", "w", "h")]
 
 
 class SDLError(Exception):

@@ -142,7 +142,7 @@ def run_follower(config: Config, socket_path: Path, args: argparse.Namespace) ->
             screen.tick(clock.now())
 
         driver = pygame.display.get_driver()
-        return first_frame_shown(driver, present_again, len(outputs.outputs))
+        return first_frame_shown(driver, present_again, outputs.sampled)
 
     loop = Loop(screen, clock, notifier, sleep=_sleeper(link), first_frame=first_frame)
     _say(f"following through {socket_path}")

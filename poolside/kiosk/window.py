@@ -11,6 +11,7 @@ READY.
 
 from __future__ import annotations
 
+import collections
 import os
 import signal
 import sys
@@ -29,7 +30,7 @@ from poolside.core.presses import earliest
 from poolside.core.scanner import Output
 from poolside.core.view import Context, file_problem_view
 from poolside.devices.outputs import Outputs, describe, match_renderer
-from poolside.devices.scanout import Unreadable, own_frames
+from poolside.devices.scanout import Frame, Unreadable, not_shown, own_frames
 from poolside.devices.screen import INVISIBLE_DRIVERS, Renderer
 from poolside.devices.theme import THEMES
 from poolside.devices.wakeup import Waker
@@ -161,7 +162,7 @@ def run_screen(
         handle=window_inputs.handle,
         soon=lambda: earliest([controls.next_deadline(), hardware.player.next_deadline()]),
         first_frame=lambda: first_frame_shown(
-            pygame.display.get_driver(), present_again, len(outputs.outputs)
+            pygame.display.get_driver(), present_again, outputs.sampled
         ),
     )
     try:
@@ -269,11 +270,19 @@ def open_display() -> str:
     return renderer
 
 
-def first_frame_shown(driver: str, present_again: Callable[[], None], outputs: int = 1) -> str:
+Colours = collections.Counter[tuple[int, int, int]]
+
+
+def first_frame_shown(
+    driver: str, present_again: Callable[[], None], drawn: Callable[[], list[Colours]] = list
+) -> str:
     """On KMSDRM, read back the frame each display scans out: READY means they are there.
 
-    A GPU may still be writing a buffer when it is first read, so a blank
-    read (or an output not yet scanning out) is retried, and the frame
+    ``drawn`` gives each output's drawn frame as sampled colours: each frame
+    read back must be one of them, not merely not blank (beside a second
+    output, the console's text was seen left on the first). A GPU may still
+    be writing a buffer when it is first read, so a read that is not the
+    kiosk's (or an output not yet scanning out) is retried, and the frame
     presented again, before the kiosk gives up: it then exits (systemd
     starts it again, and ``poolside doctor`` says why) rather than run a
     class on a black screen. Where the frames cannot be read back (another
@@ -281,14 +290,14 @@ def first_frame_shown(driver: str, present_again: Callable[[], None], outputs: i
     """
     if driver != "KMSDRM":
         return "first frame on screen"
-    frames = []
+    frames: list[Frame] = []
     for attempt in range(FRAME_READS):
         try:
             frames = own_frames()
         except Unreadable as err:
             _say(f"screen check: the frame on the screen was not read back ({err})")
             return "first frame drawn (not read back)"
-        if len(frames) >= outputs and not any(frame.blank for frame in frames):
+        if not not_shown(frames, drawn()):
             sizes = describe([(frame.width, frame.height) for frame in frames])
             colours = " and ".join(str(len(frame.colours())) for frame in frames)
             shown = f"{sizes}, {colours} colours sampled"
@@ -297,20 +306,29 @@ def first_frame_shown(driver: str, present_again: Callable[[], None], outputs: i
         time.sleep(FRAME_REREAD_S)
         if attempt % 4 == 3:
             present_again()
+    expected = drawn()
+    outputs = max(1, len(expected))
     if len(frames) < outputs:
         _say(f"screen check: PROBLEM: {len(frames)} of {outputs} outputs scan out a frame")
         raise CannotRun(
             f"only {len(frames)} of the {outputs} screens shows a frame: "
             "the display driver did not set the others' mode; poolside doctor says more"
         )
-    number, blank = next((n, f) for n, f in enumerate(frames, 1) if f.blank)
-    colour = next(iter(blank.colours()))
+    number = not_shown(frames, expected)[0]
+    frame = frames[number - 1]
     which = "the screen" if len(frames) == 1 else f"screen {number} of {len(frames)}"
-    _say(f"screen check: PROBLEM: {which} shows one colour, {colour}, not the kiosk's frame")
+    colour, _ = frame.colours().most_common(1)[0]
+    if frame.blank:
+        _say(f"screen check: PROBLEM: {which} shows one colour, {colour}, not the kiosk's frame")
+        raise CannotRun(
+            f"{which} stays blank ({colour} everywhere) although SDL drew the first frame: "
+            "the renderer and the GL context disagree, or the GPU driver cannot draw; "
+            "poolside doctor says more"
+        )
+    _say(f"screen check: PROBLEM: {which} shows another picture (mostly {colour}), not the kiosk's")
     raise CannotRun(
-        f"{which} stays blank ({colour} everywhere) although SDL drew the first frame: "
-        "the renderer and the GL context disagree, or the GPU driver cannot draw; "
-        "poolside doctor says more"
+        f"{which} shows another picture (mostly {colour}) than the kiosk drew: the display "
+        "kept the console's or an old frame; poolside doctor says more"
     )
 
 

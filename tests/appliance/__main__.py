@@ -131,13 +131,21 @@ def _one_suite(
                 screens_checks.several_screens(guest, results)
         else:
             checks.run_arm64(guest, results)
-        if checks._booted_ok(results):
-            outputs_checks.two_outputs(guest, results, work / "heads")
         guest.sh("systemctl poweroff", timeout=30, quiet=True)
         if guest.proc is not None:
             guest.proc.wait(120)
     finally:
         guest.quit()
+    if checks._booted_ok(results):  # the same disk, booted with a screen on each output
+        outputs_checks.two_outputs(
+            disk,
+            built.kernel or bzimage,
+            built.initrd,
+            arch,
+            run / "two-screens",
+            results,
+            guest.say,
+        )
     _copy_screens(disk, work / "screens")
 
 

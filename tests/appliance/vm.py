@@ -29,11 +29,13 @@ from pathlib import Path
 # A virtio GPU with two outputs, the first at 1920x1080: one card, one DRM
 # master and two connectors, as a Pi 4 or 5's two HDMI outputs are driven by
 # vc4. With no QEMU window the second output reads as disconnected, as an
-# HDMI port with nothing plugged in; the guest forces it on to plug a second
-# screen in (tests/appliance/outputs_checks.py). Each head is read by
-# ``screendump`` (:meth:`Guest.screen`).
+# HDMI port with nothing plugged in; a boot with a second screen plugged in
+# forces it on from the kernel's command line, at 1024x768 without EDID
+# (tests/appliance/outputs_checks.py). Each head is read by ``screendump``
+# (:meth:`Guest.screen`).
 GPU = "gpu"
-DISPLAY = ["-vga", "none", "-device", f"virtio-gpu-pci,id={GPU},max_outputs=2,xres=1920,yres=1080"]
+DISPLAY = ["-vga", "none", "-device"]
+DISPLAY += [f"virtio-gpu-pci,id={GPU},max_outputs=2,xres=1920,yres=1080,edid=off"]
 # The emulated CPU (TCG). Nehalem has the SSE4.1 the lgpio wheel uses (QEMU's
 # default qemu64 has not: importing it kills the kiosk with SIGILL), and no
 # AVX: with "-cpu max", Mesa's llvmpipe JIT crashes (SIGSEGV) as the kiosk's
@@ -43,7 +45,7 @@ KEY_PAUSE_S = 0.7  # after a key is released, before the next
 SOCKET_TIMEOUT_S = 120  # a QMP answer (a 1920x1080 screendump included) or a console write
 
 
-def _x86_64(kernel: Path) -> list[str]:
+def _x86_64(kernel: Path, append: str = "") -> list[str]:
     """A q35 PC: a two-output virtio GPU, HDA sound, the i8042 keyboard."""
     accel = os.environ.get("POOLSIDE_VM_ACCEL", "tcg")
     accel_args = ["-enable-kvm", "-cpu", "host"] if accel == "kvm" else ["-accel", "tcg"]
@@ -51,7 +53,7 @@ def _x86_64(kernel: Path) -> list[str]:
     return [
         "qemu-system-x86_64", "-machine", "q35", *accel_args,
         "-kernel", str(kernel),
-        "-append", "root=/dev/vda rw console=ttyS0,115200 consoleblank=0 quiet",
+        "-append", f"root=/dev/vda rw console=ttyS0,115200 consoleblank=0 quiet {append}".strip(),
         *DISPLAY,
         "-audiodev", "none,id=sound", "-device", "ich9-intel-hda",
         "-device", "hda-output,audiodev=sound",
@@ -65,14 +67,14 @@ def _x86_64(kernel: Path) -> list[str]:
 ARM64_CPU = "cortex-a72"
 
 
-def _arm64(kernel: Path, initrd: Path | None) -> list[str]:
+def _arm64(kernel: Path, initrd: Path | None, append: str = "") -> list[str]:
     if initrd is None:
         raise ValueError("Debian's arm64 kernel boots with its initrd")
     return [
         "qemu-system-aarch64", "-machine", "virt", "-accel", "tcg",
         "-cpu", os.environ.get("POOLSIDE_VM_CPU", ARM64_CPU),
         "-kernel", str(kernel), "-initrd", str(initrd),
-        "-append", "root=/dev/vda rw console=ttyAMA0 consoleblank=0 quiet",
+        "-append", f"root=/dev/vda rw console=ttyAMA0 consoleblank=0 quiet {append}".strip(),
         *DISPLAY[2:],
         "-device", "qemu-xhci,id=usb", "-device", "usb-kbd,bus=usb.0",
     ]  # fmt: skip
@@ -121,12 +123,18 @@ class Guest:
 
     # -- life ------------------------------------------------------------------
     def boot(
-        self, disk: Path, kernel: Path, initrd: Path | None = None, arch: str = "amd64"
+        self,
+        disk: Path,
+        kernel: Path,
+        initrd: Path | None = None,
+        arch: str = "amd64",
+        append: str = "",
     ) -> None:
         """Boot ``disk`` on ``kernel``: on x86_64 kernel.py's (everything built in, no
-        initrd); on arm64 the image's own Debian kernel and initrd."""
+        initrd); on arm64 the image's own Debian kernel and initrd. ``append``: more
+        of the kernel's command line."""
         serial, qmp = self.dir / "serial.sock", self.dir / "qmp.sock"
-        machine = _x86_64(kernel) if arch == "amd64" else _arm64(kernel, initrd)
+        machine = _x86_64(kernel, append) if arch == "amd64" else _arm64(kernel, initrd, append)
         command = [
             *machine, "-smp", "2", "-m", "2048",
             "-drive", f"file={disk},if=virtio,format=raw",
