@@ -5,12 +5,10 @@ master, so a second process cannot set a mode beside the kiosk (seen in the
 booted guest: SDL's "kmsdrm not available"). SDL's KMSDRM driver gives a
 window per display instead, so one process opens one on each connected
 display (``pygame._sdl2.video.Window``), each with an SDL renderer of its
-own. pygame's display module has a single window, and beside a second
-renderer window its frame stayed black (seen in the guest). The view is
-drawn into a surface of each output's size and uploaded as a texture on
-each, and only then is each drawn and presented in turn (a window is
-swapped under its own renderer's GL context, or not at all), so both
-screens change phase with the same frame. The renderer calls go through
+own (pygame's display module has a single window). The view is drawn into
+a surface of each output's size and uploaded as a texture on each, and
+only then is each drawn and presented in turn, so both screens change
+phase with the same frame. The renderer calls go through
 :mod:`poolside.devices.sdl`, which lets Python's GIL go while SDL waits on
 the display. How far apart the outputs' frames were handed to the display
 is kept (:attr:`Outputs.spread`) and said in the journal when the kiosk
@@ -101,11 +99,10 @@ class Output:
     def present(self) -> None:
         """The uploaded frame to the display; waits as SDL does, the GIL let go.
 
-        The copy is drawn here, just before the swap, because drawing is what
-        makes this renderer's GL context current: SDL swaps the window
-        without doing so, and a swap under another window's context is
-        refused (seen in the booted guest: with every copy drawn first and
-        the swaps after, the first output kept the console's picture).
+        The copy is drawn here, just before the swap, so that this renderer's
+        GL context is the current one when SDL swaps the window: drawing makes
+        it current, SDL's present alone does not, and the other outputs'
+        uploads made theirs current in between.
         """
         call = self._sdl
         call.SDL_RenderClear(self._renderer)
