@@ -18,9 +18,9 @@ import pytest
 from poolside import doctor
 from poolside.devices import scanout
 from poolside.devices.outputs import RENDER_DRIVER, match_renderer
+from poolside.devices.scanout import Colours
 from poolside.errors import CannotRun
 from poolside.kiosk import window as app
-from poolside.kiosk.window import Colours
 
 BLACK_FRAME = scanout.Frame(16, 8, 4, bytes(3 * 4 * 2))
 HOME_FRAME = scanout.Frame(16, 8, 4, bytes(3 * 7) + b"\xff\xff\xff")

@@ -20,18 +20,18 @@ for; full screen means every display.
 
 from __future__ import annotations
 
-import collections
 import ctypes
 import os
 import statistics
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pygame
 from pygame._sdl2 import video
 
 from poolside.devices import sdl
+from poolside.devices.scanout import Colours, sampled_xrgb
 
 TITLE = "poolside"
 WINDOWPOS_UNDEFINED_DISPLAY = 0x1FFF0000  # SDL_WINDOWPOS_UNDEFINED_DISPLAY(0): | index
@@ -109,13 +109,12 @@ class Output:
         call.SDL_RenderCopy(self._renderer, self._texture, None, None)
         call.SDL_RenderPresent(self._renderer)
 
-    def sampled(self, step: int = 8) -> collections.Counter[tuple[int, int, int]]:
-        """The drawn surface's colours every ``step`` pixels across and down, as the
-        frame on the screen is sampled (``scanout.Frame``), to tell it is this one."""
+    def sampled(self) -> Colours:
+        """The drawn surface's colours, sampled as the frame on the screen is
+        (``scanout.sampled_xrgb``: the surface is XRGB too), to tell it is this one."""
         width, height = self.canvas.get_size()
-        at = self.canvas.get_at
-        points = ((x, y) for y in range(0, height, step) for x in range(0, width, step))
-        return collections.Counter((c.r, c.g, c.b) for c in map(at, points))
+        pixels = self.canvas.get_buffer().raw
+        return sampled_xrgb(pixels, width, height, self.canvas.get_pitch()).colours()
 
     def shown(self) -> pygame.Surface:
         """What the window shows now, read back from its renderer."""
@@ -145,29 +144,19 @@ class Output:
 
 
 class Outputs:
-    """The kiosk's screens: every display full screen, or one window.
+    """The kiosk's screens: every display full screen, or one window."""
 
-    ``only``: the display to use alone (None: all of them when full screen).
-    """
-
-    def __init__(
-        self,
-        fullscreen: bool,
-        size: tuple[int, int],
-        title: str = TITLE,
-        only: int | None = None,
-    ) -> None:
+    def __init__(self, fullscreen: bool, size: tuple[int, int], title: str = TITLE) -> None:
         self.fullscreen = fullscreen
         self._size = size
         self._title = title
-        self._only = only
         self.outputs: list[Output] = []
         self.spread: deque[float] = deque(maxlen=SPREADS_KEPT)  # s, first to last output
         self._spread_over = 0  # outputs the spread was last measured over
         self._open()
 
     def _open(self) -> None:
-        displays = displays_to_use(pygame.display.get_desktop_sizes(), self.fullscreen, self._only)
+        displays = displays_to_use(pygame.display.get_desktop_sizes(), self.fullscreen)
         try:
             kms = pygame.display.get_driver() == "KMSDRM"
             for index, desktop in displays:
@@ -220,13 +209,17 @@ class Outputs:
             f"{spread_ms[-1]:.1f} ms (max) after the first's"
         )
 
-    def sampled(self) -> list[collections.Counter[tuple[int, int, int]]]:
+    def sampled(self) -> list[Colours]:
         return [output.sampled() for output in self.outputs]
 
     def sizes(self) -> list[tuple[int, int]]:
         return [output.canvas.get_size() for output in self.outputs]
 
-    def close(self) -> None:
+    def close(self, say: Callable[[str], None] | None = None) -> None:
+        """Every window closed; ``say`` gets the spread line first, if there is one."""
+        spread = self.spread_line()
+        if say is not None and spread is not None:
+            say(spread)
         for output in self.outputs:
             output.close()
         self.outputs = []
@@ -249,17 +242,13 @@ def display_origin(index: int) -> tuple[int, int]:
 
 
 def displays_to_use(
-    desktops: Sequence[tuple[int, int]], fullscreen: bool, only: int | None
+    desktops: Sequence[tuple[int, int]], fullscreen: bool
 ) -> list[tuple[int, tuple[int, int]]]:
     """(index, desktop size) of each display to open a window on.
 
     Full screen takes every display SDL found (on a Pi, each connected HDMI
-    output); a window takes the first, or ``only``.
+    output); a window takes the first.
     """
-    if only is not None:
-        if not 0 <= only < len(desktops):
-            raise pygame.error(f"there is no display {only} (SDL found {len(desktops)})")
-        return [(only, desktops[only])]
     found = list(enumerate(desktops)) or [(0, (0, 0))]
     return found if fullscreen else found[:1]
 

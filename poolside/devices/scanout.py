@@ -54,6 +54,9 @@ _MAP_DUMB_IOCTL = _ioc(3, 0xB3, _MAP_DUMB)
 _GEM_CLOSE_IOCTL = _ioc(1, 0x09, _GEM_CLOSE)
 
 
+Colours = collections.Counter[tuple[int, int, int]]  # sampled colours: how often each
+
+
 class Unreadable(Exception):
     """The frame cannot be read here (no KMS card, not the master, a format
     this reader does not know): nothing is known about the screen."""
@@ -68,7 +71,7 @@ class Frame:
     step: int
     rgb: bytes  # (width // step) x (height // step) pixels, 3 bytes each
 
-    def colours(self) -> collections.Counter[tuple[int, int, int]]:
+    def colours(self) -> Colours:
         rgb = self.rgb
         return collections.Counter(zip(rgb[0::3], rgb[1::3], rgb[2::3], strict=True))
 
@@ -77,7 +80,7 @@ class Frame:
         """One colour everywhere: nothing the kiosk draws looks like that."""
         return len(self.colours()) <= 1
 
-    def shows(self, drawn: collections.Counter[tuple[int, int, int]], share: float = 0.03) -> bool:
+    def shows(self, drawn: Colours, share: float = 0.03) -> bool:
         """Whether this is the picture whose sampled colours are ``drawn``: its two
         most common colours (the background, the text) each on about as much of
         the frame (within ``share``, 8 a channel). The console's text, an old
@@ -151,25 +154,32 @@ def read_frame(fd: int, fb_id: int, step: int = 8) -> Frame:
         except OSError as err:
             raise Unreadable(f"mapping the framebuffer: {err.strerror}") from None
         with view:
-            columns = width // step
-            rgb = bytearray()
-            for y in range(0, height - height % step, step):
-                pixels = view[y * pitch : y * pitch + columns * step * 4]
-                row = bytearray(3 * columns)
-                # XRGB little-endian is B, G, R, X in memory: every step-th pixel.
-                row[0::3] = pixels[2 :: 4 * step]
-                row[1::3] = pixels[1 :: 4 * step]
-                row[2::3] = pixels[0 :: 4 * step]
-                rgb += row
+            frame = sampled_xrgb(view, width, height, pitch, step)
     finally:
         with contextlib.suppress(Unreadable):
             _ioctl(fd, _GEM_CLOSE_IOCTL, _GEM_CLOSE, handle, 0)
+    return frame
+
+
+def sampled_xrgb(
+    pixels: bytes | memoryview | mmap.mmap, width: int, height: int, pitch: int, step: int = 8
+) -> Frame:
+    """Every ``step``-th pixel across and down of a 32-bit XRGB picture (little-endian:
+    B, G, R, X in memory): a framebuffer's, or the surface the kiosk drew it from,
+    so the two are sampled alike and can be compared."""
+    columns = width // step
+    rgb = bytearray()
+    for y in range(0, height - height % step, step):
+        line = pixels[y * pitch : y * pitch + columns * step * 4]
+        row = bytearray(3 * columns)
+        row[0::3] = line[2 :: 4 * step]
+        row[1::3] = line[1 :: 4 * step]
+        row[2::3] = line[0 :: 4 * step]
+        rgb += row
     return Frame(width, height, step, bytes(rgb))
 
 
-def not_shown(
-    frames: list[Frame], drawn: list[collections.Counter[tuple[int, int, int]]]
-) -> list[int]:
+def not_shown(frames: list[Frame], drawn: list[Colours]) -> list[int]:
     """The frames (numbered from 1) that are not one of the ``drawn`` pictures, each
     picture matched once, and the numbers of the frames missing for the rest.
     With nothing ``drawn`` to compare, a frame only has to be not blank."""

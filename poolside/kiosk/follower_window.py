@@ -156,10 +156,7 @@ def run_follower(config: Config, socket_path: Path, args: argparse.Namespace) ->
         if events_file is not None:
             events_file.close()
         if outputs is not None:
-            spread = outputs.spread_line()
-            if spread is not None:
-                _say(spread)
-            outputs.close()
+            outputs.close(say=_say)
         pygame.quit()
 
 

@@ -11,7 +11,6 @@ READY.
 
 from __future__ import annotations
 
-import collections
 import os
 import signal
 import sys
@@ -30,7 +29,7 @@ from poolside.core.presses import earliest
 from poolside.core.scanner import Output
 from poolside.core.view import Context, file_problem_view
 from poolside.devices.outputs import Outputs, describe, match_renderer
-from poolside.devices.scanout import Frame, Unreadable, not_shown, own_frames
+from poolside.devices.scanout import Colours, Frame, Unreadable, not_shown, own_frames
 from poolside.devices.screen import INVISIBLE_DRIVERS, Renderer
 from poolside.devices.theme import THEMES
 from poolside.devices.wakeup import Waker
@@ -175,10 +174,7 @@ def run_screen(
         notifier.stopping()
         hardware.close()
         waker.close()
-        spread = outputs.spread_line()
-        if spread is not None:
-            _say(spread)
-        outputs.close()
+        outputs.close(say=_say)
         pygame.quit()
 
 
@@ -268,9 +264,6 @@ def open_display() -> str:
             "or use --headless --start"
         )
     return renderer
-
-
-Colours = collections.Counter[tuple[int, int, int]]
 
 
 def first_frame_shown(

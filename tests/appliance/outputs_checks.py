@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from . import checks
 from .checks import BEGIN_HOLD_MS, BLACK, KINDS, WHITE, Results, _settled
 from .vm import Guest, Picture
 
@@ -121,16 +122,21 @@ def _on_two_screens(guest: Guest, results: Results, out: Path) -> None:
     )
 
 
+def _seen(picture: Picture) -> dict:
+    """A head's picture as the other checks' judges take a frame: the share of each
+    colour they look for."""
+    colours = (BLACK, WHITE, *KINDS.values())
+    return {"colours": [[list(colour), picture.share(colour)] for colour in colours]}
+
+
 def _home_like(picture: Picture) -> bool:
-    return picture.share(BLACK) > 0.5 and picture.share(WHITE) > 0.01
+    return checks._home_like(_seen(picture))
 
 
 def _kind_of(picture: Picture) -> str | None:
     """The phase kind whose background fills most of the picture, with text in it."""
-    for kind, colour in KINDS.items():
-        if 0.5 < picture.share(colour) < 0.99:
-            return kind
-    return None
+    seen = _seen(picture)
+    return next((kind for kind in KINDS if checks._phase(kind)(seen)), None)
 
 
 def _heads(guest: Guest, out: Path, name: str) -> tuple[Picture, Picture]:
